@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""The project's two commands, with nothing but Python and pip on the machine.
+
+    python manage.py run    set up .venv, build the demo store if needed, start the app
+    python manage.py test   set up .venv (and the headless browser), run ruff and every test
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / ("python.exe" if os.name == "nt" else "python")
+LOCK = ROOT / "requirements.lock"
+
+
+def sh(*cmd: str | Path, check: bool = True, **kw) -> int:
+    print("+", " ".join(str(c) for c in cmd), flush=True)
+    return subprocess.run([str(c) for c in cmd], check=check, cwd=ROOT, **kw).returncode
+
+
+def setup() -> None:
+    """Create .venv and install the pinned dependencies, once per change of the lock file."""
+    if not PY.exists():
+        venv.create(VENV, with_pip=True)
+    digest = hashlib.sha256(LOCK.read_bytes() + (ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    stamp = VENV / ".installed"
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    sh(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", LOCK)
+    sh(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps",
+       "--no-build-isolation", "-e", ".")
+    stamp.write_text(digest)
+
+
+def browser() -> None:
+    """Debian's Chromium for the end-to-end tests (no browser download from elsewhere)."""
+    if shutil.which("chromium") or os.environ.get("OBSERVATORY_NO_BROWSER_INSTALL"):
+        return
+    apt = shutil.which("apt-get")
+    if not apt:
+        print("apt-get absent : les tests navigateur seront ignorés (Chromium introuvable).")
+        return
+    sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    if sh(*sudo, apt, "update", "-qq", check=False, env=env) == 0:
+        sh(*sudo, apt, "install", "-y", "-qq", "--no-install-recommends", "chromium",
+           "chromium-driver", check=False, env=env)
+
+
+def run() -> int:
+    setup()
+    env = dict(os.environ)
+    db = Path(env.get("OBSERVATORY_DB", ROOT / "data" / "observatory.duckdb"))
+    if not db.exists():
+        sh(BIN / "observatory", "demo", "--db", db)
+    return sh(BIN / "streamlit", "run", ROOT / "app.py", "--browser.gatherUsageStats", "false",
+              *sys.argv[2:], check=False)
+
+
+def test() -> int:
+    setup()
+    browser()
+    if sh(BIN / "ruff", "check", ".", check=False):
+        return 1
+    return sh(PY, "-m", "pytest", *sys.argv[2:], check=False)
+
+
+if __name__ == "__main__":
+    commands = {"run": run, "test": test, "setup": lambda: setup() or 0}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+        print(__doc__)
+        sys.exit(2)
+    sys.exit(commands[sys.argv[1]]())

@@ -1,0 +1,188 @@
+"""Every figure of the observatory as SQL over the store: a Scope in, plain data or a DataFrame out.
+
+This module holds the shared scope filter and the key figures; each page's own figures live in a
+sibling module (facilitations, portrait, surveys, directory, capitalisation, maps).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pandas as pd
+
+from observatory import store
+from observatory.config import Federation
+from observatory.filters import KINDS, STATUSES, TEAM_TYPES, Scope
+
+DB = str | os.PathLike | None
+
+
+def scope_sql(
+    scope: Scope,
+    federation: Federation,
+    *,
+    alias: str = "",
+    year: bool = True,
+    team_type: bool = True,
+    year_column: str = "year",
+) -> tuple[str, dict[str, Any]]:
+    """The WHERE clause (and its parameters) that restricts a table to a scope.
+
+    Every table filtered here has ``departement``, ``team_type`` and a year column.
+    """
+    p = f"{alias}." if alias else ""
+    clauses = [f"list_contains($deps, {p}departement)"]
+    params: dict[str, Any] = {"deps": list(scope.departements(federation))}
+    if year and scope.year is not None:
+        clauses.append(f"{p}{year_column} = $year")
+        params["year"] = scope.year
+    if team_type and scope.team_type:
+        clauses.append(f"{p}team_type = $team_type")
+        params["team_type"] = scope.team_type
+    return " AND ".join(clauses), params
+
+
+def available_years(db: DB = None) -> list[int]:
+    """Years with any membership form or facilitation, newest first."""
+    df = store.query(
+        "SELECT year FROM memberships UNION SELECT year FROM facilitations "
+        "UNION SELECT year(month) FROM surveys WHERE month IS NOT NULL ORDER BY 1 DESC",
+        db=db,
+    )
+    return [int(y) for y in df["year"]]
+
+
+def _counts(df: pd.DataFrame, keys: tuple[str, ...], column: str) -> dict[str, int]:
+    found = dict(zip(df[column], df["n"], strict=True)) if len(df) else {}
+    out = {k: int(found.get(k, 0)) for k in keys}
+    out.update({str(k): int(v) for k, v in found.items() if k not in out and k is not None})
+    return out
+
+
+def membership_figures(scope: Scope, federation: Federation, db: DB = None) -> dict[str, Any]:
+    """Member teams (one membership form per team and year), by type and status, and ACI total."""
+    where, params = scope_sql(scope, federation)
+    df = store.query(
+        f"""
+        SELECT team_type, status, count(*) AS n, sum(aci_amount) AS aci,
+               count(aci_amount) AS aci_n
+        FROM memberships WHERE {where} GROUP BY ALL
+        """,
+        params,
+        db=db,
+    )
+    by_type = df.groupby("team_type", as_index=False)["n"].sum()
+    by_status = df.groupby("status", as_index=False, dropna=False)["n"].sum()
+    aci = df["aci"].sum() if len(df) else 0.0
+    return {
+        "adherent_teams": int(df["n"].sum()),
+        "adherent_teams_by_type": _counts(by_type, TEAM_TYPES, "team_type"),
+        "adherent_teams_by_status": _counts(by_status, STATUSES, "status"),
+        "aci_total_eur": round(float(aci), 2) if pd.notna(aci) else 0.0,
+        "aci_teams": int(df["aci_n"].sum()),
+    }
+
+
+def facilitation_figures(scope: Scope, federation: Federation, db: DB = None) -> dict[str, Any]:
+    """Facilitations (each counted once) and distinct facilitated teams, by team type and kind."""
+    where, params = scope_sql(scope, federation, alias="f")
+    df = store.query(
+        f"""
+        SELECT 'type' AS axis, f.team_type AS key, count(*) AS n FROM facilitations f
+        WHERE {where} GROUP BY ALL
+        UNION ALL
+        SELECT 'kind', f.kind, count(*) FROM facilitations f WHERE {where} GROUP BY ALL
+        UNION ALL
+        SELECT 'total', NULL, count(*) FROM facilitations f WHERE {where}
+        UNION ALL
+        SELECT 'teams', NULL, count(DISTINCT ft.team_id)
+        FROM facilitations f JOIN facilitation_teams ft USING (facilitation_id) WHERE {where}
+        """,
+        params,
+        db=db,
+    )
+
+    def axis(name: str) -> pd.DataFrame:
+        return df[df["axis"] == name].rename(columns={"key": name})
+
+    total = axis("total")["n"]
+    teams = axis("teams")["n"]
+    return {
+        "facilitations": int(total.iloc[0]) if len(total) else 0,
+        "facilitated_teams": int(teams.iloc[0]) if len(teams) else 0,
+        "facilitations_by_team_type": _counts(axis("type"), ("MSP", "ESP", "CPTS"), "type"),
+        "facilitations_by_kind": _counts(axis("kind"), KINDS, "kind"),
+    }
+
+
+def survey_figures(scope: Scope, federation: Federation, db: DB = None) -> dict[str, Any]:
+    """Flash surveys of the year and their complete responses within the scope's départements."""
+    params: dict[str, Any] = {"deps": list(scope.departements(federation))}
+    year_clause = ""
+    if scope.year is not None:
+        year_clause = "AND year(s.month) = $year"
+        params["year"] = scope.year
+    df = store.query(
+        f"""
+        SELECT count(DISTINCT s.survey_id) FILTER (WHERE r.response_id IS NOT NULL) AS surveys,
+               count(r.response_id) AS respondents
+        FROM surveys s
+        LEFT JOIN survey_responses r
+          ON r.survey_id = s.survey_id AND r.complete AND list_contains($deps, r.departement)
+        WHERE true {year_clause}
+        """,
+        params,
+        db=db,
+    )
+    return {"surveys": int(df["surveys"].iloc[0]), "survey_respondents": int(df["respondents"].iloc[0])}
+
+
+def by_departement(scope: Scope, federation: Federation, db: DB = None) -> pd.DataFrame:
+    """Per département of the scope: member teams, facilitations, facilitated teams, ACI total."""
+    m_where, params = scope_sql(scope, federation, alias="m")
+    f_where, _ = scope_sql(scope, federation, alias="f")
+    return store.query(
+        f"""
+        WITH deps AS (SELECT code, name, population FROM departements
+                      WHERE list_contains($deps, code)),
+        m AS (SELECT departement, count(*) AS adherent_teams, sum(aci_amount) AS aci_total_eur
+              FROM memberships m WHERE {m_where} GROUP BY ALL),
+        f AS (SELECT departement, count(*) AS facilitations FROM facilitations f
+              WHERE {f_where} GROUP BY ALL),
+        t AS (SELECT f.departement, count(DISTINCT ft.team_id) AS facilitated_teams
+              FROM facilitations f JOIN facilitation_teams ft USING (facilitation_id)
+              WHERE {f_where} GROUP BY ALL)
+        SELECT deps.code AS departement, deps.name, deps.population,
+               coalesce(m.adherent_teams, 0) AS adherent_teams,
+               coalesce(m.aci_total_eur, 0) AS aci_total_eur,
+               coalesce(f.facilitations, 0) AS facilitations,
+               coalesce(t.facilitated_teams, 0) AS facilitated_teams
+        FROM deps
+        LEFT JOIN m ON m.departement = deps.code
+        LEFT JOIN f ON f.departement = deps.code
+        LEFT JOIN t ON t.departement = deps.code
+        ORDER BY deps.code
+        """,
+        params,
+        db=db,
+    )
+
+
+def key_figures(scope: Scope, federation: Federation, db: DB = None) -> dict[str, Any]:
+    """The figures of the home page and of ``observatory figures``, for one scope."""
+    figures: dict[str, Any] = {"year": scope.year}
+    figures.update(membership_figures(scope, federation, db))
+    figures.update(facilitation_figures(scope, federation, db))
+    figures.update(survey_figures(scope, federation, db))
+    per_dep = by_departement(scope, federation, db)
+    figures["by_departement"] = {
+        row.departement: {
+            "name": row.name,
+            "adherent_teams": int(row.adherent_teams),
+            "facilitations": int(row.facilitations),
+            "facilitated_teams": int(row.facilitated_teams),
+        }
+        for row in per_dep.itertuples(index=False)
+    }
+    return figures

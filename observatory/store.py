@@ -1,0 +1,319 @@
+"""The DuckDB store: schema, forward migrations, read connections and atomic copy-on-write writes.
+
+Writers never touch the live file: they copy it, change the copy inside one transaction,
+checkpoint it and atomically rename it over the live file. A killed import therefore leaves
+the store exactly as it was, readers are never blocked by a writer, and the file's identity
+(inode, mtime, size) is a free version stamp for caches.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from observatory.config import db_path
+
+try:  # POSIX advisory lock; on other systems writers are not serialised across processes.
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None  # type: ignore[assignment]
+
+LOCK_TIMEOUT_S = float(os.environ.get("OBSERVATORY_LOCK_TIMEOUT", "30"))
+
+
+class StoreError(Exception):
+    """A store problem worth a French message to the user (missing file, busy, too new)."""
+
+
+# Each migration takes the store from version N-1 to N. Never edit a released one: add a new one.
+MIGRATIONS: list[tuple[int, str]] = [
+    (
+        1,
+        """
+        CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+        CREATE TABLE departements (
+            code VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, region_code VARCHAR,
+            region_name VARCHAR, population BIGINT);
+        CREATE TABLE import_batches (
+            batch_id INTEGER PRIMARY KEY, kind VARCHAR NOT NULL, file_name VARCHAR,
+            sha256 VARCHAR NOT NULL, size_bytes BIGINT, rows_total INTEGER, rows_imported INTEGER,
+            rows_rejected INTEGER, imported_at TIMESTAMP NOT NULL, options VARCHAR, report VARCHAR,
+            original BLOB, undone BOOLEAN NOT NULL DEFAULT false, snapshot VARCHAR);
+        CREATE TABLE rejected_rows (
+            batch_id INTEGER NOT NULL, line INTEGER, column_name VARCHAR, value VARCHAR,
+            message VARCHAR NOT NULL, raw VARCHAR);
+        CREATE TABLE teams (
+            team_id INTEGER PRIMARY KEY, team_key VARCHAR NOT NULL UNIQUE, name VARCHAR NOT NULL,
+            external_id VARCHAR, team_type VARCHAR, departement VARCHAR, commune VARCHAR,
+            created_batch INTEGER);
+        CREATE TABLE memberships (
+            team_id INTEGER NOT NULL, year INTEGER NOT NULL, submitted_at TIMESTAMP,
+            team_type VARCHAR NOT NULL, status VARCHAR, departement VARCHAR NOT NULL,
+            commune VARCHAR, aci_amount DOUBLE, professionals INTEGER,
+            information_system VARCHAR, information_system_other VARCHAR, coordination VARCHAR,
+            coordination_fte DOUBLE, pacte_trained BOOLEAN, protocols_count INTEGER,
+            email VARCHAR, batch_id INTEGER, PRIMARY KEY (team_id, year));
+        CREATE TABLE membership_choices (
+            team_id INTEGER NOT NULL, year INTEGER NOT NULL, field VARCHAR NOT NULL,
+            value VARCHAR NOT NULL, other_text VARCHAR);
+        CREATE TABLE facilitations (
+            facilitation_id INTEGER PRIMARY KEY, fac_date DATE NOT NULL, year INTEGER NOT NULL,
+            departement VARCHAR NOT NULL, team_type VARCHAR, team_profile VARCHAR, kind VARCHAR,
+            mode VARCHAR, facilitators VARCHAR, batch_id INTEGER, source_line INTEGER);
+        CREATE TABLE facilitation_teams (facilitation_id INTEGER NOT NULL, team_id INTEGER NOT NULL);
+        CREATE TABLE surveys (
+            survey_id VARCHAR PRIMARY KEY, title VARCHAR NOT NULL, theme VARCHAR, month DATE,
+            objective VARCHAR, published BOOLEAN, batch_id INTEGER);
+        CREATE TABLE survey_questions (
+            survey_id VARCHAR NOT NULL, question_id VARCHAR NOT NULL, position INTEGER,
+            text VARCHAR, qtype VARCHAR, options VARCHAR[]);
+        CREATE TABLE survey_responses (
+            survey_id VARCHAR NOT NULL, response_id INTEGER NOT NULL, complete BOOLEAN NOT NULL,
+            submitted_at TIMESTAMP, profession VARCHAR, departement VARCHAR, team_name VARCHAR,
+            team_type VARCHAR);
+        CREATE TABLE survey_answers (
+            survey_id VARCHAR NOT NULL, response_id INTEGER NOT NULL, question_id VARCHAR NOT NULL,
+            value VARCHAR, value_num DOUBLE);
+        CREATE TABLE fiches (
+            fiche_id VARCHAR PRIMARY KEY, title VARCHAR NOT NULL, team_name VARCHAR,
+            team_id INTEGER, departement VARCHAR, theme VARCHAR, year INTEGER, summary VARCHAR,
+            body VARCHAR, batch_id INTEGER);
+        """,
+    ),
+    (
+        2,
+        """
+        -- Reference counts of existing teams (e.g. from the ARS), so the map can show coverage.
+        CREATE TABLE reference_team_counts (
+            departement VARCHAR NOT NULL, team_type VARCHAR NOT NULL, year INTEGER NOT NULL,
+            teams INTEGER NOT NULL, source VARCHAR, PRIMARY KEY (departement, team_type, year));
+        CREATE INDEX memberships_year ON memberships (year);
+        CREATE INDEX facilitations_year ON facilitations (year);
+        CREATE INDEX facilitation_teams_fac ON facilitation_teams (facilitation_id);
+        CREATE INDEX survey_answers_q ON survey_answers (survey_id, question_id);
+        """,
+    ),
+]
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The store's schema version (0 for an empty file)."""
+    has_meta = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+    ).fetchone()[0]
+    if not has_meta:
+        return 0
+    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Apply every migration newer than the store's version; returns the number applied."""
+    current = schema_version(con)
+    if current > SCHEMA_VERSION:
+        raise StoreError(
+            f"Ce fichier de données (schéma v{current}) vient d'une version plus récente "
+            f"d'Observatoire (schéma v{SCHEMA_VERSION}) : mettez le logiciel à jour."
+        )
+    applied = 0
+    for version, sql in MIGRATIONS:
+        if version <= current:
+            continue
+        con.execute(sql)
+        con.execute(
+            "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(version)]
+        )
+        applied += 1
+    return applied
+
+
+def version(db: str | os.PathLike | None = None) -> str:
+    """A stamp that changes whenever the store changes (every write replaces the file)."""
+    path = db_path(db)
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return "absent"
+    return f"{st.st_ino}-{st.st_mtime_ns}-{st.st_size}"
+
+
+def exists(db: str | os.PathLike | None = None) -> bool:
+    return db_path(db).exists()
+
+
+@contextlib.contextmanager
+def reading(db: str | os.PathLike | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the live store, closed on exit."""
+    path = db_path(db)
+    if not path.exists():
+        raise StoreError(
+            f"Aucune base de données à « {path} » : lancez « observatory demo » "
+            "ou « observatory init » d'abord."
+        )
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def query(
+    sql: str,
+    params: Sequence[Any] | dict[str, Any] | None = None,
+    *,
+    db: str | os.PathLike | None = None,
+) -> pd.DataFrame:
+    """Run one read query on the store and return a DataFrame: the project's one query helper."""
+    with reading(db) as con:
+        return con.execute(sql, params if params is not None else []).df()
+
+
+def meta(db: str | os.PathLike | None = None) -> dict[str, str]:
+    return dict(query("SELECT key, value FROM meta", db=db).itertuples(index=False))
+
+
+@contextlib.contextmanager
+def _exclusive_lock(lock_path: Path, timeout: float) -> Iterator[None]:
+    if fcntl is None:  # pragma: no cover
+        yield
+        return
+    fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise StoreError(
+                        "Un autre import est en cours sur cette base : réessayez dans un instant."
+                    ) from None
+                time.sleep(0.1)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove_stale_copies(path: Path) -> None:
+    """Drop copies left by writers that were killed (their pid no longer runs)."""
+    for tmp in path.parent.glob(f".tmp-{path.name}-*"):
+        try:
+            pid = int(tmp.name.split("-")[-2])
+        except (ValueError, IndexError):
+            continue
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            tmp.unlink(missing_ok=True)
+        except PermissionError:
+            pass
+
+
+@contextlib.contextmanager
+def writing(
+    db: str | os.PathLike | None = None,
+    *,
+    timeout: float | None = None,
+    base: Path | None = None,
+    keep_previous: Path | None = None,
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One atomic write: yields a connection inside a transaction on a private copy of the store.
+
+    On normal exit the copy is committed and renamed over the live file; on any exception (or a
+    kill) the live file is untouched. Concurrent writers wait for each other, up to ``timeout``.
+    ``base`` starts from another file than the live one (undo restores a kept state);
+    ``keep_previous`` keeps the replaced live file under that name (what undo goes back to).
+    """
+    path = db_path(db).resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = path.with_name(path.name + ".lock")
+    with _exclusive_lock(lock, LOCK_TIMEOUT_S if timeout is None else timeout):
+        _remove_stale_copies(path)
+        tmp = path.with_name(f".tmp-{path.name}-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+        source = base if base is not None else path
+        if source.exists():
+            shutil.copyfile(source, tmp)
+        con = duckdb.connect(str(tmp))
+        try:
+            migrate(con)
+            con.execute("BEGIN TRANSACTION")
+            yield con
+            con.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('data_version', "
+                "CAST(COALESCE((SELECT CAST(value AS INTEGER) FROM meta "
+                "WHERE key = 'data_version'), 0) + 1 AS VARCHAR))"
+            )
+            con.execute("COMMIT")
+            con.execute("CHECKPOINT")
+            con.close()
+            _fsync(tmp)
+            if keep_previous is not None and path.exists():
+                # a hard link costs no copy; the rename makes it appear atomically
+                link = keep_previous.with_name(keep_previous.name + ".partial")
+                link.unlink(missing_ok=True)
+                os.link(path, link)
+                os.replace(link, keep_previous)
+            os.replace(tmp, path)
+            _fsync(path.parent)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                con.close()
+            tmp.unlink(missing_ok=True)
+            Path(str(tmp) + ".wal").unlink(missing_ok=True)
+            raise
+
+
+def ensure_current(db: str | os.PathLike | None = None) -> bool:
+    """Migrate an existing store made by an older release; True when something was applied."""
+    path = db_path(db)
+    if not path.exists():
+        return False
+    with reading(path) as con:
+        if schema_version(con) == SCHEMA_VERSION:
+            return False
+    with writing(path):
+        pass  # writing() migrates the copy before its transaction
+    return True
+
+
+def init(db: str | os.PathLike | None = None, federation_id: str | None = None) -> Path:
+    """Create (or migrate) the store, load the reference départements and record the federation."""
+    from observatory import geo
+    from observatory.config import get_federation
+
+    federation = get_federation(federation_id)
+    path = db_path(db)
+    with writing(path) as con:
+        deps = geo.departements()
+        con.register("_deps", deps)
+        con.execute("DELETE FROM departements")
+        con.execute(
+            "INSERT INTO departements SELECT code, name, region_code, region_name, population "
+            "FROM _deps"
+        )
+        con.unregister("_deps")
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('federation', ?)", [federation.id])
+    return path
+
+
+def federation_id(db: str | os.PathLike | None = None) -> str | None:
+    return meta(db).get("federation")

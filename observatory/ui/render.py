@@ -1,0 +1,49 @@
+"""Lays out a View: key figures, charts with their captions, sortable tables, empty states."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from observatory.charts import Figure
+from observatory.views import Table, View
+
+
+def figure(fig: Figure, *, key: str | None = None, on_select: str = "ignore") -> object:
+    """One chart, its n/source caption under it; returns the selection when ``on_select``."""
+    event = None
+    if fig.chart is not None and len(fig.data):
+        event = st.altair_chart(fig.chart, use_container_width=True,
+                                key=key or f"chart_{fig.key}", on_select=on_select)
+    else:
+        st.info(f"{fig.title} : aucune donnée pour ce périmètre.")
+    st.caption(fig.caption)
+    return event
+
+
+def table(tab: Table) -> None:
+    st.markdown(f"**{tab.title}**")
+    st.dataframe(tab.data, hide_index=True, use_container_width=True, key=f"table_{tab.key}")
+    if tab.caption:
+        st.caption(tab.caption)
+
+
+def view(v: View, *, columns: int = 2) -> None:
+    """The standard page layout for a View."""
+    st.title(v.title)
+    st.caption(v.scope_label)
+    if v.empty_message:
+        st.info(v.empty_message)
+        return
+    if v.metrics:
+        cols = st.columns(min(len(v.metrics), 5))
+        for i, m in enumerate(v.metrics):
+            cols[i % len(cols)].metric(m.label, m.value, m.delta, help=m.help or None)
+    for start in range(0, len(v.figures), columns):
+        cols = st.columns(columns)
+        for col, fig in zip(cols, v.figures[start:start + columns], strict=False):
+            with col:
+                figure(fig)
+    for tab in v.tables:
+        table(tab)
+    for note in v.notes:
+        st.caption(note)

@@ -1,0 +1,59 @@
+"""The app shell: page config, the store check, the shared sidebar and the page list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from observatory import store
+from observatory.config import Federation, get_federation
+from observatory.filters import Scope
+from observatory.ui import data
+from observatory.ui.filters import sidebar
+
+PAGES = [
+    ("pages/accueil.py", "Chiffres clés", ":material/dashboard:", True),
+]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every page needs: the federation, the scope chosen in the sidebar, reference names."""
+
+    federation: Federation
+    scope: Scope
+    names: dict[str, str]
+    years: list[int]
+
+
+def _ensure_store() -> None:
+    db = data.current_db()
+    if not store.exists(db):
+        from observatory import demo
+
+        with st.spinner("Première ouverture : construction de la base de démonstration…"):
+            demo.build(db)
+    store.ensure_current(db)
+
+
+def run() -> None:
+    """Entry point called by app.py."""
+    st.set_page_config(page_title="Observatoire de l'exercice coordonné", page_icon="🩺",
+                       layout="wide")
+    _ensure_store()
+    info = data.store_info()
+    federation = get_federation(info["federation"])
+    names = data.departement_names()
+    pages = [st.Page(path, title=title, icon=icon, default=default)
+             for path, title, icon, default in PAGES]
+    nav = st.navigation(pages)
+    st.sidebar.markdown(f"**{federation.name}** · {federation.region}")
+    scope = sidebar(federation, info["years"], names)
+    st.session_state["_context"] = Context(federation, scope, names, info["years"])
+    nav.run()
+
+
+def context() -> Context:
+    """The context app.py prepared for this run."""
+    return st.session_state["_context"]

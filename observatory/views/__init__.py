@@ -1,0 +1,42 @@
+"""What each page shows, built without Streamlit so that pages, exports and the CLI share it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from observatory.charts import Figure
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One key figure: a value from the store, its comparison, its n and its source."""
+
+    label: str
+    value: str
+    delta: str | None = None
+    help: str = ""
+
+
+@dataclass
+class Table:
+    """A table shown on a page (sortable there, downloadable as CSV/XLSX)."""
+
+    key: str
+    title: str
+    data: pd.DataFrame
+    caption: str = ""
+
+
+@dataclass
+class View:
+    """Everything one page shows for one scope: what the UI lays out and the exports render."""
+
+    title: str
+    scope_label: str
+    metrics: list[Metric] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    empty_message: str | None = None  # set when the scope has no data: a clear empty state
+    notes: list[str] = field(default_factory=list)

@@ -1,0 +1,7 @@
+"""Chiffres clés: key figures of the filtered scope."""
+
+from observatory.ui import data, render, shell
+from observatory.views import home
+
+ctx = shell.context()
+render.view(data.load(home.build, ctx.scope, ctx.federation, departement_names=ctx.names))

@@ -1,0 +1,101 @@
+"""The store: schema creation, forward migrations, atomic writes and the version stamp."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import signal
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from observatory import store
+
+
+def test_init_creates_current_schema_with_departements(tmp_path: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    store.init(db, "fecop")
+    with store.reading(db) as con:
+        assert store.schema_version(con) == store.SCHEMA_VERSION
+    assert store.federation_id(db) == "fecop"
+    deps = store.query("SELECT code FROM departements ORDER BY code", db=db)
+    assert len(deps) == 101 and "2A" in set(deps["code"]) and "01" in set(deps["code"])
+
+
+def test_store_from_older_release_is_migrated(tmp_path: Path) -> None:
+    db = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute(store.MIGRATIONS[0][1])  # exactly what release 0.0 (schema v1) created
+    con.execute("INSERT INTO meta VALUES ('schema_version', '1'), ('federation', 'femasaura')")
+    con.execute("INSERT INTO teams (team_id, team_key, name) VALUES (1, 'name:a|38', 'A')")
+    con.close()
+    assert store.ensure_current(db) is True
+    with store.reading(db) as con:
+        assert store.schema_version(con) == store.SCHEMA_VERSION
+        assert con.execute("SELECT name FROM teams").fetchall() == [("A",)]
+        assert con.execute("SELECT count(*) FROM reference_team_counts").fetchone() == (0,)
+    assert store.ensure_current(db) is False
+
+
+def test_newer_store_is_refused_clearly(tmp_path: Path) -> None:
+    db = tmp_path / "new.duckdb"
+    store.init(db)
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'")
+    con.close()
+    with pytest.raises(store.StoreError, match="plus récente"):
+        store.ensure_current(db)
+
+
+def test_failed_write_leaves_store_untouched(tmp_path: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    store.init(db)
+    before = db.read_bytes()
+    stamp = store.version(db)
+    with pytest.raises(RuntimeError), store.writing(db) as con:
+        con.execute("INSERT INTO teams (team_id, team_key, name) VALUES (1, 'k', 'n')")
+        raise RuntimeError("boom")
+    assert db.read_bytes() == before and store.version(db) == stamp
+    assert not list(tmp_path.glob(".tmp-*"))
+
+
+def test_write_changes_version_and_readers_see_it(tmp_path: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    store.init(db)
+    stamp = store.version(db)
+    with store.writing(db) as con:
+        con.execute("INSERT INTO teams (team_id, team_key, name) VALUES (1, 'k', 'n')")
+    assert store.version(db) != stamp
+    assert store.query("SELECT count(*) AS n FROM teams", db=db)["n"][0] == 1
+
+
+def _slow_writer(db: str, ready: mp.Event) -> None:  # runs in a child process
+    with store.writing(db) as con:
+        con.execute("INSERT INTO teams (team_id, team_key, name) VALUES (1, 'k', 'n')")
+        ready.set()
+        time.sleep(60)
+
+
+def test_killed_writer_leaves_store_as_before_and_readers_work(tmp_path: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    store.init(db)
+    before = db.read_bytes()
+    ctx = mp.get_context("spawn")
+    ready = ctx.Event()
+    child = ctx.Process(target=_slow_writer, args=(str(db), ready))
+    child.start()
+    assert ready.wait(30)
+    # readers keep working while the write is under way
+    assert store.query("SELECT count(*) AS n FROM teams", db=db)["n"][0] == 0
+    # a second writer waits, then is refused clearly
+    with pytest.raises(store.StoreError, match="Un autre import"), store.writing(db, timeout=0.5):
+        pass
+    os.kill(child.pid, signal.SIGKILL)
+    child.join()
+    assert db.read_bytes() == before
+    with store.writing(db) as con:  # the lock died with the process; stale copies are cleaned
+        con.execute("INSERT INTO teams (team_id, team_key, name) VALUES (2, 'k2', 'n2')")
+    assert not list(tmp_path.glob(".tmp-*"))
+    assert store.query("SELECT count(*) AS n FROM teams", db=db)["n"][0] == 1
