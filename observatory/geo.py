@@ -1,0 +1,214 @@
+"""Offline reference geography of France: départements (table, shapes, population) and communes."""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import numbers
+import re
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+GEO_DIR = Path(__file__).resolve().parent / "data" / "geo"
+
+# Only empty cells are missing: "NA", "None"… are not values here but could be names one day.
+_CSV_OPTIONS: dict[str, Any] = {"keep_default_na": False, "na_values": [""]}
+
+# Written forms of "code and name together": "38 - Isère", "2A Corse-du-Sud", "Isère (38)",
+# "Isère - 38", "Isère 38". The code part is checked against the name part: both must agree.
+_CODE_PART = r"(?P<code>0?2[AB]|[0-9]{1,3}(?:\.0+)?)"
+_COMBINED = [
+    re.compile(rf"{_CODE_PART}\s*[-–—:,;|/.]?\s*(?P<name>[^\W\d].*)", re.IGNORECASE),
+    re.compile(rf"(?P<name>.*?[^\W\d].*?)\s*[(\[]\s*{_CODE_PART}\s*[)\]]", re.IGNORECASE),
+    re.compile(rf"(?P<name>.*?[^\W\d].*?)\s*[-–—:,;|/]?\s*{_CODE_PART}", re.IGNORECASE),
+]
+_MAX_TEXT = 120
+# Usual short forms of official names.
+_ALIASES = {"reunion": "974"}
+
+
+@functools.cache
+def departements() -> pd.DataFrame:
+    """Every département (101): code, name, region_code, region_name, population, lon, lat.
+
+    Codes are strings ("01", "2A", "971"). `population` is nullable: the source has none for
+    Mayotte (976). lon/lat is a point inside the département for labels. The frame is shared
+    between callers: copy it before changing it.
+    """
+    return pd.read_csv(
+        GEO_DIR / "departements.csv",
+        dtype={
+            "code": str,
+            "name": str,
+            "region_code": str,
+            "region_name": str,
+            "population": "Int64",
+            "lon": float,
+            "lat": float,
+        },
+        **_CSV_OPTIONS,
+    )
+
+
+@functools.cache
+def departement_name(code: str) -> str:
+    """Name of a département from its code (or any form `normalise_departement` accepts)."""
+    normalised = normalise_departement(code)
+    if normalised is None:
+        raise KeyError(code)
+    return _names()[normalised]
+
+
+def departement_shapes(codes: Iterable[str] | None = None) -> dict[str, Any]:
+    """GeoJSON FeatureCollection of the départements in `codes` (all when None), in code order.
+
+    Properties are code, name, region_code. Exterior rings are clockwise, as Vega-Lite expects.
+    Codes may be written in any form `normalise_departement` accepts; unknown ones raise KeyError.
+    The result is cached and shared: treat it as read-only.
+    """
+    if codes is None:
+        return _shapes(None)
+    if isinstance(codes, str):
+        codes = [codes]
+    wanted = []
+    for code in codes:
+        normalised = normalise_departement(code)
+        if normalised is None:
+            raise KeyError(code)
+        wanted.append(normalised)
+    return _shapes(frozenset(wanted))
+
+
+@functools.cache
+def communes() -> pd.DataFrame:
+    """Every commune (about 35,000): code, name, departement, population, lon, lat.
+
+    Paris, Lyon and Marseille are single communes (no arrondissements). `population` is nullable
+    (none in the source for Mayotte) and lon/lat are missing for 4 Cantal communes restored in
+    2024 that have no shape yet. The frame is shared between callers: copy it before changing it.
+    """
+    return pd.read_csv(
+        GEO_DIR / "communes.csv.gz",
+        dtype={
+            "code": str,
+            "name": str,
+            "departement": str,
+            "population": "Int64",
+            "lon": float,
+            "lat": float,
+        },
+        **_CSV_OPTIONS,
+    )
+
+
+@functools.cache
+def population_by_departement() -> dict[str, int]:
+    """Municipal population by département code; départements without one (Mayotte) are absent."""
+    table = departements().dropna(subset=["population"])
+    return {code: int(pop) for code, pop in zip(table["code"], table["population"], strict=True)}
+
+
+def normalise_departement(value: object) -> str | None:
+    """INSEE code of a département written in any usual form, or None when it is not one.
+
+    Accepts codes ("38", "038", "1", 1, 38.0, "2a", "971"), names in any case with or without
+    accents, hyphens, apostrophes or spaces ("Isère", "ISERE", "Cotes d Armor") and both together
+    ("38 - Isère", "Isère (38)"). Ambiguous or unknown values give None: "20" (Corsica is 2A and
+    2B), "Isèr", "3800", "".
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, numbers.Integral):
+        return _code_from_number(int(value))
+    if isinstance(value, numbers.Real):
+        number = float(value)
+        if not math.isfinite(number) or not number.is_integer():
+            return None
+        return _code_from_number(int(number))
+    if not isinstance(value, str):
+        if _is_missing(value):
+            return None
+        value = str(value)
+    text = value.strip()
+    if not text or len(text) > _MAX_TEXT:
+        return None
+    code = _code_from_text(text)
+    if code is not None:
+        return code
+    code = _code_from_name(text)
+    if code is not None:
+        return code
+    for pattern in _COMBINED:
+        match = pattern.fullmatch(text)
+        if match is None:
+            continue
+        by_code = _code_from_text(match["code"])
+        if by_code is not None and by_code == _code_from_name(match["name"]):
+            return by_code
+    return None
+
+
+def _is_missing(value: object) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        # Array-likes have no single truth value: they are not a département either way.
+        return False
+
+
+def _code_from_number(number: int) -> str | None:
+    code = f"{number:02d}" if number >= 0 else ""
+    return code if code in _names() else None
+
+
+def _code_from_text(text: str) -> str | None:
+    text = text.strip().upper()
+    corsica = re.fullmatch(r"0?2([AB])", text)
+    if corsica:
+        return "2" + corsica[1]
+    digits = re.fullmatch(r"([0-9]{1,3})(?:\.0+)?", text)
+    if digits:
+        return _code_from_number(int(digits[1]))
+    return None
+
+
+def _code_from_name(text: str) -> str | None:
+    return _name_index().get(_key(text))
+
+
+def _key(text: str) -> str:
+    """Compare names ignoring case, accents, hyphens, apostrophes and spaces."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if ch.isascii() and ch.isalnum())
+
+
+@functools.cache
+def _names() -> dict[str, str]:
+    table = departements()
+    return dict(zip(table["code"], table["name"], strict=True))
+
+
+@functools.cache
+def _name_index() -> dict[str, str]:
+    index = {_key(name): code for code, name in _names().items()}
+    if len(index) != len(_names()):
+        raise RuntimeError("Two département names compare equal once normalised")
+    return {**_ALIASES, **index}
+
+
+@functools.cache
+def _feature_collection() -> dict[str, Any]:
+    return json.loads((GEO_DIR / "departements.geojson").read_text(encoding="utf-8"))
+
+
+@functools.cache
+def _shapes(codes: frozenset[str] | None) -> dict[str, Any]:
+    features = _feature_collection()["features"]
+    if codes is not None:
+        features = [f for f in features if f["properties"]["code"] in codes]
+    return {"type": "FeatureCollection", "features": features}
