@@ -14,7 +14,6 @@ import random
 import re
 import tomllib
 import zipfile
-from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -136,8 +135,9 @@ class _World:
             return list(cell.team_profiles)
         counts = [min(1, f) for f in cell.profiles]
         while sum(counts) < cell.teams:
-            spare = [f - c for f, c in zip(cell.profiles, counts, strict=True)]
-            counts[spare.index(max(spare))] += 1
+            # grouped cells have more teams than facilitations: only used profiles get teams
+            used = [i for i, f in enumerate(cell.profiles) if f]
+            counts[max(used, key=lambda i: cell.profiles[i] - counts[i])] += 1
         return counts
 
     def _dates(self, year: int, n: int) -> list[dt.date]:

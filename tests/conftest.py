@@ -27,3 +27,23 @@ def demo_copy(demo_db: Path, tmp_path: Path) -> Path:
     path = tmp_path / "copy.duckdb"
     shutil.copyfile(demo_db, path)
     return path
+
+
+@pytest.fixture(autouse=True)
+def _navigation_apps_in_apptest(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make AppTest run app.py on every rerun, as the real server does.
+
+    The real server sets ``PagesManager.uses_pages_directory = False`` once st.navigation has
+    been called and keeps it for the session. AppTest resets it before every run, so with a
+    ``pages/`` folder present its reruns execute the page file alone (legacy multipage mode)
+    and skip app.py, the sidebar with it. Forcing the flag restores the server's behaviour.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)

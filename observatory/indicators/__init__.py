@@ -139,15 +139,21 @@ def survey_figures(scope: Scope, federation: Federation, db: DB = None) -> dict[
 
 
 def by_departement(scope: Scope, federation: Federation, db: DB = None) -> pd.DataFrame:
-    """Per département of the scope: member teams, facilitations, facilitated teams, ACI total."""
+    """Per département of the scope: member teams (and by status), facilitations, facilitated
+    teams, ACI total, and the reference count of existing teams where one was loaded."""
     m_where, params = scope_sql(scope, federation, alias="m")
     f_where, _ = scope_sql(scope, federation, alias="f")
     return store.query(
         f"""
         WITH deps AS (SELECT code, name, population FROM departements
                       WHERE list_contains($deps, code)),
-        m AS (SELECT departement, count(*) AS adherent_teams, sum(aci_amount) AS aci_total_eur
+        m AS (SELECT departement, count(*) AS adherent_teams, sum(aci_amount) AS aci_total_eur,
+                     count(*) FILTER (WHERE status = 'en_projet') AS en_projet,
+                     count(*) FILTER (WHERE status = 'labellisee') AS labellisee,
+                     count(*) FILTER (WHERE status = 'sous_aci') AS sous_aci
               FROM memberships m WHERE {m_where} GROUP BY ALL),
+        r AS (SELECT departement, sum(teams) AS reference_teams FROM reference_team_counts m
+              WHERE {m_where} GROUP BY ALL),
         f AS (SELECT departement, count(*) AS facilitations FROM facilitations f
               WHERE {f_where} GROUP BY ALL),
         t AS (SELECT f.departement, count(DISTINCT ft.team_id) AS facilitated_teams
@@ -156,12 +162,15 @@ def by_departement(scope: Scope, federation: Federation, db: DB = None) -> pd.Da
         SELECT deps.code AS departement, deps.name, deps.population,
                coalesce(m.adherent_teams, 0) AS adherent_teams,
                coalesce(m.aci_total_eur, 0) AS aci_total_eur,
+               coalesce(m.en_projet, 0) AS en_projet, coalesce(m.labellisee, 0) AS labellisee,
+               coalesce(m.sous_aci, 0) AS sous_aci, r.reference_teams,
                coalesce(f.facilitations, 0) AS facilitations,
                coalesce(t.facilitated_teams, 0) AS facilitated_teams
         FROM deps
         LEFT JOIN m ON m.departement = deps.code
         LEFT JOIN f ON f.departement = deps.code
         LEFT JOIN t ON t.departement = deps.code
+        LEFT JOIN r ON r.departement = deps.code
         ORDER BY deps.code
         """,
         params,

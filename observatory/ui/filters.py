@@ -63,7 +63,7 @@ def sidebar(federation: Federation, years: list[int], names: dict[str, str]) -> 
         team_type = st.selectbox("Type d'équipe", [None, *TEAM_TYPES], key=KEYS["team_type"],
                                  format_func=lambda t: "Tous les types" if t is None else t)
         st.button("Réinitialiser les filtres", on_click=_reset, args=(default_year,),
-                  use_container_width=True)
+                  width="stretch")
     scope = Scope(year=year, territory=territory, departement=departement, team_type=team_type)
     st.query_params.from_dict(scope.to_query_params())
     return scope

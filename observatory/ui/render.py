@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from observatory.charts import Figure
@@ -12,7 +14,7 @@ def figure(fig: Figure, *, key: str | None = None, on_select: str = "ignore") ->
     """One chart, its n/source caption under it; returns the selection when ``on_select``."""
     event = None
     if fig.chart is not None and len(fig.data):
-        event = st.altair_chart(fig.chart, use_container_width=True,
+        event = st.altair_chart(fig.chart, width="stretch",
                                 key=key or f"chart_{fig.key}", on_select=on_select)
     else:
         st.info(f"{fig.title} : aucune donnée pour ce périmètre.")
@@ -22,7 +24,7 @@ def figure(fig: Figure, *, key: str | None = None, on_select: str = "ignore") ->
 
 def table(tab: Table) -> None:
     st.markdown(f"**{tab.title}**")
-    st.dataframe(tab.data, hide_index=True, use_container_width=True, key=f"table_{tab.key}")
+    st.dataframe(tab.data, hide_index=True, width="stretch", key=f"table_{tab.key}")
     if tab.caption:
         st.caption(tab.caption)
 
@@ -47,3 +49,32 @@ def view(v: View, *, columns: int = 2) -> None:
         table(tab)
     for note in v.notes:
         st.caption(note)
+
+
+def _clicked(event: object, selection: str) -> str | None:
+    """The département code a map click selected, if any."""
+    try:
+        points = event.selection[selection]  # type: ignore[attr-defined]
+    except (AttributeError, KeyError, TypeError):
+        return None
+    if isinstance(points, list) and points:
+        return points[0].get("code")
+    return None
+
+
+def map_view(v: View, *, selection: str, on_click: Callable[[str | None], None],
+             current: str | None) -> None:
+    """The map beside its table; a click on a département calls ``on_click(code)``."""
+    st.title(v.title)
+    st.caption(v.scope_label)
+    for note in v.notes:
+        st.info(note)
+    left, right = st.columns([3, 2])
+    with left:
+        event = figure(v.figures[0], on_select="rerun")
+    with right:
+        for tab in v.tables:
+            table(tab)
+    code = _clicked(event, selection)
+    if code and code != current:
+        on_click(code)

@@ -1,0 +1,149 @@
+"""The map page: a choropleth of the federation's départements for the indicator chosen."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from observatory import charts, geo, indicators
+from observatory.charts import Figure
+from observatory.config import Federation, get_federation
+from observatory.filters import Scope
+from observatory.views import Table, View
+
+SELECTION = "departement_clique"
+
+
+@dataclass(frozen=True)
+class MapIndicator:
+    label: str
+    column: str
+    source: str
+    fmt: str = ",d"
+
+
+INDICATORS: dict[str, MapIndicator] = {
+    "adherent_teams": MapIndicator("Équipes adhérentes", "adherent_teams", "formulaires d'adhésion"),
+    "en_projet": MapIndicator("Équipes adhérentes en projet", "en_projet", "formulaires d'adhésion"),
+    "labellisee": MapIndicator("Équipes adhérentes labellisées", "labellisee",
+                               "formulaires d'adhésion"),
+    "sous_aci": MapIndicator("Équipes adhérentes sous ACI", "sous_aci", "formulaires d'adhésion"),
+    "per_100k": MapIndicator("Équipes adhérentes pour 100 000 habitants", "per_100k",
+                             "formulaires d'adhésion ; INSEE, populations municipales", ",.1f"),
+    "facilitations": MapIndicator("Facilitations", "facilitations", "journal des facilitations"),
+    "facilitated_teams": MapIndicator("Équipes facilitées (uniques)", "facilitated_teams",
+                                      "journal des facilitations"),
+    "aci_total_eur": MapIndicator("Montant ACI déclaré (€)", "aci_total_eur",
+                                  "formulaires d'adhésion", ",.0f"),
+    "coverage": MapIndicator("Part des équipes existantes adhérentes", "coverage",
+                             "formulaires d'adhésion ; décompte de référence", ".0%"),
+}
+
+
+@functools.cache
+def territory_borders(federation_id: str) -> dict[str, Any]:
+    """Outlines of the federation's territories (unions of départements), computed once."""
+    from shapely.geometry import mapping, shape
+    from shapely.ops import unary_union
+
+    federation = get_federation(federation_id)
+    shapes = geo.departement_shapes(federation.departements)
+    by_code = {f["properties"]["code"]: shape(f["geometry"]) for f in shapes["features"]}
+    features = []
+    for name, codes in federation.territories.items():
+        outline = unary_union([by_code[c] for c in codes if c in by_code]).boundary
+        features.append({"type": "Feature", "properties": {"territory": name},
+                         "geometry": mapping(outline.simplify(0.002))})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _values(scope: Scope, federation: Federation, db: indicators.DB) -> pd.DataFrame:
+    whole = Scope(year=scope.year, team_type=scope.team_type)  # the map always shows the region
+    df = indicators.by_departement(whole, federation, db)
+    df["per_100k"] = (df["adherent_teams"] / df["population"].astype(float) * 100_000).round(1)
+    ref = df["reference_teams"].astype(float)
+    df["coverage"] = (df["adherent_teams"] / ref).where(ref > 0)
+    df["territory"] = [federation.territory_of(c) or "" for c in df["departement"]]
+    df["in_scope"] = df["departement"].isin(scope.departements(federation))
+    return df
+
+
+def map_chart(df: pd.DataFrame, federation: Federation, ind: MapIndicator, title: str,
+              caption: str) -> alt.TopLevelMixin:
+    """Choropleth with the values joined in the spec (not repeated per feature), clickable."""
+    shapes = geo.departement_shapes(federation.departements)
+    values = df[["departement", "name", ind.column, "in_scope"]].rename(
+        columns={ind.column: "value"})
+    click = alt.selection_point(name=SELECTION, fields=["code"], on="click")
+    base = (
+        alt.Chart(alt.Data(values=shapes["features"]))
+        .transform_calculate(code="datum.properties.code")
+        .transform_lookup(lookup="code", from_=alt.LookupData(values, "departement",
+                                                              ["name", "value", "in_scope"]))
+    )
+    fill = base.mark_geoshape(stroke="white", strokeWidth=1).encode(
+        color=alt.Color("value:Q", title=ind.label, scale=alt.Scale(scheme="blues"),
+                        legend=alt.Legend(orient="right", format=ind.fmt)),
+        strokeWidth=alt.condition("datum.in_scope", alt.value(2.5), alt.value(0.8)),
+        stroke=alt.condition("datum.in_scope", alt.value("#222222"), alt.value("white")),
+        opacity=alt.condition(click, alt.value(1), alt.value(0.75)),
+        tooltip=[alt.Tooltip("name:N", title="Département"),
+                 alt.Tooltip("code:N", title="Code"),
+                 alt.Tooltip("value:Q", title=ind.label, format=ind.fmt)],
+    ).add_params(click)
+    layers = [fill]
+    borders = territory_borders(federation.id)
+    if borders["features"]:
+        layers.append(alt.Chart(alt.Data(values=borders["features"])).mark_geoshape(
+            filled=False, stroke="#D55E00", strokeWidth=2.5))
+    deps = geo.departements()
+    labels = df.merge(deps[["code", "lon", "lat"]], left_on="departement", right_on="code")
+    labels = labels[["departement", "lon", "lat", ind.column]].rename(columns={ind.column: "v"})
+    layers.append(alt.Chart(labels).mark_text(fontSize=12, fontWeight="bold", dy=-7).encode(
+        longitude="lon:Q", latitude="lat:Q", text="departement:N"))
+    layers.append(alt.Chart(labels).mark_text(fontSize=11, dy=7).encode(
+        longitude="lon:Q", latitude="lat:Q", text=alt.Text("v:Q", format=ind.fmt)))
+    chart = alt.layer(*layers).project(type="mercator").properties(width="container", height=520)
+    return charts.titled(chart, title, caption)
+
+
+def build(scope: Scope, federation: Federation, db: indicators.DB = None,
+          indicator: str = "adherent_teams") -> View:
+    """The map of the chosen indicator and the table of the same figures."""
+    ind = INDICATORS.get(indicator, INDICATORS["adherent_teams"])
+    df = _values(scope, federation, db)
+    label = scope.label(federation, dict(zip(df["departement"], df["name"], strict=True)))
+    view = View(title="Carte des équipes", scope_label=label)
+    if indicator == "coverage" and df["reference_teams"].isna().all():
+        view.notes.append("Aucun décompte de référence des équipes existantes n'est chargé : "
+                          "la part des équipes adhérentes ne peut pas être calculée.")
+    total = df[ind.column].sum() if ind.column not in ("per_100k", "coverage") else None
+    n = int(df["adherent_teams"].sum()) if ind.column not in (
+        "facilitations", "facilitated_teams") else int(df["facilitations"].sum())
+    n_label = "facilitations" if ind.column in ("facilitations", "facilitated_teams") else "équipes"
+    year = scope.year or ""
+    title = f"{ind.label} par département, {year}".strip(", ")
+    fig = Figure("carte", title, None, df[["departement", "name", ind.column]].rename(
+        columns={"departement": "Code", "name": "Département", ind.column: ind.label}),
+        n, n_label, f"{ind.source} {year}".strip(),
+        "Cliquez sur un département pour filtrer" if total is None else
+        f"Total : {total:,.0f}".replace(",", "\u00a0"))
+    fig.chart = map_chart(df, federation, ind, title, fig.caption)
+    view.figures.append(fig)
+    shown = df[df["in_scope"]]
+    table = pd.DataFrame({
+        "Code": shown["departement"], "Département": shown["name"],
+        "Territoire": shown["territory"], "Équipes adhérentes": shown["adherent_teams"],
+        "En projet": shown["en_projet"], "Labellisées": shown["labellisee"],
+        "Sous ACI": shown["sous_aci"], "Pour 100 000 hab.": shown["per_100k"],
+        "Facilitations": shown["facilitations"], "Équipes facilitées": shown["facilitated_teams"],
+        "Montant ACI (€)": shown["aci_total_eur"].round(0),
+    })
+    view.tables.append(Table("carte_table", "Chiffres par département", table,
+                             f"Sources : formulaires d'adhésion, journal des facilitations {year}; "
+                             "population : INSEE (populations municipales)."))
+    return view
