@@ -15,6 +15,7 @@ from observatory.ui.filters import sidebar
 PAGES = [
     ("pages/accueil.py", "Chiffres clés", ":material/dashboard:", True),
     ("pages/carte.py", "Carte des équipes", ":material/map:", False),
+    ("pages/import.py", "Importer des données", ":material/upload_file:", False),
 ]
 
 

@@ -1,0 +1,5 @@
+"""Importer des données: upload an export, check the preview, confirm; history and undo."""
+
+from observatory.ui import importer
+
+importer.page()
