@@ -60,6 +60,22 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--territory")
     p.add_argument("--team-type", choices=["MSP", "CPTS", "ESP", "CDS"])
     p.add_argument("--json", action="store_true", help="sortie JSON")
+
+    p = sub.add_parser("user", help="comptes de connexion (fichier de secrets du serveur)")
+    users = p.add_subparsers(dest="action", required=True)
+    u = users.add_parser("add", help="ajouter ou remplacer un compte")
+    u.add_argument("name")
+    u.add_argument("--role", required=True, choices=["lecture", "equipe", "admin"])
+    u.add_argument("--secrets", type=Path, help="défaut : .streamlit/secrets.toml")
+    u.add_argument("--password-stdin", action="store_true",
+                   help="lire le mot de passe sur l'entrée standard")
+
+    p = sub.add_parser("backup", help="sauvegarde cohérente de la base (Parquet)")
+    _db_arg(p)
+    p.add_argument("destination", type=Path)
+    p = sub.add_parser("restore", help="restaurer une sauvegarde")
+    _db_arg(p)
+    p.add_argument("source", type=Path)
     return parser
 
 
@@ -135,7 +151,37 @@ def _cmd_figures(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"init": _cmd_init, "demo": _cmd_demo, "import": _cmd_import, "figures": _cmd_figures}
+def _cmd_user(args: argparse.Namespace) -> int:
+    import getpass
+
+    from observatory import auth
+
+    if args.password_stdin or not sys.stdin.isatty():
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Mot de passe : ")
+        if getpass.getpass("Confirmation : ") != password:
+            print("Les deux saisies diffèrent.", file=sys.stderr)
+            return EXIT_REFUSED
+    path = auth.add_user(args.name, args.role, password, args.secrets)
+    print(f"Compte « {args.name} » ({args.role}) enregistré dans {path}")
+    return EXIT_OK
+
+
+def _cmd_backup(args: argparse.Namespace) -> int:
+    print(f"Sauvegarde écrite dans {store.backup(args.db, args.destination)}")
+    return EXIT_OK
+
+
+def _cmd_restore(args: argparse.Namespace) -> int:
+    print(f"Base restaurée : {store.restore(args.source, args.db)}")
+    return EXIT_OK
+
+
+COMMANDS = {
+    "init": _cmd_init, "demo": _cmd_demo, "import": _cmd_import, "figures": _cmd_figures,
+    "user": _cmd_user, "backup": _cmd_backup, "restore": _cmd_restore,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

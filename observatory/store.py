@@ -317,3 +317,42 @@ def init(db: str | os.PathLike | None = None, federation_id: str | None = None) 
 
 def federation_id(db: str | os.PathLike | None = None) -> str | None:
     return meta(db).get("federation")
+
+
+def backup(db: str | os.PathLike | None, destination: str | os.PathLike) -> Path:
+    """A consistent snapshot of every table as Parquet (DuckDB's EXPORT DATABASE)."""
+    dest = Path(destination).resolve()
+    if dest.exists() and any(dest.iterdir()):
+        raise StoreError(f"Le dossier de sauvegarde « {dest} » n'est pas vide.")
+    dest.mkdir(parents=True, exist_ok=True)
+    with reading(db) as con:  # the live file is only ever replaced whole: this is a snapshot
+        con.execute(f"EXPORT DATABASE '{_sql_path(dest)}' (FORMAT parquet)")
+    return dest
+
+
+def restore(source: str | os.PathLike, db: str | os.PathLike | None = None) -> Path:
+    """Replace the store by a backup, atomically (the previous file is kept as ``.before-restore``)."""
+    src = Path(source).resolve()
+    if not (src / "schema.sql").exists():
+        raise StoreError(f"« {src} » n'est pas une sauvegarde Observatoire (schema.sql absent).")
+    path = db_path(db).resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _exclusive_lock(path.with_name(path.name + ".lock"), LOCK_TIMEOUT_S):
+        tmp = path.with_name(f".tmp-{path.name}-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+        try:
+            con = duckdb.connect(str(tmp))
+            con.execute(f"IMPORT DATABASE '{_sql_path(src)}'")
+            migrate(con)  # a backup made by an older release opens in this one
+            con.execute("CHECKPOINT")
+            con.close()
+            if path.exists():
+                os.replace(path, path.with_name(path.name + ".before-restore"))
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+    return path
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")

@@ -6,16 +6,18 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from observatory import store
+from observatory import auth, store
 from observatory.config import Federation, get_federation
 from observatory.filters import Scope
 from observatory.ui import data
+from observatory.ui.auth import current_role, require, sidebar_badge
 from observatory.ui.filters import sidebar
 
+# path, title, icon, default page, role needed (lecture < equipe < admin)
 PAGES = [
-    ("pages/accueil.py", "Chiffres clés", ":material/dashboard:", True),
-    ("pages/carte.py", "Carte des équipes", ":material/map:", False),
-    ("pages/import.py", "Importer des données", ":material/upload_file:", False),
+    ("pages/accueil.py", "Chiffres clés", ":material/dashboard:", True, "lecture"),
+    ("pages/carte.py", "Carte des équipes", ":material/map:", False, "lecture"),
+    ("pages/import.py", "Importer des données", ":material/upload_file:", False, "admin"),
 ]
 
 
@@ -27,6 +29,7 @@ class Context:
     scope: Scope
     names: dict[str, str]
     years: list[int]
+    role: str
 
 
 def _ensure_store() -> None:
@@ -43,19 +46,23 @@ def run() -> None:
     """Entry point called by app.py."""
     st.set_page_config(page_title="Observatoire de l'exercice coordonné", page_icon="🩺",
                        layout="wide")
+    role = current_role()
     _ensure_store()
     info = data.store_info()
     federation = get_federation(info["federation"])
     names = data.departement_names()
     pages = [st.Page(path, title=title, icon=icon, default=default)
-             for path, title, icon, default in PAGES]
+             for path, title, icon, default, needed in PAGES if auth.allows(role, needed)]
     nav = st.navigation(pages)
     st.sidebar.markdown(f"**{federation.name}** · {federation.region}")
+    sidebar_badge(role)
     scope = sidebar(federation, info["years"], names)
-    st.session_state["_context"] = Context(federation, scope, names, info["years"])
+    st.session_state["_context"] = Context(federation, scope, names, info["years"], role)
     nav.run()
 
 
-def context() -> Context:
-    """The context app.py prepared for this run."""
-    return st.session_state["_context"]
+def context(needed: str = "lecture") -> Context:
+    """The context app.py prepared for this run, after checking the role the page needs."""
+    ctx: Context = st.session_state["_context"]
+    require(ctx.role, needed)
+    return ctx

@@ -1,0 +1,104 @@
+"""Who sees what: roles, password hashes in the server's secrets file, and page permissions.
+
+Users live in the secrets file (``.streamlit/secrets.toml`` by default), never in the repository:
+
+    [observatoire.users.marie]
+    role = "equipe"
+    password_hash = "$argon2id$v=19$..."
+
+With no user configured the app runs in a clearly labelled local demo mode.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from observatory.config import PROJECT_DIR
+
+ROLES = ("lecture", "equipe", "admin")
+ROLE_LABELS = {"lecture": "Lecture (agrégats)", "equipe": "Équipe (salariés)", "admin": "Administration"}
+DEMO_ROLE = "admin"  # local demo mode: no account configured, the person at the keyboard owns it
+DEFAULT_SECRETS = PROJECT_DIR / ".streamlit" / "secrets.toml"
+SECTION = "observatoire"
+_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+_hasher = PasswordHasher()
+
+
+def rank(role: str | None) -> int:
+    """Order of roles: lecture < equipe < admin; unknown roles rank below everything."""
+    return ROLES.index(role) if role in ROLES else -1
+
+
+def allows(role: str | None, needed: str) -> bool:
+    return rank(role) >= rank(needed)
+
+
+def can_see_team_details(role: str | None) -> bool:
+    """Team lists, directory contacts, facilitation details: staff and administrators."""
+    return allows(role, "equipe")
+
+
+def users(secrets: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """The configured accounts (name → role, password_hash) from parsed secrets."""
+    section = secrets.get(SECTION, {}) or {}
+    found = section.get("users", {}) or {}
+    return {str(name): {"role": str(u.get("role", "")), "password_hash": str(u.get("password_hash", ""))}
+            for name, u in found.items() if isinstance(u, Mapping)}
+
+
+def verify(secrets: Mapping[str, Any], name: str, password: str) -> str | None:
+    """The user's role when the password matches its hash, else None (same cost either way)."""
+    account = users(secrets).get(name)
+    stored = account["password_hash"] if account else _DUMMY_HASH
+    try:
+        _hasher.verify(stored, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return None
+    if account is None or account["role"] not in ROLES:
+        return None
+    return account["role"]
+
+
+def hash_password(password: str) -> str:
+    if len(password) < 10:
+        raise ValueError("Mot de passe trop court : 10 caractères au moins.")
+    return _hasher.hash(password)
+
+
+def _toml_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def add_user(name: str, role: str, password: str, secrets_path: Path | None = None) -> Path:
+    """Write (or replace) one account in the secrets file, keeping everything else in it."""
+    if not _NAME.match(name):
+        raise ValueError("Nom d'utilisateur invalide : lettres, chiffres, « . », « _ » ou « - ».")
+    if role not in ROLES:
+        raise ValueError(f"Rôle inconnu « {role} » (rôles : {', '.join(ROLES)}).")
+    path = Path(secrets_path or os.environ.get("OBSERVATORY_SECRETS") or DEFAULT_SECRETS)
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    tomllib.loads(text)  # refuse to touch a file we could not read back
+    header = f"[{SECTION}.users.{name}]"
+    hashed = _toml_string(hash_password(password))
+    block = f"{header}\nrole = {_toml_string(role)}\npassword_hash = {hashed}\n"
+    # replace an existing block for this user (up to the next table header)
+    pattern = re.compile(rf"^\[{re.escape(SECTION)}\.users\.{re.escape(name)}\]\n(?:(?!\[).*\n?)*", re.M)
+    text = pattern.sub("", text).rstrip("\n")
+    text = f"{text}\n\n{block}" if text else block
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+    return path
+
+
+_DUMMY_HASH = _hasher.hash("observatoire-no-such-user")
