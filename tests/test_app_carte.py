@@ -47,9 +47,9 @@ def test_map_renders_for_each_scope(demo_db: Path, monkeypatch: pytest.MonkeyPat
 
 def test_indicator_and_filters_change_the_map(app: AppTest) -> None:
     assert table(app)["Équipes adhérentes"].sum() == 172
-    caption = [c.value for c in app.caption if "n =" in c.value][0]
+    caption = next(c.value for c in app.caption if "n =" in c.value)
     app.selectbox(key="carte_indicateur").select("facilitations").run()
-    new_caption = [c.value for c in app.caption if "n =" in c.value][0]
+    new_caption = next(c.value for c in app.caption if "n =" in c.value)
     assert new_caption != caption and "154 facilitations" in new_caption
     app.selectbox(key="f_type").select("CPTS").run()
     assert table(app)["Facilitations"].sum() == 23

@@ -17,6 +17,11 @@ from observatory.ui.filters import sidebar
 PAGES = [
     ("pages/accueil.py", "Chiffres clés", ":material/dashboard:", True, "lecture"),
     ("pages/carte.py", "Carte des équipes", ":material/map:", False, "lecture"),
+    ("pages/facilitations.py", "Facilitations", ":material/handshake:", False, "lecture"),
+    ("pages/portrait.py", "Portrait des équipes", ":material/groups:", False, "lecture"),
+    ("pages/enquetes.py", "Enquêtes flash", ":material/poll:", False, "lecture"),
+    ("pages/annuaire.py", "Annuaire et expertises", ":material/contacts:", False, "lecture"),
+    ("pages/capitalisation.py", "Capitalisation", ":material/menu_book:", False, "lecture"),
     ("pages/import.py", "Importer des données", ":material/upload_file:", False, "admin"),
 ]
 

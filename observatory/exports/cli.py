@@ -1,0 +1,281 @@
+"""``observatory export``: a page or a département sheet to files, without a browser or a network.
+
+    observatory export --page home --year 2025 --format pptx --out chiffres.pptx
+    observatory export --page facilitations --year 2025 --departement 38 --format png --out images/
+    observatory export --sheet 38 --year 2025 --out fiche_38.pdf
+
+pptx and pdf write one file; png, svg, csv and xlsx write one file per chart (and, for csv/xlsx,
+per table) into the ``--out`` directory. Exit codes: 0 done, 1 refused (no store, page not
+available, nothing to export), 2 usage (unknown page, département, territory, format).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import inspect
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from observatory.filters import TEAM_TYPES, Scope
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+
+# Page name (as in the URL and the menu) → candidate modules in observatory/views/, first found wins.
+PAGES: dict[str, tuple[str, ...]] = {
+    "home": ("home",),
+    "facilitations": ("facilitations",),
+    "portrait": ("portrait",),
+    "enquetes": ("surveys", "enquetes"),
+    "annuaire": ("directory", "annuaire"),
+    "capitalisation": ("capitalisation",),
+    "carte": ("carte", "map", "maps"),
+}
+SINGLE_FILE = ("pptx", "pdf")
+PER_FIGURE = ("png", "svg", "csv", "xlsx")
+FORMATS = SINGLE_FILE + PER_FIGURE
+
+
+class Refused(Exception):
+    """A French message for the user and the exit code to return."""
+
+    def __init__(self, message: str, code: int = EXIT_REFUSED) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register ``export`` on the main parser's subparsers."""
+    p = subparsers.add_parser(
+        "export",
+        help="exporter une page (PPTX, PDF, PNG, SVG, CSV, XLSX) ou une fiche département (PDF)",
+        description="Exporte ce que montre une page, pour les filtres donnés, sans navigateur.",
+    )
+    p.add_argument("--db", help="fichier DuckDB (défaut : $OBSERVATORY_DB ou "
+                                "data/observatory.duckdb)")
+    target = p.add_mutually_exclusive_group()
+    target.add_argument("--page", metavar="NOM",
+                        help=f"page à exporter : {', '.join(PAGES)} (défaut : home)")
+    target.add_argument("--sheet", metavar="CODE",
+                        help="fiche PDF d'un département (code INSEE, ex. 38)")
+    p.add_argument("--year", type=int, help="année (défaut : la plus récente de la base)")
+    p.add_argument("--departement", help="filtre : code du département")
+    p.add_argument("--territory", help="filtre : territoire de la fédération")
+    p.add_argument("--team-type", choices=list(TEAM_TYPES), help="filtre : type d'équipe")
+    p.add_argument("--format", choices=FORMATS,
+                   help="pptx ou pdf : un fichier ; png, svg, csv ou xlsx : un fichier par "
+                        "graphique ou tableau dans le dossier --out (défaut : pptx ; pdf pour "
+                        "--sheet)")
+    p.add_argument("--out", type=Path,
+                   help="fichier (pptx, pdf) ou dossier (png, svg, csv, xlsx) à écrire")
+    return p
+
+
+def parser() -> argparse.ArgumentParser:
+    """A standalone parser with only ``export`` (for tests and ``python -m``)."""
+    main = argparse.ArgumentParser(prog="observatory")
+    add_parser(main.add_subparsers(dest="command", required=True))
+    return main
+
+
+def resolve_page(name: str) -> Callable[..., Any]:
+    """The ``build`` function of a page, or Refused with a French message."""
+    if name not in PAGES:
+        raise Refused(f"Page inconnue : « {name} » (pages : {', '.join(PAGES)}).", EXIT_USAGE)
+    for candidate in PAGES[name]:
+        module_name = f"observatory.views.{candidate}"
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue
+            raise
+        build = getattr(module, "build", None)
+        if callable(build):
+            return build
+    raise Refused(f"La page « {name} » n'est pas encore disponible dans cette version "
+                  f"(module observatory.views.{PAGES[name][0]} absent).")
+
+
+def _departement_names() -> dict[str, str]:
+    from observatory import geo
+
+    deps = geo.departements()
+    return dict(zip(deps["code"], deps["name"], strict=True))
+
+
+def _scope(args: argparse.Namespace, federation: Any, year: int) -> Scope:
+    from observatory import geo
+
+    departement = None
+    if args.departement:
+        departement = geo.normalise_departement(args.departement)
+        if departement is None or departement not in federation.departements:
+            raise Refused(f"Département inconnu pour {federation.name} : « {args.departement} »",
+                          EXIT_USAGE)
+    if args.territory and args.territory not in federation.territories:
+        known = ", ".join(federation.territories) or "aucun"
+        raise Refused(f"Territoire inconnu : « {args.territory} » (connus : {known})",
+                      EXIT_USAGE)
+    return Scope(year=year, territory=args.territory, departement=departement,
+                 team_type=args.team_type)
+
+
+def build_view(build: Callable[..., Any], scope: Scope, federation: Any, db: Any) -> Any:
+    """Call a page's ``build`` the way the page does, with département names when it takes them."""
+    kwargs = {}
+    if "departement_names" in inspect.signature(build).parameters:
+        kwargs["departement_names"] = _departement_names()
+    return build(scope, federation, db, **kwargs)
+
+
+def _unique(name: str, used: set[str]) -> str:
+    candidate, i = name, 2
+    while candidate in used:
+        candidate, i = f"{name}_{i}", i + 1
+    used.add(candidate)
+    return candidate
+
+
+def write_files(view: Any, federation: Any, fmt: str, out: Path,
+                failed: list[str] | None = None) -> list[Path]:
+    """Write the view's charts/tables in ``fmt`` into directory ``out``; returns the paths.
+
+    Keys of the charts that could not be drawn are appended to ``failed``.
+    """
+    failed = [] if failed is None else failed
+    from observatory.exports import images, tables
+    from observatory.exports.common import ExportContext, slug
+
+    context = ExportContext(view.scope_label, federation.name)
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    used: set[str] = set()
+    for fig in view.figures:
+        name = _unique(slug(fig.key), used)
+        if fmt in ("png", "svg"):
+            try:
+                data = images.png(fig, context) if fmt == "png" else images.svg(fig, context)
+            except images.NoChart as exc:
+                print(f"Ignoré : {exc}", file=sys.stderr)
+                continue
+            except images.RenderError as exc:
+                print(f"Erreur : {exc}", file=sys.stderr)
+                failed.append(fig.key)
+                continue
+        elif fmt == "csv":
+            data = tables.figure_csv(fig)
+        else:
+            data = tables.figure_xlsx(fig, context)
+        path = out / f"{name}.{fmt}"
+        path.write_bytes(data)
+        written.append(path)
+    if fmt in ("csv", "xlsx"):
+        for table in view.tables:
+            name = _unique(slug(table.key), used)
+            data = tables.table_csv(table) if fmt == "csv" else tables.table_xlsx(table, context)
+            path = out / f"{name}.{fmt}"
+            path.write_bytes(data)
+            written.append(path)
+    return written
+
+
+def _latest_year(db: Any) -> int:
+    from observatory import indicators
+
+    years = indicators.available_years(db)
+    if not years:
+        raise Refused("La base ne contient encore aucune donnée : importez d'abord des fichiers.")
+    return years[0]
+
+
+def _run(args: argparse.Namespace) -> int:
+    from observatory import store
+    from observatory.config import get_federation
+    from observatory.exports.common import slug
+
+    if not store.exists(args.db):
+        raise Refused(f"Aucune base de données à « {store.db_path(args.db)} » : lancez "
+                      "« observatory demo » ou « observatory init » d'abord.")
+    federation = get_federation(store.federation_id(args.db))
+    year = args.year or _latest_year(args.db)
+
+    if args.sheet:
+        from observatory.exports.sheet import departement_sheet
+
+        if args.format not in (None, "pdf"):
+            raise Refused("La fiche département n'existe qu'en PDF (--format pdf).", EXIT_USAGE)
+        if args.departement or args.territory or args.team_type:
+            raise Refused("--sheet ne se combine pas avec --departement, --territory ou "
+                          "--team-type.", EXIT_USAGE)
+        try:
+            data = departement_sheet(args.sheet, year, federation, args.db)
+        except ValueError as exc:
+            raise Refused(str(exc), EXIT_USAGE) from None
+        out = args.out or Path(f"fiche_{slug(args.sheet)}_{year}.pdf")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(data)
+        print(out)
+        return EXIT_OK
+
+    page = args.page or "home"
+    build = resolve_page(page)
+    scope = _scope(args, federation, year)
+    view = build_view(build, scope, federation, args.db)
+    fmt = args.format or "pptx"
+    default_name = f"{slug(page)}_{slug(view.scope_label)}"
+    if fmt in SINGLE_FILE:
+        from observatory.exports.document import pdf
+        from observatory.exports.presentation import deck
+
+        data = deck(view, federation) if fmt == "pptx" else pdf(view, federation)
+        out = args.out or Path(f"{default_name}.{fmt}")
+        if out.is_dir():
+            out = out / f"{default_name}.{fmt}"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(data)
+        print(out)
+        return EXIT_OK
+    out = args.out or Path(default_name)
+    if out.exists() and not out.is_dir():
+        raise Refused(f"--out doit être un dossier pour le format {fmt} : « {out} » est un "
+                      "fichier.", EXIT_USAGE)
+    failed: list[str] = []
+    written = write_files(view, federation, fmt, out, failed)
+    for path in written:
+        print(path)
+    if failed:
+        raise Refused(f"{len(failed)} graphique(s) non exporté(s) : {', '.join(failed)}.")
+    if not written:
+        raise Refused(view.empty_message or f"Rien à exporter en {fmt} pour {view.scope_label}.")
+    return EXIT_OK
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``observatory export``: 0 done, 1 refused, 2 usage error (message on stderr)."""
+    from observatory import store
+
+    try:
+        return _run(args)
+    except Refused as exc:
+        print(exc.message, file=sys.stderr)
+        return exc.code
+    except store.StoreError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_REFUSED
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m observatory.exports.cli export …`` before the main CLI is wired."""
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

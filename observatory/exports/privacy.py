@@ -1,0 +1,191 @@
+"""The rules every export goes through: no personal data, no small survey counts, no formulas.
+
+- Columns whose name says they hold people's contact or identity (e-mail, courriel, contact,
+  téléphone, facilitateur·rice) are dropped, whatever the view put in them.
+- Any e-mail address left inside a text cell is replaced by ``[courriel masqué]``.
+- Survey respondent counts below ``config.SMALL_COUNT_THRESHOLD`` (Figure.count_columns) become
+  ``< 5``; shares, means or scores on the same row are masked too (they give the count away).
+- Text cells that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab, CR)
+  get a leading apostrophe. Numbers are never touched: ``-3`` stays the number -3.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+
+from observatory import config
+from observatory.exports.common import is_missing
+
+# "facilitat" alone would also drop the aggregate columns "Facilitations" and "Équipes
+# facilitées": only the person nouns (facilitateur, facilitatrice, facilitator) are personal.
+PERSONAL_COLUMN = re.compile(
+    r"e-?mail|courriel|contact|facilitat(?:eur|rice|or)|telephone|phone|portable",
+    re.IGNORECASE,
+)
+# Columns derived from a count on the same row (a share or a mean of 3 people is still 3 people).
+DERIVED_COLUMN = re.compile(
+    r"%|\bpart\b|pourcentage|proportion|taux|moyenne|mediane|score|share|mean|median|ratio",
+    re.IGNORECASE,
+)
+EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+EMAIL_MASK = "[courriel masqué]"
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+DERIVED_MASK = "masqué"
+
+
+def threshold(value: int | None = None) -> int:
+    """The small-count threshold: explicit value, else the setting read at call time."""
+    return int(config.SMALL_COUNT_THRESHOLD if value is None else value)
+
+
+def mask_label(limit: int | None = None) -> str:
+    return f"< {threshold(limit)}"
+
+
+def masked_note(limit: int | None = None) -> str:
+    return f"valeurs < {threshold(limit)} masquées"
+
+
+def _plain(name: Any) -> str:
+    text = unicodedata.normalize("NFKD", str(name))
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def is_personal_column(name: Any) -> bool:
+    return bool(PERSONAL_COLUMN.search(_plain(name)))
+
+
+def is_derived_column(name: Any) -> bool:
+    return bool(DERIVED_COLUMN.search(_plain(name)))
+
+
+def drop_personal_columns(df: pd.DataFrame) -> pd.DataFrame:
+    keep = [c for c in df.columns if not is_personal_column(c)]
+    return df if len(keep) == len(df.columns) else df.loc[:, keep]
+
+
+def neutralise(text: str) -> str:
+    """``=HYPERLINK(…)`` → ``'=HYPERLINK(…)``: a spreadsheet shows it, never runs it."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def redact_emails(text: str) -> str:
+    return EMAIL.sub(EMAIL_MASK, text) if "@" in text else text
+
+
+def clean_text(value: Any) -> Any:
+    """A text cell made safe for export; any other value unchanged."""
+    if isinstance(value, str):
+        return neutralise(redact_emails(value))
+    return value
+
+
+def _is_number(value: Any) -> bool:
+    if isinstance(value, bool) or is_missing(value):
+        return False
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return not isinstance(value, str | bytes)
+
+
+def small_count_rows(df: pd.DataFrame, count_columns: Iterable[str],
+                     limit: int | None = None) -> dict[str, pd.Series]:
+    """For each count column present: a boolean Series, True where the count is below the limit."""
+    t = threshold(limit)
+    out = {}
+    for col in count_columns:
+        if col in df.columns:
+            values = pd.to_numeric(df[col], errors="coerce")
+            out[col] = values.notna() & (values < t)
+    return out
+
+
+def count_masked(df: pd.DataFrame | None, count_columns: Iterable[str],
+                 limit: int | None = None) -> int:
+    """How many count cells of ``df`` the export will mask."""
+    if df is None or not len(df):
+        return 0
+    return int(sum(s.sum() for s in small_count_rows(df, count_columns, limit).values()))
+
+
+def mask_small_counts(df: pd.DataFrame, count_columns: Iterable[str],
+                      limit: int | None = None) -> tuple[pd.DataFrame, int]:
+    """Counts below the threshold become ``< 5`` (and derived figures on their rows ``masqué``).
+
+    Returns the masked copy and the number of masked count cells.
+    """
+    count_columns = tuple(count_columns)
+    small = small_count_rows(df, count_columns, limit)
+    if not small or not any(s.any() for s in small.values()):
+        return df, 0
+    out = df.copy()
+    label = mask_label(limit)
+    any_row = pd.Series(False, index=df.index)
+    masked = 0
+    for col, rows in small.items():
+        if rows.any():
+            out[col] = out[col].astype(object)
+            out.loc[rows, col] = label
+            masked += int(rows.sum())
+            any_row |= rows
+    for col in out.columns:
+        if col not in count_columns and is_derived_column(col):
+            hit = any_row & df[col].map(_is_number)
+            if hit.any():
+                out[col] = out[col].astype(object)
+                out.loc[hit, col] = DERIVED_MASK
+    return out, masked
+
+
+def safe_frame(df: pd.DataFrame | None, count_columns: Iterable[str] = (),
+               limit: int | None = None) -> tuple[pd.DataFrame, int]:
+    """The one gate before any table leaves the server: drop, mask, redact, neutralise.
+
+    Returns the safe copy (column names cleaned too) and the number of masked count cells.
+    """
+    if df is None:
+        return pd.DataFrame(), 0
+    out = drop_personal_columns(df.reset_index(drop=True))
+    out, masked = mask_small_counts(out, count_columns, limit)
+    out = out.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(clean_text).astype(object)
+    out.columns = [clean_text(str(c)) for c in out.columns]
+    return out, masked
+
+
+def safe_records(records: list[dict[str, Any]], count_columns: Iterable[str],
+                 limit: int | None = None) -> tuple[list[dict[str, Any]], int]:
+    """A chart's inline data made safe for an image: personal fields dropped, e-mails redacted,
+    small counts removed so that no mark is drawn for them.
+
+    A record whose counts are all small is dropped (a null summed by the chart would be drawn as
+    a bar of 0); otherwise its small counts, and the derived figures on its row, become null.
+    """
+    t = threshold(limit)
+    count_columns = tuple(count_columns)
+    masked = 0
+    out = []
+    for record in records:
+        row = {k: (redact_emails(v) if isinstance(v, str) else v)
+               for k, v in record.items() if not is_personal_column(k)}
+        small = [c for c in count_columns if _is_number(row.get(c)) and float(row[c]) < t]
+        if small:
+            masked += len(small)
+            if len(small) == sum(1 for c in count_columns if c in row):
+                continue
+            for c in small:
+                row[c] = None
+            for k in row:
+                if k not in count_columns and is_derived_column(k) and _is_number(row[k]):
+                    row[k] = None
+        out.append(row)
+    return out, masked

@@ -1,0 +1,358 @@
+"""Membership forms (formulaire d'adhésion): one row per member team and year.
+
+Identity across years: ``id:<FINESS/SIRET/identifiant>`` when the form gives one, else
+``name:<normalised name>|<département>``; a team already known under its name (e.g. created by a
+facilitation log) is recognised too. When a team answered twice the same year, the latest
+``Horodateur`` wins. A new export of a year replaces that year's answers of the teams it contains
+and leaves the other teams' answers alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from observatory.imports import normalise as n
+from observatory.imports.errors import ImportRefused
+from observatory.imports.normalise import Choice, Field
+from observatory.imports.reading import RawTable
+from observatory.imports.rows import (
+    Options,
+    Parsed,
+    Row,
+    finish,
+    match_or_refuse,
+    outside_federation,
+)
+from observatory.imports.storage import (
+    TeamIndex,
+    id_key,
+    insert_rows,
+    name_key,
+    normalise_external_id,
+)
+
+PROFESSIONS = (
+    "Médecin généraliste", "Infirmier·e", "Masseur-kinésithérapeute", "Pharmacien·ne",
+    "Sage-femme", "Chirurgien-dentiste", "Orthophoniste", "Podologue", "Diététicien·ne",
+    "Psychologue", "Ergothérapeute", "Orthoptiste", n.OTHER,
+)
+PROFESSION_ALIASES = {
+    "Médecin": "Médecin généraliste", "MG": "Médecin généraliste",
+    "Médecins généralistes": "Médecin généraliste",
+    "Infirmière": "Infirmier·e", "Infirmier(e)": "Infirmier·e", "IDE": "Infirmier·e",
+    "Infirmiers": "Infirmier·e", "Pharmacienne": "Pharmacien·ne",
+    "Kinésithérapeute": "Masseur-kinésithérapeute", "Kiné": "Masseur-kinésithérapeute",
+    "MK": "Masseur-kinésithérapeute", "Sage femme": "Sage-femme", "Dentiste": "Chirurgien-dentiste",
+    "Pédicure-podologue": "Podologue", "Diététicienne": "Diététicien·ne",
+}
+COORDINATION = (
+    "Salarié·e de la structure", "Prestataire", "Professionnel·le de santé de l'équipe", "Aucune",
+)
+# multi-valued field -> value of membership_choices.field
+CHOICE_FIELDS = {"professions": "profession", "missions": "mission", "protocols": "protocol"}
+
+FIELDS = (
+    Field("team_name", "Nom de l'équipe", (
+        "Nom de la structure", "Nom de l'équipe", "Structure", "Raison sociale", "Équipe"),
+        required=True),
+    Field("external_id", "Identifiant", (
+        "Identifiant", "N° FINESS", "FINESS", "SIRET", "Numéro FINESS", "N° SIRET",
+        "Numéro SIRET")),
+    Field("team_type", "Type de structure", (
+        "Type de structure", "Type d'exercice coordonné", "Type", "Type d'équipe"), required=True),
+    Field("status", "Stade", ("Stade", "Statut", "Stade du projet")),
+    Field("departement", "Département", (
+        "Département", "Dept", "Dépt", "Dép", "N° département", "Code département",
+        "Numéro de département"), required=True),
+    Field("commune", "Commune", ("Commune", "Ville", "Code commune", "Code INSEE")),
+    Field("year", "Année", ("Année", "Année d'adhésion")),
+    Field("submitted_at", "Horodateur", (
+        "Horodateur", "Date de soumission", "Date de réponse", "Horodatage")),
+    Field("aci_amount", "Montant ACI", ("Montant ACI", "Montant de l'ACI perçu", "ACI (€)")),
+    Field("professionals", "Nombre de professionnels", (
+        "Nombre de professionnels", "Nb de PS", "Nombre de PS")),
+    Field("professions", "Professions représentées", (
+        "Professions représentées", "Catégories professionnelles"), multi=True),
+    Field("information_system", "Système d'information partagé", (
+        "Système d'information partagé", "Logiciel", "SI partagé")),
+    Field("coordination", "Fonction de coordination", (
+        "Fonction de coordination", "Coordinateur", "Coordination")),
+    Field("coordination_fte", "ETP coordination", ("ETP coordination", "ETP de coordination")),
+    Field("pacte_trained", "Coordinateur formé PACTE", (
+        "Coordinateur formé PACTE", "Formation PACTE")),
+    Field("missions", "Missions de santé publique", ("Missions de santé publique",), multi=True),
+    Field("protocols", "Protocoles pluriprofessionnels", (
+        "Protocoles pluriprofessionnels", "Thèmes des protocoles"), multi=True),
+    Field("protocols_count", "Nombre de protocoles", ("Nombre de protocoles",)),
+    Field("email", "Adresse e-mail", (
+        "Email", "Courriel", "Adresse e-mail", "E-mail", "Adresse mail", "Mail",
+        "Adresse électronique")),
+)
+
+
+@dataclass
+class Membership:
+    """One team's answer for one year, normalised."""
+
+    line: int
+    key: str
+    name: str
+    external_id: str | None
+    team_type: str
+    status: str | None
+    departement: str
+    commune: str | None
+    year: int
+    submitted_at: dt.datetime | None
+    aci_amount: float | None
+    professionals: int | None
+    information_system: str | None
+    information_system_other: str | None
+    coordination: str | None
+    coordination_fte: float | None
+    pacte_trained: bool | None
+    protocols_count: int | None
+    email: str | None
+    choices: dict[str, list[Choice]] = field(default_factory=dict)
+
+
+def parse(table: RawTable, options: Options) -> Parsed:
+    """Read and validate a membership export (no store access)."""
+    match = match_or_refuse(table, FIELDS, "un formulaire d'adhésion")
+    if options.year is None and "year" not in match.columns:
+        raise ImportRefused(
+            "Année inconnue : le fichier n'a pas de colonne « Année » ; indiquez l'année des "
+            "adhésions à l'import."
+        )
+    parsed = Parsed(match.mapping, match.ignored, len(table.rows))
+    if options.year is not None and "year" in match.columns:
+        parsed.notes.append(
+            f"Année {options.year} indiquée à l'import : la colonne "
+            f"« {table.header[match.columns['year']]} » n'est pas utilisée."
+        )
+    if "status" not in match.columns:
+        parsed.notes.append("Pas de colonne « Stade » : le stade des équipes restera inconnu.")
+    excel = table.container == "xlsx"
+    rows = [Row(table, i, match) for i in range(len(table.rows))]
+    records = []
+    for row in rows:
+        record = _record(row, options, excel)
+        if not row.errors:
+            records.append(record)
+    parsed.records = _latest_answers(records, rows, parsed)
+    finish(parsed, rows)
+    outside_federation(parsed, [r.departement for r in parsed.records], options)
+    formulas = sum(1 for r in parsed.records if n.looks_like_formula(r.name))
+    if formulas:
+        parsed.notes.append(
+            f"{formulas} nom(s) d'équipe commencent par « = », « + », « - » ou « @ » : "
+            "conservés tels quels, comme du texte."
+        )
+    parsed.preview = _preview(parsed.records)
+    return parsed
+
+
+def _record(row: Row, options: Options, excel: bool) -> Membership:
+    name = row.require("team_name", row.text("team_name"), "nom de l'équipe")
+    team_type = row.require(
+        "team_type", row.parse("team_type", n.parse_team_type), "type de structure")
+    dep = row.require("departement", row.parse("departement", n.parse_departement), "département")
+    year = options.year if options.year is not None else row.require(
+        "year", row.parse("year", n.parse_year), "année")
+    external_id = normalise_external_id(row.text("external_id"))
+    info, info_other = _single_with_other(row.text("information_system"))
+    record = Membership(
+        line=row.line,
+        key=id_key(external_id) if external_id else name_key(name or "", dep),
+        name=name,
+        external_id=external_id,
+        team_type=team_type,
+        status=row.parse("status", n.parse_status),
+        departement=dep,
+        commune=row.text("commune") or None,
+        year=year,
+        submitted_at=row.parse("submitted_at", n.parse_date, excel_serial=excel),
+        aci_amount=row.parse("aci_amount", n.parse_number),
+        professionals=row.parse("professionals", n.parse_int),
+        information_system=info,
+        information_system_other=info_other,
+        coordination=row.parse("coordination", n.parse_choice, options=COORDINATION,
+                               what="un mode de coordination"),
+        coordination_fte=row.parse("coordination_fte", n.parse_number),
+        pacte_trained=row.parse("pacte_trained", n.parse_yes_no),
+        protocols_count=row.parse("protocols_count", n.parse_int),
+        email=row.text("email") or None,
+    )
+    for multi in CHOICE_FIELDS:
+        record.choices[multi] = _choices(row, multi)
+    return record
+
+
+def _single_with_other(text: str) -> tuple[str | None, str | None]:
+    """A single choice that may be ``Autre : texte``."""
+    if not text:
+        return None, None
+    other = n.parse_other(text)
+    if other is not None:
+        return n.OTHER, other or None
+    return text, None
+
+
+def _choices(row: Row, multi: str) -> list[Choice]:
+    """A multiple-choice field from its joined cell and/or its one-column-per-option layout."""
+    known = PROFESSIONS if multi == "professions" else ()
+    aliases = PROFESSION_ALIASES if multi == "professions" else None
+    found = n.split_multi(row.text(multi), known, aliases=aliases)
+    for index, option in row.match.option_columns.get(multi, []):
+        cell = row.cell(index)
+        if not cell:
+            continue
+        try:
+            chosen = n.parse_yes_no(cell, checkbox=True)
+        except ValueError:  # a "[Autre]" column holds the free text itself
+            if n.option_key(option) in (n.option_key(n.OTHER), "other"):
+                found.append(Choice(n.OTHER, cell))
+                continue
+            row.error(row.table.header[index], cell,
+                      f"« {cell} » n'est pas une case cochée (x, Oui, 1)")
+            continue
+        if chosen:
+            found += n.split_multi(option, known, aliases=aliases) or [Choice(option)]
+    unique: list[Choice] = []
+    for c in found:
+        if c not in unique:
+            unique.append(c)
+    return unique
+
+
+def _latest_answers(records: list[Membership], rows: list[Row], parsed: Parsed) -> list[Membership]:
+    """One answer per team and year: the latest Horodateur wins; a tie is an error."""
+    by_line = {row.line: row for row in rows}
+    kept: dict[tuple[str, int], Membership] = {}
+    for record in sorted(records, key=lambda r: r.line):
+        slot = (record.key, record.year)
+        earlier = kept.get(slot)
+        if earlier is None:
+            kept[slot] = record
+            continue
+        a, b = earlier.submitted_at, record.submitted_at
+        if a is not None and b is not None and a != b:
+            winner, loser = (record, earlier) if b > a else (earlier, record)
+            kept[slot] = winner
+            parsed.notes.append(
+                f"ligne {loser.line} : réponse de « {loser.name} » pour {loser.year} remplacée "
+                f"par sa réponse plus récente (ligne {winner.line})."
+            )
+            continue
+        row = by_line[record.line]
+        why = "même horodatage" if a is not None and a == b else "sans horodatage pour départager"
+        row.error(
+            row.column("team_name"), record.name,
+            f"équipe en double : « {record.name} » a déjà une réponse pour {record.year} "
+            f"ligne {earlier.line} ({why})",
+        )
+    return sorted(kept.values(), key=lambda r: r.line)
+
+
+def _preview(records: list[Membership], limit: int = 20) -> pd.DataFrame:
+    out = []
+    for r in records[:limit]:
+        out.append({
+            "line": r.line, "team_name": r.name, "external_id": r.external_id,
+            "team_type": r.team_type, "status": r.status, "departement": r.departement,
+            "commune": r.commune, "year": r.year, "submitted_at": r.submitted_at,
+            "aci_amount": r.aci_amount, "professionals": r.professionals,
+            "professions": "; ".join(_label(c) for c in r.choices["professions"]),
+            "information_system": r.information_system, "coordination": r.coordination,
+            "coordination_fte": r.coordination_fte, "pacte_trained": r.pacte_trained,
+            "missions": "; ".join(_label(c) for c in r.choices["missions"]),
+            "protocols": "; ".join(_label(c) for c in r.choices["protocols"]),
+            "protocols_count": r.protocols_count,
+        })
+    return pd.DataFrame(out)
+
+
+def _label(choice: Choice) -> str:
+    return f"{choice.value} : {choice.other_text}" if choice.other_text else choice.value
+
+
+MEMBERSHIP_SCHEMA = (
+    ("team_id", pa.int32()), ("year", pa.int32()), ("submitted_at", pa.timestamp("us")),
+    ("team_type", pa.string()), ("status", pa.string()), ("departement", pa.string()),
+    ("commune", pa.string()), ("aci_amount", pa.float64()), ("professionals", pa.int32()),
+    ("information_system", pa.string()), ("information_system_other", pa.string()),
+    ("coordination", pa.string()), ("coordination_fte", pa.float64()),
+    ("pacte_trained", pa.bool_()), ("protocols_count", pa.int32()), ("email", pa.string()),
+    ("batch_id", pa.int32()),
+)
+CHOICE_SCHEMA = (
+    ("team_id", pa.int32()), ("year", pa.int32()), ("field", pa.string()),
+    ("value", pa.string()), ("other_text", pa.string()),
+)
+
+
+def write(con: duckdb.DuckDBPyConnection, parsed: Parsed, batch_id: int) -> tuple[list[str], int]:
+    """Find or create each team, then replace its answers for that year → (notes, teams created)."""
+    index = TeamIndex(con, batch_id)
+    latest_year = dict(con.execute(
+        "SELECT team_id, max(year) FROM memberships GROUP BY team_id").fetchall())
+    memberships, choices, pairs = [], [], []
+    for r in parsed.records:
+        team_id = _team(index, r, latest_year)
+        pairs.append((team_id, r.year))
+        memberships.append((
+            team_id, r.year, r.submitted_at, r.team_type, r.status, r.departement, r.commune,
+            r.aci_amount, r.professionals, r.information_system, r.information_system_other,
+            r.coordination, r.coordination_fte, r.pacte_trained, r.protocols_count, r.email,
+            batch_id,
+        ))
+        for multi, stored in CHOICE_FIELDS.items():
+            choices += [(team_id, r.year, stored, c.value, c.other_text) for c in r.choices[multi]]
+    pair_schema = (("team_id", pa.int32()), ("year", pa.int32()))
+    con.execute("CREATE TEMP TABLE _pairs (team_id INTEGER, year INTEGER)")
+    insert_rows(con, "_pairs", pair_schema, pairs)
+    replaced = con.execute(
+        "SELECT count(*) FROM memberships m JOIN _pairs p USING (team_id, year)").fetchone()[0]
+    for table in ("memberships", "membership_choices"):
+        con.execute(
+            f"DELETE FROM {table} t USING _pairs p WHERE t.team_id = p.team_id AND t.year = p.year"
+        )
+    con.execute("DROP TABLE _pairs")
+    insert_rows(con, "memberships", MEMBERSHIP_SCHEMA, memberships)
+    insert_rows(con, "membership_choices", CHOICE_SCHEMA, choices)
+    notes = []
+    if replaced:
+        notes.append(f"{replaced} réponse(s) déjà présentes pour ces équipes et années remplacées.")
+    if index.created:
+        notes.append(f"{index.created} nouvelle(s) équipe(s) enregistrée(s).")
+    return notes, index.created
+
+
+def _team(index: TeamIndex, r: Membership, latest_year: dict[int, int]) -> int:
+    """The team of an answer: same key, else same name and département, else a new team."""
+    team_id = index.by_key.get(r.key)
+    if team_id is None:
+        same_name = [
+            t for t in index.by_name(r.name, r.departement)
+            if index.teams[t].external_id in (None, r.external_id)
+        ]
+        if len(same_name) == 1:
+            team_id = same_name[0]
+            if r.external_id and index.teams[team_id].external_id is None:
+                # known by name until now: from now on the identifier is its key
+                index.update(team_id, team_key=r.key, external_id=r.external_id)
+    if team_id is None:
+        team_id = index.create(r.key, r.name, external_id=r.external_id, team_type=r.team_type,
+                               departement=r.departement, commune=r.commune)
+        latest_year[team_id] = r.year
+        return team_id
+    if r.year >= latest_year.get(team_id, r.year):  # an older year does not rename a team
+        index.update(team_id, name=r.name, team_type=r.team_type, departement=r.departement,
+                     commune=r.commune)
+        latest_year[team_id] = r.year
+    return team_id

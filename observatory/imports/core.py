@@ -1,0 +1,334 @@
+"""Import entry points: preview a file, import it in one transaction, list and undo batches.
+
+Every import keeps the file byte for byte (with its SHA-256) in ``import_batches`` and the store
+as it was before (``<db>.undo-<batch>``), so the last batch can be undone. Importing a file whose
+SHA-256 was already imported (and not undone) for the same kind changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from observatory import store
+from observatory.config import Federation, db_path, federations, get_federation
+from observatory.imports import adhesions, facilitations, fiches, surveys
+from observatory.imports.errors import ImportRefused
+from observatory.imports.normalise import parse_year
+from observatory.imports.reading import DEFAULT_MAX_BYTES, read_table, size_limit_message
+from observatory.imports.report import PERSONAL_COLUMNS, ImportReport
+from observatory.imports.rows import Options, Parsed
+from observatory.imports.storage import insert_rows
+
+KINDS = ("adhesions", "facilitations", "survey", "fiches")
+_MODULES: dict[str, ModuleType] = {
+    "adhesions": adhesions, "facilitations": facilitations, "survey": surveys, "fiches": fiches,
+}
+# Only the last batch can be undone, one after the other: older snapshots are dropped so that
+# the store's folder does not fill up with full copies of the database.
+UNDO_KEEP = 5
+BATCH_COLUMNS = [
+    "batch_id", "kind", "file_name", "sha256", "rows_total", "rows_imported", "rows_rejected",
+    "imported_at", "undone",
+]
+REJECTED_COLUMNS = ["batch_id", "line", "column_name", "value", "message", "raw"]
+REJECTED_SCHEMA = tuple(
+    (name, pa.int32() if name in ("batch_id", "line") else pa.string())
+    for name in REJECTED_COLUMNS
+)
+Source = Path | str | bytes
+
+
+def _module(kind: str) -> ModuleType:
+    if kind not in _MODULES:
+        raise ValueError(f"Type d'import inconnu « {kind} » (connus : {', '.join(KINDS)})")
+    return _MODULES[kind]
+
+
+def _load(source: Source, file_name: str | None, max_bytes: int) -> tuple[bytes, str | None,
+                                                                          Path | None]:
+    """The file's bytes, its name and its path (None for uploaded bytes)."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source), file_name, None
+    path = Path(source)
+    if not path.is_file():
+        raise ImportRefused(f"Fichier introuvable : {path}")
+    size = path.stat().st_size
+    if size > max_bytes:  # refused before reading it into memory
+        raise ImportRefused(size_limit_message(size, max_bytes))
+    return path.read_bytes(), file_name or path.name, path
+
+
+def _federation(value: Federation | str | None) -> Federation | None:
+    if value is None or isinstance(value, Federation):
+        return value
+    return get_federation(value)
+
+
+def _prepare(
+    kind: str,
+    source: Source,
+    *,
+    file_name: str | None,
+    year: int | None,
+    survey_meta: dict | None,
+    federation: Federation | str | None,
+    sheet: str | None,
+    max_bytes: int | None,
+) -> tuple[ImportReport, Parsed, bytes]:
+    """Read, parse and validate: the report (not yet imported), the parse result and the bytes."""
+    module = _module(kind)
+    limit = DEFAULT_MAX_BYTES if max_bytes is None else max_bytes
+    data, name, path = _load(source, file_name, limit)
+    report = ImportReport(kind, name, hashlib.sha256(data).hexdigest(), len(data))
+    try:
+        table = read_table(data, file_name=name, sheet=sheet, max_bytes=limit)
+        report.container, report.encoding = table.container, table.encoding
+        report.delimiter, report.sheet = table.delimiter, table.sheet
+        if year is not None:
+            year = _year_option(year)
+        options = Options(name, path, year, survey_meta, _federation(federation))
+        parsed = module.parse(table, options)
+    except ImportRefused as exc:
+        exc.report = exc.report or report
+        raise
+    report.header_mapping = parsed.header_mapping
+    report.ignored_columns = parsed.ignored_columns
+    report.rows_total = parsed.rows_total
+    report.rows_rejected = parsed.rows_rejected
+    report.rows_imported = parsed.rows_total - parsed.rows_rejected
+    report.errors = parsed.errors
+    report.notes = table.notes + parsed.notes
+    report.incomplete_responses = parsed.extra.get("incomplete", 0)
+    preview = parsed.preview
+    report.preview = preview.drop(columns=[c for c in PERSONAL_COLUMNS if c in preview.columns])
+    return report, parsed, data
+
+
+def _year_option(year: object) -> int:
+    """The year given at import (an int or its text), checked like a year cell."""
+    try:
+        return parse_year(str(year))
+    except ValueError as exc:
+        raise ImportRefused(f"Année indiquée à l'import : {exc}.") from None
+
+
+def read_import(
+    kind: str,
+    source: Source,
+    *,
+    file_name: str | None = None,
+    year: int | None = None,
+    survey_meta: dict | None = None,
+    federation: Federation | str | None = None,
+    db: str | os.PathLike | None = None,
+    sheet: str | None = None,
+    max_bytes: int | None = None,
+) -> ImportReport:
+    """Parse and validate a file without writing anything (the preview page).
+
+    Row errors are in the report; whole-file problems raise ImportRefused. With ``db``, the
+    report also says whether this exact file was already imported.
+    """
+    report, _, _ = _prepare(kind, source, file_name=file_name, year=year, survey_meta=survey_meta,
+                            federation=federation, sheet=sheet, max_bytes=max_bytes)
+    if db is not None and store.exists(db):
+        previous = _previous_batch(db, kind, report.sha256)
+        if previous is not None:
+            report.duplicate, report.batch_id = True, previous
+    return report
+
+
+def _previous_batch(db: str | os.PathLike | None, kind: str, sha256: str) -> int | None:
+    found = store.query(
+        "SELECT max(batch_id) AS b FROM import_batches WHERE sha256 = ? AND kind = ? "
+        "AND NOT undone", [sha256, kind], db=db)
+    value = found["b"].iloc[0]
+    return None if pd.isna(value) else int(value)
+
+
+def _refusal(report: ImportReport) -> ImportRefused:
+    lines = sorted({e.line for e in report.errors if e.line is not None})
+    shown = "\n".join(f"  {e}" for e in report.errors[:30])
+    more = f"\n  … et {len(report.errors) - 30} autres erreurs" if len(report.errors) > 30 else ""
+    return ImportRefused(
+        f"Import refusé : {len(lines)} ligne(s) sur {report.rows_total} comportent des erreurs ; "
+        "rien n'a été importé. Corrigez le fichier, ou choisissez d'importer seulement les "
+        f"lignes valides (les lignes rejetées seront conservées).\n{shown}{more}",
+        list(report.errors),
+        report,
+    )
+
+
+def import_file(
+    kind: str,
+    source: Source,
+    *,
+    file_name: str | None = None,
+    db: str | os.PathLike | None = None,
+    year: int | None = None,
+    survey_meta: dict | None = None,
+    valid_rows_only: bool = False,
+    sheet: str | None = None,
+    max_bytes: int | None = None,
+) -> ImportReport:
+    """Import one file in one transaction, or refuse it leaving the store untouched."""
+    path = db_path(db).resolve()
+    if not path.exists():
+        with store.writing(path):
+            pass  # an empty store with the current schema
+    with store.reading(path) as con:  # one read connection for what the import must know
+        found = con.execute("SELECT value FROM meta WHERE key = 'federation'").fetchone()
+        batch_id = con.execute(
+            "SELECT coalesce(max(batch_id), 0) + 1 FROM import_batches").fetchone()[0]
+        done = dict(con.execute(
+            "SELECT sha256, max(batch_id) FROM import_batches WHERE kind = ? AND NOT undone "
+            "GROUP BY sha256", [kind]).fetchall())
+    federation = found[0] if found and found[0] in federations() else None
+    report, parsed, data = _prepare(
+        kind, source, file_name=file_name, year=year, survey_meta=survey_meta,
+        federation=federation, sheet=sheet, max_bytes=max_bytes)
+    previous = done.get(report.sha256)
+    if previous is not None:
+        report.duplicate, report.batch_id = True, previous
+        report.rows_imported = report.rows_rejected = 0
+        return report
+    if parsed.errors and not valid_rows_only:
+        raise _refusal(report)
+    if not parsed.records:
+        raise ImportRefused("Aucune ligne valide à importer.", list(report.errors), report)
+    snapshot = path.with_name(path.name + f".undo-{batch_id}")
+    options = {"year": year, "survey_meta": survey_meta, "valid_rows_only": valid_rows_only,
+               "sheet": sheet}
+    with store.writing(path, keep_previous=snapshot) as con:
+        current = con.execute(
+            "SELECT coalesce(max(batch_id), 0) + 1 FROM import_batches").fetchone()[0]
+        if current != batch_id:
+            raise ImportRefused("Un autre import a eu lieu au même moment : relancez celui-ci.")
+        notes, report.created_teams = _module(kind).write(con, parsed, batch_id)
+        report.notes += notes
+        report.batch_id, report.imported = batch_id, True
+        pruned = _prune_snapshots(con, batch_id)
+        con.execute(
+            "INSERT INTO import_batches (batch_id, kind, file_name, sha256, size_bytes, "
+            "rows_total, rows_imported, rows_rejected, imported_at, options, report, original, "
+            "undone, snapshot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, false, ?)",
+            [batch_id, kind, report.file_name, report.sha256, report.size_bytes,
+             report.rows_total, report.rows_imported, report.rows_rejected,
+             dt.datetime.now().replace(microsecond=0), json.dumps(options, ensure_ascii=False),
+             report.to_json(), data, str(snapshot)],
+        )
+        insert_rows(con, "rejected_rows", REJECTED_SCHEMA, [
+            (batch_id, e.line, e.column, e.value, e.message, parsed.rejected.get(e.line))
+            for e in parsed.errors])
+        _mark_import_version(con)
+    for old in pruned:
+        Path(old).unlink(missing_ok=True)
+    return report
+
+
+def _mark_import_version(con: Any) -> None:
+    """Remember the data version this write will commit: undo checks nothing came after it."""
+    con.execute(
+        "INSERT OR REPLACE INTO meta VALUES ('import_data_version', CAST(COALESCE((SELECT "
+        "CAST(value AS INTEGER) FROM meta WHERE key = 'data_version'), 0) + 1 AS VARCHAR))"
+    )
+
+
+def _prune_snapshots(con: Any, batch_id: int) -> list[str]:
+    old = con.execute(
+        "SELECT snapshot FROM import_batches WHERE snapshot IS NOT NULL AND batch_id <= ?",
+        [batch_id - UNDO_KEEP]).fetchall()
+    con.execute("UPDATE import_batches SET snapshot = NULL WHERE batch_id <= ?",
+                [batch_id - UNDO_KEEP])
+    return [row[0] for row in old]
+
+
+HISTORY_COLUMNS = (
+    "batch_id, kind, file_name, sha256, size_bytes, rows_total, rows_imported, rows_rejected, "
+    "imported_at, options, report"
+)
+
+
+def undo_last_batch(db: str | os.PathLike | None = None) -> ImportReport | None:
+    """Put the store back as it was before its newest (not undone) batch; None if there is none.
+
+    The history keeps the undone batch (marked undone, without its original file).
+    """
+    path = db_path(db).resolve()
+    if not path.exists():
+        return None
+    with store.reading(path) as con:
+        last = con.execute(
+            "SELECT batch_id, kind, file_name, sha256, size_bytes, snapshot, report "
+            "FROM import_batches WHERE NOT undone ORDER BY batch_id DESC LIMIT 1").fetchone()
+    if last is None:
+        return None
+    batch_id, kind, file_name, sha256, size_bytes, snapshot_name, stored = last
+    # looked for beside the store, whatever folder it was in when imported (copies, restores)
+    snapshot = path.with_name(Path(snapshot_name).name) if snapshot_name else None
+    if snapshot is None or not snapshot.exists():
+        raise ImportRefused(
+            f"Le lot n° {batch_id} ne peut plus être annulé : la copie de la base d'avant cet "
+            "import n'existe plus."
+        )
+    with store.writing(path, base=snapshot) as con:
+        # the live store, read under the writers' lock: nothing can change it meanwhile
+        with store.reading(path) as live:
+            meta = dict(live.execute("SELECT key, value FROM meta").fetchall())
+            history = live.execute(
+                f"SELECT {HISTORY_COLUMNS} FROM import_batches ORDER BY batch_id").fetchall()
+        if meta.get("data_version") != meta.get("import_data_version"):
+            raise ImportRefused(
+                "La base a été modifiée depuis le dernier import (initialisation, migration ou "
+                "autre écriture) : l'annuler effacerait aussi ces changements. Annulation refusée."
+            )
+        kept = {row[0] for row in con.execute("SELECT batch_id FROM import_batches").fetchall()}
+        for row in history:
+            if row[0] not in kept:  # the undone batch, and those undone before it
+                con.execute(
+                    f"INSERT INTO import_batches ({HISTORY_COLUMNS}, original, undone, snapshot) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, true, NULL)", list(row))
+        _mark_import_version(con)
+    snapshot.unlink(missing_ok=True)
+    was = json.loads(stored or "{}")
+    report = ImportReport(
+        kind, file_name, sha256, size_bytes, container=was.get("container"),
+        encoding=was.get("encoding"), delimiter=was.get("delimiter"), sheet=was.get("sheet"),
+        rows_total=was.get("rows_total", 0), batch_id=batch_id, undone=True,
+        notes=[f"Lot n° {batch_id} annulé : la base est revenue à son état d'avant cet import."],
+    )
+    return report
+
+
+def batches(db: str | os.PathLike | None = None) -> pd.DataFrame:
+    """The import history, newest first."""
+    if not store.exists(db):
+        return pd.DataFrame(columns=BATCH_COLUMNS)
+    return store.query(
+        f"SELECT {', '.join(BATCH_COLUMNS)} FROM import_batches ORDER BY batch_id DESC", db=db)
+
+
+def rejected_rows(batch_id: int, db: str | os.PathLike | None = None) -> pd.DataFrame:
+    """The rows a batch did not import (valid rows only), with line, column, value and message."""
+    if not store.exists(db):
+        return pd.DataFrame(columns=REJECTED_COLUMNS)
+    return store.query(
+        f"SELECT {', '.join(REJECTED_COLUMNS)} FROM rejected_rows WHERE batch_id = ? "
+        "ORDER BY line, column_name", [batch_id], db=db)
+
+
+def original_file(batch_id: int, db: str | os.PathLike | None = None) -> bytes | None:
+    """The file of a batch, byte for byte (None once undone)."""
+    with store.reading(db) as con:  # fetched as bytes: a DataFrame would wrap them
+        found = con.execute(
+            "SELECT original FROM import_batches WHERE batch_id = ?", [batch_id]).fetchone()
+    return None if found is None or found[0] is None else bytes(found[0])

@@ -1,0 +1,106 @@
+"""The import report: what was read, how columns were understood, what landed and what did not."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from observatory.imports.errors import RowError
+from observatory.imports.reading import DELIMITER_LABELS, ENCODING_LABELS
+
+KIND_LABELS = {
+    "adhesions": "formulaire d'adhésion",
+    "facilitations": "journal des facilitations",
+    "survey": "enquête flash",
+    "fiches": "fiches de capitalisation",
+}
+# Columns holding personal data: stored, never shown in a preview nor written in a report.
+PERSONAL_COLUMNS = ("email", "facilitators")
+MAX_ERRORS_IN_TEXT = 200
+
+
+@dataclass
+class ImportReport:
+    """Everything a person needs to trust (or fix) one import, in French via ``to_text``."""
+
+    kind: str
+    file_name: str | None
+    sha256: str
+    size_bytes: int
+    container: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    header_mapping: dict[str, str] = field(default_factory=dict)
+    ignored_columns: list[str] = field(default_factory=list)
+    rows_total: int = 0
+    rows_imported: int = 0
+    rows_rejected: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    batch_id: int | None = None
+    duplicate: bool = False
+    preview: pd.DataFrame = field(default_factory=pd.DataFrame)
+    notes: list[str] = field(default_factory=list)
+    sheet: str | None = None
+    created_teams: int = 0
+    incomplete_responses: int = 0
+    imported: bool = False  # True once written to the store (False for a preview)
+    undone: bool = False  # the report of undo_last_batch
+
+    def format_text(self) -> str:
+        """The detected container, encoding and delimiter in French."""
+        if self.container == "xlsx":
+            return f"classeur Excel (.xlsx), feuille « {self.sheet} »"
+        if self.container == "csv":
+            enc = ENCODING_LABELS.get(self.encoding or "", self.encoding)
+            sep = DELIMITER_LABELS.get(self.delimiter or "", self.delimiter)
+            return f"texte délimité (CSV), encodage {enc}, séparateur : {sep}"
+        return "inconnu"
+
+    def to_text(self) -> str:
+        """A French, human report: format, column mapping, counts, notes, then each error."""
+        size = f"{self.size_bytes / 1024:.1f} Ko".replace(".", ",")
+        lines = [
+            f"Import : {KIND_LABELS.get(self.kind, self.kind)}",
+            f"Fichier : {self.file_name or '(sans nom)'} ({size}, SHA-256 {self.sha256[:12]}…)",
+            f"Format détecté : {self.format_text()}",
+        ]
+        if self.duplicate:
+            lines.append(
+                f"Ce fichier a déjà été importé (lot n° {self.batch_id}) : rien n'a changé."
+            )
+            return "\n".join(lines)
+        if self.undone:
+            return "\n".join(lines + self.notes)
+        if self.header_mapping:
+            lines.append("Colonnes reconnues :")
+            lines += [f"  « {src} » → {dst}" for src, dst in self.header_mapping.items()]
+        if self.ignored_columns:
+            ignored = ", ".join(f"« {c} »" for c in self.ignored_columns)
+            lines.append(f"Colonnes ignorées (conservées dans le fichier d'origine) : {ignored}")
+        verb = "importée(s)" if self.imported else "importable(s)"
+        lines.append(
+            f"Lignes : {self.rows_total} au total, {self.rows_imported} {verb}, "
+            f"{self.rows_rejected} rejetée(s)"
+        )
+        if self.batch_id is not None and self.imported:
+            lines.append(f"Lot d'import n° {self.batch_id}")
+        if self.notes:
+            lines.append("Remarques :")
+            lines += [f"  - {note}" for note in self.notes]
+        if self.errors:
+            lines.append(f"Erreurs ({len(self.errors)}) :")
+            lines += [f"  {e}" for e in self.errors[:MAX_ERRORS_IN_TEXT]]
+            if len(self.errors) > MAX_ERRORS_IN_TEXT:
+                lines.append(f"  … et {len(self.errors) - MAX_ERRORS_IN_TEXT} autres")
+        return "\n".join(lines)
+
+    def to_json(self) -> str:
+        """The report as stored with its batch (no preview: it may hold cell values)."""
+        data: dict[str, Any] = {
+            k: v for k, v in self.__dict__.items() if k not in ("preview", "errors")
+        }
+        data["errors"] = [asdict(e) for e in self.errors]
+        return json.dumps(data, ensure_ascii=False, default=str)

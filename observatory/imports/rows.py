@@ -1,0 +1,132 @@
+"""What every kind's parser shares: import options, per-row cell access, the parse result."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from observatory.config import Federation
+from observatory.imports.errors import ImportRefused, RowError
+from observatory.imports.normalise import Field, HeaderMatch, clean_cell, match_headers
+from observatory.imports.reading import RawTable
+
+
+@dataclass
+class Options:
+    """What the user said at import time, besides the file."""
+
+    file_name: str | None = None
+    source_path: Path | None = None  # the file on disk, when there is one (survey sidecar)
+    year: int | None = None
+    survey_meta: dict[str, Any] | None = None
+    federation: Federation | None = None
+
+
+@dataclass
+class Parsed:
+    """A file read and validated: valid records for the writer, everything else for the report."""
+
+    header_mapping: dict[str, str]
+    ignored_columns: list[str]
+    rows_total: int
+    records: list[Any] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    rejected: dict[int, str] = field(default_factory=dict)  # line -> the row as JSON
+    notes: list[str] = field(default_factory=list)
+    preview: pd.DataFrame = field(default_factory=pd.DataFrame)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def rows_rejected(self) -> int:
+        return len(self.rejected)
+
+
+class Row:
+    """One data row: cells by canonical field; parse helpers record errors instead of raising."""
+
+    def __init__(self, table: RawTable, index: int, match: HeaderMatch) -> None:
+        self.table = table
+        self.line = table.lines[index]
+        self.cells = table.rows[index]
+        self.match = match
+        self.errors: list[RowError] = []
+
+    def column(self, field_name: str) -> str | None:
+        """The file's own header for a field (what error messages quote)."""
+        i = self.match.columns.get(field_name)
+        return self.table.header[i] if i is not None else None
+
+    def text(self, field_name: str) -> str:
+        i = self.match.columns.get(field_name)
+        return clean_cell(self.cells[i]) if i is not None else ""
+
+    def cell(self, index: int) -> str:
+        return clean_cell(self.cells[index])
+
+    def parse(self, field_name: str, parser: Callable[..., Any], **kwargs: Any) -> Any:
+        """``parser(cell)``; on ValueError the row gets an error and None is returned."""
+        raw = self.text(field_name)
+        try:
+            return parser(raw, **kwargs)
+        except ValueError as exc:
+            self.error(self.column(field_name), raw, str(exc))
+            return None
+
+    def require(self, field_name: str, value: Any, label: str) -> Any:
+        """Record an error when an obligatory value is missing (and was not already in error)."""
+        column = self.column(field_name)
+        if (value is None or value == "") and not any(e.column == column for e in self.errors):
+            self.error(column, self.text(field_name), f"valeur obligatoire manquante ({label})")
+        return value
+
+    def error(self, column: str | None, value: str | None, message: str) -> None:
+        self.errors.append(RowError(self.line, column, value, message))
+
+    def raw_json(self) -> str:
+        return raw_json(self.table, self.cells)
+
+
+def raw_json(table: RawTable, cells: list[str]) -> str:
+    """A row as it was in the file (header → cell), kept with rejected rows."""
+    return json.dumps(dict(zip(table.header, cells, strict=False)), ensure_ascii=False)
+
+
+def match_or_refuse(table: RawTable, fields: tuple[Field, ...], what: str) -> HeaderMatch:
+    """Header matching; a file without the required columns is refused, naming them in French."""
+    match = match_headers(table.header, fields)
+    if match.missing:
+        missing = ", ".join(f"« {f.label} »" for f in match.missing)
+        found = ", ".join(f"« {h} »" for h in table.header[:30])
+        raise ImportRefused(
+            f"Ce fichier ne ressemble pas à {what} : colonne(s) obligatoire(s) introuvable(s) "
+            f"{missing}. Colonnes trouvées : {found}."
+        )
+    return match
+
+
+def finish(parsed: Parsed, rows: list[Row]) -> None:
+    """Move the rows' errors into the parse result (rejected rows keep their raw content)."""
+    for row in rows:
+        if row.errors:
+            parsed.errors.extend(row.errors)
+            parsed.rejected[row.line] = row.raw_json()
+    parsed.errors.sort(key=lambda e: (e.line or 0))
+
+
+def outside_federation(parsed: Parsed, departements: list[str], options: Options) -> None:
+    """A note (not an error) when rows concern départements the federation does not cover."""
+    fed = options.federation
+    if fed is None:
+        return
+    outside = sorted({d for d in departements if d and d not in fed.departements})
+    if outside:
+        parsed.notes.append(
+            f"{len([d for d in departements if d in outside])} ligne(s) concernent des "
+            f"départements hors de {fed.name} ({', '.join(outside)}) : importées, mais absentes "
+            "des tableaux de la fédération."
+        )

@@ -1,0 +1,159 @@
+"""Writing helpers shared by the kinds: bulk inserts and the one way teams are found or created."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from observatory.imports.normalise import team_name_key
+
+
+def insert_rows(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    schema: Sequence[tuple[str, pa.DataType]],
+    rows: Sequence[Sequence[Any]],
+) -> None:
+    """Insert many rows at once through an Arrow table (typed: None stays NULL, never NaN)."""
+    if not rows:
+        return
+    columns = {
+        name: pa.array([r[i] for r in rows], type=kind) for i, (name, kind) in enumerate(schema)
+    }
+    view = f"_rows_{table}"
+    con.register(view, pa.table(columns))
+    try:
+        names = ", ".join(name for name, _ in schema)
+        con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {view}")
+    finally:
+        con.unregister(view)
+
+
+def normalise_external_id(value: str) -> str | None:
+    """A FINESS or SIRET as a key: spaces dropped, upper case, leading zero restored.
+
+    Spreadsheets store FINESS and SIRET as numbers and drop the leading zero of départements
+    01-09 (010001234 → 10001234): 8 and 13 digits are therefore padded back to 9 and 14.
+    """
+    text = re.sub(r"[\s.\-]", "", value).upper()
+    if not text:
+        return None
+    if text.isdigit() and len(text) in (8, 13):
+        text = "0" + text
+    return text
+
+
+def looks_like_external_id(value: str) -> bool:
+    """A FINESS (9 characters, 2A/2B allowed) or a SIRET (14 digits)."""
+    text = re.sub(r"[\s.\-]", "", value).upper()
+    return bool(re.fullmatch(r"\d{8,9}|\d{2}[AB]\d{6}|\d{13,14}", text))
+
+
+@dataclass
+class Team:
+    team_id: int
+    team_key: str
+    name: str
+    external_id: str | None
+    departement: str | None
+
+
+class TeamIndex:
+    """The store's teams by key, external id or normalised name, inside a write transaction."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, batch_id: int) -> None:
+        self.con = con
+        self.batch_id = batch_id
+        self.teams: dict[int, Team] = {}
+        self.by_key: dict[str, int] = {}
+        self.by_external: dict[str, int] = {}
+        self._by_name: dict[str, list[int]] = defaultdict(list)
+        self.created = 0
+        for row in con.execute(
+            "SELECT team_id, team_key, name, external_id, departement FROM teams ORDER BY team_id"
+        ).fetchall():
+            self._index(Team(*row))
+        self.next_id = max(self.teams, default=0) + 1
+
+    def _index(self, team: Team) -> None:
+        self.teams[team.team_id] = team
+        self.by_key[team.team_key] = team.team_id
+        if team.external_id:
+            self.by_external[team.external_id] = team.team_id
+        self._by_name[team_name_key(team.name)].append(team.team_id)
+
+    def _unindex(self, team: Team) -> None:
+        self.by_key.pop(team.team_key, None)
+        if team.external_id:
+            self.by_external.pop(team.external_id, None)
+        self._by_name[team_name_key(team.name)].remove(team.team_id)
+
+    def by_name(self, name: str, departement: str | None = None) -> list[int]:
+        """Teams whose normalised name matches, within a département when one is given."""
+        ids = self._by_name.get(team_name_key(name), [])
+        if departement is None:
+            return list(ids)
+        return [i for i in ids if self.teams[i].departement == departement]
+
+    def create(
+        self,
+        key: str,
+        name: str,
+        *,
+        external_id: str | None = None,
+        team_type: str | None = None,
+        departement: str | None = None,
+        commune: str | None = None,
+    ) -> int:
+        team_id = self.next_id
+        self.next_id += 1
+        self.con.execute(
+            "INSERT INTO teams (team_id, team_key, name, external_id, team_type, departement, "
+            "commune, created_batch) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [team_id, key, name, external_id, team_type, departement, commune, self.batch_id],
+        )
+        self._index(Team(team_id, key, name, external_id, departement))
+        self.created += 1
+        return team_id
+
+    def update(self, team_id: int, **values: Any) -> None:
+        """Change some of a team's columns (None values are left as they are)."""
+        values = {k: v for k, v in values.items() if v is not None}
+        if not values:
+            return
+        sets = ", ".join(f"{k} = ?" for k in values)
+        self.con.execute(f"UPDATE teams SET {sets} WHERE team_id = ?", [*values.values(), team_id])
+        team = self.teams[team_id]
+        self._unindex(team)
+        for k in ("team_key", "name", "external_id", "departement"):
+            if k in values:
+                setattr(team, k, values[k])
+        self._index(team)
+
+
+def name_key(name: str, departement: str | None) -> str:
+    """The identity of a team known only by its name: ``name:<normalised name>|<département>``."""
+    return f"name:{team_name_key(name)}|{departement or ''}"
+
+
+def id_key(external_id: str) -> str:
+    return f"id:{external_id}"
+
+
+def delete_orphan_teams(con: duckdb.DuckDBPyConnection) -> int:
+    """Remove teams nothing refers to any more (e.g. a misspelt name corrected in a new log)."""
+    orphans = """
+        FROM teams WHERE team_id NOT IN (SELECT team_id FROM memberships)
+          AND team_id NOT IN (SELECT team_id FROM facilitation_teams)
+          AND team_id NOT IN (SELECT team_id FROM fiches WHERE team_id IS NOT NULL)
+    """
+    count = con.execute(f"SELECT count(*) {orphans}").fetchone()[0]
+    if count:
+        con.execute(f"DELETE {orphans}")
+    return int(count)

@@ -1,0 +1,549 @@
+"""Flash surveys (enquêtes flash): one row per respondent, from survey tools or online forms.
+
+Metadata (id, title, theme, date 'YYYY-MM', objective, published) comes from the import options
+or from a sidecar TOML next to the file (same stem); options win. The sidecar may also declare a
+question's type, text and ordered options (``[questions.<header or code>]``) and the option texts of
+one-column-per-option questions (``[options.Q5]``, ``SQ001 = "…"``). Re-importing a survey id
+replaces that survey entirely.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import re
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from observatory.imports import normalise as n
+from observatory.imports.errors import ImportRefused
+from observatory.imports.normalise import Field, header_key, option_key
+from observatory.imports.reading import RawTable
+from observatory.imports.rows import Options, Parsed, Row, outside_federation, raw_json
+from observatory.imports.storage import insert_rows
+
+QTYPES = ("single", "multiple", "scale", "number", "yesno", "text")
+QTYPE_LABELS = {
+    "single": "choix unique", "multiple": "choix multiple", "scale": "échelle",
+    "number": "nombre", "yesno": "oui/non", "text": "texte libre",
+}
+# Survey-tool columns that describe the response, not the respondent's answers (LimeSurvey
+# writes them in English, or in French when exported with "texte de la question").
+TECHNICAL = {
+    "id": "id", "id de la reponse": "id", "response id": "id",
+    "submitdate": "submitdate", "date de soumission": "submitdate", "date submitted": "submitdate",
+    "lastpage": "lastpage", "derniere page": "lastpage", "last page": "lastpage",
+    "startlanguage": "startlanguage", "langue de depart": "startlanguage",
+    "start language": "startlanguage", "seed": "seed", "graine": "seed",
+    "token": "token", "jeton": "token", "ipaddr": "ipaddr", "adresse ip": "ipaddr",
+    "refurl": "refurl", "url de provenance": "refurl", "url de reference": "refurl",
+    "startdate": "startdate", "date de lancement": "startdate", "date started": "startdate",
+    "datestamp": "datestamp", "date de la derniere action": "datestamp",
+    "date last action": "datestamp", "horodateur": "timestamp", "horodatage": "timestamp",
+    "timestamp": "timestamp", "date de reponse": "timestamp",
+}
+RESPONDENT_FIELDS = (
+    Field("profession", "Profession", ("Profession", "Votre profession")),
+    Field("departement", "Département", ("Département", "Votre département")),
+    Field("team_name", "Nom de l'équipe", (
+        "Nom de l'équipe", "Structure", "Votre équipe", "Votre structure")),
+    Field("team_type", "Type de structure", ("Type de structure", "Type d'équipe")),
+)
+# Columns identifying a person: never imported from a survey.
+PERSONAL = {header_key(h) for h in (
+    "Email", "E-mail", "Courriel", "Adresse e-mail", "Adresse mail", "Nom", "Prénom",
+    "Nom et prénom", "Nom prénom", "Téléphone", "Numéro de téléphone",
+)}
+SCALES: tuple[tuple[str, ...], ...] = (
+    ("Pas du tout", "Plutôt pas", "Plutôt", "Tout à fait"),
+    ("Pas du tout d'accord", "Plutôt pas d'accord", "Plutôt d'accord", "Tout à fait d'accord"),
+    ("Pas du tout d'accord", "Pas d'accord", "D'accord", "Tout à fait d'accord"),
+    ("Jamais", "Rarement", "Parfois", "Souvent", "Toujours"),
+    ("Pas du tout satisfait", "Peu satisfait", "Satisfait", "Très satisfait"),
+    ("Pas du tout satisfait", "Plutôt pas satisfait", "Plutôt satisfait", "Très satisfait"),
+    ("Pas du tout satisfait", "Peu satisfait", "Moyennement satisfait", "Satisfait",
+     "Très satisfait"),
+    ("Très insatisfait", "Insatisfait", "Satisfait", "Très satisfait"),
+    ("Pas du tout important", "Peu important", "Important", "Très important"),
+)
+CHECKBOX = {"y", "yes", "oui", "o", "1", "x", "✓", "✔", "n", "no", "non", "0"}
+_CODE = re.compile(r"^[A-Za-z][A-Za-z_]*\d[A-Za-z0-9_]*$")  # Q3, G01Q03, Q3a
+_CODE_TEXT = re.compile(r"^(?P<code>[A-Za-z][A-Za-z_]*\d[A-Za-z0-9_]*)\s*[.:]\s+(?P<text>.+)$")
+_CODE_SUB = re.compile(
+    r"^(?P<code>[A-Za-z][A-Za-z0-9_]*)\[(?P<sub>[^\[\]]+)\](?:\s*[.:]?\s*(?P<rest>.*))?$")
+_FREE_TEXT_HINTS = ("commentaire", "remarque", "suggestion", "precisez", "pourquoi", "texte libre")
+
+
+@dataclass
+class Question:
+    """One question of the survey and the columns holding its answers."""
+
+    qid: str
+    text: str
+    position: int = 0
+    qtype: str = "text"
+    options: list[str] | None = None
+    column: int | None = None  # one column holding the answer (or joined answers)
+    option_columns: list[tuple[int, str]] = field(default_factory=list)  # per-option layout
+    other_column: int | None = None
+    declared: bool = False
+
+
+@dataclass
+class Response:
+    line: int
+    response_id: int
+    complete: bool
+    submitted_at: dt.datetime | None
+    profession: str | None
+    departement: str | None
+    team_name: str | None
+    team_type: str | None
+    answers: list[tuple[str, str, float | None]]  # question id, value, value_num
+
+
+# -- metadata --------------------------------------------------------------------------------
+def _sidecar(options: Options) -> dict[str, Any]:
+    path = options.source_path.with_suffix(".toml") if options.source_path else None
+    if path is None or not path.exists():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ImportRefused(f"Fichier de description « {path.name} » illisible : {exc}") from None
+
+
+def _month(value: Any) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.date):
+        return dt.date(value.year, value.month, 1)
+    text = str(value).strip()
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})(?:-\d{1,2})?", text) or re.fullmatch(
+        r"(\d{1,2})/(\d{4})", text)
+    if m:
+        year, month = (int(m.group(1)), int(m.group(2))) if len(m.group(1)) == 4 else (
+            int(m.group(2)), int(m.group(1)))
+        if 1 <= month <= 12:
+            return dt.date(year, month, 1)
+    raise ImportRefused(f"Date de l'enquête « {text} » illisible : attendu AAAA-MM (ex. 2025-04).")
+
+
+def survey_metadata(options: Options, sidecar: dict[str, Any], notes: list[str]) -> dict[str, Any]:
+    """id, title, theme, month, objective, published: import options first, then the sidecar."""
+    given = {k: v for k, v in (options.survey_meta or {}).items() if v not in (None, "")}
+    meta = {k: sidecar.get(k) for k in ("id", "title", "theme", "date", "objective", "published")}
+    meta.update(given)
+    stem = options.source_path.stem if options.source_path else (
+        options.file_name.rsplit(".", 1)[0] if options.file_name else None)
+    if not meta.get("id"):
+        if not stem:
+            raise ImportRefused("Identifiant de l'enquête manquant : indiquez-le à l'import.")
+        meta["id"] = n.slugify(stem)
+        notes.append(f"Identifiant de l'enquête non fourni : « {meta['id']} » (nom du fichier).")
+    if not meta.get("title"):
+        meta["title"] = str(stem or meta["id"])
+        notes.append(f"Titre de l'enquête non fourni : « {meta['title']} » utilisé.")
+    published = meta.get("published")
+    if isinstance(published, str):
+        try:
+            published = n.parse_yes_no(published)
+        except ValueError as exc:
+            raise ImportRefused(f"Champ « published » : {exc}") from None
+    return {
+        "id": str(meta["id"]), "title": str(meta["title"]), "theme": meta.get("theme"),
+        "month": _month(meta.get("date")), "objective": meta.get("objective"),
+        "published": published,
+    }
+
+
+# -- columns ---------------------------------------------------------------------------------
+def _declared(sidecar: dict[str, Any], *names: str) -> dict[str, Any]:
+    """The sidecar's ``[questions.X]`` entry for a column, by code or header (even reworded)."""
+    questions = sidecar.get("questions", {})
+    for name in names:
+        if name and name in questions:
+            return questions[name]
+    keys = {header_key(k): v for k, v in questions.items()}
+    for name in names:
+        if name and header_key(name) in keys:
+            return keys[header_key(name)]
+    return {}
+
+
+def _split_option_header(header: str) -> tuple[str, bool, str, str | None, str | None] | None:
+    """(group, is a code, sub-code or option, question text, option text) of a per-option column."""
+    m = _CODE_SUB.match(header)
+    if m:  # LimeSurvey: Q5[SQ001] or Q5[SQ001]. Question text [Option text]
+        rest = (m.group("rest") or "").strip()
+        tail = n.option_header(rest) if rest else None
+        text, option = (tail if tail else (rest or None, None))
+        return m.group("code"), True, m.group("sub").strip(), text, option
+    pair = n.option_header(header)  # online forms: Question [Option]
+    if pair:
+        return pair[0], False, pair[1], pair[0], pair[1]
+    return None
+
+
+def _columns(table: RawTable, sidecar: dict[str, Any], parsed: Parsed) -> tuple[
+        dict[str, int], dict[str, int], list[Question]]:
+    """Technical columns, respondent columns and questions, in file order."""
+    technical: dict[str, int] = {}
+    respondent: dict[str, int] = {}
+    plain: list[tuple[int, str]] = []
+    groups: dict[tuple[str, bool], list[tuple[int, str, str | None, str | None]]] = {}
+    match = n.match_headers(table.header, RESPONDENT_FIELDS)
+    respondent_at = {i: f for f, i in match.columns.items()}
+    for i, h in enumerate(table.header):
+        key = header_key(h)
+        if key in TECHNICAL and TECHNICAL[key] not in technical:
+            technical[TECHNICAL[key]] = i
+            parsed.header_mapping[h] = f"technique:{TECHNICAL[key]}"
+        elif i in respondent_at:
+            respondent[respondent_at[i]] = i
+            parsed.header_mapping[h] = f"répondant:{respondent_at[i]}"
+        elif key in PERSONAL:
+            parsed.ignored_columns.append(h)
+            parsed.notes.append(f"Colonne « {h} » : donnée personnelle, non importée.")
+        elif (split := _split_option_header(h)) is not None:
+            groups.setdefault(split[:2], []).append((i, *split[2:]))
+        else:
+            plain.append((i, h))
+    questions: list[Question] = []
+    for i, h in plain:
+        m = _CODE_TEXT.match(h)
+        code, text = (m.group("code"), m.group("text")) if m else (
+            (h, h) if _CODE.match(h) else (None, h))
+        questions.append(Question(qid=code or "", text=text, column=i, position=i))
+    options_by_code = sidecar.get("options", {})
+    for (group, is_code), cols in groups.items():
+        questions += _group_questions(table, group, is_code, cols,
+                                      options_by_code.get(group, {}), sidecar, parsed)
+    questions.sort(key=lambda q: q.position)
+    used = {q.qid for q in questions if q.qid}
+    for number, q in enumerate(questions, start=1):
+        q.position = number
+        if not q.qid:  # online forms: full question texts as headers, numbered in file order
+            qid, k = f"Q{number}", 1
+            while qid in used:
+                k += 1
+                qid = f"Q{number}_{k}"
+            q.qid = qid
+            used.add(qid)
+        for col in [q.column, *(c for c, _ in q.option_columns), q.other_column]:
+            if col is not None:
+                parsed.header_mapping[table.header[col]] = f"question:{q.qid}"
+    return technical, respondent, questions
+
+
+def _group_questions(table: RawTable, group: str, is_code: bool, cols: list,
+                     option_texts: dict[str, str], sidecar: dict[str, Any],
+                     parsed: Parsed) -> list[Question]:
+    """Per-option columns of one question (multiple choice), or an array of sub-questions.
+
+    A survey-tool code (``Q5``) is the question's id; a question text gets a numbered id.
+    """
+    declared = _declared(sidecar, group)
+    boxes, other, texts = [], None, []
+    for i, sub, qtext, otext in cols:
+        if texts == [] and qtext:
+            texts.append(qtext)
+        if sub.casefold() == "other":
+            other = i
+        elif sub.casefold().endswith("comment"):
+            parsed.ignored_columns.append(table.header[i])
+        else:
+            boxes.append((i, option_texts.get(sub) or otext or sub))
+    values = {n.fold(table.rows[r][i]).strip() for i, _ in boxes for r in range(len(table.rows))}
+    is_checkbox = values - {""} <= CHECKBOX
+    if declared.get("type", "multiple" if is_checkbox else None) == "multiple":
+        first = min(i for i, *_ in cols)
+        return [Question(
+            qid=group if is_code else "",
+            text=declared.get("text") or (texts[0] if texts else group),
+            position=first, qtype="multiple", option_columns=boxes, other_column=other,
+            options=[o for _, o in boxes] + ([n.OTHER] if other is not None else []),
+            declared=bool(declared),
+        )]
+    # not checkboxes: each column is a question of its own (e.g. a LimeSurvey array of scales)
+    return [Question(qid=table.header[i] if is_code else "", text=table.header[i], column=i,
+                     position=i) for i, *_ in cols]
+
+
+# -- types -----------------------------------------------------------------------------------
+def infer_type(values: Sequence[str], text: str = "") -> tuple[str, list[str] | None]:
+    """The most specific type all answers fit: yes/no, number, scale, multiple, single, text."""
+    vals = [v for v in values if v]
+    if not vals:
+        return "text", None
+    folded = {n.fold(v).strip(" .") for v in vals}
+    if folded <= n.YES_NO_WORDS:
+        return "yesno", ["Oui", "Non"]
+    try:
+        if all(n.parse_number(v) is not None for v in vals):
+            return "number", None
+    except ValueError:
+        pass
+    scale = _known_scale(vals)
+    if scale:
+        return "scale", scale
+    pieces = [n.split_multi(v) for v in vals]
+    flat = [_answer_text(c) for p in pieces for c in p]
+    distinct = set(flat)
+    if any(";" in v for v in vals) or (
+        any(len(p) > 1 for p in pieces) and len(distinct) <= 20 and len(flat) >= 2 * len(distinct)
+    ):
+        return "multiple", _multi_options(vals)
+    distinct_values = list(dict.fromkeys(vals))
+    free_text = any(h in n.fold(text) for h in _FREE_TEXT_HINTS)
+    if not free_text and len(distinct_values) <= 12 and len(distinct_values) < len(vals):
+        return "single", distinct_values
+    return "text", None
+
+
+def _answer_text(choice: n.Choice) -> str:
+    """A chosen option as stored: ``Autre : texte`` keeps the free text with the option."""
+    return choice.value if choice.other_text is None else f"{choice.value} : {choice.other_text}"
+
+
+def _multi_options(values: Sequence[str]) -> list[str]:
+    """The options seen in joined answers, in order of appearance, ``Autre`` once at the end."""
+    chosen = [c for v in values for c in n.split_multi(v)]
+    options = list(dict.fromkeys(c.value for c in chosen if c.value != n.OTHER))
+    return options + [n.OTHER] if any(c.value == n.OTHER for c in chosen) else options
+
+
+def _settle_types(table: RawTable, questions: list[Question], sidecar: dict[str, Any]) -> None:
+    """Each single-column question's type and options: declared in the sidecar, else inferred."""
+    for q in questions:
+        if q.qtype == "multiple" and q.option_columns:
+            continue
+        declared = _declared(sidecar, q.qid, table.header[q.column], q.text)
+        if declared.get("text"):
+            q.text = str(declared["text"])
+        values = [n.clean_cell(r[q.column]) for r in table.rows]
+        qtype = declared.get("type")
+        if qtype is not None and qtype not in QTYPES:
+            raise ImportRefused(
+                f"Type « {qtype} » inconnu pour la question « {q.qid} » dans le fichier de "
+                f"description (types possibles : {', '.join(QTYPES)})."
+            )
+        inferred, inferred_options = infer_type(values, q.text)
+        q.declared = qtype is not None
+        q.qtype = qtype or inferred
+        if q.qtype in ("text", "number"):
+            q.options = None
+        elif q.qtype == "yesno":
+            q.options = ["Oui", "Non"]
+        elif declared.get("options"):  # kept in the declared order (scales)
+            q.options = [str(o) for o in declared["options"]]
+        elif q.qtype == inferred:
+            q.options = inferred_options
+        elif q.qtype == "scale":
+            q.options = _known_scale(values)
+        elif q.qtype == "multiple":
+            q.options = _multi_options(values)
+        else:
+            q.options = list(dict.fromkeys(v for v in values if v))
+
+
+def _known_scale(values: Sequence[str]) -> list[str] | None:
+    """The first known ordered scale holding every answer (None without answers)."""
+    keys = {option_key(v) for v in values if v}
+    if not keys:
+        return None
+    for scale in SCALES:
+        if keys <= {option_key(o) for o in scale}:
+            return list(scale)
+    return None  # a declared scale without options: integer positions (1–5)
+
+
+def _number_text(number: float) -> str:
+    return str(int(number)) if number.is_integer() else repr(number)
+
+
+def _answers(row: Row, q: Question) -> list[tuple[str, float | None]]:
+    """The (value, value_num) rows of one question for one response; errors go to the row."""
+    if q.option_columns:
+        out = []
+        for i, option in q.option_columns:
+            cell = row.cell(i)
+            try:
+                if n.parse_yes_no(cell, checkbox=True):
+                    out.append((option, None))
+            except ValueError as exc:
+                row.error(row.table.header[i], cell, str(exc))
+        if q.other_column is not None and row.cell(q.other_column):
+            out.append((f"{n.OTHER} : {row.cell(q.other_column)}", None))
+        return out
+    cell = row.cell(q.column)
+    if not cell:
+        return []
+    column = row.table.header[q.column]
+    try:
+        return _typed(cell, q)
+    except ValueError as exc:
+        row.error(column, cell, str(exc))
+        return []
+
+
+def _typed(cell: str, q: Question) -> list[tuple[str, float | None]]:
+    if q.qtype == "yesno":
+        yes = n.parse_yes_no(cell)
+        return [("Oui" if yes else "Non", 1.0 if yes else 0.0)]
+    if q.qtype == "number":
+        number = n.parse_number(cell)
+        return [(_number_text(number), number)]
+    if q.qtype == "scale":
+        if q.options:
+            for position, option in enumerate(q.options, start=1):
+                if option_key(option) == option_key(cell):
+                    return [(option, float(position))]
+            raise ValueError(
+                f"« {cell} » ne fait pas partie de l'échelle ({' / '.join(q.options)})")
+        number = n.parse_number(cell)
+        if number is None or not number.is_integer():
+            raise ValueError(f"« {cell} » n'est pas une position d'échelle (nombre entier)")
+        return [(_number_text(number), number)]
+    if q.qtype == "multiple":
+        return [(_answer_text(c), None) for c in n.split_multi(cell, q.options or ())]
+    if q.qtype == "single" and q.declared and q.options:
+        for option in q.options:
+            if option_key(option) == option_key(cell):
+                return [(option, None)]
+        other = n.parse_other(cell)
+        if any(option_key(o) == option_key(n.OTHER) for o in q.options):
+            return [(f"{n.OTHER} : {other if other is not None else cell}", None)]
+        raise ValueError(f"« {cell} » ne fait pas partie des réponses possibles")
+    return [(cell, None)]
+
+
+# -- parse -----------------------------------------------------------------------------------
+def parse(table: RawTable, options: Options) -> Parsed:
+    """Read a survey export with its metadata; types inferred unless the sidecar declares them."""
+    sidecar = _sidecar(options)
+    parsed = Parsed({}, [], 0)
+    meta = survey_metadata(options, sidecar, parsed.notes)
+    technical, respondent, questions = _columns(table, sidecar, parsed)
+    parsed.rows_total = len(table.rows)
+    if not questions:
+        raise ImportRefused("Aucune question trouvée dans ce fichier d'enquête.")
+    _settle_types(table, questions, sidecar)
+    parsed.extra = {"meta": meta, "questions": questions}
+    responses = _responses(table, technical, respondent, questions, parsed)
+    parsed.records = responses
+    incomplete = sum(1 for r in responses if not r.complete)
+    parsed.extra["incomplete"] = incomplete
+    if incomplete:
+        parsed.notes.append(
+            f"{incomplete} réponse(s) incomplète(s) (non soumises) : enregistrées mais comptées "
+            "à part."
+        )
+    if meta["month"] is None:
+        dates = [r.submitted_at for r in responses if r.submitted_at]
+        if dates:
+            first = min(dates)
+            meta["month"] = dt.date(first.year, first.month, 1)
+            parsed.notes.append(f"Mois de l'enquête pris de la première réponse : {first:%m/%Y}.")
+    outside_federation(parsed, [r.departement for r in responses if r.departement], options)
+    parsed.notes.append("Questions : " + "; ".join(
+        f"{q.qid} ({QTYPE_LABELS[q.qtype]}{', déclaré' if q.declared else ''})" for q in questions))
+    parsed.preview = pd.DataFrame([
+        {"line": r.line, "response_id": r.response_id, "complete": r.complete,
+         "submitted_at": r.submitted_at, "profession": r.profession,
+         "departement": r.departement, "team_type": r.team_type,
+         **{q.qid: "; ".join(v for qid, v, _ in r.answers if qid == q.qid)
+            for q in questions[:8]}}
+        for r in responses[:20]
+    ])
+    return parsed
+
+
+def _responses(table: RawTable, technical: dict[str, int], respondent: dict[str, int],
+               questions: list[Question], parsed: Parsed) -> list[Response]:
+    ids = [n.clean_cell(r[technical["id"]]) for r in table.rows] if "id" in technical else []
+    use_ids = bool(ids) and all(i.isdigit() for i in ids) and len(set(ids)) == len(ids)
+    match = n.HeaderMatch(respondent, {}, {}, [], [])
+    out = []
+    for index in range(len(table.rows)):
+        row = Row(table, index, match)
+        submit = technical.get("submitdate", technical.get("timestamp"))
+        submitted = None
+        if submit is not None:
+            text = row.cell(submit)
+            try:
+                submitted = n.parse_date(text, excel_serial=table.container == "xlsx")
+            except ValueError as exc:
+                row.error(table.header[submit], text, str(exc))
+        complete = "submitdate" not in technical or bool(row.cell(technical["submitdate"]))
+        team_type = row.text("team_type") or None
+        if team_type:  # a respondent's own wording is kept when it is not a known type
+            with contextlib.suppress(ValueError):
+                team_type = n.parse_team_type(team_type, facilitation=True)
+        response = Response(
+            line=row.line,
+            response_id=int(ids[index]) if use_ids else index + 1,
+            complete=complete,
+            submitted_at=submitted,
+            profession=row.text("profession") or None,
+            departement=row.parse("departement", n.parse_departement),
+            team_name=row.text("team_name") or None,
+            team_type=team_type,
+            answers=[],
+        )
+        for q in questions:
+            response.answers += [(q.qid, v, num) for v, num in _answers(row, q)]
+        if row.errors:
+            parsed.errors.extend(row.errors)
+            parsed.rejected[row.line] = raw_json(table, row.cells)
+        else:
+            out.append(response)
+    parsed.errors.sort(key=lambda e: e.line or 0)
+    return out
+
+
+# -- write -----------------------------------------------------------------------------------
+RESPONSE_SCHEMA = (
+    ("survey_id", pa.string()), ("response_id", pa.int32()), ("complete", pa.bool_()),
+    ("submitted_at", pa.timestamp("us")), ("profession", pa.string()),
+    ("departement", pa.string()), ("team_name", pa.string()), ("team_type", pa.string()),
+)
+ANSWER_SCHEMA = (
+    ("survey_id", pa.string()), ("response_id", pa.int32()), ("question_id", pa.string()),
+    ("value", pa.string()), ("value_num", pa.float64()),
+)
+QUESTION_SCHEMA = (
+    ("survey_id", pa.string()), ("question_id", pa.string()), ("position", pa.int32()),
+    ("text", pa.string()), ("qtype", pa.string()), ("options", pa.list_(pa.string())),
+)
+
+
+def write(con: duckdb.DuckDBPyConnection, parsed: Parsed, batch_id: int) -> tuple[list[str], int]:
+    """Replace the survey (metadata, questions, responses, answers) by this file's content."""
+    meta = parsed.extra["meta"]
+    sid = meta["id"]
+    existed = con.execute("SELECT count(*) FROM surveys WHERE survey_id = ?", [sid]).fetchone()[0]
+    for table in ("survey_answers", "survey_responses", "survey_questions", "surveys"):
+        con.execute(f"DELETE FROM {table} WHERE survey_id = ?", [sid])
+    con.execute(
+        "INSERT INTO surveys (survey_id, title, theme, month, objective, published, batch_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [sid, meta["title"], meta["theme"], meta["month"], meta["objective"], meta["published"],
+         batch_id],
+    )
+    questions: list[Question] = parsed.extra["questions"]
+    insert_rows(con, "survey_questions", QUESTION_SCHEMA, [
+        (sid, q.qid, q.position, q.text, q.qtype, q.options) for q in questions])
+    insert_rows(con, "survey_responses", RESPONSE_SCHEMA, [
+        (sid, r.response_id, r.complete, r.submitted_at, r.profession, r.departement,
+         r.team_name, r.team_type) for r in parsed.records])
+    insert_rows(con, "survey_answers", ANSWER_SCHEMA, [
+        (sid, r.response_id, qid, value, num)
+        for r in parsed.records for qid, value, num in r.answers])
+    return ([f"Enquête « {sid} » remplacée (import précédent effacé)."] if existed else []), 0

@@ -1,0 +1,167 @@
+"""Flash surveys: the catalogue and, for one survey, its answers aggregated per question.
+
+Answers come only from complete responses. Respondents are kept when their département is in the
+scope; when the scope is the whole federation, respondents who gave no département are kept too
+(some surveys do not ask it). The scope's team type does not apply to surveys.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from observatory import store
+from observatory.config import Federation
+from observatory.filters import Scope
+from observatory.indicators import DB
+from observatory.indicators.portrait import histogram_sql
+
+# Question types whose answers are options counted per respondent.
+CHOICE_TYPES = ("single", "multiple", "yesno", "scale")
+# What ``breakdown`` may split respondents by (the survey_responses column).
+BREAKDOWNS = ("departement", "profession")
+
+
+def _respondents(scope: Scope, federation: Federation) -> tuple[str, dict[str, Any]]:
+    """The clause keeping a response ``r`` of the scope, and its parameters."""
+    whole = not scope.departement and not scope.territory
+    clause = "(list_contains($deps, r.departement) OR ($whole AND r.departement IS NULL))"
+    return clause, {"deps": list(scope.departements(federation)), "whole": whole}
+
+
+def catalogue(scope: Scope, federation: Federation, db: DB = None) -> pd.DataFrame:
+    """Surveys of the scope's year (all without one), newest first, with respondent counts."""
+    clause, params = _respondents(scope, federation)
+    year = ""
+    if scope.year is not None:
+        year = "WHERE year(s.month) = $year"
+        params["year"] = scope.year
+    return store.query(
+        f"""
+        SELECT s.survey_id, s.title, s.theme, s.month, s.objective, s.published,
+               count(r.response_id) FILTER (WHERE r.complete) AS complete,
+               count(r.response_id) FILTER (WHERE NOT r.complete) AS incomplete
+        FROM surveys s
+        LEFT JOIN survey_responses r ON r.survey_id = s.survey_id AND {clause}
+        {year}
+        GROUP BY ALL ORDER BY s.month DESC NULLS LAST, s.survey_id DESC
+        """,
+        params,
+        db=db,
+    )
+
+
+def survey_list(db: DB = None) -> pd.DataFrame:
+    """Every survey (id, title, month), newest first: what the survey picker offers."""
+    return store.query(
+        "SELECT survey_id, title, month, year(month) AS year FROM surveys "
+        "ORDER BY month DESC NULLS LAST, survey_id DESC",
+        db=db,
+    )
+
+
+def survey(survey_id: str, db: DB = None) -> pd.DataFrame:
+    """One survey's metadata (an empty frame for an unknown id)."""
+    return store.query("SELECT * EXCLUDE (batch_id) FROM surveys WHERE survey_id = $id",
+                       {"id": survey_id}, db=db)
+
+
+def questions(survey_id: str, db: DB = None) -> pd.DataFrame:
+    """The survey's questions in their order, with type and (ordered) options."""
+    return store.query(
+        "SELECT question_id, position, text, qtype, options FROM survey_questions "
+        "WHERE survey_id = $id ORDER BY position, question_id",
+        {"id": survey_id}, db=db,
+    )
+
+
+def respondents(survey_id: str, scope: Scope, federation: Federation,
+                db: DB = None) -> pd.DataFrame:
+    """Complete respondents per profession and per département (``axis``, ``key``, ``n``).
+
+    The ``total`` axis holds all of them, ``incomplete`` the incomplete responses.
+    """
+    clause, params = _respondents(scope, federation)
+    params["id"] = survey_id
+    return store.query(
+        f"""
+        WITH every AS (SELECT * FROM survey_responses r WHERE r.survey_id = $id AND {clause}),
+        r AS (SELECT * FROM every WHERE complete)
+        SELECT 'profession' AS axis, profession AS key, count(*) AS n FROM r GROUP BY ALL
+        UNION ALL
+        SELECT 'departement', r.departement, count(*) FROM r GROUP BY ALL
+        UNION ALL
+        SELECT 'total', NULL, count(*) FROM r
+        UNION ALL
+        SELECT 'incomplete', NULL, count(*) FROM every WHERE NOT complete
+        ORDER BY axis, n DESC, key
+        """,
+        params,
+        db=db,
+    )
+
+
+def _answers_cte(survey_id: str, scope: Scope, federation: Federation,
+                 breakdown: str | None) -> tuple[str, dict[str, Any]]:
+    """``WITH a AS (…)``: non-empty answers of complete responses in scope, with their group."""
+    clause, params = _respondents(scope, federation)
+    params["id"] = survey_id
+    group = "NULL::VARCHAR"
+    if breakdown in BREAKDOWNS:
+        group = f"coalesce(r.{breakdown}, 'Non renseigné')"
+    return f"""
+        WITH a AS (
+            SELECT a.question_id, a.response_id, trim(a.value) AS value, a.value_num,
+                   {group} AS grp, q.qtype
+            FROM survey_answers a
+            JOIN survey_responses r ON r.survey_id = a.survey_id AND r.response_id = a.response_id
+            JOIN survey_questions q ON q.survey_id = a.survey_id AND q.question_id = a.question_id
+            WHERE a.survey_id = $id AND r.complete AND {clause}
+              AND ((a.value IS NOT NULL AND trim(a.value) <> '') OR a.value_num IS NOT NULL))
+    """, params
+
+
+def choice_counts(survey_id: str, scope: Scope, federation: Federation, db: DB = None,
+                  breakdown: str | None = None) -> pd.DataFrame:
+    """Respondents per option of every choice question (single, multiple, yes/no, scale).
+
+    Columns ``question_id, grp, value, n``; a row with ``value IS NULL`` counts who answered
+    the question (in that group when ``breakdown`` is ``departement`` or ``profession``).
+    """
+    cte, params = _answers_cte(survey_id, scope, federation, breakdown)
+    params["types"] = list(CHOICE_TYPES)
+    return store.query(
+        cte + """
+        SELECT question_id, grp, value, count(DISTINCT response_id) AS n
+        FROM a WHERE list_contains($types, qtype) AND value IS NOT NULL
+        GROUP BY GROUPING SETS ((question_id, grp, value), (question_id, grp))
+        ORDER BY question_id, grp, value IS NOT NULL, n DESC, value
+        """,
+        params,
+        db=db,
+    )
+
+
+def number_bins(survey_id: str, scope: Scope, federation: Federation,
+                db: DB = None) -> pd.DataFrame:
+    """Histogram bins of every number question: ``question_id, bin_start, bin_end, n``."""
+    cte, params = _answers_cte(survey_id, scope, federation, None)
+    values = cte + """
+        SELECT question_id AS grp, coalesce(value_num, TRY_CAST(replace(value, ',', '.') AS DOUBLE))
+               AS x
+        FROM a WHERE qtype = 'number'
+    """
+    return store.query(histogram_sql(values), params, db=db).rename(
+        columns={"grp": "question_id"})
+
+
+def texts(survey_id: str, scope: Scope, federation: Federation, db: DB = None) -> pd.DataFrame:
+    """The non-empty free-text answers, per question (``question_id, value``)."""
+    cte, params = _answers_cte(survey_id, scope, federation, None)
+    return store.query(
+        cte + "SELECT question_id, value FROM a WHERE qtype = 'text' AND value IS NOT NULL "
+        "ORDER BY question_id, response_id",
+        params,
+        db=db,
+    )

@@ -1,0 +1,170 @@
+"""Download buttons for charts, tables and whole views; the files come from observatory.exports.
+
+Files are produced only when the user clicks (``st.download_button`` accepts a callable), and
+chart renders are cached by the exact Vega-Lite spec they come from: the same chart, filters and
+day give the same bytes without a second vl-convert run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict
+from typing import Any
+
+import streamlit as st
+
+from observatory.charts import Figure
+from observatory.config import Federation, get_federation
+from observatory.exports import images, privacy, tables
+from observatory.exports.common import ExportContext, as_context, slug, today
+from observatory.views import Table, View
+
+MIMES = {
+    "png": images.PNG_MIME,
+    "svg": images.SVG_MIME,
+    "csv": tables.CSV_MIME,
+    "xlsx": tables.XLSX_MIME,
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "pdf": "application/pdf",
+}
+
+
+@st.cache_data(show_spinner=False, max_entries=500)
+def _png(spec_text: str) -> bytes:
+    return images.render_png(spec_text, images.PNG_SCALE)
+
+
+@st.cache_data(show_spinner=False, max_entries=500)
+def _svg(spec_text: str) -> bytes:
+    return images.render_svg(spec_text).encode()
+
+
+@st.cache_data(show_spinner=False, max_entries=50)
+def _deck(fingerprint: str, _view: View, _federation: Federation, _day: Any) -> bytes:
+    from observatory.exports.presentation import deck
+
+    return deck(_view, _federation, export_date=_day)
+
+
+@st.cache_data(show_spinner=False, max_entries=50)
+def _pdf(fingerprint: str, _view: View, _federation: Federation, _day: Any) -> bytes:
+    from observatory.exports.document import pdf
+
+    return pdf(_view, _federation, export_date=_day)
+
+
+def _session_federation() -> Federation:
+    """The federation of the running app (set by the shell), else the default profile."""
+    ctx = st.session_state.get("_context")
+    federation = getattr(ctx, "federation", None)
+    return federation if isinstance(federation, Federation) else get_federation()
+
+
+def context(view: View | str, federation: Federation | None = None) -> ExportContext:
+    """What exported files say about the page: its filters, the federation, today's date."""
+    return as_context(view, federation or _session_federation())
+
+
+def _spec_text(fig: Figure, ctx: ExportContext) -> str:
+    return images.spec_json(images.export_spec(fig, ctx))
+
+
+def _can_draw(fig: Figure) -> bool:
+    return fig.chart is not None and fig.data is not None and len(fig.data) > 0
+
+
+def figure_buttons(fig: Figure, view_context: ExportContext | View | str, *,
+                   key_prefix: str = "") -> None:
+    """PNG, SVG, CSV and XLSX of one chart, in a small « Télécharger » menu under it."""
+    ctx = view_context if isinstance(view_context, ExportContext) else context(view_context)
+    name = slug(fig.key)
+    key = f"dl_{key_prefix}{fig.key}"
+    with st.popover("Télécharger", icon=":material/download:", key=f"{key}_menu"):
+        if _can_draw(fig):
+            st.download_button(
+                "Image PNG (présentation)", data=lambda: _png(_spec_text(fig, ctx)),
+                file_name=f"{name}.png", mime=MIMES["png"], key=f"{key}_png",
+                on_click="ignore", icon=":material/image:",
+                help="Titre, filtres, effectif, source et date inclus dans l'image.")
+            st.download_button(
+                "Image SVG (vectorielle)", data=lambda: _svg(_spec_text(fig, ctx)),
+                file_name=f"{name}.svg", mime=MIMES["svg"], key=f"{key}_svg",
+                on_click="ignore", icon=":material/polyline:")
+        st.download_button(
+            "Données CSV (Excel)", data=lambda: tables.figure_csv(fig),
+            file_name=f"{name}.csv", mime=MIMES["csv"], key=f"{key}_csv", on_click="ignore",
+            icon=":material/table:",
+            help="Séparateur « ; », virgule décimale, UTF-8 : s'ouvre directement dans Excel.")
+        st.download_button(
+            "Données XLSX", data=lambda: tables.figure_xlsx(fig, ctx),
+            file_name=f"{name}.xlsx", mime=MIMES["xlsx"], key=f"{key}_xlsx",
+            on_click="ignore", icon=":material/grid_on:")
+        if fig.count_columns:
+            st.caption(f"Effectifs de répondants inférieurs à {privacy.threshold()} masqués "
+                       "dans les fichiers.")
+
+
+def table_buttons(table: Table, view_context: ExportContext | View | str | None = None, *,
+                  key_prefix: str = "") -> None:
+    """CSV and XLSX of one table, side by side under it."""
+    ctx = None if view_context is None else (
+        view_context if isinstance(view_context, ExportContext) else context(view_context))
+    name = slug(table.key)
+    key = f"dl_{key_prefix}table_{table.key}"
+    left, right, _ = st.columns([1, 1, 4])
+    with left:
+        st.download_button(
+            "CSV (Excel)", data=lambda: tables.table_csv(table), file_name=f"{name}.csv",
+            mime=MIMES["csv"], key=f"{key}_csv", on_click="ignore", icon=":material/download:")
+    with right:
+        st.download_button(
+            "XLSX", data=lambda: tables.table_xlsx(table, ctx), file_name=f"{name}.xlsx",
+            mime=MIMES["xlsx"], key=f"{key}_xlsx", on_click="ignore",
+            icon=":material/download:")
+
+
+def fingerprint(view: View, federation: Federation, day: Any) -> str:
+    """A digest of everything a view's deck or PDF shows (cache key for the whole file)."""
+    h = hashlib.sha256()
+
+    def add(value: Any) -> None:
+        h.update(json.dumps(value, sort_keys=True, ensure_ascii=False, default=str).encode())
+
+    add([federation.id, str(day), privacy.threshold(), view.title, view.scope_label,
+         view.empty_message, view.notes, [asdict(m) for m in view.metrics]])
+    for fig in view.figures:
+        add([fig.key, fig.title, fig.caption, list(fig.count_columns),
+             fig.chart.to_json() if fig.chart is not None else None])
+    for table in view.tables:
+        add([table.key, table.title, table.caption])
+        h.update(pd_bytes(table.data))
+    return h.hexdigest()
+
+
+def pd_bytes(df: Any) -> bytes:
+    return b"" if df is None else df.to_csv(index=False).encode()
+
+
+def view_buttons(view: View, federation: Federation | None = None, *,
+                 key: str | None = None) -> None:
+    """« Exporter la vue »: the page for the current filters as a PowerPoint deck or a PDF."""
+    federation = federation or _session_federation()
+    key = key or f"vue_{slug(view.title)}"
+    name = slug(f"{view.title}_{view.scope_label}")
+    day = today()
+
+    def make(builder: Any) -> Any:
+        return lambda: builder(fingerprint(view, federation, day), view, federation, day)
+
+    with st.popover("Exporter la vue", icon=":material/ios_share:", key=f"dl_{key}_menu"):
+        st.caption(f"{view.title} · {view.scope_label}")
+        st.download_button(
+            "Présentation PowerPoint (.pptx)", data=make(_deck), file_name=f"{name}.pptx",
+            mime=MIMES["pptx"], key=f"dl_{key}_pptx", on_click="ignore",
+            icon=":material/slideshow:",
+            help="Diapositive de titre, chiffres clés, un graphique ou tableau par diapositive.")
+        st.download_button(
+            "Document PDF", data=make(_pdf), file_name=f"{name}.pdf", mime=MIMES["pdf"],
+            key=f"dl_{key}_pdf", on_click="ignore", icon=":material/picture_as_pdf:",
+            help="Le même contenu, à envoyer par courriel.")

@@ -1,0 +1,84 @@
+"""Capitalisation: the fiches of remarkable actions, searchable by text and theme."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from observatory import charts, charts_extra, formats
+from observatory.config import Federation
+from observatory.filters import Scope
+from observatory.indicators import DB
+from observatory.indicators import capitalisation as ind
+from observatory.views import Metric, Table, View
+
+SOURCE = "fiches de capitalisation"
+# Columns of the fiches table, in order; the page shows each fiche from the same rows.
+COLUMNS = ("Titre", "Équipe", "Département", "Thème", "Année", "Résumé", "Description")
+
+
+def themes(scope: Scope, federation: Federation, db: DB = None) -> list[str]:
+    """The themes the page's theme picker offers."""
+    return ind.themes(scope, federation, db)
+
+
+def build(scope: Scope, federation: Federation, db: DB = None, query: str = "",
+          theme: str | None = None, departement_names: dict[str, str] | None = None) -> View:
+    """Fiches of the scope's départements matching ``query`` and ``theme``.
+
+    User text (titles, summaries, bodies) is data: the page shows it as plain text.
+    """
+    label = scope.label(federation, departement_names or {})
+    view = View(title="Capitalisation", scope_label=label)
+    total = ind.fiche_count(scope, federation, db)
+    if not total:
+        view.empty_message = f"Aucune fiche de capitalisation pour {label}."
+        return view
+    df = ind.fiches(scope, federation, db, query=query, theme=theme)
+    view.metrics = [
+        Metric("Fiches trouvées", formats.number(len(df)), None,
+               "Fiches répondant à la recherche et au thème choisis."),
+        Metric("Fiches du périmètre", formats.number(total), None,
+               "Toutes années ; filtre : départements du périmètre."),
+        Metric("Équipes", formats.number(df["team_name"].nunique()), None,
+               "Équipes ayant rédigé les fiches trouvées."),
+    ]
+    if not len(df):
+        searched = [f"« {query.strip()} »"] if query.strip() else []
+        if theme:
+            searched.append(f"le thème « {theme} »")
+        view.empty_message = ("Aucune fiche ne correspond à "
+                              f"{' et '.join(searched) or 'ces critères'}.")
+        return view
+    dep = df["departement"].fillna("")
+    table = pd.DataFrame({
+        "Titre": df["title"],
+        "Équipe": df["team_name"].fillna(""),
+        "Département": dep.where(df["departement_name"].isna(),
+                                 dep + " – " + df["departement_name"].fillna("")),
+        "Thème": df["theme"].fillna(""),
+        "Année": df["year"].astype("Int64"),
+        "Résumé": df["summary"].fillna(""),
+        "Description": df["body"].fillna(""),
+    })[list(COLUMNS)]
+    themes_df = ind.by_theme(scope, federation, db, query=query, theme=theme)
+    by_theme = pd.DataFrame({"Thème": themes_df["theme"], "Fiches": themes_df["fiches"]})
+    chart = charts.bars(by_theme, "Thème", "Fiches", category_title="Thème",
+                        value_title="Fiches")
+    view.figures.append(charts_extra.figure("fiches_par_theme", "Fiches par thème", chart,
+                                            by_theme, len(table), "fiches", SOURCE))
+    view.tables.append(Table("fiches", "Fiches de capitalisation", table,
+                             f"Source : {SOURCE}. Texte brut, tel que saisi par les équipes."))
+    return view
+
+
+def cards(view: View) -> list[dict[str, str]]:
+    """Each fiche of a built view as plain strings: title, meta line, summary, body."""
+    if not view.tables:
+        return []
+    df = view.tables[0].data
+    year = df["Année"].astype("string").fillna("")
+    meta = df[["Équipe", "Département", "Thème"]].assign(Année=year).agg(
+        lambda row: " · ".join(v for v in row if v), axis=1)
+    return [{"title": t, "meta": m, "summary": s, "body": b}
+            for t, m, s, b in zip(df["Titre"], meta, df["Résumé"], df["Description"],
+                                  strict=True)]

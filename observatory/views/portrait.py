@@ -1,0 +1,204 @@
+"""Portrait des équipes: who the member teams are, from their membership forms."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from observatory import charts, charts_extra, formats
+from observatory.charts import STATUS_COLORS
+from observatory.config import Federation
+from observatory.filters import STATUS_LABELS, TEAM_TYPES, Scope
+from observatory.indicators import DB
+from observatory.indicators import portrait as ind
+from observatory.views import Metric, Table, View
+
+STATUS_ORDER = list(STATUS_LABELS.values())
+MULTIPLE = "Plusieurs réponses possibles : les parts ne s'additionnent pas à 100 %."
+
+
+def _source(scope: Scope) -> str:
+    return "formulaires d'adhésion" + (f" {scope.year}" if scope.year else "")
+
+
+def _status(values: pd.Series) -> pd.Series:
+    return values.map(lambda s: STATUS_LABELS.get(s, "Non renseigné"))
+
+
+def _status_colors(chart: alt.Chart, data: pd.DataFrame, column: str) -> alt.Chart:
+    """The project's status colours on a chart coloured by status (grey for a missing one)."""
+    colors = {**STATUS_COLORS, "Non renseigné": "#BBBBBB"}
+    present = [s for s in colors if s in set(data[column])]
+    return chart.encode(color=alt.Color(
+        f"{column}:N", title="Statut", sort=present,
+        scale=alt.Scale(domain=present, range=[colors[s] for s in present])))
+
+
+class _Answers:
+    """The distributions query, split per form field."""
+
+    def __init__(self, df: pd.DataFrame) -> None:
+        self.df = df
+        members = df.loc[df["field"] == "members", "teams"]
+        self.members = int(members.iloc[0]) if len(members) else 0
+
+    def answered(self, field: str) -> int:
+        rows = self.df[(self.df["field"] == field) & self.df["value"].isna()]
+        return int(rows["teams"].iloc[0]) if len(rows) else 0
+
+    def counts(self, field: str) -> pd.DataFrame:
+        rows = self.df[(self.df["field"] == field) & self.df["value"].notna()]
+        n = self.answered(field)
+        return rows.assign(share=rows["teams"] / n if n else 0.0)
+
+
+def _distribution(answers: _Answers, field: str, key: str, title: str, category: str,
+                  scope: Scope, *, multiple: bool = False, numeric: bool = False,
+                  unit: str = "", notes: str = "") -> charts.Figure:
+    """Bars of the share of answering teams per answer of one form question."""
+    rows = answers.counts(field)
+    sort: list[str] | str = "-x"
+    if numeric:
+        rows = rows.sort_values("sort_key")
+        labels = rows["sort_key"].map(
+            lambda v: formats.number(v, 0 if float(v).is_integer() else 1) + unit)
+        rows = rows.assign(value=labels)
+        sort = list(labels)
+    rows = rows.reset_index(drop=True)
+    data = pd.DataFrame({category: rows["value"], "Équipes": rows["teams"].astype(int),
+                         "Part des équipes": rows["share"]})
+    chart = charts_extra.share_bars(data, category, "Part des équipes", "Équipes",
+                                    category_title=category, sort=sort,
+                                    value_title="Part des équipes", count_title="Équipes")
+    n = answers.answered(field)
+    parts = [f"Équipes ayant répondu, sur {formats.number(answers.members)} adhérentes"]
+    if multiple:
+        parts.append(MULTIPLE)
+    if notes:
+        parts.append(notes)
+    return charts_extra.figure(key, title, chart, data, n, "équipes", _source(scope),
+                               " ".join(p.rstrip(".") + "." for p in parts))
+
+
+def _transitions(df: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Années": df["from_year"].astype(str) + " → " + df["to_year"].astype(str),
+        "Statut avant": _status(df["from_status"]),
+        "Statut après": _status(df["to_status"]),
+        "Évolution": df["step"].map(lambda s: "Progression" if s > 0 else "Recul" if s < 0
+                                    else "Stable", na_action="ignore").fillna("Non renseigné"),
+        "Équipes": df["teams"].astype(int),
+    })
+
+
+def build(scope: Scope, federation: Federation, db: DB = None,
+          departement_names: dict[str, str] | None = None) -> View:
+    """Counts, status history, ACI, information systems, professions, coordination, missions."""
+    label = scope.label(federation, departement_names or {})
+    view = View(title="Portrait des équipes", scope_label=label)
+    counts = ind.status_counts(scope, federation, db)
+    members = int(counts["teams"].sum())
+    if not members:
+        view.empty_message = f"Aucune équipe adhérente pour {label}."
+        return view
+    source = _source(scope)
+    answers = _Answers(ind.distributions(scope, federation, db))
+    aci = ind.aci(scope, federation, db)
+    under_aci = int(counts.loc[counts["status"] == "sous_aci", "teams"].sum())
+    pacte = answers.counts("pacte_trained")
+    pacte_share = pacte.loc[pacte["value"] == "Oui", "share"].sum()
+    view.metrics = [
+        Metric("Équipes adhérentes", formats.number(members), None,
+               f"Équipes ayant rempli le formulaire d'adhésion. Source : {source}."),
+        Metric("Équipes sous ACI", formats.number(under_aci), None,
+               f"{formats.percent(under_aci / members)} des équipes adhérentes."),
+        Metric("Montant ACI déclaré", formats.euros(float(aci["total"].sum())), None,
+               f"Somme déclarée par {formats.number(int(aci['answered'].sum()))} équipes."),
+        Metric("Professionnels de santé", formats.number(counts["professionals"].sum()), None,
+               "Somme des professionnels déclarés par les équipes."),
+        Metric("Coordinateurs formés PACTE",
+               formats.percent(pacte_share) if answers.answered("pacte_trained") else "–",
+               None, f"Parmi {answers.answered('pacte_trained')} équipes ayant une fonction "
+               "de coordination et ayant répondu."),
+    ]
+
+    data = pd.DataFrame({"Type": counts["team_type"], "Statut": _status(counts["status"]),
+                         "Équipes": counts["teams"].astype(int)})
+    chart = charts.bars(data, "Type", "Équipes", category_title="Type d'équipe",
+                        value_title="Équipes adhérentes", color="Statut",
+                        color_title="Statut", sort=list(TEAM_TYPES))
+    view.figures.append(charts_extra.figure(
+        "equipes_par_type_statut", "Équipes adhérentes par type et statut",
+        _status_colors(chart, data, "Statut"), data, members, "équipes", source))
+
+    history = ind.status_history(scope, federation, db)
+    data = pd.DataFrame({"Année": history["year"].astype(int), "Statut": _status(history["status"]),
+                         "Équipes": history["teams"].astype(int)})
+    chart = charts.columns(data, "Année", "Équipes", x_title="Année",
+                           value_title="Équipes adhérentes", color="Statut", color_title="Statut")
+    view.figures.append(charts_extra.figure(
+        "statut_par_annee", "Statut des équipes adhérentes au fil des années",
+        _status_colors(chart, data, "Statut"), data, int(history["teams"].sum()), "formulaires",
+        "formulaires d'adhésion", "Toutes les années ; les autres filtres s'appliquent."))
+
+    moves = ind.transitions(scope, federation, db)
+    if len(moves):
+        last = moves[moves["to_year"] == moves["to_year"].max()]
+        data = _transitions(last)
+        data = data.assign(Parcours=data["Statut avant"] + " → " + data["Statut après"])
+        chart = charts.bars(data, "Parcours", "Équipes", category_title="Statut avant → après",
+                            value_title="Équipes", color="Évolution", color_title="Évolution")
+        pair = data["Années"].iloc[0]
+        view.figures.append(charts_extra.figure(
+            "transitions_statut", f"Évolution du statut des équipes ({pair})", chart, data,
+            int(last["teams"].sum()), "équipes", f"formulaires d'adhésion {pair}",
+            "Équipes adhérentes les deux années consécutives."))
+
+    bins = ind.aci_histogram(scope, federation, db)
+    for team_type in [t for t in TEAM_TYPES if t in set(bins["team_type"])] + \
+            sorted(set(bins["team_type"]) - set(TEAM_TYPES)):
+        part = bins[bins["team_type"] == team_type]
+        data = pd.DataFrame({"De": part["bin_start"], "À": part["bin_end"],
+                             "Équipes": part["n"].astype(int)})
+        chart = charts_extra.histogram(data, "De", "À", "Équipes", value_title="Montant ACI (€)",
+                                       count_title="Équipes", value_format=",.0f")
+        view.figures.append(charts_extra.figure(
+            f"aci_{team_type.lower()}", f"Montants ACI déclarés : {team_type}", chart, data,
+            int(part["n"].sum()), "équipes", source,
+            f"Équipes {team_type} ayant déclaré un montant ACI."))
+
+    view.figures += [
+        _distribution(answers, "information_system", "si_partage", "Système d'information partagé",
+                      "Logiciel", scope, notes="Les réponses libres « Autre » sont regroupées."),
+        _distribution(answers, "profession", "professions", "Professions représentées",
+                      "Profession", scope, multiple=True),
+        _distribution(answers, "coordination", "coordination", "Fonction de coordination",
+                      "Coordination", scope),
+        _distribution(answers, "coordination_fte", "etp_coordination",
+                      "Temps de coordination (ETP)", "ETP", scope, numeric=True),
+        _distribution(answers, "pacte_trained", "pacte", "Coordinateur formé PACTE",
+                      "Formé PACTE", scope,
+                      notes="Équipes ayant une fonction de coordination."),
+        _distribution(answers, "mission", "missions", "Missions de santé publique", "Mission",
+                      scope, multiple=True),
+        _distribution(answers, "protocol", "protocoles", "Protocoles pluriprofessionnels",
+                      "Protocole", scope, multiple=True),
+        _distribution(answers, "protocols_count", "nombre_protocoles", "Nombre de protocoles",
+                      "Protocoles", scope, numeric=True),
+    ]
+
+    view.tables.append(Table("montants_aci", "Montants ACI par type d'équipe", pd.DataFrame({
+        "Type d'équipe": aci["team_type"],
+        "Équipes adhérentes": aci["teams"].astype(int),
+        "Équipes sous ACI": aci["under_aci"].astype(int),
+        "Équipes ayant déclaré un montant": aci["answered"].astype(int),
+        "Total (€)": aci["total"].round(0),
+        "Moyenne (€)": aci["mean"].round(0),
+        "Médiane (€)": aci["median"].round(0),
+    }), f"Source : {source}. Montants déclarés par les équipes."))
+    if len(moves):
+        view.tables.append(Table(
+            "transitions_statut", "Évolution du statut d'une année à l'autre",
+            _transitions(moves), "Source : formulaires d'adhésion. Équipes adhérentes deux "
+            "années consécutives ; le périmètre s'applique à la seconde année."))
+    return view

@@ -1,0 +1,222 @@
+"""Enquêtes flash: the catalogue, and one survey's infographic (one chart per question)."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from observatory import charts, charts_extra, formats
+from observatory.config import SMALL_COUNT_THRESHOLD, Federation
+from observatory.filters import Scope
+from observatory.indicators import DB
+from observatory.indicators import surveys as ind
+from observatory.views import Metric, Table, View
+
+RESPONDENTS = "Répondants"
+SHARE = "Part des répondants"
+BREAKDOWN_LABELS = {"departement": "Département", "profession": "Profession"}
+COMPLETE_ONLY = "Réponses complètes uniquement."
+
+
+def _month(value: object) -> str:
+    if value is None or pd.isna(value):
+        return "–"
+    return formats.month(pd.Timestamp(value).date())
+
+
+def _dep_label(code: object, names: dict[str, str]) -> str:
+    if code is None or pd.isna(code) or code == "Non renseigné":
+        return "Non renseigné"
+    return f"{code} – {names[code]}" if code in names else str(code)
+
+
+def choices(scope: Scope, federation: Federation,
+            db: DB = None) -> tuple[tuple[str, ...], dict[str, str], int | None]:
+    """What the survey picker offers: ids newest first, their labels, and the default index.
+
+    The default is the latest survey of the scope's year, else the latest one.
+    """
+    df = ind.survey_list(db)
+    ids = tuple(df["survey_id"])
+    labels = {row.survey_id: f"{_month(row.month)} · {row.title}"
+              for row in df.itertuples(index=False)}
+    if not ids:
+        return ids, labels, None
+    in_year = (df["year"] == scope.year).to_numpy().nonzero()[0]
+    return ids, labels, int(in_year[0]) if len(in_year) else 0
+
+
+def catalogue(scope: Scope, federation: Federation, db: DB = None,
+              departement_names: dict[str, str] | None = None) -> View:
+    """The surveys of the scope's year with their complete and incomplete respondents."""
+    label = scope.label(federation, departement_names or {})
+    view = View(title="Enquêtes flash", scope_label=label)
+    df = ind.catalogue(scope, federation, db)
+    if not len(df):
+        when = f"en {scope.year}" if scope.year else "dans la base"
+        view.empty_message = f"Aucune enquête flash {when}."
+        return view
+    complete = int(df["complete"].sum())
+    view.metrics = [
+        Metric("Enquêtes flash", formats.number(len(df)), None,
+               "Enquêtes dont le mois tombe dans l'année choisie."),
+        Metric("Répondants", formats.number(complete), None,
+               "Réponses complètes des départements du périmètre. Source : enquêtes flash."),
+        Metric("Réponses incomplètes", formats.number(int(df["incomplete"].sum())), None,
+               "Questionnaires commencés mais non terminés : exclus des résultats."),
+    ]
+    table = pd.DataFrame({
+        "Date": df["month"].map(_month),
+        "Titre": df["title"],
+        "Thème": df["theme"],
+        "Objectif": df["objective"],
+        "Réponses complètes": df["complete"].astype(int),
+        "Réponses incomplètes": df["incomplete"].astype(int),
+        "Infographie publiée": df["published"].map({True: "Oui", False: "Non"}).fillna("–"),
+    })
+    view.tables.append(Table("catalogue", "Catalogue des enquêtes flash", table,
+                             "Source : enquêtes flash. Répondants des départements du périmètre."))
+    return view
+
+
+def _key(question_id: str, position: object) -> str:
+    slug = re.sub(r"[^0-9a-z]+", "_", str(question_id).lower()).strip("_")[:30]
+    return f"question_{position}_{slug}"
+
+
+def _title(q: pd.Series) -> str:
+    return str(q["text"] or q["question_id"])
+
+
+def _choice_figure(q: pd.Series, rows: pd.DataFrame, breakdown: str | None, source: str,
+                   names: dict[str, str]) -> charts.Figure:
+    """Bars of one choice question: shares sorted by frequency; a diverging bar for a scale."""
+    if breakdown == "departement":
+        rows = rows.assign(grp=rows["grp"].map(lambda c: _dep_label(c, names)))
+    answered = rows[rows["value"].isna()]
+    options = rows[rows["value"].notna()]
+    n = int(answered["n"].sum())
+    data = pd.DataFrame({"Réponse": options["value"], RESPONDENTS: options["n"].astype(int)})
+    if breakdown:  # shares within each group
+        data.insert(0, BREAKDOWN_LABELS[breakdown], options["grp"])
+        data[SHARE] = data[RESPONDENTS] / options["grp"].map(answered.set_index("grp")["n"])
+    else:
+        data[SHARE] = data[RESPONDENTS] / n if n else 0.0
+    data = data.reset_index(drop=True)
+    notes = [COMPLETE_ONLY]
+    if q["qtype"] == "scale":
+        listed = [str(o) for o in (q["options"] if q["options"] is not None else [])]
+        order = listed + sorted(set(data["Réponse"]) - set(listed))
+        category = BREAKDOWN_LABELS[breakdown] if breakdown else "Question"
+        if not breakdown:
+            data.insert(0, "Question", "Ensemble")
+        chart = charts_extra.diverging_bars(data, category, "Réponse", RESPONDENTS, order,
+                                            category_title=category if breakdown else "")
+        notes.append("Échelle ordonnée : réponses négatives à gauche, positives à droite.")
+    else:
+        group = BREAKDOWN_LABELS[breakdown] if breakdown else None
+        chart = charts_extra.share_bars(data, "Réponse", SHARE, RESPONDENTS,
+                                        category_title="Réponse", group=group,
+                                        group_title=group)
+        if q["qtype"] == "multiple":
+            notes.append("Plusieurs réponses possibles : les parts ne s'additionnent pas à "
+                         "100 %.")
+        notes.append("Parts calculées sur les personnes ayant répondu à la question.")
+    return charts_extra.figure(_key(q["question_id"], q["position"]), _title(q), chart, data, n,
+                               "répondants à la question", source, " ".join(notes),
+                               count_columns=(RESPONDENTS,))
+
+
+def _number_figure(q: pd.Series, rows: pd.DataFrame, source: str) -> charts.Figure:
+    data = pd.DataFrame({"De": rows["bin_start"], "À": rows["bin_end"],
+                         RESPONDENTS: rows["n"].astype(int)})
+    chart = charts_extra.histogram(data, "De", "À", RESPONDENTS, value_title="Réponse",
+                                   count_title=RESPONDENTS, value_format=",.0f")
+    return charts_extra.figure(_key(q["question_id"], q["position"]), _title(q), chart, data,
+                               int(data[RESPONDENTS].sum()), "répondants à la question", source,
+                               COMPLETE_ONLY, count_columns=(RESPONDENTS,))
+
+
+def build(scope: Scope, federation: Federation, db: DB = None, survey_id: str | None = None,
+          breakdown: str | None = None,
+          departement_names: dict[str, str] | None = None) -> View:
+    """One survey's infographic for the scope's départements (default: the latest survey).
+
+    ``breakdown`` (``departement`` or ``profession``) splits every choice question by it.
+    """
+    names = departement_names or {}
+    label = scope.label(federation, names)
+    breakdown = breakdown if breakdown in ind.BREAKDOWNS else None
+    if survey_id is None:
+        ids, _, default = choices(scope, federation, db)
+        survey_id = ids[default] if default is not None else None
+    meta = ind.survey(survey_id, db) if survey_id else pd.DataFrame()
+    if not len(meta):
+        return View(title="Infographie", scope_label=label,
+                    empty_message="Aucune enquête flash à afficher : importez-en une d'abord."
+                    if survey_id is None else f"Enquête inconnue : {survey_id}.")
+    s = meta.iloc[0]
+    when = _month(s["month"])
+    view = View(title=f"{s['title']} ({when})", scope_label=label)
+    if isinstance(s["objective"], str) and s["objective"]:
+        view.notes.append(f"Objectif : {s['objective']}")
+    resp = ind.respondents(survey_id, scope, federation, db)
+    total = int(resp.loc[resp["axis"] == "total", "n"].sum())
+    if total < max(1, SMALL_COUNT_THRESHOLD):
+        view.empty_message = (
+            f"Aucune réponse complète à cette enquête pour {label}." if not total else
+            f"Seulement {total} réponse{'s' if total > 1 else ''} complète"
+            f"{'s' if total > 1 else ''} pour {label} : en dessous de {SMALL_COUNT_THRESHOLD} "
+            "répondants, les résultats ne sont pas affichés afin de préserver l'anonymat.")
+        return view
+    source = f"enquête flash « {s['title']} », {when}"
+    professions = resp[resp["axis"] == "profession"]
+    deps = resp[resp["axis"] == "departement"]
+    view.metrics = [
+        Metric("Répondants", formats.number(total), None, "Réponses complètes. " + source),
+        Metric("Réponses incomplètes",
+               formats.number(int(resp.loc[resp["axis"] == "incomplete", "n"].sum())), None,
+               "Exclues des résultats."),
+        Metric("Professions", formats.number(int(professions["key"].notna().sum())), None,
+               "Professions différentes parmi les répondants."),
+        Metric("Départements", formats.number(int(deps["key"].notna().sum())), None,
+               "Départements différents parmi les répondants."),
+    ]
+    for axis, title, column, values in (
+        ("profession", "Répondants par profession", "Profession",
+         professions["key"].fillna("Non renseignée")),
+        ("departement", "Répondants par département", "Département",
+         deps["key"].map(lambda c: _dep_label(c, names))),
+    ):
+        part = resp[resp["axis"] == axis]
+        data = pd.DataFrame({column: values, RESPONDENTS: part["n"].astype(int)}).reset_index(
+            drop=True)
+        chart = charts.bars(data, column, RESPONDENTS, category_title=column,
+                            value_title=RESPONDENTS)
+        view.figures.append(charts_extra.figure(
+            f"repondants_par_{axis}", title, chart, data, total, "répondants", source,
+            COMPLETE_ONLY, count_columns=(RESPONDENTS,)))
+
+    qs = ind.questions(survey_id, db)
+    counts = ind.choice_counts(survey_id, scope, federation, db, breakdown)
+    bins = ind.number_bins(survey_id, scope, federation, db)
+    texts = ind.texts(survey_id, scope, federation, db)
+    for _, q in qs.iterrows():  # one figure per question: a handful of rows
+        qid = q["question_id"]
+        if q["qtype"] in ind.CHOICE_TYPES:
+            rows = counts[counts["question_id"] == qid]
+            view.figures.append(_choice_figure(q, rows, breakdown, source, names))
+        elif q["qtype"] == "number":
+            view.figures.append(_number_figure(q, bins[bins["question_id"] == qid], source))
+        else:
+            answers = texts.loc[texts["question_id"] == qid, ["value"]]
+            view.tables.append(Table(
+                _key(qid, q["position"]), f"Réponses libres : {_title(q)}",
+                answers.rename(columns={"value": "Réponse"}).reset_index(drop=True),
+                f"n = {formats.number(len(answers))} réponses · Source : {source}. "
+                "Texte brut, tel que saisi par les répondants."))
+    if breakdown:
+        view.notes.append(f"Questions à choix ventilées par {BREAKDOWN_LABELS[breakdown].lower()} ; "
+                          "les petits effectifs sont masqués dans les exports.")
+    return view

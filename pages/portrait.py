@@ -1,0 +1,7 @@
+"""Portrait des équipes: counts, status history, ACI, information systems, coordination."""
+
+from observatory.ui import data, render, shell
+from observatory.views import portrait
+
+ctx = shell.context()
+render.view(data.load(portrait.build, ctx.scope, ctx.federation, departement_names=ctx.names))

@@ -1,0 +1,257 @@
+"""Write the import test corpus: exports as each tool writes them, and broken files.
+
+Run once (``python tests/imports/corpus/make_corpus.py``); the output files are committed. Text
+files are spelled out here so their exact bytes (encoding, BOM, line endings) are deliberate.
+Every team and person is fictitious.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import random
+import zipfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BAD = HERE.parent / "bad"
+NBSP, NNBSP = "\u00a0", "\u202f"
+
+# An online form tool (Google Forms-like): UTF-8, ',', Horodateur first, full question texts,
+# multiple answers joined by ', ', a multi-line comment, one team answering twice.
+ADHESIONS_2025 = (
+    "Horodateur,Année d'adhésion,Nom de l'équipe,Identifiant,Type d'exercice coordonné,"
+    "Stade du projet,Département,Commune,Montant de l'ACI perçu (en euros),Nb de PS,"
+    "Catégories professionnelles,SI partagé,Coordinateur,ETP coordination,Formation PACTE,"
+    "Missions de santé publique,Thèmes des protocoles,Nombre de protocoles,Adresse e-mail,"
+    "Commentaire interne\n"
+    "06/01/2025 09:12:44,2025,MSP des Tilleuls,380001234,Maison de santé pluriprofessionnelle,"
+    f"Signataire ACI,38 - Isère,Voiron,52{NNBSP}300 €,14,"
+    "\"Médecin généraliste, Infirmier·e, Pharmacien·ne, Autre : Enseignant·e en APA\",Weda,"
+    "Salarié·e de la structure,\"0,5\",Oui,"
+    "\"Vaccination, Prévention (tabac, alcool), Santé mentale\","
+    "\"Diabète de type 2, Plaies chroniques\",2,contact@tilleuls.example,\n"
+    "07/01/2025 10:00:00,2025,ESP du Vercors,,Équipe de soins primaires,Labellisée,Isère (38),"
+    "Villard-de-Lans,,6,\"Médecin généraliste, Infirmier·e\",Autre : logiciel maison,"
+    "Professionnel·le de santé de l'équipe,\"0,2\",Non,Vaccination,,0,esp.vercors@example.org,"
+    "\"Relancer en mars,\nvoir avec la coordinatrice\"\n"
+    "08/01/2025 11:30:00,2025,CPTS Grand Lyon Est,,CPTS,Projet de santé validé,Rhône,,"
+    "\"180 000,00 €\",210,\"Médecin généraliste, Infirmier·e, Masseur-kinésithérapeute\","
+    "Aucun,Prestataire,1,Oui,\"Santé mentale, Accès aux soins\",Soins non programmés,1,"
+    "cpts.gle@example.org,\n"
+    "09/01/2025 08:05:00,2025,Centre de santé Bellevue,010004567,Centre de santé,En projet,01,"
+    "Belley,,9,\"Médecin généraliste, Sage-femme\",Crossway,Aucune,,Non,,,0,"
+    "cds.bellevue@example.org,\n"
+    "10/01/2025 14:03:00,2025,MSP du Plateau,,MSP,Sous ACI,ISERE,,\"30 000 €\",11,"
+    "\"Médecin généraliste, Infirmier·e\",HelloDoc,Salarié·e de la structure,\"0,8\",Oui,"
+    "Vaccination,Plaies chroniques,1,msp.plateau@example.org,brouillon\n"
+    "12/01/2025 16:45:10,2025,MSP du Plateau,,MSP,Sous ACI,ISERE,,\"31 000 €\",12,"
+    "\"Médecin généraliste, Infirmier·e, Podologue\",HelloDoc,Salarié·e de la structure,"
+    "\"0,8\",Oui,Vaccination,Plaies chroniques,1,msp.plateau@example.org,définitif\n"
+    "13/01/2025 09:00:00,2025,MSP Saint-Égrève,,Maison de santé pluriprofessionnelle,"
+    "Sous ACI,38,Saint-Égrève,\"61 250,75\",17,\"Médecin généraliste, Infirmier·e, "
+    "Psychologue\",MédiStory,Salarié·e de la structure,1,Oui,Dépistage des cancers,"
+    "\"Insuffisance cardiaque, Anticoagulants oraux\",2,msp.segreve@example.org,\n"
+)
+
+# French Excel "CSV (séparateur : point-virgule)": Windows-1252, CRLF, no time stamp, no year
+# column (the year is given at import), amounts with no-break spaces and €, a FINESS whose
+# leading zero Excel dropped.
+ADHESIONS_2024 = (
+    "Nom de la structure;N° FINESS;Type de structure;Stade;Département;Montant ACI;"
+    "Nombre de professionnels;Professions représentées;Système d'information partagé;"
+    "Fonction de coordination;ETP coordination;Coordinateur formé PACTE;"
+    "Missions de santé publique;Protocoles pluriprofessionnels;Nombre de protocoles;Email\r\n"
+    "MSP des Tilleuls;380001234;MSP;Labellisée;Isère;;12;Médecin généraliste, Infirmier·e;"
+    "Weda;Prestataire;0,3;Non;Vaccination;;0;contact@tilleuls.example\r\n"
+    "ESP du Vercors;;ESP;En projet;ISERE;;5;Médecin généraliste, Infirmier·e;;Aucune;;Non;;;0;"
+    "esp.vercors@example.org\r\n"
+    "CPTS Grand Lyon Est;;CPTS;En projet;Rhône;;150;Médecin généraliste;;Prestataire;0,5;"
+    "Non;;;0;cpts.gle@example.org\r\n"
+    "Centre de santé Bellevue;10004567;CDS;En projet;Ain;;8;Médecin généraliste;Crossway;"
+    "Aucune;;Non;;;0;cds.bellevue@example.org\r\n"
+    f"MSP Saint-Égrève;;MSP;Sous ACI;Isère;45{NBSP}000,50 €;16;Médecin généraliste, "
+    "Infirmier·e, Psychologue;MédiStory;Salarié·e de la structure;1;Oui;Dépistage des cancers;"
+    "Insuffisance cardiaque;1;msp.segreve@example.org\r\n"
+    "MSP des Écrins;;MSP;Labellisée;Hautes-Alpes;;9;Médecin généraliste;Weda;Prestataire;0,2;"
+    "Non;;;0;msp.ecrins@example.org\r\n"
+)
+
+# A survey tool (LimeSurvey-like) export: technical columns, per-option columns Q2[SQ00x] with
+# an [other] text column, incomplete responses (empty submitdate), codes as headers.
+LIMESURVEY = (
+    "id,submitdate,lastpage,startlanguage,seed,token,startdate,datestamp,Profession,"
+    "Département,Structure,Type de structure,Q1,Q2[SQ001],Q2[SQ002],Q2[SQ003],Q2[other],Q3,"
+    "Q4,Q5,Q6\n"
+    "1,2025-04-03 09:14:02,3,fr,81723,,2025-04-03 09:05:11,2025-04-03 09:14:02,"
+    "Médecin généraliste,38,MSP des Tilleuls,MSP,Y,Y,,Y,,Tout à fait,2,5,\"Très utile, merci\"\n"
+    "2,2025-04-03 10:02:45,3,fr,19283,,2025-04-03 09:55:00,2025-04-03 10:02:45,Infirmier·e,"
+    "69,CPTS Grand Lyon Est,CPTS,N,,Y,,Thèses d'exercice,Plutôt,0,3,\n"
+    "3,,1,fr,55102,,2025-04-04 11:00:00,2025-04-04 11:01:30,Pharmacien·ne,01,"
+    "Centre de santé Bellevue,CDS,Y,,,,,,,,\n"
+    "4,2025-04-05 17:30:00,3,fr,66120,,2025-04-05 17:20:00,2025-04-05 17:30:00,"
+    "Masseur-kinésithérapeute,38,ESP du Vercors,ESP,Y,Y,Y,,,Tout à fait,12,4,\n"
+    "5,,1,fr,10001,,2025-04-06 08:00:00,2025-04-06 08:00:40,Sage-femme,38,"
+    "MSP du Plateau,MSP,,,,,,,,,\n"
+    "6,2025-04-07 12:12:12,3,fr,72001,,2025-04-07 12:00:00,2025-04-07 12:12:12,"
+    "Médecin généraliste,73,MSP de la Vanoise,MSP,N,,,,,Plutôt,1,5,Pas le temps\n"
+)
+LIMESURVEY_TOML = '''id = "2025-04-recherche"
+title = "Recherche en soins primaires"
+theme = "Recherche"
+date = "2025-04"
+objective = "Mesurer la participation des équipes à la recherche"
+published = true
+
+[questions.Q1]
+type = "yesno"
+text = "Votre équipe participe-t-elle à des projets de recherche ?"
+
+[questions.Q3]
+type = "scale"
+text = "La recherche en soins primaires vous intéresse-t-elle ?"
+options = ["Pas du tout", "Plutôt pas", "Plutôt", "Tout à fait"]
+
+[questions.Q4]
+text = "Nombre de projets de recherche en cours"
+
+[questions.Q5]
+type = "scale"
+text = "Utilité perçue (1 = faible, 5 = forte)"
+
+[options.Q2]
+SQ001 = "Recueil de données"
+SQ002 = "Inclusion de patients"
+SQ003 = "Co-investigation"
+'''
+
+# An online form survey: Horodateur then full questions, joined multiple answers, no sidecar.
+FORM_SURVEY = (
+    "Horodateur,Votre profession,Votre département,Votre équipe,Type d'équipe,"
+    "Votre équipe accueille-t-elle des étudiants ?,Quels étudiants accueillez-vous ?,"
+    "Êtes-vous satisfait de l'accueil des étudiants ?,Combien d'étudiants en 2025 ?,"
+    "Commentaires\n"
+    "02/06/2025 09:00:00,Médecin généraliste,Isère,MSP des Tilleuls,MSP,Oui,"
+    "\"Internes en médecine générale, Étudiants infirmiers\",Très satisfait,4,RAS\n"
+    "02/06/2025 10:30:00,Infirmier·e,38,MSP du Plateau,Maison de santé,Oui,"
+    "Étudiants infirmiers,Satisfait,2,\n"
+    "03/06/2025 14:00:00,Pharmacien·ne,Rhône,CPTS Grand Lyon Est,CPTS,Non,,,0,"
+    "\"Pas de maître de stage, pour l'instant\"\n"
+    "04/06/2025 08:15:00,Médecin généraliste,Ain,Centre de santé Bellevue,CDS,Oui,"
+    "\"Internes en médecine générale, Externes, Étudiants infirmiers\",Satisfait,6,\n"
+    "05/06/2025 18:40:00,Masseur-kinésithérapeute,Savoie (73),MSP de la Vanoise,MSP,Oui,"
+    "Externes,Très satisfait,1,Très bonne expérience\n"
+)
+
+# Capitalisation fiches saved as "CSV UTF-8" by Excel: with a BOM, ';', CRLF.
+FICHES = (
+    "\ufeffTitre de l'action;Structure;Département;Thématique;Année;Synthèse;Contenu\r\n"
+    "Atelier marche nordique;MSP des Tilleuls;38;Prévention;2025;Un atelier hebdomadaire;"
+    "\"Étapes : constat, pilote ; évaluation\r\nà un an.\"\r\n"
+    "Protocole cystite simple;CPTS Grand Lyon Est;69;Accès aux soins;2025;"
+    "Protocole de coopération;Texte long.\r\n"
+)
+
+# -- bad inputs ------------------------------------------------------------------------------
+ADHESION_HEADER = (
+    "Horodateur,Année,Nom de la structure,Type de structure,Stade,Département\n"
+)
+UNKNOWN_DEPARTEMENT = ADHESION_HEADER + (
+    "06/01/2025 09:00:00,2025,MSP des Tilleuls,MSP,Sous ACI,Isère\n"
+    "06/01/2025 09:05:00,2025,MSP du Plateau,MSP,Sous ACI,Isèr\n"
+    "06/01/2025 09:10:00,2025,ESP du Vercors,ESP,En projet,38\n"
+)
+DUPLICATE_TEAM = ADHESION_HEADER + (
+    "06/01/2025 09:00:00,2025,MSP des Tilleuls,MSP,Sous ACI,Isère\n"
+    "06/01/2025 09:10:00,2025,ESP du Vercors,ESP,En projet,38\n"
+    "06/01/2025 09:00:00,2025,MSP des tilleuls,MSP,Sous ACI,38\n"
+)
+FORMULA = ADHESION_HEADER + (
+    "06/01/2025 09:00:00,2025,\"=HYPERLINK(\"\"http://exemple.invalid\"\";\"\"clic\"\")\","
+    "MSP,Sous ACI,Isère\n"
+    "06/01/2025 09:05:00,2025,+33 MSP,MSP,En projet,38\n"
+)
+HEADER_ONLY = ADHESION_HEADER
+UNKNOWN_COLUMNS = "Prénom,Nom,Ville\nClaire,Martin,Grenoble\n"
+
+
+def _xlsx_bytes(workbook) -> bytes:
+    """Save with fixed zip timestamps so that re-running the script changes no byte."""
+    raw = io.BytesIO()
+    workbook.save(raw)
+    out = io.BytesIO()
+    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            stable = zipfile.ZipInfo(info.filename, date_time=(2025, 11, 25, 9, 0, 0))
+            stable.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(stable, src.read(info.filename))
+    return out.getvalue()
+
+
+def facilitations_xlsx() -> bytes:
+    """The staff's facilitation spreadsheet: real Excel dates, several teams in one cell."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Journal 2024-2025"
+    ws.append(["Date", "Département", "Équipe(s)", "Type de structure", "Profil de l'équipe",
+               "Type de facilitation", "Facilitateur(s)", "Format", "Remarques"])
+    rows = [
+        (dt.datetime(2024, 10, 1), "38", "380001234", "MSP", "Labellisée", "Patient partenaire",
+         "Claire Martin", "Présentiel", None),
+        (dt.datetime(2024, 11, 5), "Isère", "MSP des Tilleuls", "MSP", "Labellisée",
+         "Complexe (médiation, immobilier, conflit…)", "Claire Martin / Hugo Bernard",
+         "Présentiel", "conflit SISA"),
+        (dt.datetime(2025, 2, 3), "Isère",
+         "MSP des Tilleuls; ESP du Vercors; MSP Saint-Égrève", "MSP", "Sous ACI",
+         "Spécifique ou thématique", "Claire Martin / Hugo Bernard", "Présentiel", None),
+        (dt.datetime(2025, 3, 10), "38 - Isère", "Maison de santé du Trièves", "MSP", "En projet",
+         "Sensibilisation", "Inès Robert", "Visio", None),
+        (dt.datetime(2025, 5, 20), "Rhône (69)", "CPTS Grand Lyon Est", "CPTS", "Labellisée",
+         "Conseil et soutien", "Lucas Petit", "Visio", None),
+        (dt.datetime(2025, 6, 12), "Ain", "Mairie de Belley", "Collectivité", None,
+         "Sensibilisation", "Lucas Petit", "Présentiel", "élus"),
+    ]
+    for row in rows:
+        ws.append(list(row))
+    for cell in ws["A"][1:]:
+        cell.number_format = "DD/MM/YYYY"
+    # a date typed in a cell formatted "Standard": Excel keeps the serial number only
+    ws.append([45930, "Savoie", "MSP de la Vanoise", "MSP", "Sous ACI", "Conseil", "Inès Robert",
+               "Présentiel", None])
+    return _xlsx_bytes(wb)
+
+
+def main() -> None:
+    BAD.mkdir(exist_ok=True)
+    files: dict[Path, bytes] = {
+        HERE / "adhesions_2025_formulaire.csv": ADHESIONS_2025.encode("utf-8"),
+        HERE / "adhesions_2024_excel.csv": ADHESIONS_2024.encode("cp1252"),
+        HERE / "enquete_limesurvey.csv": LIMESURVEY.encode("utf-8"),
+        HERE / "enquete_limesurvey.toml": LIMESURVEY_TOML.encode("utf-8"),
+        HERE / "enquete_formulaire.csv": FORM_SURVEY.encode("utf-8"),
+        HERE / "fiches_bom.csv": FICHES.encode("utf-8"),
+        HERE / "facilitations.xlsx": facilitations_xlsx(),
+        BAD / "departement_inconnu.csv": UNKNOWN_DEPARTEMENT.encode("utf-8"),
+        BAD / "equipe_en_double.csv": DUPLICATE_TEAM.encode("utf-8"),
+        BAD / "formule.csv": FORMULA.encode("utf-8"),
+        BAD / "vide.csv": b"",
+        BAD / "entete_seule.csv": HEADER_ONLY.encode("utf-8"),
+        BAD / "colonnes_inconnues.csv": UNKNOWN_COLUMNS.encode("utf-8"),
+        # cut in the middle of the quoted comment of line 3
+        BAD / "tronque.csv": ADHESIONS_2025.encode("utf-8")[: ADHESIONS_2025.encode(
+            "utf-8").index(b"Relancer en mars") + 10],
+        BAD / "utf16.csv": ADHESIONS_2025.encode("utf-16"),
+        BAD / "octets_aleatoires.csv": random.Random(20251125).randbytes(4096),
+        # a UTF-8 line pasted into a Windows-1252 file
+        BAD / "melange_encodages.csv": ADHESIONS_2024.encode("cp1252")
+        + "MSP Ébène;;MSP;En projet;Isère;;3;;;;;;;;0;\r\n".encode(),
+    }
+    for path, data in files.items():
+        path.write_bytes(data)
+        print(f"{path.relative_to(HERE.parent)}: {len(data)} octets")
+
+
+if __name__ == "__main__":
+    main()

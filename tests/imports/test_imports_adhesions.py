@@ -1,0 +1,195 @@
+"""Membership forms: normalised answers, latest answer wins, yearly replacement, team identity."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from observatory import imports, store
+
+ADHESIONS_2025 = "adhesions_2025_formulaire.csv"
+ADHESIONS_2024 = "adhesions_2024_excel.csv"
+
+
+def memberships(db, where: str = "true", params=None):
+    return store.query(
+        "SELECT t.name, t.external_id, m.* FROM memberships m JOIN teams t USING (team_id) "
+        f"WHERE {where} ORDER BY t.name, m.year", params, db=db)
+
+
+def choices(db, name: str, field: str) -> set[tuple[str, str | None]]:
+    df = store.query(
+        "SELECT value, other_text FROM membership_choices c JOIN teams t USING (team_id) "
+        "WHERE t.name = ? AND c.field = ?", [name, field], db=db)
+    return {(v, None if o is None or o != o else o) for v, o in df.itertuples(index=False)}
+
+
+def test_online_form_latest_answer_wins(db, corpus):
+    report = imports.import_file("adhesions", corpus / ADHESIONS_2025, db=db)
+    assert (report.rows_total, report.rows_imported, report.rows_rejected) == (7, 7, 0)
+    assert report.imported and report.batch_id == 1
+    df = memberships(db)
+    assert len(df) == 6
+    plateau = df[df["name"] == "MSP du Plateau"].iloc[0]
+    assert plateau["professionals"] == 12
+    assert plateau["submitted_at"] == dt.datetime(2025, 1, 12, 16, 45, 10)
+    assert any("ligne 7" in note and "ligne 8" in note for note in report.notes)
+    assert choices(db, "MSP du Plateau", "profession") == {
+        ("Médecin généraliste", None), ("Infirmier·e", None), ("Podologue", None)}
+
+
+def test_values_are_normalised(db, corpus):
+    imports.import_file("adhesions", corpus / ADHESIONS_2025, db=db)
+    df = memberships(db).set_index("name")
+    tilleuls = df.loc["MSP des Tilleuls"]
+    assert (tilleuls["team_type"], tilleuls["status"], tilleuls["departement"]) == (
+        "MSP", "sous_aci", "38")
+    assert tilleuls["aci_amount"] == 52300.0
+    assert tilleuls["coordination_fte"] == 0.5
+    assert bool(tilleuls["pacte_trained"]) is True
+    assert tilleuls["email"] == "contact@tilleuls.example"  # stored, personal data
+    assert df.loc["CPTS Grand Lyon Est", "status"] == "labellisee"  # "Projet de santé validé"
+    assert df.loc["CPTS Grand Lyon Est", "aci_amount"] == 180000.0
+    assert df.loc["MSP Saint-Égrève", "aci_amount"] == 61250.75
+    assert df.loc["Centre de santé Bellevue", "team_type"] == "CDS"
+    assert df.loc["Centre de santé Bellevue", "departement"] == "01"
+    vercors = df.loc["ESP du Vercors"]
+    assert (vercors["information_system"], vercors["information_system_other"]) == (
+        "Autre", "logiciel maison")
+    assert vercors["coordination"] == "Professionnel·le de santé de l'équipe"
+    assert ("Autre", "Enseignant·e en APA") in choices(db, "MSP des Tilleuls", "profession")
+    assert choices(db, "MSP des Tilleuls", "mission") == {
+        ("Vaccination", None), ("Prévention (tabac, alcool)", None), ("Santé mentale", None)}
+    assert choices(db, "MSP des Tilleuls", "protocol") == {
+        ("Diabète de type 2", None), ("Plaies chroniques", None)}
+
+
+def test_preview_and_report_hold_no_personal_data(corpus):
+    report = imports.read_import("adhesions", corpus / ADHESIONS_2025)
+    assert not report.imported and report.batch_id is None
+    assert "email" not in report.preview.columns
+    assert len(report.preview) == 6
+    text = report.to_text()
+    assert "@" not in text
+    assert "« Commentaire interne »" in text  # ignored column, reported
+    assert "Format détecté : texte délimité (CSV), encodage UTF-8" in text
+
+
+def test_french_excel_file_with_year_given_at_import(db, corpus, count):
+    report = imports.import_file("adhesions", corpus / ADHESIONS_2024, db=db, year=2024)
+    assert report.encoding == "cp1252" and report.delimiter == ";"
+    df = memberships(db).set_index("name")
+    assert set(df["year"]) == {2024}
+    assert df.loc["MSP Saint-Égrève", "aci_amount"] == 45000.5
+    assert df.loc["ESP du Vercors", "departement"] == "38"  # ISERE
+    assert df.loc["CPTS Grand Lyon Est", "departement"] == "69"  # Rhône
+    # Excel dropped the FINESS's leading zero: restored
+    assert df.loc["Centre de santé Bellevue", "external_id"] == "010004567"
+    # Hautes-Alpes is not a FemasAURA&Co département: imported, with a note
+    assert any("hors de FemasAURA&Co" in note and "05" in note for note in report.notes)
+
+
+def test_no_year_anywhere_is_refused(db, corpus, state):
+    before = state(db)
+    with pytest.raises(imports.ImportRefused, match="Année inconnue"):
+        imports.import_file("adhesions", corpus / ADHESIONS_2024, db=db)
+    assert state(db) == before
+
+
+def test_year_option_wins_over_the_column(db, corpus):
+    report = imports.import_file("adhesions", corpus / ADHESIONS_2025, db=db, year=2026)
+    assert set(memberships(db)["year"]) == {2026}
+    assert any("Année 2026" in note for note in report.notes)
+
+
+def test_team_identity_across_years_shows_the_status_history(db, corpus, tmp_path, count):
+    imports.import_file("adhesions", corpus / ADHESIONS_2024, db=db, year=2024)
+    imports.import_file("adhesions", corpus / ADHESIONS_2025, db=db)
+    older = tmp_path / "adhesions_2023.csv"
+    older.write_text(
+        "Nom de la structure;FINESS;Type;Statut;Département\n"
+        "Maison de santé des Tilleuls;380001234;MSP;En projet;38\n",
+        encoding="utf-8")
+    imports.import_file("adhesions", older, db=db, year=2023)
+    history = memberships(db, "t.external_id = '380001234'")
+    assert list(history["year"]) == [2023, 2024, 2025]
+    assert list(history["status"]) == ["en_projet", "labellisee", "sous_aci"]
+    assert history["team_id"].nunique() == 1
+    # an older year does not rename the team
+    assert set(history["name"]) == {"MSP des Tilleuls"}
+    # by name + département (no identifier): ISERE in 2024, "Isère (38)" in 2025
+    vercors = memberships(db, "t.name = 'ESP du Vercors'")
+    assert list(vercors["status"]) == ["en_projet", "labellisee"]
+    assert vercors["team_id"].nunique() == 1
+    assert memberships(db, "t.name = 'MSP Saint-Égrève'")["team_id"].nunique() == 1
+    assert memberships(db, "t.name = 'Centre de santé Bellevue'")["team_id"].nunique() == 1
+    assert count("SELECT count(*) FROM teams") == 7
+
+
+def test_second_export_of_a_year_replaces_only_its_teams(db, corpus, tmp_path, count):
+    imports.import_file("adhesions", corpus / ADHESIONS_2024, db=db, year=2024)
+    imports.import_file("adhesions", corpus / ADHESIONS_2025, db=db)
+    before = memberships(db).set_index(["name", "year"])
+    second = tmp_path / "adhesions_2025_bis.csv"
+    second.write_text(
+        "Horodateur,Année,Nom de l'équipe,Type de structure,Stade,Département,"
+        "Professions représentées\n"
+        "01/03/2025 10:00:00,2025,MSP du Plateau,MSP,Labellisée,38,Médecin généraliste\n",
+        encoding="utf-8")
+    imports.import_file("adhesions", second, db=db)
+    after = memberships(db).set_index(["name", "year"])
+    assert len(after) == len(before) == 12
+    assert after.loc[("MSP du Plateau", 2025), "status"] == "labellisee"
+    assert choices(db, "MSP du Plateau", "profession") == {("Médecin généraliste", None)}
+    untouched = [k for k in before.index if k != ("MSP du Plateau", 2025)]
+    assert after.loc[untouched, "batch_id"].tolist() == before.loc[untouched, "batch_id"].tolist()
+    assert count("SELECT count(*) FROM membership_choices WHERE year = 2024") > 0
+
+
+def test_facilitated_team_that_becomes_a_member_is_the_same_team(db, corpus, tmp_path, count):
+    imports.import_file("facilitations", corpus / "facilitations.xlsx", db=db)
+    trieves = count("SELECT team_id FROM teams WHERE name = 'Maison de santé du Trièves'")
+    teams = count("SELECT count(*) FROM teams")
+    form = tmp_path / "adhesion_trieves.csv"
+    form.write_text(
+        "Nom de l'équipe,Type de structure,Stade,Département,Année\n"
+        "MAISON DE SANTÉ DU TRIÈVES,MSP,En projet,Isère,2025\n", encoding="utf-8")
+    imports.import_file("adhesions", form, db=db)
+    assert count("SELECT count(*) FROM teams") == teams
+    assert count("SELECT team_id FROM memberships") == trieves
+
+
+def test_per_option_columns_and_checkboxes(db, tmp_path):
+    form = tmp_path / "form.csv"
+    form.write_text(
+        "Nom de l'équipe,Type,Département,Année,Professions représentées [Médecin généraliste],"
+        "Professions représentées [Infirmier·e],Professions représentées [Autre]\n"
+        "MSP A,MSP,38,2025,x,,Sophrologue\n"
+        "MSP B,MSP,38,2025,Oui,1,\n", encoding="utf-8")
+    imports.import_file("adhesions", form, db=db)
+    assert choices(db, "MSP A", "profession") == {("Médecin généraliste", None),
+                                                  ("Autre", "Sophrologue")}
+    assert choices(db, "MSP B", "profession") == {("Médecin généraliste", None),
+                                                  ("Infirmier·e", None)}
+
+
+def test_row_errors_name_line_column_and_value(tmp_path):
+    form = tmp_path / "form.csv"
+    form.write_text(
+        "Nom de l'équipe,Type,Stade,Département,Année,Nb de PS,Formation PACTE\n"
+        "MSP A,MSP,En projet,38,2025,12,Oui\n"
+        ",Pôle,Fermée,38,25,douze,Peut-être\n", encoding="utf-8")
+    report = imports.read_import("adhesions", form)
+    messages = [str(e) for e in report.errors]
+    assert messages == [
+        "ligne 3, colonne « Nom de l'équipe » : valeur obligatoire manquante (nom de l'équipe)",
+        "ligne 3, colonne « Type » : « Pôle » n'est pas un type de structure connu "
+        "(MSP, CPTS, ESP, CDS)",
+        "ligne 3, colonne « Année » : « 25 » n'est pas une année (4 chiffres attendus)",
+        "ligne 3, colonne « Stade » : « Fermée » n'est pas un stade connu (En projet, "
+        "Labellisée, Sous ACI)",
+        "ligne 3, colonne « Nb de PS » : « douze » n'est pas un nombre",
+        "ligne 3, colonne « Formation PACTE » : « Peut-être » n'est pas une réponse oui/non",
+    ]
+    assert (report.rows_imported, report.rows_rejected) == (1, 1)

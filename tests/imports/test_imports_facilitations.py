@@ -1,0 +1,140 @@
+"""Facilitation logs: one facilitation counted once, its teams linked, unknown teams created."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+
+from observatory import imports, store
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+LOG = "facilitations.xlsx"
+
+
+@pytest.fixture(scope="module")
+def members_template(tmp_path_factory, empty_store):
+    """A store with the 2024 and 2025 membership forms, imported once for the module."""
+    db = tmp_path_factory.mktemp("members") / "members.duckdb"
+    shutil.copyfile(empty_store, db)
+    imports.import_file("adhesions", CORPUS / "adhesions_2024_excel.csv", db=db, year=2024)
+    imports.import_file("adhesions", CORPUS / "adhesions_2025_formulaire.csv", db=db)
+    return db
+
+
+@pytest.fixture
+def members(db, members_template):
+    """This test's own copy of the store with the membership forms."""
+    shutil.copyfile(members_template, db)
+    return db
+
+
+def test_log_counts_each_facilitation_once_and_links_every_team(members, corpus, count):
+    report = imports.import_file("facilitations", corpus / LOG, db=members)
+    assert report.container == "xlsx" and report.sheet == "Journal 2024-2025"
+    assert count("SELECT count(*) FROM facilitations") == 7
+    assert count("SELECT count(*) FROM facilitation_teams") == 9
+    three = store.query(
+        "SELECT f.facilitation_id, list(t.name ORDER BY t.name) AS teams FROM facilitations f "
+        "JOIN facilitation_teams USING (facilitation_id) JOIN teams t USING (team_id) "
+        "WHERE f.fac_date = DATE '2025-02-03' GROUP BY ALL", db=members)
+    assert len(three) == 1
+    assert list(three["teams"].iloc[0]) == ["ESP du Vercors", "MSP Saint-Égrève",
+                                            "MSP des Tilleuls"]
+    # the FINESS cited alone on 2024-10-01 is the member team MSP des Tilleuls
+    by_id = store.query(
+        "SELECT t.name FROM facilitations f JOIN facilitation_teams USING (facilitation_id) "
+        "JOIN teams t USING (team_id) WHERE f.fac_date = DATE '2024-10-01'", db=members)
+    assert list(by_id["name"]) == ["MSP des Tilleuls"]
+
+
+def test_unknown_teams_are_created_and_are_not_members(members, corpus, count):
+    teams_before = count("SELECT count(*) FROM teams")
+    report = imports.import_file("facilitations", corpus / LOG, db=members)
+    assert report.created_teams == 3
+    assert any("3 équipe(s) facilitée(s) inconnue(s) créée(s)" in n for n in report.notes)
+    assert count("SELECT count(*) FROM teams") == teams_before + 3
+    not_members = store.query(
+        "SELECT name, team_type, departement, team_key FROM teams WHERE team_id NOT IN "
+        "(SELECT team_id FROM memberships) ORDER BY name", db=members)
+    assert list(not_members["name"]) == [
+        "MSP de la Vanoise", "Mairie de Belley", "Maison de santé du Trièves"]
+    assert list(not_members["team_type"].fillna("-")) == ["MSP", "-", "MSP"]
+    assert list(not_members["departement"]) == ["73", "01", "38"]
+    assert not_members["team_key"].iloc[2] == "name:maison de sante du trieves|38"
+
+
+def test_rows_are_normalised(members, corpus):
+    imports.import_file("facilitations", corpus / LOG, db=members)
+    df = store.query("SELECT * FROM facilitations ORDER BY fac_date", db=members)
+    assert list(df["year"]) == [2024, 2024, 2025, 2025, 2025, 2025, 2025]
+    assert list(df["kind"]) == ["patient_partenaire", "complexe", "specifique", "sensibilisation",
+                                "conseil", "sensibilisation", "conseil"]
+    assert list(df["departement"]) == ["38", "38", "38", "38", "69", "01", "73"]
+    assert list(df["team_type"]) == ["MSP", "MSP", "MSP", "MSP", "CPTS", "Collectivité", "MSP"]
+    assert df["team_profile"].iloc[0] == "labellisee"
+    assert list(df["mode"])[:4] == ["Présentiel", "Présentiel", "Présentiel", "Visio"]
+    # the last date was typed in a "Standard" cell: an Excel serial number
+    assert df["fac_date"].iloc[-1] == dt.datetime(2025, 9, 30)
+    assert list(df["source_line"]) == [2, 3, 4, 5, 6, 7, 8]
+    assert df["facilitators"].iloc[1] == "Claire Martin / Hugo Bernard"
+
+
+def test_preview_hides_facilitators(corpus):
+    report = imports.read_import("facilitations", corpus / LOG)
+    assert "facilitators" not in report.preview.columns
+    assert "Claire" not in report.to_text()
+
+
+def test_new_log_replaces_the_years_it_contains_only(members, corpus, tmp_path, count):
+    imports.import_file("facilitations", corpus / LOG, db=members)
+    teams = count("SELECT count(*) FROM teams")
+    log = tmp_path / "journal_2025.csv"
+    log.write_text(
+        "Date;Département;Équipe(s);Type de structure;Profil de l'équipe;Type de facilitation\n"
+        "15/10/2025;38;MSP du Plateau;MSP;Sous ACI;Conseil et soutien\n", encoding="cp1252")
+    report = imports.import_file("facilitations", log, db=members)
+    assert count("SELECT count(*) FROM facilitations WHERE year = 2024") == 2
+    assert count("SELECT count(*) FROM facilitations WHERE year = 2025") == 1
+    assert count("SELECT count(*) FROM facilitation_teams") == 3
+    # the teams only that log cited, and only created by it, are gone
+    assert count("SELECT count(*) FROM teams") == teams - 3
+    assert any("5 facilitation(s)" in n for n in report.notes)
+
+
+def test_team_matching_prefers_the_facilitation_departement(db, tmp_path, count):
+    form = tmp_path / "adhesions.csv"
+    form.write_text(
+        "Nom de l'équipe,Type,Département,Année\nMSP du Centre,MSP,38,2025\n"
+        "MSP du Centre,MSP,73,2025\nMSP Unique,MSP,01,2025\n", encoding="utf-8")
+    imports.import_file("adhesions", form, db=db)
+    log = tmp_path / "journal.csv"
+    log.write_text(
+        "Date,Département,Structure(s),Nature\n"
+        "02/02/2025,Savoie,msp du centre,Sensibilisation\n"
+        "03/02/2025,Isère,MSP unique,Sensibilisation\n", encoding="utf-8")
+    report = imports.import_file("facilitations", log, db=db)
+    assert report.created_teams == 0
+    linked = store.query(
+        "SELECT t.name, t.departement FROM facilitations f JOIN facilitation_teams "
+        "USING (facilitation_id) JOIN teams t USING (team_id) ORDER BY f.fac_date", db=db)
+    assert list(linked["departement"]) == ["73", "01"]
+
+
+def test_row_errors(tmp_path):
+    log = tmp_path / "journal.csv"
+    log.write_text(
+        "Date,Département,Équipe(s),Type de facilitation,Format\n"
+        "31/02/2025,38,MSP A,Sensibilisation,Visio\n"
+        "01/03/2025,38,,Visite de courtoisie,Fax\n", encoding="utf-8")
+    report = imports.read_import("facilitations", log)
+    assert [str(e) for e in report.errors] == [
+        "ligne 2, colonne « Date » : « 31/02/2025 » n'est pas une date valide",
+        "ligne 3, colonne « Équipe(s) » : valeur obligatoire manquante (équipe)",
+        "ligne 3, colonne « Type de facilitation » : « Visite de courtoisie » n'est pas un "
+        "type de facilitation connu (Sensibilisation, Conseil et soutien, Complexe, "
+        "Spécifique ou thématique, Patient partenaire)",
+        "ligne 3, colonne « Format » : « Fax » n'est pas un format connu (Présentiel, Visio)",
+    ]

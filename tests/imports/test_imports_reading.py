@@ -1,0 +1,129 @@
+"""The reading layer: containers, encodings, delimiters, line numbers and whole-file refusals."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from observatory.imports.errors import ImportRefused
+from observatory.imports.reading import read_table
+
+
+def read(path: Path, **kwargs):
+    return read_table(path.read_bytes(), file_name=path.name, **kwargs)
+
+
+def test_online_form_csv_utf8_comma_with_multiline_record(corpus):
+    table = read(corpus / "adhesions_2025_formulaire.csv")
+    assert (table.container, table.encoding, table.delimiter) == ("csv", "utf-8", ",")
+    assert table.header[0] == "Horodateur"
+    # the comment of line 3 spans two lines: the next record starts on line 5
+    assert table.lines == [2, 3, 5, 6, 7, 8, 9]
+    assert table.rows[1][-1] == "Relancer en mars,\nvoir avec la coordinatrice"
+    assert "Médecin généraliste, Infirmier·e" in table.rows[0][10]
+
+
+def test_french_excel_csv_windows_1252_semicolon(corpus):
+    table = read(corpus / "adhesions_2024_excel.csv")
+    assert (table.encoding, table.delimiter) == ("cp1252", ";")
+    assert table.rows[0][4] == "Isère"
+    assert table.rows[4][5] == "45\u00a0000,50 €"
+    assert table.lines == [2, 3, 4, 5, 6, 7]
+
+
+def test_utf8_bom_is_detected_and_not_part_of_the_first_header(corpus):
+    table = read(corpus / "fiches_bom.csv")
+    assert (table.encoding, table.delimiter) == ("utf-8-sig", ";")
+    assert table.header[0] == "Titre de l'action"
+    assert table.lines == [2, 4]
+    assert table.rows[0][-1] == "Étapes : constat, pilote ; évaluation\r\nà un an."
+
+
+def test_tab_delimited_text(tmp_path):
+    path = tmp_path / "export.tsv"
+    path.write_text("Nom\tDépartement\tType\nMSP A, B\t38\tMSP\n", encoding="utf-8")
+    table = read(path)
+    assert table.delimiter == "\t"
+    assert table.rows == [["MSP A, B", "38", "MSP"]]
+
+
+def test_comma_file_whose_quoted_cells_hold_semicolons(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text('a,b,c\n"x;y;z",2,3\n"p;q",5,6\n', encoding="utf-8")
+    table = read(path)
+    assert table.delimiter == ","
+    assert table.rows[0] == ["x;y;z", "2", "3"]
+
+
+def test_xlsx_real_dates_and_serials(corpus):
+    table = read(corpus / "facilitations.xlsx")
+    assert (table.container, table.sheet, table.encoding) == ("xlsx", "Journal 2024-2025", None)
+    assert table.rows[0][0] == "2024-10-01"
+    assert table.rows[-1][0] == "45930"  # a date typed in a "Standard" cell
+    assert table.lines == [2, 3, 4, 5, 6, 7, 8]
+    assert table.rows[2][2] == "MSP des Tilleuls; ESP du Vercors; MSP Saint-Égrève"
+
+
+def _two_sheets(path: Path) -> None:
+    wb = Workbook()
+    wb.active.title = "Notice"
+    wb.active.append(["Lisez-moi"])
+    ws = wb.create_sheet("Données")
+    ws.append(["Titre", "Département"])
+    ws.append([])  # an empty row is skipped but keeps the numbering
+    ws.append(["Atelier", 38])
+    wb.save(path)
+
+
+def test_xlsx_first_sheet_unless_named(tmp_path):
+    path = tmp_path / "classeur.xlsx"
+    _two_sheets(path)
+    with pytest.raises(ImportRefused, match="que la ligne d'en-tête"):
+        read(path)  # the first sheet holds only a header-like line
+    table = read(path, sheet="Données")
+    assert table.header == ["Titre", "Département"]
+    assert table.rows == [["Atelier", "38"]]
+    assert table.lines == [3]
+    with pytest.raises(ImportRefused, match="Feuille « Budget » absente"):
+        read(path, sheet="Budget")
+
+
+def test_size_limit_is_configurable():
+    with pytest.raises(ImportRefused, match="trop volumineux"):
+        read_table(b"a,b\n1,2\n", file_name="x.csv", max_bytes=4)
+
+
+def test_bytes_that_are_no_text_are_refused():
+    rng = random.Random(3)
+    noise = bytes(b for b in rng.randbytes(4000) if b >= 0xA0)
+    with pytest.raises(ImportRefused, match="ni de l'UTF-8 ni du Windows-1252"):
+        read_table(noise, file_name="x.csv")
+
+
+def test_cp1252_undefined_byte_is_refused():
+    with pytest.raises(ImportRefused, match="ligne 2"):
+        read_table(b"a;b\n\x81x;2\n", file_name="x.csv")
+
+
+def test_cells_beyond_the_header_are_reported(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("a,b\n1,2,surplus\n3\n", encoding="utf-8")
+    table = read(path)
+    assert table.rows == [["1", "2"], ["3", ""]]
+    assert any("ligne 2" in note for note in table.notes)
+
+
+def test_duplicate_header_names_are_kept_apart(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("Nom,Nom,\n1,2,\n", encoding="utf-8")
+    assert read(path).header == ["Nom", "Nom (2)"]
+
+
+def test_damaged_xlsx_and_old_xls_are_refused():
+    with pytest.raises(ImportRefused, match="illisible"):
+        read_table(b"PK\x03\x04 not really a zip", file_name="x.xlsx")
+    with pytest.raises(ImportRefused, match=r"\.xls"):
+        read_table(b"\xd0\xcf\x11\xe0", file_name="vieux.xls")

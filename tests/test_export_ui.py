@@ -1,0 +1,60 @@
+"""The download buttons (observatory/ui/downloads.py) through Streamlit's AppTest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _buttons_script() -> None:
+    import os
+
+    from observatory.config import get_federation
+    from observatory.filters import Scope
+    from observatory.ui import downloads
+    from observatory.views import home
+
+    federation = get_federation("femasaura")
+    view = home.build(Scope(year=2025), federation, os.environ["OBSERVATORY_DB"])
+    downloads.view_buttons(view, federation)
+    ctx = downloads.context(view, federation)
+    for fig in view.figures:
+        downloads.figure_buttons(fig, ctx)
+    for table in view.tables:
+        downloads.table_buttons(table, ctx)
+
+
+def labels(at: AppTest) -> list[str]:
+    return [b.label for b in at.get("download_button")]
+
+
+def test_download_buttons(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OBSERVATORY_DB", str(demo_db))
+    at = AppTest.from_function(_buttons_script, default_timeout=60)
+    at.run()
+    assert not at.exception
+    found = labels(at)
+    assert found[:2] == ["Présentation PowerPoint (.pptx)", "Document PDF"]
+    assert found.count("Image PNG (présentation)") == 3  # one per chart of the home page
+    assert found.count("Image SVG (vectorielle)") == 3
+    assert found.count("Données CSV (Excel)") == 3
+    assert found.count("CSV (Excel)") == 1 and found.count("XLSX") == 1
+    keys = [b.key for b in at.get("download_button")]
+    assert "dl_adherents_par_type_png" in keys and len(keys) == len(set(keys))
+
+
+def test_pages_show_download_buttons(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    render = (ROOT / "observatory" / "ui" / "render.py").read_text(encoding="utf-8")
+    if "downloads" not in render:
+        pytest.skip("download buttons not wired into observatory/ui/render.py yet")
+    monkeypatch.setenv("OBSERVATORY_DB", str(demo_db))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    assert not at.exception
+    found = labels(at)
+    assert "Présentation PowerPoint (.pptx)" in found
+    assert found.count("Image PNG (présentation)") >= 3
