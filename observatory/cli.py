@@ -9,6 +9,7 @@ from pathlib import Path
 
 from observatory import store
 from observatory.config import get_federation
+from observatory.exports import cli as export_cli
 from observatory.filters import Scope
 from observatory.imports.errors import ImportRefused
 
@@ -60,6 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--territory")
     p.add_argument("--team-type", choices=["MSP", "CPTS", "ESP", "CDS"])
     p.add_argument("--json", action="store_true", help="sortie JSON")
+
+    export_cli.add_parser(sub)
 
     p = sub.add_parser("user", help="comptes de connexion (fichier de secrets du serveur)")
     users = p.add_subparsers(dest="action", required=True)
@@ -180,7 +183,7 @@ def _cmd_restore(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "init": _cmd_init, "demo": _cmd_demo, "import": _cmd_import, "figures": _cmd_figures,
-    "user": _cmd_user, "backup": _cmd_backup, "restore": _cmd_restore,
+    "export": export_cli.run, "user": _cmd_user, "backup": _cmd_backup, "restore": _cmd_restore,
 }
 
 

@@ -11,7 +11,8 @@ with st.sidebar:
     st.subheader("Rechercher une fiche")
     query = st.text_input("Texte (titre, résumé, description)", key="fiches_texte")
     theme = st.selectbox("Thème", [None, *themes], key="fiches_theme",
-                         format_func=lambda t: "Tous les thèmes" if t is None else t)
+                         format_func=lambda t: "Tous les thèmes" if t is None else t,
+                         placeholder="Tous les thèmes")
 view = data.load(capitalisation.build, ctx.scope, ctx.federation, query=query, theme=theme,
                  departement_names=ctx.names)
 render.view(view)

@@ -14,6 +14,6 @@ survey_id = pick.selectbox("Enquête", ids, index=default, format_func=labels.ge
                            key="enquete", placeholder="Aucune enquête")
 breakdown = split.selectbox("Ventiler par", [None, *surveys.BREAKDOWN_LABELS], key="ventiler",
                             format_func=lambda b: "Pas de ventilation" if b is None
-                            else surveys.BREAKDOWN_LABELS[b])
+                            else surveys.BREAKDOWN_LABELS[b], placeholder="Pas de ventilation")
 render.view(data.load(surveys.build, ctx.scope, ctx.federation, survey_id=survey_id,
                       breakdown=breakdown, departement_names=ctx.names))

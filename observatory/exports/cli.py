@@ -23,15 +23,15 @@ from observatory.filters import TEAM_TYPES, Scope
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
-# Page name (as in the URL and the menu) → candidate modules in observatory/views/, first found wins.
-PAGES: dict[str, tuple[str, ...]] = {
-    "home": ("home",),
-    "facilitations": ("facilitations",),
-    "portrait": ("portrait",),
-    "enquetes": ("surveys", "enquetes"),
-    "annuaire": ("directory", "annuaire"),
-    "capitalisation": ("capitalisation",),
-    "carte": ("carte", "map", "maps"),
+# Page name on the command line → its module in observatory/views/ (the page files' own views).
+PAGES: dict[str, str] = {
+    "home": "home",
+    "carte": "carte",
+    "facilitations": "facilitations",
+    "portrait": "portrait",
+    "enquetes": "surveys",
+    "annuaire": "directory",
+    "capitalisation": "capitalisation",
 }
 SINGLE_FILE = ("pptx", "pdf")
 PER_FIGURE = ("png", "svg", "csv", "xlsx")
@@ -74,30 +74,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     return p
 
 
-def parser() -> argparse.ArgumentParser:
-    """A standalone parser with only ``export`` (for tests and ``python -m``)."""
-    main = argparse.ArgumentParser(prog="observatory")
-    add_parser(main.add_subparsers(dest="command", required=True))
-    return main
-
-
 def resolve_page(name: str) -> Callable[..., Any]:
     """The ``build`` function of a page, or Refused with a French message."""
     if name not in PAGES:
         raise Refused(f"Page inconnue : « {name} » (pages : {', '.join(PAGES)}).", EXIT_USAGE)
-    for candidate in PAGES[name]:
-        module_name = f"observatory.views.{candidate}"
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                continue
-            raise
-        build = getattr(module, "build", None)
-        if callable(build):
-            return build
-    raise Refused(f"La page « {name} » n'est pas encore disponible dans cette version "
-                  f"(module observatory.views.{PAGES[name][0]} absent).")
+    return importlib.import_module(f"observatory.views.{PAGES[name]}").build
 
 
 def _departement_names() -> dict[str, str]:
@@ -266,16 +247,3 @@ def run(args: argparse.Namespace) -> int:
     except store.StoreError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_REFUSED
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m observatory.exports.cli export …`` before the main CLI is wired."""
-    try:
-        args = parser().parse_args(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return run(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -112,12 +112,10 @@ def table_buttons(table: Table, view_context: ExportContext | View | str | None 
         view_context if isinstance(view_context, ExportContext) else context(view_context))
     name = slug(table.key)
     key = f"dl_{key_prefix}table_{table.key}"
-    left, right, _ = st.columns([1, 1, 4])
-    with left:
+    with st.container(horizontal=True):
         st.download_button(
             "CSV (Excel)", data=lambda: tables.table_csv(table), file_name=f"{name}.csv",
             mime=MIMES["csv"], key=f"{key}_csv", on_click="ignore", icon=":material/download:")
-    with right:
         st.download_button(
             "XLSX", data=lambda: tables.table_xlsx(table, ctx), file_name=f"{name}.xlsx",
             mime=MIMES["xlsx"], key=f"{key}_xlsx", on_click="ignore",

@@ -51,7 +51,8 @@ def sidebar(federation: Federation, years: list[int], names: dict[str, str]) -> 
         if federation.territories:
             territory = st.selectbox(
                 "Territoire", [None, *federation.territories], key=KEYS["territory"],
-                format_func=lambda t: "Toute la région" if t is None else t)
+                format_func=lambda t: "Toute la région" if t is None else t,
+                placeholder="Toute la région")
         deps = federation.territories.get(territory, federation.departements) if territory \
             else federation.departements
         if state.get(KEYS["departement"]) not in (None, *deps):
@@ -59,9 +60,10 @@ def sidebar(federation: Federation, years: list[int], names: dict[str, str]) -> 
         departement = st.selectbox(
             "Département", [None, *deps], key=KEYS["departement"],
             format_func=lambda c: "Tous les départements" if c is None
-            else f"{c} – {names.get(c, c)}")
+            else f"{c} – {names.get(c, c)}", placeholder="Tous les départements")
         team_type = st.selectbox("Type d'équipe", [None, *TEAM_TYPES], key=KEYS["team_type"],
-                                 format_func=lambda t: "Tous les types" if t is None else t)
+                                 format_func=lambda t: "Tous les types" if t is None else t,
+                                 placeholder="Tous les types")
         st.button("Réinitialiser les filtres", on_click=_reset, args=(default_year,),
                   width="stretch")
     scope = Scope(year=year, territory=territory, departement=departement, team_type=team_type)

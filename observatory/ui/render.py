@@ -1,38 +1,56 @@
-"""Lays out a View: key figures, charts with their captions, sortable tables, empty states."""
+"""Lays out a View: key figures, charts with their captions and downloads, sortable tables."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from observatory.charts import Figure
+from observatory.exports.common import ExportContext
+from observatory.ui import downloads
 from observatory.views import Table, View
 
 
-def figure(fig: Figure, *, key: str | None = None, on_select: str = "ignore") -> object:
-    """One chart, its n/source caption under it; returns the selection when ``on_select``."""
+def figure(fig: Figure, export: ExportContext, *, on_select: str = "ignore") -> object:
+    """One chart, its n/source caption and its downloads; returns the selection if any."""
     event = None
     if fig.chart is not None and len(fig.data):
-        event = st.altair_chart(fig.chart, width="stretch",
-                                key=key or f"chart_{fig.key}", on_select=on_select)
+        event = st.altair_chart(fig.chart, width="stretch", key=f"chart_{fig.key}",
+                                on_select=on_select)
     else:
         st.info(f"{fig.title} : aucune donnée pour ce périmètre.")
     st.caption(fig.caption)
+    if fig.data is not None and len(fig.data):
+        downloads.figure_buttons(fig, export)
     return event
 
 
-def table(tab: Table) -> None:
+def table(tab: Table, export: ExportContext) -> None:
     st.markdown(f"**{tab.title}**")
     st.dataframe(tab.data, hide_index=True, width="stretch", key=f"table_{tab.key}")
     if tab.caption:
         st.caption(tab.caption)
+    if len(tab.data):
+        downloads.table_buttons(tab, export)
+
+
+def _header(v: View, where: DeltaGenerator | None = None) -> ExportContext:
+    """Title, scope and « Exporter la vue »; the export context the page's downloads share."""
+    head, button = (where or st).columns([5, 1], vertical_alignment="bottom")
+    with head:
+        st.title(v.title)
+        st.caption(v.scope_label)
+    if not v.empty_message and (v.figures or v.metrics or v.tables):
+        with button:
+            downloads.view_buttons(v)
+    return downloads.context(v)
 
 
 def view(v: View, *, columns: int = 2) -> None:
     """The standard page layout for a View."""
-    st.title(v.title)
-    st.caption(v.scope_label)
+    export = _header(v)
     if v.empty_message:
         st.info(v.empty_message)
         return
@@ -44,9 +62,9 @@ def view(v: View, *, columns: int = 2) -> None:
         cols = st.columns(columns)
         for col, fig in zip(cols, v.figures[start:start + columns], strict=False):
             with col:
-                figure(fig)
+                figure(fig, export)
     for tab in v.tables:
-        table(tab)
+        table(tab, export)
     for note in v.notes:
         st.caption(note)
 
@@ -63,18 +81,21 @@ def _clicked(event: object, selection: str) -> str | None:
 
 
 def map_view(v: View, *, selection: str, on_click: Callable[[str | None], None],
-             current: str | None) -> None:
-    """The map beside its table; a click on a département calls ``on_click(code)``."""
-    st.title(v.title)
-    st.caption(v.scope_label)
+             current: str | None, header: DeltaGenerator | None = None) -> None:
+    """The map beside its table; a click on a département calls ``on_click(code)``.
+
+    ``header``: a container drawn earlier on the page, so that the title sits above the controls
+    the page drew before it could build the view.
+    """
+    export = _header(v, header)
     for note in v.notes:
         st.info(note)
     left, right = st.columns([3, 2])
     with left:
-        event = figure(v.figures[0], on_select="rerun")
+        event = figure(v.figures[0], export, on_select="rerun")
     with right:
         for tab in v.tables:
-            table(tab)
+            table(tab, export)
     code = _clicked(event, selection)
     if code and code != current:
         on_click(code)

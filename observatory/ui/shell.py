@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NoReturn
 
 import streamlit as st
 
@@ -66,8 +67,23 @@ def run() -> None:
     nav.run()
 
 
+def _leave_legacy_pages_mode() -> NoReturn:
+    """Rerun through app.py when a page script was started on its own.
+
+    Until ``st.navigation`` has run once in the server process, Streamlit treats a ``pages/``
+    folder beside the entry point as a legacy multipage app: a shared link such as /carte on a
+    fresh server runs pages/carte.py alone, without the shell. The rerun keeps the page asked for.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    PagesManager.uses_pages_directory = False
+    st.rerun()
+
+
 def context(needed: str = "lecture") -> Context:
     """The context app.py prepared for this run, after checking the role the page needs."""
-    ctx: Context = st.session_state["_context"]
+    ctx: Context | None = st.session_state.get("_context")
+    if ctx is None:
+        _leave_legacy_pages_mode()
     require(ctx.role, needed)
     return ctx

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from observatory import charts, charts_extra, formats
+from observatory import charts, formats
 from observatory.config import Federation
 from observatory.filters import Scope
 from observatory.indicators import DB
@@ -64,7 +64,7 @@ def build(scope: Scope, federation: Federation, db: DB = None, query: str = "",
     by_theme = pd.DataFrame({"Thème": themes_df["theme"], "Fiches": themes_df["fiches"]})
     chart = charts.bars(by_theme, "Thème", "Fiches", category_title="Thème",
                         value_title="Fiches")
-    view.figures.append(charts_extra.figure("fiches_par_theme", "Fiches par thème", chart,
+    view.figures.append(charts.figure("fiches_par_theme", "Fiches par thème", chart,
                                             by_theme, len(table), "fiches", SOURCE))
     view.tables.append(Table("fiches", "Fiches de capitalisation", table,
                              f"Source : {SOURCE}. Texte brut, tel que saisi par les équipes."))

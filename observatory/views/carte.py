@@ -99,7 +99,10 @@ def map_chart(df: pd.DataFrame, federation: Federation, ind: MapIndicator, title
     borders = territory_borders(federation.id)
     if borders["features"]:
         layers.append(alt.Chart(alt.Data(values=borders["features"])).mark_geoshape(
-            filled=False, stroke="#D55E00", strokeWidth=2.5))
+            filled=False, stroke="#D55E00", strokeWidth=2.5)
+            # No fill at all (not even "transparent"): the outlines must not catch the hover and
+            # clicks meant for the départements under them.
+            .encode(fill=alt.value(None)))
     deps = geo.departements()
     labels = df.merge(deps[["code", "lon", "lat"]], left_on="departement", right_on="code")
     labels = labels[["departement", "lon", "lat", ind.column]].rename(columns={ind.column: "v"})

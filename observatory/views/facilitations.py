@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from observatory import charts, charts_extra, formats
+from observatory import charts, formats
 from observatory.config import Federation
 from observatory.filters import FACILITATION_TEAM_TYPES, KIND_LABELS, STATUS_LABELS, Scope
 from observatory.indicators import DB
@@ -41,11 +41,11 @@ def _bars(key: str, title: str, part: pd.DataFrame, category: str, total: int, s
           category_title: str | None = None) -> charts.Figure:
     """Facilitations and unique teams side by side per value of one axis."""
     data = _long(part.rename(columns={"key": category}), category)
-    chart = charts_extra.grouped_bars(
+    chart = charts.grouped_bars(
         data, category, "Nombre", "Mesure", category_title=category_title or category,
         value_title="Nombre",
         group_title="Mesure", sort=sort, group_order=MEASURES)
-    return charts_extra.figure(key, title, chart, data, total, "facilitations", _source(scope),
+    return charts.figure(key, title, chart, data, total, "facilitations", _source(scope),
                                notes)
 
 
@@ -109,14 +109,14 @@ def build(scope: Scope, federation: Federation, db: DB = None,
     data = _long(months.rename(columns={"month": "Mois"}), "Mois")
     chart = charts.line(data, "Mois", "Nombre", x_title="Mois", value_title="Nombre",
                         color="Mesure", color_title="Mesure")
-    view.figures.append(charts_extra.figure(
+    view.figures.append(charts.figure(
         "facilitations_par_mois", "Facilitations et équipes uniques par mois", chart, data,
         total, "facilitations", _source(scope), COUNTING))
 
     data = _long(years.rename(columns={"year": "Année"}), "Année")
-    chart = charts_extra.measure_columns(data, "Année", "Nombre", "Mesure", x_title="Année",
+    chart = charts.measure_columns(data, "Année", "Nombre", "Mesure", x_title="Année",
                                          value_title="Nombre", measure_order=MEASURES)
-    view.figures.append(charts_extra.figure(
+    view.figures.append(charts.figure(
         "facilitations_par_annee", "Facilitations et équipes uniques par année", chart, data,
         int(years["facilitations"].sum()), "facilitations", "journal des facilitations",
         "Toutes les années ; les autres filtres s'appliquent. " + COUNTING))

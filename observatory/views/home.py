@@ -5,7 +5,6 @@ from __future__ import annotations
 import pandas as pd
 
 from observatory import charts, formats, indicators
-from observatory.charts import Figure
 from observatory.config import Federation
 from observatory.filters import KIND_LABELS, STATUS_LABELS, Scope
 from observatory.views import Metric, Table, View
@@ -67,10 +66,9 @@ def build(scope: Scope, federation: Federation, db: indicators.DB = None,
     chart = charts.columns(by_type, "Type", "Équipes", x_title="Type d'équipe",
                            value_title="Équipes adhérentes", color="Année",
                            color_title="Année", offset=True)
-    fig = Figure("adherents_par_type", "Équipes adhérentes par type", None, by_type,
-                 now["adherent_teams"], "équipes", f"{SOURCES['adhesions']} {year}")
-    fig.chart = charts.titled(chart, fig.title, fig.caption)
-    view.figures.append(fig)
+    members = (now["adherent_teams"], "équipes", f"{SOURCES['adhesions']} {year}")
+    view.figures.append(charts.figure("adherents_par_type", "Équipes adhérentes par type", chart,
+                                      by_type, *members))
 
     status = pd.DataFrame(
         [{"Statut": STATUS_LABELS.get(k, k), "Équipes": n}
@@ -78,10 +76,8 @@ def build(scope: Scope, federation: Federation, db: indicators.DB = None,
     )
     chart = charts.bars(status, "Statut", "Équipes", category_title="Statut",
                         value_title="Équipes adhérentes", sort=list(STATUS_LABELS.values()))
-    fig = Figure("adherents_par_statut", "Équipes adhérentes par statut", None, status,
-                 now["adherent_teams"], "équipes", f"{SOURCES['adhesions']} {year}")
-    fig.chart = charts.titled(chart, fig.title, fig.caption)
-    view.figures.append(fig)
+    view.figures.append(charts.figure("adherents_par_statut", "Équipes adhérentes par statut",
+                                      chart, status, *members))
 
     kinds = pd.DataFrame(
         [{"Type de facilitation": KIND_LABELS.get(k, k), "Facilitations": n}
@@ -89,10 +85,9 @@ def build(scope: Scope, federation: Federation, db: indicators.DB = None,
     )
     chart = charts.bars(kinds, "Type de facilitation", "Facilitations",
                         category_title="Type de facilitation", value_title="Facilitations")
-    fig = Figure("facilitations_par_type", "Facilitations par type d'intervention", None, kinds,
-                 now["facilitations"], "facilitations", f"{SOURCES['facilitations']} {year}")
-    fig.chart = charts.titled(chart, fig.title, fig.caption)
-    view.figures.append(fig)
+    view.figures.append(charts.figure(
+        "facilitations_par_type", "Facilitations par type d'intervention", chart, kinds,
+        now["facilitations"], "facilitations", f"{SOURCES['facilitations']} {year}"))
 
     per_dep = pd.DataFrame(
         [{"Code": code, "Département": d["name"], "Équipes adhérentes": d["adherent_teams"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from observatory import charts, charts_extra, formats
+from observatory import charts, formats
 from observatory.charts import STATUS_COLORS
 from observatory.config import Federation
 from observatory.filters import STATUS_LABELS, TEAM_TYPES, Scope
@@ -67,7 +67,7 @@ def _distribution(answers: _Answers, field: str, key: str, title: str, category:
     rows = rows.reset_index(drop=True)
     data = pd.DataFrame({category: rows["value"], "Équipes": rows["teams"].astype(int),
                          "Part des équipes": rows["share"]})
-    chart = charts_extra.share_bars(data, category, "Part des équipes", "Équipes",
+    chart = charts.share_bars(data, category, "Part des équipes", "Équipes",
                                     category_title=category, sort=sort,
                                     value_title="Part des équipes", count_title="Équipes")
     n = answers.answered(field)
@@ -76,7 +76,7 @@ def _distribution(answers: _Answers, field: str, key: str, title: str, category:
         parts.append(MULTIPLE)
     if notes:
         parts.append(notes)
-    return charts_extra.figure(key, title, chart, data, n, "équipes", _source(scope),
+    return charts.figure(key, title, chart, data, n, "équipes", _source(scope),
                                " ".join(p.rstrip(".") + "." for p in parts))
 
 
@@ -127,7 +127,7 @@ def build(scope: Scope, federation: Federation, db: DB = None,
     chart = charts.bars(data, "Type", "Équipes", category_title="Type d'équipe",
                         value_title="Équipes adhérentes", color="Statut",
                         color_title="Statut", sort=list(TEAM_TYPES))
-    view.figures.append(charts_extra.figure(
+    view.figures.append(charts.figure(
         "equipes_par_type_statut", "Équipes adhérentes par type et statut",
         _status_colors(chart, data, "Statut"), data, members, "équipes", source))
 
@@ -136,7 +136,7 @@ def build(scope: Scope, federation: Federation, db: DB = None,
                          "Équipes": history["teams"].astype(int)})
     chart = charts.columns(data, "Année", "Équipes", x_title="Année",
                            value_title="Équipes adhérentes", color="Statut", color_title="Statut")
-    view.figures.append(charts_extra.figure(
+    view.figures.append(charts.figure(
         "statut_par_annee", "Statut des équipes adhérentes au fil des années",
         _status_colors(chart, data, "Statut"), data, int(history["teams"].sum()), "formulaires",
         "formulaires d'adhésion", "Toutes les années ; les autres filtres s'appliquent."))
@@ -149,7 +149,7 @@ def build(scope: Scope, federation: Federation, db: DB = None,
         chart = charts.bars(data, "Parcours", "Équipes", category_title="Statut avant → après",
                             value_title="Équipes", color="Évolution", color_title="Évolution")
         pair = data["Années"].iloc[0]
-        view.figures.append(charts_extra.figure(
+        view.figures.append(charts.figure(
             "transitions_statut", f"Évolution du statut des équipes ({pair})", chart, data,
             int(last["teams"].sum()), "équipes", f"formulaires d'adhésion {pair}",
             "Équipes adhérentes les deux années consécutives."))
@@ -160,9 +160,9 @@ def build(scope: Scope, federation: Federation, db: DB = None,
         part = bins[bins["team_type"] == team_type]
         data = pd.DataFrame({"De": part["bin_start"], "À": part["bin_end"],
                              "Équipes": part["n"].astype(int)})
-        chart = charts_extra.histogram(data, "De", "À", "Équipes", value_title="Montant ACI (€)",
+        chart = charts.histogram(data, "De", "À", "Équipes", value_title="Montant ACI (€)",
                                        count_title="Équipes", value_format=",.0f")
-        view.figures.append(charts_extra.figure(
+        view.figures.append(charts.figure(
             f"aci_{team_type.lower()}", f"Montants ACI déclarés : {team_type}", chart, data,
             int(part["n"].sum()), "équipes", source,
             f"Équipes {team_type} ayant déclaré un montant ACI."))

@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 
-from observatory import charts, charts_extra, formats
+from observatory import charts, formats
 from observatory.config import SMALL_COUNT_THRESHOLD, Federation
 from observatory.filters import Scope
 from observatory.indicators import DB
@@ -111,19 +111,19 @@ def _choice_figure(q: pd.Series, rows: pd.DataFrame, breakdown: str | None, sour
         category = BREAKDOWN_LABELS[breakdown] if breakdown else "Question"
         if not breakdown:
             data.insert(0, "Question", "Ensemble")
-        chart = charts_extra.diverging_bars(data, category, "Réponse", RESPONDENTS, order,
+        chart = charts.diverging_bars(data, category, "Réponse", RESPONDENTS, order,
                                             category_title=category if breakdown else "")
         notes.append("Échelle ordonnée : réponses négatives à gauche, positives à droite.")
     else:
         group = BREAKDOWN_LABELS[breakdown] if breakdown else None
-        chart = charts_extra.share_bars(data, "Réponse", SHARE, RESPONDENTS,
+        chart = charts.share_bars(data, "Réponse", SHARE, RESPONDENTS,
                                         category_title="Réponse", group=group,
                                         group_title=group)
         if q["qtype"] == "multiple":
             notes.append("Plusieurs réponses possibles : les parts ne s'additionnent pas à "
                          "100 %.")
         notes.append("Parts calculées sur les personnes ayant répondu à la question.")
-    return charts_extra.figure(_key(q["question_id"], q["position"]), _title(q), chart, data, n,
+    return charts.figure(_key(q["question_id"], q["position"]), _title(q), chart, data, n,
                                "répondants à la question", source, " ".join(notes),
                                count_columns=(RESPONDENTS,))
 
@@ -131,9 +131,9 @@ def _choice_figure(q: pd.Series, rows: pd.DataFrame, breakdown: str | None, sour
 def _number_figure(q: pd.Series, rows: pd.DataFrame, source: str) -> charts.Figure:
     data = pd.DataFrame({"De": rows["bin_start"], "À": rows["bin_end"],
                          RESPONDENTS: rows["n"].astype(int)})
-    chart = charts_extra.histogram(data, "De", "À", RESPONDENTS, value_title="Réponse",
+    chart = charts.histogram(data, "De", "À", RESPONDENTS, value_title="Réponse",
                                    count_title=RESPONDENTS, value_format=",.0f")
-    return charts_extra.figure(_key(q["question_id"], q["position"]), _title(q), chart, data,
+    return charts.figure(_key(q["question_id"], q["position"]), _title(q), chart, data,
                                int(data[RESPONDENTS].sum()), "répondants à la question", source,
                                COMPLETE_ONLY, count_columns=(RESPONDENTS,))
 
@@ -194,7 +194,7 @@ def build(scope: Scope, federation: Federation, db: DB = None, survey_id: str | 
             drop=True)
         chart = charts.bars(data, column, RESPONDENTS, category_title=column,
                             value_title=RESPONDENTS)
-        view.figures.append(charts_extra.figure(
+        view.figures.append(charts.figure(
             f"repondants_par_{axis}", title, chart, data, total, "répondants", source,
             COMPLETE_ONLY, count_columns=(RESPONDENTS,)))
 

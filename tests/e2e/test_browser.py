@@ -292,8 +292,7 @@ def test_png_and_csv_downloads_are_valid_files(app, tmp_path) -> None:
         if png.count() and csv.count():
             break
     else:
-        pytest.skip("aucun bouton de téléchargement « PNG » et « CSV » dans l'app "
-                    f"(observatory/ui/downloads.py pas encore branché) : {'; '.join(seen)}")
+        pytest.fail(f"aucun bouton de téléchargement « PNG » et « CSV » : {'; '.join(seen)}")
 
     image = _download(page, png.first, tmp_path)
     head = image.read_bytes()[:24]
