@@ -7,6 +7,7 @@ source inside the spec once for all of them.
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,10 @@ import pandas as pd
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 STATUS_COLORS = {"En projet": "#E69F00", "Labellisée": "#56B4E9", "Sous ACI": "#0072B2"}
 FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
+# Characters per line of a chart's title and subtitle: a chart in a half-width column is about
+# 450 px wide; longer titles wrap instead of being cut with « … ».
+TITLE_WIDTH = 40
+SUBTITLE_WIDTH = 62
 
 FR_LOCALE: dict[str, Any] = {
     "number": {"decimal": ",", "thousands": "\u00a0", "grouping": [3],
@@ -72,13 +77,22 @@ class Figure:
     count_columns: tuple[str, ...] = field(default_factory=tuple)
 
     @property
-    def caption(self) -> str:
+    def summary(self) -> str:
+        """``n = 172 équipes · Source : …``: what the chart itself carries under its title."""
         parts = [f"n = {self.n:,}".replace(",", "\u00a0") + f" {self.n_label}"]
         if self.source:
             parts.append(f"Source : {self.source}")
-        if self.notes:
-            parts.append(self.notes)
         return " · ".join(parts)
+
+    @property
+    def caption(self) -> str:
+        """The summary and the notes: the line under the chart on the page."""
+        return " · ".join(p for p in (self.summary, self.notes) if p)
+
+
+def count_axis(fmt: str = ",d") -> alt.Axis:
+    """An axis of counts shows whole numbers only (not « 0 0 1 1 » when the counts are small)."""
+    return alt.Axis(format=fmt, tickMinStep=1) if fmt == ",d" else alt.Axis(format=fmt)
 
 
 def titled(chart: alt.TopLevelMixin, title: str, subtitle: str | list[str]) -> alt.TopLevelMixin:
@@ -90,7 +104,10 @@ def titled(chart: alt.TopLevelMixin, title: str, subtitle: str | list[str]) -> a
     (« É ») inside the canvas.
     """
     lines = [subtitle] if isinstance(subtitle, str) else subtitle
-    return chart.properties(title=alt.TitleParams(text=title, subtitle=lines),
+    lines = [part for line in lines for part in textwrap.wrap(line, SUBTITLE_WIDTH)]
+    text = textwrap.wrap(title, TITLE_WIDTH)
+    return chart.properties(title=alt.TitleParams(text=title if len(text) == 1 else text,
+                                                  subtitle=lines),
                             autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
                             padding={"top": 10, "left": 5, "right": 5, "bottom": 5})
 
@@ -112,7 +129,7 @@ def bars(
     n_cat = max(1, df[category].nunique()) if len(df) else 1
     enc: dict[str, Any] = {
         "y": alt.Y(f"{category}:N", title=category_title, sort=sort),
-        "x": alt.X(f"sum({value}):Q", title=value_title, axis=alt.Axis(format=value_format)),
+        "x": alt.X(f"sum({value}):Q", title=value_title, axis=count_axis(value_format)),
         "tooltip": [alt.Tooltip(f"{category}:N", title=category_title),
                     alt.Tooltip(f"sum({value}):Q", title=value_title, format=value_format)],
     }
@@ -138,7 +155,7 @@ def columns(
     """Vertical columns, grouped side by side (``offset``) or stacked by ``color``."""
     enc: dict[str, Any] = {
         "x": alt.X(f"{x}:{x_type}", title=x_title, axis=alt.Axis(labelAngle=0)),
-        "y": alt.Y(f"sum({value}):Q", title=value_title),
+        "y": alt.Y(f"sum({value}):Q", title=value_title, axis=count_axis()),
         "tooltip": [alt.Tooltip(f"{x}:{x_type}", title=x_title),
                     alt.Tooltip(f"sum({value}):Q", title=value_title, format=",d")],
     }
@@ -164,7 +181,7 @@ def line(
     """A time series with points (months on the x axis, French month names)."""
     enc: dict[str, Any] = {
         "x": alt.X(f"{x}:T", title=x_title, axis=alt.Axis(format=time_format)),
-        "y": alt.Y(f"{value}:Q", title=value_title),
+        "y": alt.Y(f"{value}:Q", title=value_title, axis=count_axis()),
         "tooltip": [alt.Tooltip(f"{x}:T", title=x_title, format=time_format),
                     alt.Tooltip(f"{value}:Q", title=value_title, format=",d")],
     }
@@ -195,7 +212,7 @@ def figure(
     """A Figure whose chart carries its title and its n/source caption inside the spec."""
     fig = Figure(key, title, None, data, int(n), n_label, source, notes, tuple(count_columns))
     if chart is not None:
-        fig.chart = titled(chart, title, fig.caption)
+        fig.chart = titled(chart, title, fig.summary)
     return fig
 
 
@@ -217,7 +234,7 @@ def grouped_bars(
     scale = alt.Scale(domain=group_order) if group_order else alt.Undefined
     return alt.Chart(df).mark_bar().encode(
         y=alt.Y(f"{category}:N", title=category_title, sort=sort),
-        x=alt.X(f"{value}:Q", title=value_title),
+        x=alt.X(f"{value}:Q", title=value_title, axis=count_axis()),
         yOffset=alt.YOffset(f"{group}:N", sort=group_order or "ascending"),
         color=alt.Color(f"{group}:N", title=group_title, scale=scale,
                         sort=group_order or "ascending"),
@@ -247,7 +264,7 @@ def share_bars(
     enc: dict[str, Any] = {
         "y": alt.Y(f"{category}:N", title=category_title, sort=sort),
         "x": alt.X(f"{count if group else share}:Q", title=count_title if group else value_title,
-                   axis=alt.Axis(format=",d" if group else ".0%")),
+                   axis=count_axis(",d" if group else ".0%")),
         "tooltip": [alt.Tooltip(f"{category}:N", title=category_title),
                     alt.Tooltip(f"{count}:Q", title=count_title, format=",d"),
                     alt.Tooltip(f"{share}:Q", title=value_title, format=".0%")],
@@ -274,7 +291,7 @@ def histogram(
         x=alt.X(f"{start}:Q", title=value_title, bin={"binned": True},
                 axis=alt.Axis(format=value_format)),
         x2=alt.X2(f"{end}:Q"),
-        y=alt.Y(f"{count}:Q", title=count_title),
+        y=alt.Y(f"{count}:Q", title=count_title, axis=count_axis()),
         tooltip=[alt.Tooltip(f"{start}:Q", title="De", format=value_format),
                  alt.Tooltip(f"{end}:Q", title="À (exclu)", format=value_format),
                  alt.Tooltip(f"{count}:Q", title=count_title, format=",d")],
@@ -336,7 +353,9 @@ def diverging_bars(
         x2="end:Q",
         color=alt.Color(f"{option}:N", title=option_title,
                         scale=alt.Scale(domain=options, range=scale_colors(options)),
-                        sort=options),
+                        sort=options,
+                        # a scale's labels are long: a single row would run off the chart
+                        legend=alt.Legend(columns=min(3, len(options)), labelLimit=200)),
         order=alt.Order("rank:Q"),
         tooltip=[alt.Tooltip(f"{category}:N", title=category_title),
                  alt.Tooltip(f"{option}:N", title=option_title),
@@ -360,7 +379,7 @@ def measure_columns(
     return alt.Chart(df).mark_bar().encode(
         x=alt.X(f"{x}:{x_type}", title=x_title, axis=alt.Axis(labelAngle=0)),
         xOffset=alt.XOffset(f"{measure}:N", sort=measure_order),
-        y=alt.Y(f"{value}:Q", title=value_title),
+        y=alt.Y(f"{value}:Q", title=value_title, axis=count_axis()),
         color=alt.Color(f"{measure}:N", title=None, sort=measure_order,
                         scale=alt.Scale(domain=measure_order,
                                         range=PALETTE[: len(measure_order)])),

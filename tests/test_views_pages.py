@@ -72,6 +72,12 @@ def test_facilitations_comparison_table_is_the_report_one(demo_db: Path) -> None
     assert df.loc[("Total Est", "Tous types"), "Évolution"] == 62 - 66
 
 
+def chart_title(fig: object) -> str:
+    """The title inside the chart's spec, its wrapped lines joined again."""
+    text = json.loads(fig.chart.to_json())["title"]["text"]
+    return text if isinstance(text, str) else " ".join(text)
+
+
 def test_facilitations_figures_come_from_the_store(demo_db: Path) -> None:
     scope = Scope(year=2025, territory="Est")
     view = facilitations.build(scope, AURA, demo_db)
@@ -93,7 +99,7 @@ def test_facilitations_figures_come_from_the_store(demo_db: Path) -> None:
     assert months.loc[months["Mesure"] == "Facilitations", "Nombre"].sum() == 62
     for fig in view.figures:
         assert fig.title and "n = " in fig.caption and "Source" in fig.caption
-        assert json.loads(fig.chart.to_json())["title"]["text"] == fig.title
+        assert chart_title(fig) == fig.title
 
 
 def test_most_facilitated_teams(demo_db: Path) -> None:
@@ -341,7 +347,9 @@ def test_every_chart_compiles_with_its_title_and_caption(
     for view in views[:12]:  # two scopes of every page, every survey below
         for fig in view.figures:
             spec = fig.chart.to_dict()
-            assert spec["title"]["text"] == fig.title and spec["title"]["subtitle"] == [fig.caption]
+            assert chart_title(fig) == fig.title
+            assert " ".join(spec["title"]["subtitle"]) == fig.summary
+            assert fig.summary.startswith("n = ") and "Source : " in fig.summary
             vl_convert.vegalite_to_vega(spec)
     for view in views[24:]:
         for fig in view.figures:
