@@ -4,4 +4,5 @@ from observatory.ui import data, render, shell
 from observatory.views import home
 
 ctx = shell.context()
-render.view(data.load(home.build, ctx.scope, ctx.federation, departement_names=ctx.names))
+render.view(data.load(home.build, ctx.scope, ctx.federation, departement_names=ctx.names),
+            scope=ctx.scope)

@@ -12,4 +12,4 @@ indicator = st.selectbox("Indicateur", list(carte.INDICATORS), key="carte_indica
                          format_func=lambda k: carte.INDICATORS[k].label)
 view = data.load(carte.build, ctx.scope, ctx.federation, indicator=indicator)
 render.map_view(view, selection=carte.SELECTION, on_click=request_departement,
-                current=ctx.scope.departement, header=header)
+                current=ctx.scope.departement, header=header, scope=ctx.scope)

@@ -55,3 +55,15 @@ def test_pages_show_download_buttons(demo_db: Path, monkeypatch: pytest.MonkeyPa
     found = labels(at)
     assert "Présentation PowerPoint (.pptx)" in found
     assert found.count("Image PNG (présentation)") >= 3
+
+
+def test_departement_sheet_button_follows_the_filter(demo_db: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OBSERVATORY_DB", str(demo_db))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    assert "Fiche département (PDF)" not in labels(at)
+    at.selectbox(key="f_dep").select("38").run()
+    assert not at.exception
+    sheet = [b for b in at.get("download_button") if b.label == "Fiche département (PDF)"]
+    assert len(sheet) == 1 and sheet[0].key == "dl_fiche_38_2025"

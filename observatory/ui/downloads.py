@@ -54,6 +54,28 @@ def _pdf(fingerprint: str, _view: View, _federation: Federation, _day: Any) -> b
     return pdf(_view, _federation, export_date=_day)
 
 
+@st.cache_data(show_spinner=False, max_entries=50)
+def _sheet(code: str, year: int, federation_id: str, db: str, version: str, day: Any) -> bytes:
+    from observatory.exports.sheet import departement_sheet
+
+    return departement_sheet(code, year, get_federation(federation_id), db, export_date=day)
+
+
+def sheet_button(code: str, year: int, federation: Federation | None = None) -> None:
+    """« Fiche département (PDF) »: key figures, map position, trend and teams of one département."""
+    from observatory import store
+    from observatory.ui.data import current_db
+
+    federation = federation or _session_federation()
+    db = current_db()
+    st.download_button(
+        "Fiche département (PDF)",
+        data=lambda: _sheet(code, year, federation.id, db, store.version(db), today()),
+        file_name=f"fiche_departement_{slug(code)}_{year}.pdf", mime=MIMES["pdf"],
+        key=f"dl_fiche_{code}_{year}", on_click="ignore", icon=":material/description:",
+        help="Une ou deux pages A4 pour une réunion départementale.")
+
+
 def _session_federation() -> Federation:
     """The federation of the running app (set by the shell), else the default profile."""
     ctx = st.session_state.get("_context")

@@ -9,6 +9,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from observatory.charts import Figure
 from observatory.exports.common import ExportContext
+from observatory.filters import Scope
 from observatory.ui import downloads
 from observatory.views import Table, View
 
@@ -36,8 +37,10 @@ def table(tab: Table, export: ExportContext) -> None:
         downloads.table_buttons(tab, export)
 
 
-def _header(v: View, where: DeltaGenerator | None = None) -> ExportContext:
-    """Title, scope and « Exporter la vue »; the export context the page's downloads share."""
+def _header(v: View, where: DeltaGenerator | None = None, scope: Scope | None = None
+            ) -> ExportContext:
+    """Title, scope and « Exporter la vue » (and the département sheet when ``scope`` selects
+    one département); returns the export context the page's downloads share."""
     head, button = (where or st).columns([5, 1], vertical_alignment="bottom")
     with head:
         st.title(v.title)
@@ -45,12 +48,15 @@ def _header(v: View, where: DeltaGenerator | None = None) -> ExportContext:
     if not v.empty_message and (v.figures or v.metrics or v.tables):
         with button:
             downloads.view_buttons(v)
+            if scope is not None and scope.departement and scope.year:
+                downloads.sheet_button(scope.departement, scope.year)
     return downloads.context(v)
 
 
-def view(v: View, *, columns: int = 2) -> None:
-    """The standard page layout for a View."""
-    export = _header(v)
+
+def view(v: View, *, columns: int = 2, scope: Scope | None = None) -> None:
+    """The standard page layout for a View; ``scope`` offers its département sheet."""
+    export = _header(v, scope=scope)
     if v.empty_message:
         st.info(v.empty_message)
         return
@@ -81,13 +87,14 @@ def _clicked(event: object, selection: str) -> str | None:
 
 
 def map_view(v: View, *, selection: str, on_click: Callable[[str | None], None],
-             current: str | None, header: DeltaGenerator | None = None) -> None:
+             current: str | None, header: DeltaGenerator | None = None,
+             scope: Scope | None = None) -> None:
     """The map beside its table; a click on a département calls ``on_click(code)``.
 
     ``header``: a container drawn earlier on the page, so that the title sits above the controls
     the page drew before it could build the view.
     """
-    export = _header(v, header)
+    export = _header(v, header, scope)
     for note in v.notes:
         st.info(note)
     left, right = st.columns([3, 2])
