@@ -66,3 +66,11 @@ def test_year_without_data_and_previous_year_delta(app: AppTest) -> None:
     app.selectbox(key="f_annee").select(2024).run()
     assert metric(app, "Facilitations") == "164"
     assert not app.exception
+
+
+def test_deltas_only_against_a_year_with_data(app: AppTest) -> None:
+    app.run()
+    deltas = {m.label: m.delta for m in app.metric}
+    assert deltas["Équipes adhérentes"] == "+14"  # 158 forms in 2024
+    assert deltas["Facilitations"] == "-10"
+    assert not deltas["Répondants aux enquêtes flash"]  # no survey imported for 2024

@@ -31,9 +31,14 @@ def build(scope: Scope, federation: Federation, db: indicators.DB = None,
         view.empty_message = f"Aucune donnée pour {label}."
         return view
 
+    # A difference only where the year before has data from the same source: no "+241
+    # respondents" against a year whose surveys were never imported.
+    present = {"adherent_teams": "adherent_teams", "aci_total_eur": "adherent_teams",
+               "facilitations": "facilitations", "facilitated_teams": "facilitations",
+               "survey_respondents": "surveys"}
+
     def prev(key: str) -> float | None:
-        return before[key] if before and (before["adherent_teams"] or before["facilitations"]) \
-            else None
+        return before[key] if before and before[present[key]] else None
 
     year = scope.year
     view.metrics = [
