@@ -22,7 +22,7 @@ from observatory.exports.common import ExportContext, today
 from observatory.exports.document import BLUE, GREY, Document
 from observatory.filters import KIND_LABELS, STATUS_LABELS, STATUSES, TEAM_TYPES, Scope
 from observatory.indicators import sheets
-from observatory.views import Metric
+from observatory.views.home import key_metrics
 
 OTHER = "#d9d9d9"
 SHAPES = "departement_shapes"
@@ -35,25 +35,6 @@ def _code(code: str, federation: Federation) -> str:
         raise ValueError(f"Département inconnu pour {federation.name} : « {code} » "
                          f"(départements de la fédération : {known}).")
     return normalised
-
-
-def _metrics(now: dict[str, Any], before: dict[str, Any] | None) -> list[Metric]:
-    def delta(key: str) -> str | None:
-        if not before or not (before["adherent_teams"] or before["facilitations"]):
-            return None
-        return formats.delta(now[key], before[key])
-
-    return [
-        Metric("Équipes adhérentes", formats.number(now["adherent_teams"]),
-               delta("adherent_teams")),
-        Metric("Facilitations", formats.number(now["facilitations"]), delta("facilitations")),
-        Metric("Équipes facilitées (uniques)", formats.number(now["facilitated_teams"]),
-               delta("facilitated_teams")),
-        Metric("Répondants aux enquêtes flash", formats.number(now["survey_respondents"]),
-               delta("survey_respondents")),
-        Metric("Montant ACI déclaré", formats.euros(now["aci_total_eur"]),
-               delta("aci_total_eur")),
-    ]
 
 
 def map_spec(code: str, federation: Federation, size: int = 330) -> dict[str, Any]:
@@ -173,7 +154,7 @@ def departement_sheet(code: str, year: int, federation: Federation, db: indicato
     doc.ln(4)
 
     doc.line_text(f"Chiffres clés {year}", 13, bold=True, height=7)
-    doc.metric_boxes(_metrics(now, before), per_row=3, box_h=27, help_text=False)
+    doc.metric_boxes(key_metrics(now, before, year), per_row=3, box_h=27, help_text=False)
     if not (now["adherent_teams"] or now["facilitations"] or now["survey_respondents"]):
         doc.line_text(f"Aucune donnée pour {name} en {year}.", 10, color=GREY)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from observatory import charts, formats, indicators
@@ -20,17 +22,9 @@ def _metric(label: str, now: float, before: float | None, help_text: str) -> Met
     return Metric(label, formats.number(now), formats.delta(now, before), help_text)
 
 
-def build(scope: Scope, federation: Federation, db: indicators.DB = None,
-          departement_names: dict[str, str] | None = None) -> View:
-    """Key figures of ``scope`` and of the year before, with per-type and per-status charts."""
-    label = scope.label(federation, departement_names)
-    now = indicators.key_figures(scope, federation, db)
-    before = indicators.key_figures(scope.previous_year(), federation, db) if scope.year else None
-    view = View(title="Chiffres clés", scope_label=label)
-    if not (now["adherent_teams"] or now["facilitations"] or now["survey_respondents"]):
-        view.empty_message = f"Aucune donnée pour {label}."
-        return view
-
+def key_metrics(now: dict[str, Any], before: dict[str, Any] | None,
+                year: int | None) -> list[Metric]:
+    """The five key figures of ``indicators.key_figures``, each with its one-year difference."""
     # A difference only where the year before has data from the same source: no "+241
     # respondents" against a year whose surveys were never imported.
     present = {"adherent_teams": "adherent_teams", "aci_total_eur": "adherent_teams",
@@ -40,8 +34,7 @@ def build(scope: Scope, federation: Federation, db: indicators.DB = None,
     def prev(key: str) -> float | None:
         return before[key] if before and before[present[key]] else None
 
-    year = scope.year
-    view.metrics = [
+    return [
         _metric("Équipes adhérentes", now["adherent_teams"], prev("adherent_teams"),
                 f"Équipes ayant rempli le formulaire d'adhésion {year}. Source : "
                 f"{SOURCES['adhesions']}."),
@@ -60,6 +53,21 @@ def build(scope: Scope, federation: Federation, db: indicators.DB = None,
                f"Somme des montants ACI déclarés par {now['aci_teams']} équipes. Source : "
                f"{SOURCES['adhesions']}."),
     ]
+
+
+def build(scope: Scope, federation: Federation, db: indicators.DB = None,
+          departement_names: dict[str, str] | None = None) -> View:
+    """Key figures of ``scope`` and of the year before, with per-type and per-status charts."""
+    label = scope.label(federation, departement_names)
+    now = indicators.key_figures(scope, federation, db)
+    before = indicators.key_figures(scope.previous_year(), federation, db) if scope.year else None
+    view = View(title="Chiffres clés", scope_label=label)
+    if not (now["adherent_teams"] or now["facilitations"] or now["survey_respondents"]):
+        view.empty_message = f"Aucune donnée pour {label}."
+        return view
+
+    year = scope.year
+    view.metrics = key_metrics(now, before, year)
 
     rows = []
     for key, n in now["adherent_teams_by_type"].items():
