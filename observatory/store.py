@@ -235,13 +235,16 @@ def writing(
     timeout: float | None = None,
     base: Path | None = None,
     keep_previous: Path | None = None,
+    transaction: bool = True,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """One atomic write: yields a connection inside a transaction on a private copy of the store.
 
     On normal exit the copy is committed and renamed over the live file; on any exception (or a
     kill) the live file is untouched. Concurrent writers wait for each other, up to ``timeout``.
     ``base`` starts from another file than the live one (undo restores a kept state);
-    ``keep_previous`` keeps the replaced live file under that name (what undo goes back to).
+    ``keep_previous`` keeps the replaced live file under that name (what undo goes back to);
+    ``transaction=False`` leaves the transactions to the caller (several files, one transaction
+    each, in one copy): the live file is still replaced only once, on normal exit.
     """
     path = db_path(db).resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -255,8 +258,11 @@ def writing(
         con = duckdb.connect(str(tmp))
         try:
             migrate(con)
-            con.execute("BEGIN TRANSACTION")
+            if transaction:
+                con.execute("BEGIN TRANSACTION")
             yield con
+            if not transaction:
+                con.execute("BEGIN TRANSACTION")
             con.execute(
                 "INSERT OR REPLACE INTO meta VALUES ('data_version', "
                 "CAST(COALESCE((SELECT CAST(value AS INTEGER) FROM meta "
