@@ -323,13 +323,21 @@ def writing(
             raise
 
 
+# Versions of store files already found current: the app checks the store on every rerun.
+_CURRENT: set[str] = set()
+
+
 def ensure_current(db: str | os.PathLike | None = None) -> bool:
     """Migrate an existing store made by an older release; True when something was applied."""
     path = db_path(db)
     if not path.exists():
         return False
+    stamp = f"{path.resolve()}:{version(path)}"
+    if stamp in _CURRENT:
+        return False
     with reading(path) as con:
         if schema_version(con) == SCHEMA_VERSION:
+            _CURRENT.add(stamp)
             return False
     with writing(path):
         pass  # writing() migrates the copy before its transaction
