@@ -42,6 +42,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+# AppTest outside a server logs warnings on every run and cache clear: keep the output readable.
+os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")
 if str(ROOT) not in sys.path:  # run as a script: the package comes from this work tree
     sys.path.insert(0, str(ROOT))
 
