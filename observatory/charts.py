@@ -14,6 +14,11 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+# Altair checks every object against the Vega-Lite JSON schema as it is built ("debug mode"):
+# half of a page's cold rerun. The builders are fixed code, and the tests validate every page's
+# specs in full (``to_dict()`` and vl-convert), so the app builds without checking again.
+alt.utils.schemapi.disable_debug_mode()
+
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 STATUS_COLORS = {"En projet": "#E69F00", "Labellisée": "#56B4E9", "Sous ACI": "#0072B2"}

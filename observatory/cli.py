@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from observatory import store
+from observatory import store, synth
 from observatory.config import get_federation
 from observatory.exports import cli as export_cli
 from observatory.filters import Scope
@@ -63,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="sortie JSON")
 
     export_cli.add_parser(sub)
+    synth.add_parser(sub)
 
     p = sub.add_parser("user", help="comptes de connexion (fichier de secrets du serveur)")
     users = p.add_subparsers(dest="action", required=True)
@@ -183,7 +184,8 @@ def _cmd_restore(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "init": _cmd_init, "demo": _cmd_demo, "import": _cmd_import, "figures": _cmd_figures,
-    "export": export_cli.run, "user": _cmd_user, "backup": _cmd_backup, "restore": _cmd_restore,
+    "export": export_cli.run, "synth": synth.run, "user": _cmd_user, "backup": _cmd_backup,
+    "restore": _cmd_restore,
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -167,6 +168,32 @@ def reading(db: str | os.PathLike | None = None) -> Iterator[duckdb.DuckDBPyConn
         con.close()
 
 
+# Opening the store costs more than most of the app's queries (15–25 ms): query() keeps one
+# read-only attachment per store file and version. The store is attached to an in-memory
+# database rather than opened by path, because DuckDB shares one instance per path within a
+# process: a new version (a new file renamed over the old one) must never be served by the
+# instance still reading the old file, and the attachment keeps reading the file it opened.
+_OPEN: dict[str, tuple[str, duckdb.DuckDBPyConnection]] = {}
+_OPEN_MAX = 4
+_OPEN_LOCK = threading.Lock()
+
+
+def _attached(path: Path) -> duckdb.DuckDBPyConnection:
+    key, stamp = str(path.resolve()), version(path)
+    with _OPEN_LOCK:
+        found = _OPEN.get(key)
+        if found is not None and found[0] == stamp:
+            return found[1]
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{_sql_path(Path(key))}' AS store (READ_ONLY)")
+    with _OPEN_LOCK:
+        _OPEN.pop(key, None)  # the previous version closes once its last cursor is done
+        _OPEN[key] = (stamp, con)
+        while len(_OPEN) > _OPEN_MAX:
+            _OPEN.pop(next(iter(_OPEN)))
+    return con
+
+
 def query(
     sql: str,
     params: Sequence[Any] | dict[str, Any] | None = None,
@@ -174,8 +201,16 @@ def query(
     db: str | os.PathLike | None = None,
 ) -> pd.DataFrame:
     """Run one read query on the store and return a DataFrame: the project's one query helper."""
-    with reading(db) as con:
-        return con.execute(sql, params if params is not None else []).df()
+    path = db_path(db)
+    if not path.exists():
+        with reading(path):
+            pass  # raises the French "no store" message
+    cursor = _attached(path).cursor()  # a cursor per query: sessions run in threads
+    try:
+        cursor.execute("USE store")
+        return cursor.execute(sql, params if params is not None else []).df()
+    finally:
+        cursor.close()
 
 
 def meta(db: str | os.PathLike | None = None) -> dict[str, str]:
@@ -235,13 +270,16 @@ def writing(
     timeout: float | None = None,
     base: Path | None = None,
     keep_previous: Path | None = None,
+    transaction: bool = True,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """One atomic write: yields a connection inside a transaction on a private copy of the store.
 
     On normal exit the copy is committed and renamed over the live file; on any exception (or a
     kill) the live file is untouched. Concurrent writers wait for each other, up to ``timeout``.
     ``base`` starts from another file than the live one (undo restores a kept state);
-    ``keep_previous`` keeps the replaced live file under that name (what undo goes back to).
+    ``keep_previous`` keeps the replaced live file under that name (what undo goes back to);
+    ``transaction=False`` leaves the transactions to the caller (several files, one transaction
+    each, in one copy): the live file is still replaced only once, on normal exit.
     """
     path = db_path(db).resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -255,8 +293,11 @@ def writing(
         con = duckdb.connect(str(tmp))
         try:
             migrate(con)
-            con.execute("BEGIN TRANSACTION")
+            if transaction:
+                con.execute("BEGIN TRANSACTION")
             yield con
+            if not transaction:
+                con.execute("BEGIN TRANSACTION")
             con.execute(
                 "INSERT OR REPLACE INTO meta VALUES ('data_version', "
                 "CAST(COALESCE((SELECT CAST(value AS INTEGER) FROM meta "
@@ -282,13 +323,21 @@ def writing(
             raise
 
 
+# Versions of store files already found current: the app checks the store on every rerun.
+_CURRENT: set[str] = set()
+
+
 def ensure_current(db: str | os.PathLike | None = None) -> bool:
     """Migrate an existing store made by an older release; True when something was applied."""
     path = db_path(db)
     if not path.exists():
         return False
+    stamp = f"{path.resolve()}:{version(path)}"
+    if stamp in _CURRENT:
+        return False
     with reading(path) as con:
         if schema_version(con) == SCHEMA_VERSION:
+            _CURRENT.add(stamp)
             return False
     with writing(path):
         pass  # writing() migrates the copy before its transaction

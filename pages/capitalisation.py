@@ -16,10 +16,14 @@ with st.sidebar:
 view = data.load(capitalisation.build, ctx.scope, ctx.federation, query=query, theme=theme,
                  departement_names=ctx.names)
 render.view(view)
-for fiche in capitalisation.cards(view):
+cards = capitalisation.cards(view)
+for fiche in cards[:capitalisation.CARDS_SHOWN]:
     with st.container(border=True):
         st.text(fiche["title"])
         st.text(fiche["meta"])
         st.text(fiche["summary"])
         with st.expander("Lire la fiche complète"):
             st.text(fiche["body"])
+if len(cards) > capitalisation.CARDS_SHOWN:
+    st.caption(f"… et {len(cards) - capitalisation.CARDS_SHOWN} autres fiches, toutes dans le "
+               "tableau ci-dessus : précisez la recherche ou le thème pour les afficher ici.")

@@ -10,6 +10,7 @@ import pytest
 
 from observatory import geo, synth
 from observatory.config import get_federation
+from observatory.filters import Scope
 
 SMALL = synth.SCALES["small"]
 
@@ -105,3 +106,19 @@ def test_cli_parser() -> None:
     assert (args.scale, args.db, args.out) == ("small", "x.duckdb", None)
     with pytest.raises(SystemExit):
         parser.parse_args(["synth", "--scale", "huge", "--db", "x.duckdb"])
+
+
+def test_cli_builds_a_consistent_small_store(tmp_path: Path) -> None:
+    from observatory import cli, indicators, store
+
+    db = tmp_path / "cli.duckdb"
+    assert cli.main(["synth", "--scale", "small", "--db", str(db), "--quiet"]) == 0
+    assert store.federation_id(db) == synth.FEDERATION
+    assert indicators.available_years(db) == sorted(SMALL.years, reverse=True)
+    figures = indicators.key_figures(
+        Scope(year=SMALL.years[-1]), get_federation(synth.FEDERATION), db)
+    assert figures["facilitations"] > 0 and figures["adherent_teams"] > 0
+    assert sum(d["facilitations"] for d in figures["by_departement"].values()) == \
+        figures["facilitations"]
+    # one series of files, one copy-on-write: only the last batch keeps an undo snapshot
+    assert len(list(tmp_path.glob("cli.duckdb.undo-*"))) == 1

@@ -2,8 +2,10 @@
 
 from observatory.imports.core import (
     KINDS,
+    ImportItem,
     batches,
     import_file,
+    import_files,
     original_file,
     read_import,
     rejected_rows,
@@ -14,11 +16,13 @@ from observatory.imports.report import ImportReport
 
 __all__ = [
     "KINDS",
+    "ImportItem",
     "ImportRefused",
     "ImportReport",
     "RowError",
     "batches",
     "import_file",
+    "import_files",
     "original_file",
     "read_import",
     "rejected_rows",

@@ -313,6 +313,7 @@ def write(con: duckdb.DuckDBPyConnection, parsed: Parsed, batch_id: int) -> tupl
         ))
         for multi, stored in CHOICE_FIELDS.items():
             choices += [(team_id, r.year, stored, c.value, c.other_text) for c in r.choices[multi]]
+    index.flush()
     pair_schema = (("team_id", pa.int32()), ("year", pa.int32()))
     con.execute("CREATE TEMP TABLE _pairs (team_id INTEGER, year INTEGER)")
     insert_rows(con, "_pairs", pair_schema, pairs)

@@ -11,6 +11,10 @@ import datetime as dt
 import hashlib
 import json
 import os
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -168,6 +172,66 @@ def _refusal(report: ImportReport) -> ImportRefused:
     )
 
 
+def _ensure_store(path: Path) -> None:
+    if not path.exists():
+        with store.writing(path):
+            pass  # an empty store with the current schema
+
+
+def _import_state(path: Path) -> tuple[str | None, int, dict[tuple[str, str], int]]:
+    """The store's federation, the next batch id and the files already imported (not undone)."""
+    with store.reading(path) as con:  # one read connection for what the import must know
+        found = con.execute("SELECT value FROM meta WHERE key = 'federation'").fetchone()
+        batch_id = con.execute(
+            "SELECT coalesce(max(batch_id), 0) + 1 FROM import_batches").fetchone()[0]
+        done = {(kind, sha): batch for kind, sha, batch in con.execute(
+            "SELECT kind, sha256, max(batch_id) FROM import_batches WHERE NOT undone "
+            "GROUP BY ALL").fetchall()}
+    federation = found[0] if found and found[0] in federations() else None
+    return federation, batch_id, done
+
+
+def _check(report: ImportReport, parsed: Parsed, valid_rows_only: bool) -> None:
+    """Refuse a file with row errors (unless valid rows only are asked for) or without rows."""
+    if parsed.errors and not valid_rows_only:
+        raise _refusal(report)
+    if not parsed.records:
+        raise ImportRefused("Aucune ligne valide à importer.", list(report.errors), report)
+
+
+def _write_batch(con: Any, kind: str, report: ImportReport, parsed: Parsed, data: bytes,
+                 batch_id: int, options: dict[str, Any], snapshot: Path | None) -> list[str]:
+    """Write one parsed file as batch ``batch_id``; returns the undo snapshots now too old."""
+    current = con.execute(
+        "SELECT coalesce(max(batch_id), 0) + 1 FROM import_batches").fetchone()[0]
+    if current != batch_id:
+        raise ImportRefused("Un autre import a eu lieu au même moment : relancez celui-ci.")
+    notes, report.created_teams = _module(kind).write(con, parsed, batch_id)
+    report.notes += notes
+    report.batch_id, report.imported = batch_id, True
+    pruned = _prune_snapshots(con, batch_id)
+    con.execute(
+        "INSERT INTO import_batches (batch_id, kind, file_name, sha256, size_bytes, "
+        "rows_total, rows_imported, rows_rejected, imported_at, options, report, original, "
+        "undone, snapshot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, false, ?)",
+        [batch_id, kind, report.file_name, report.sha256, report.size_bytes,
+         report.rows_total, report.rows_imported, report.rows_rejected,
+         dt.datetime.now().replace(microsecond=0), json.dumps(options, ensure_ascii=False),
+         report.to_json(), data, None if snapshot is None else str(snapshot)],
+    )
+    insert_rows(con, "rejected_rows", REJECTED_SCHEMA, [
+        (batch_id, e.line, e.column, e.value, e.message, parsed.rejected.get(e.line))
+        for e in parsed.errors])
+    _mark_import_version(con)
+    return pruned
+
+
+def _duplicate(report: ImportReport, previous: int) -> ImportReport:
+    report.duplicate, report.batch_id = True, previous
+    report.rows_imported = report.rows_rejected = 0
+    return report
+
+
 def import_file(
     kind: str,
     source: Source,
@@ -182,57 +246,111 @@ def import_file(
 ) -> ImportReport:
     """Import one file in one transaction, or refuse it leaving the store untouched."""
     path = db_path(db).resolve()
-    if not path.exists():
-        with store.writing(path):
-            pass  # an empty store with the current schema
-    with store.reading(path) as con:  # one read connection for what the import must know
-        found = con.execute("SELECT value FROM meta WHERE key = 'federation'").fetchone()
-        batch_id = con.execute(
-            "SELECT coalesce(max(batch_id), 0) + 1 FROM import_batches").fetchone()[0]
-        done = dict(con.execute(
-            "SELECT sha256, max(batch_id) FROM import_batches WHERE kind = ? AND NOT undone "
-            "GROUP BY sha256", [kind]).fetchall())
-    federation = found[0] if found and found[0] in federations() else None
+    _ensure_store(path)
+    federation, batch_id, done = _import_state(path)
     report, parsed, data = _prepare(
         kind, source, file_name=file_name, year=year, survey_meta=survey_meta,
         federation=federation, sheet=sheet, max_bytes=max_bytes)
-    previous = done.get(report.sha256)
+    previous = done.get((kind, report.sha256))
     if previous is not None:
-        report.duplicate, report.batch_id = True, previous
-        report.rows_imported = report.rows_rejected = 0
-        return report
-    if parsed.errors and not valid_rows_only:
-        raise _refusal(report)
-    if not parsed.records:
-        raise ImportRefused("Aucune ligne valide à importer.", list(report.errors), report)
+        return _duplicate(report, previous)
+    _check(report, parsed, valid_rows_only)
     snapshot = path.with_name(path.name + f".undo-{batch_id}")
     options = {"year": year, "survey_meta": survey_meta, "valid_rows_only": valid_rows_only,
                "sheet": sheet}
     with store.writing(path, keep_previous=snapshot) as con:
-        current = con.execute(
-            "SELECT coalesce(max(batch_id), 0) + 1 FROM import_batches").fetchone()[0]
-        if current != batch_id:
-            raise ImportRefused("Un autre import a eu lieu au même moment : relancez celui-ci.")
-        notes, report.created_teams = _module(kind).write(con, parsed, batch_id)
-        report.notes += notes
-        report.batch_id, report.imported = batch_id, True
-        pruned = _prune_snapshots(con, batch_id)
-        con.execute(
-            "INSERT INTO import_batches (batch_id, kind, file_name, sha256, size_bytes, "
-            "rows_total, rows_imported, rows_rejected, imported_at, options, report, original, "
-            "undone, snapshot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, false, ?)",
-            [batch_id, kind, report.file_name, report.sha256, report.size_bytes,
-             report.rows_total, report.rows_imported, report.rows_rejected,
-             dt.datetime.now().replace(microsecond=0), json.dumps(options, ensure_ascii=False),
-             report.to_json(), data, str(snapshot)],
-        )
-        insert_rows(con, "rejected_rows", REJECTED_SCHEMA, [
-            (batch_id, e.line, e.column, e.value, e.message, parsed.rejected.get(e.line))
-            for e in parsed.errors])
-        _mark_import_version(con)
+        pruned = _write_batch(con, kind, report, parsed, data, batch_id, options, snapshot)
     for old in pruned:
         Path(old).unlink(missing_ok=True)
     return report
+
+
+@dataclass(frozen=True)
+class ImportItem:
+    """One file of ``import_files`` with the options ``import_file`` would take for it."""
+
+    kind: str
+    source: Path | str
+    year: int | None = None
+    survey_meta: dict | None = None
+    valid_rows_only: bool = False
+
+
+def import_files(
+    items: Sequence[ImportItem],
+    *,
+    db: str | os.PathLike | None = None,
+    progress: Callable[[ImportReport, float], None] | None = None,
+) -> list[ImportReport]:
+    """Import several files in one copy-on-write of the store: all of them, or none.
+
+    Each file is written as ``import_file`` writes it, in its own transaction and batch, but the
+    store is copied and replaced once for all of them (a copy per file dominates at national
+    scale). A refusal or a kill leaves the store as it was. Only the last batch keeps the store
+    as it was before it, so undo goes back one file, not through the whole series.
+    ``progress(report, seconds)`` is called after each file.
+    """
+    path = db_path(db).resolve()
+    _ensure_store(path)
+    federation, batch_id, done = _import_state(path)
+    # the last file actually imported keeps the undo snapshot: duplicates are known by content
+    seen, last = set(done), None
+    for i, item in enumerate(items):
+        key = (item.kind, hashlib.sha256(Path(item.source).read_bytes()).hexdigest())
+        if key not in seen:
+            seen.add(key)
+            last = i
+    reports: list[ImportReport] = []
+    pruned: list[str] = []
+    snapshot: Path | None = None
+    try:
+        with store.writing(path, transaction=False) as con:
+            for i, item in enumerate(items):
+                started = time.perf_counter()
+                try:
+                    report, parsed, data = _prepare(
+                        item.kind, item.source, file_name=None, year=item.year,
+                        survey_meta=item.survey_meta, federation=federation, sheet=None,
+                        max_bytes=None)
+                    previous = done.get((item.kind, report.sha256))
+                    if previous is not None:
+                        reports.append(_duplicate(report, previous))
+                    else:
+                        _check(report, parsed, item.valid_rows_only)
+                        if i == last:
+                            snapshot = path.with_name(path.name + f".undo-{batch_id}")
+                            _snapshot(con, snapshot)
+                        options = {"year": item.year, "survey_meta": item.survey_meta,
+                                   "valid_rows_only": item.valid_rows_only, "sheet": None}
+                        con.execute("BEGIN TRANSACTION")
+                        pruned += _write_batch(con, item.kind, report, parsed, data, batch_id,
+                                               options, snapshot if i == last else None)
+                        con.execute("COMMIT")
+                        done[(item.kind, report.sha256)] = batch_id
+                        batch_id += 1
+                        reports.append(report)
+                except ImportRefused as exc:
+                    exc.message = f"{Path(item.source).name} : {exc.message}"
+                    raise
+                if progress is not None:
+                    progress(reports[-1], time.perf_counter() - started)
+    except BaseException:
+        if snapshot is not None:
+            snapshot.unlink(missing_ok=True)
+        raise
+    for old in pruned:
+        Path(old).unlink(missing_ok=True)
+    return reports
+
+
+def _snapshot(con: Any, snapshot: Path) -> None:
+    """Copy the write's private file as it is now (checkpointed) to ``snapshot``, atomically."""
+    con.execute("CHECKPOINT")
+    tmp = con.execute("SELECT path FROM duckdb_databases() "
+                      "WHERE database_name = current_database()").fetchone()[0]
+    partial = snapshot.with_name(snapshot.name + ".partial")
+    shutil.copyfile(tmp, partial)
+    os.replace(partial, snapshot)
 
 
 def _mark_import_version(con: Any) -> None:

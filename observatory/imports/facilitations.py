@@ -159,6 +159,7 @@ def write(con: duckdb.DuckDBPyConnection, parsed: Parsed, batch_id: int) -> tupl
         ))
         team_ids = dict.fromkeys(_team(index, ref, r) for ref in r.teams)
         links += [(fid, tid) for tid in team_ids]
+    index.flush()
     insert_rows(con, "facilitations", FACILITATION_SCHEMA, facilitations)
     insert_rows(con, "facilitation_teams", LINK_SCHEMA, links)
     removed = delete_orphan_teams(con)

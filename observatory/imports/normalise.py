@@ -7,6 +7,7 @@ French message quoting the value for anything it cannot read; callers turn that 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -41,6 +42,9 @@ def _is_plain_number(text: str) -> bool:
     return bool(re.fullmatch(r"[+-]\s?[\d\s\u00a0\u202f.,]+\s?€?", text))
 
 
+# Exports repeat the same few texts (options, names, headers) thousands of times: the text keys
+# are pure functions of their argument, so they are memoised (bounded, for free-text answers).
+@functools.lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Case- and accent-insensitive form of a text (œ → oe, É → e)."""
     text = text.replace("œ", "oe").replace("Œ", "oe").replace("æ", "ae").replace("Æ", "ae")
@@ -70,11 +74,13 @@ def header_key(text: str) -> str:
 _INCLUSIVE = re.compile(r"[·•.‧⋅](?:e|es|ne|nes|le|les|se|ses|rice|rices|trice|trices)\b")
 
 
+@functools.lru_cache(maxsize=65536)
 def option_key(text: str) -> str:
     """An answer's identity for matching: like header_key but keeps parentheses' content."""
     return _words(fold(_INCLUSIVE.sub("", text)))
 
 
+@functools.lru_cache(maxsize=65536)
 def team_name_key(name: str) -> str:
     """A team name's identity: casefolded, accents and punctuation dropped, spaces collapsed."""
     return _words(fold(name))
@@ -515,13 +521,23 @@ def split_multi(
             else:
                 out.append(Choice(g))
 
+    # The key of a run of pieces is the keys of its pieces joined by spaces (a comma is a word
+    # boundary and normalisation works character by character), and a run with more words than
+    # the longest option cannot be one: both keep the search linear in long answers.
+    longest = max((len(k.split()) for k in index), default=0)
     for chunk in re.split(r"[;\n]", text):
         pieces = _top_level_commas(chunk)
+        keys = [option_key(p) for p in pieces]
+        words = [len(k.split()) for k in keys]
         unmatched: list[str] = []
         i = 0
         while i < len(pieces):
-            for j in range(len(pieces), i, -1):  # longest run of pieces that is one option
-                option = index.get(option_key(",".join(pieces[i:j])))
+            end, count = i, 0
+            while end < len(pieces) and count + words[end] <= longest:
+                count += words[end]
+                end += 1
+            for j in range(end, i, -1):  # longest run of pieces that is one option
+                option = index.get(" ".join(k for k in keys[i:j] if k))
                 if option is not None:
                     free(unmatched)
                     unmatched = []

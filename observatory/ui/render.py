@@ -18,8 +18,10 @@ def figure(fig: Figure, export: ExportContext, *, on_select: str = "ignore") -> 
     """One chart, its n/source caption and its downloads; returns the selection if any."""
     event = None
     if fig.chart is not None and len(fig.data):
-        event = st.altair_chart(fig.chart, width="stretch", key=f"chart_{fig.key}",
-                                on_select=on_select)
+        # st.altair_chart validates the whole spec against Vega-Lite's JSON schema on every
+        # rerun (a third of a cold rerun); the builders' specs are checked by the tests instead.
+        event = st.vega_lite_chart(fig.chart.to_dict(validate=False), width="stretch",
+                                   key=f"chart_{fig.key}", on_select=on_select)
     else:
         st.info(f"{fig.title} : aucune donnée pour ce périmètre.")
     st.caption(fig.caption)

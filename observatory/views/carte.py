@@ -61,6 +61,11 @@ def territory_borders(federation_id: str) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
+@functools.cache
+def _borders_topojson(federation_id: str) -> str:
+    return geo.topojson(territory_borders(federation_id)["features"], "territories")
+
+
 def _values(scope: Scope, federation: Federation, db: indicators.DB) -> pd.DataFrame:
     whole = Scope(year=scope.year, team_type=scope.team_type)  # the map always shows the region
     df = indicators.by_departement(whole, federation, db)
@@ -75,12 +80,15 @@ def _values(scope: Scope, federation: Federation, db: indicators.DB) -> pd.DataF
 def map_chart(df: pd.DataFrame, federation: Federation, ind: MapIndicator, title: str,
               caption: str) -> alt.TopLevelMixin:
     """Choropleth with the values joined in the spec (not repeated per feature), clickable."""
-    shapes = geo.departement_shapes(federation.departements)
+    # The shapes travel as one TopoJSON string (quantised, a third of the GeoJSON): Altair and
+    # Streamlit would otherwise walk every coordinate on every rerun (a second for France).
+    shapes = alt.Data(values=geo.departement_topojson(frozenset(federation.departements)),
+                      format=alt.DataFormat(type="topojson", feature="departements"))
     values = df[["departement", "name", ind.column, "in_scope"]].rename(
         columns={ind.column: "value"})
     click = alt.selection_point(name=SELECTION, fields=["code"], on="click")
     base = (
-        alt.Chart(alt.Data(values=shapes["features"]))
+        alt.Chart(shapes)
         .transform_calculate(code="datum.properties.code")
         .transform_lookup(lookup="code", from_=alt.LookupData(values, "departement",
                                                               ["name", "value", "in_scope"]))
@@ -96,9 +104,10 @@ def map_chart(df: pd.DataFrame, federation: Federation, ind: MapIndicator, title
                  alt.Tooltip("value:Q", title=ind.label, format=ind.fmt)],
     ).add_params(click)
     layers = [fill]
-    borders = territory_borders(federation.id)
-    if borders["features"]:
-        layers.append(alt.Chart(alt.Data(values=borders["features"])).mark_geoshape(
+    if federation.territories:
+        borders = alt.Data(values=_borders_topojson(federation.id),
+                           format=alt.DataFormat(type="topojson", feature="territories"))
+        layers.append(alt.Chart(borders).mark_geoshape(
             filled=False, stroke="#D55E00", strokeWidth=2.5)
             # No fill at all (not even "transparent"): the outlines must not catch the hover and
             # clicks meant for the départements under them.

@@ -149,3 +149,55 @@ def test_unknown_kind_is_a_programming_error(corpus):
     with pytest.raises(ValueError, match="Type d'import inconnu"):
         imports.read_import("budget", corpus / "fiches_bom.csv")
     assert imports.KINDS == ("adhesions", "facilitations", "survey", "fiches")
+
+
+def _bulk_items(corpus):
+    return [
+        imports.ImportItem("adhesions", corpus / ADHESIONS_2024, year=2024),
+        imports.ImportItem("adhesions", corpus / ADHESIONS_2025),
+        imports.ImportItem("facilitations", corpus / "facilitations.xlsx"),
+        imports.ImportItem("fiches", corpus / "fiches_bom.csv"),
+    ]
+
+
+def test_import_files_writes_what_import_file_writes(db, tmp_path, corpus):
+    one_by_one = tmp_path / "one_by_one.duckdb"
+    store.init(one_by_one, "femasaura")
+    for item in _bulk_items(corpus):
+        imports.import_file(item.kind, item.source, db=one_by_one, year=item.year)
+    seen = []
+    reports = imports.import_files(_bulk_items(corpus), db=db,
+                                   progress=lambda r, s: seen.append((r.batch_id, s >= 0)))
+    assert [r.batch_id for r in reports] == [1, 2, 3, 4] and all(r.imported for r in reports)
+    assert seen == [(1, True), (2, True), (3, True), (4, True)]
+    for table in ("teams", "memberships", "membership_choices", "facilitations",
+                  "facilitation_teams", "fiches"):
+        sql = f"SELECT * FROM {table} ORDER BY ALL"
+        assert store.query(sql, db=db).equals(store.query(sql, db=one_by_one)), table
+    # the same files again: every one is a duplicate, nothing changes
+    again = imports.import_files(_bulk_items(corpus), db=db)
+    assert all(r.duplicate for r in again)
+    assert len(imports.batches(db=db)) == 4
+
+
+def test_import_files_is_all_or_nothing(db, corpus, bad, state):
+    before = state(db)
+    items = [*_bulk_items(corpus), imports.ImportItem("adhesions", bad / "departement_inconnu.csv")]
+    with pytest.raises(imports.ImportRefused) as refused:
+        imports.import_files(items, db=db)
+    assert refused.value.message.startswith("departement_inconnu.csv : Import refusé")
+    assert state(db) == before
+    assert not list(db.parent.glob(f"{db.name}.undo-*"))
+
+
+def test_import_files_keeps_the_last_batch_undoable(db, corpus, count):
+    imports.import_files(_bulk_items(corpus)[:3], db=db)
+    assert count("SELECT count(*) FROM import_batches WHERE snapshot IS NOT NULL") == 1
+    facilitations = count("SELECT count(*) FROM facilitations")
+    assert facilitations > 0
+    undone = imports.undo_last_batch(db=db)
+    assert undone.batch_id == 3
+    assert count("SELECT count(*) FROM facilitations") == 0
+    assert count("SELECT count(*) FROM memberships") > 0  # the batches before stay
+    with pytest.raises(imports.ImportRefused, match="ne peut plus être annulé"):
+        imports.undo_last_batch(db=db)
