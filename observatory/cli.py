@@ -39,13 +39,14 @@ def _parser() -> argparse.ArgumentParser:
         ("facilitations", "journal des facilitations"),
         ("survey", "enquête flash"),
         ("fiches", "fiches de capitalisation"),
+        ("references", "décompte des équipes existantes par département et type"),
     ):
         k = kinds.add_parser(kind, help=help_text)
         k.add_argument("file", type=Path)
         _db_arg(k)
         k.add_argument("--valid-rows-only", action="store_true",
                        help="importer les lignes valides et garder les lignes rejetées")
-        if kind == "adhesions":
+        if kind in ("adhesions", "references"):
             k.add_argument("--year", type=int)
         if kind == "survey":
             k.add_argument("--id", dest="survey_id")

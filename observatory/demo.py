@@ -674,6 +674,21 @@ def write_fiches(world: _World, rng: random.Random) -> bytes:
     return _csv_text(header, rows, ",").encode("utf-8")
 
 
+def write_references(world: _World, seed: int) -> bytes:
+    """Existing MSP and CPTS per département in 2025, members or not (invented counts, ';' CSV)."""
+    rng = random.Random(seed + 2)  # its own stream: the other files stay as they were
+    header = ["Département", "Type de structure", "Nombre d'équipes", "Année", "Source"]
+    rows = []
+    for code in world.federation.departements:
+        for team_type, spread in (("MSP", (1.3, 2.2)), ("CPTS", (1.0, 1.6))):
+            members = sum(1 for t in world.teams if t.departement == code
+                          and t.team_type == team_type and 2025 in t.member)
+            existing = max(members, round(members * rng.uniform(*spread)) + rng.randint(0, 3))
+            rows.append([code, team_type, str(existing), "2025",
+                         "Décompte fictif de démonstration"])
+    return _csv_text(header, rows, ";").encode("utf-8")
+
+
 # -- entry points ------------------------------------------------------------------------
 MANIFEST = "manifest.toml"
 
@@ -710,6 +725,8 @@ def generate(out_dir: Path = DEMO_DIR, seed: int = SEED) -> list[Path]:
         manifest.append(f'[[import]]\nkind = "survey"\nfile = "{stem}.csv"\n')
     files["fiches_capitalisation.csv"] = write_fiches(world, rng)
     manifest.append('[[import]]\nkind = "fiches"\nfile = "fiches_capitalisation.csv"\n')
+    files["equipes_existantes_2025.csv"] = write_references(world, seed)
+    manifest.append('[[import]]\nkind = "references"\nfile = "equipes_existantes_2025.csv"\n')
     files[MANIFEST] = "\n".join(manifest).encode("utf-8")
     written = []
     for name, data in files.items():

@@ -75,5 +75,9 @@ def test_map_spec_joins_values_once_and_stays_small(demo_db: Path) -> None:
 
 
 def test_coverage_without_reference_counts_says_so(demo_db: Path) -> None:
-    view = carte.build(Scope(year=2025), AURA, demo_db, indicator="coverage")
+    view = carte.build(Scope(year=2024), AURA, demo_db, indicator="coverage")
     assert any("décompte de référence" in n for n in view.notes)
+    view = carte.build(Scope(year=2025), AURA, demo_db, indicator="coverage")
+    assert not view.notes  # the demo loads the 2025 counts of existing MSP and CPTS
+    shares = view.figures[0].data["Part des équipes existantes adhérentes"]
+    assert shares.notna().all() and ((shares > 0) & (shares <= 1)).all()

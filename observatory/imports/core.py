@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from observatory import store
 from observatory.config import Federation, db_path, federations, get_federation
-from observatory.imports import adhesions, facilitations, fiches, surveys
+from observatory.imports import adhesions, facilitations, fiches, references, surveys
 from observatory.imports.errors import ImportRefused
 from observatory.imports.normalise import parse_year
 from observatory.imports.reading import DEFAULT_MAX_BYTES, read_table, size_limit_message
@@ -32,9 +32,10 @@ from observatory.imports.report import PERSONAL_COLUMNS, ImportReport
 from observatory.imports.rows import Options, Parsed
 from observatory.imports.storage import insert_rows
 
-KINDS = ("adhesions", "facilitations", "survey", "fiches")
+KINDS = ("adhesions", "facilitations", "survey", "fiches", "references")
 _MODULES: dict[str, ModuleType] = {
     "adhesions": adhesions, "facilitations": facilitations, "survey": surveys, "fiches": fiches,
+    "references": references,
 }
 # Only the last batch can be undone, one after the other: older snapshots are dropped so that
 # the store's folder does not fill up with full copies of the database.

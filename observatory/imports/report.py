@@ -16,6 +16,7 @@ KIND_LABELS = {
     "facilitations": "journal des facilitations",
     "survey": "enquête flash",
     "fiches": "fiches de capitalisation",
+    "references": "décompte des équipes existantes",
 }
 # Columns holding personal data: stored, never shown in a preview nor written in a report.
 PERSONAL_COLUMNS = ("email", "facilitators")

@@ -140,7 +140,9 @@ def survey_figures(scope: Scope, federation: Federation, db: DB = None) -> dict[
 
 def by_departement(scope: Scope, federation: Federation, db: DB = None) -> pd.DataFrame:
     """Per département of the scope: member teams (and by status), facilitations, facilitated
-    teams, ACI total, and the reference count of existing teams where one was loaded."""
+    teams, ACI total, and the reference count of existing teams where one was loaded, with the
+    members of the types that count covers (the numerator of the share of teams that are members).
+    """
     m_where, params = scope_sql(scope, federation, alias="m")
     f_where, _ = scope_sql(scope, federation, alias="f")
     return store.query(
@@ -154,6 +156,11 @@ def by_departement(scope: Scope, federation: Federation, db: DB = None) -> pd.Da
               FROM memberships m WHERE {m_where} GROUP BY ALL),
         r AS (SELECT departement, sum(teams) AS reference_teams FROM reference_team_counts m
               WHERE {m_where} GROUP BY ALL),
+        rm AS (SELECT m.departement, count(*) AS reference_members
+               FROM memberships m JOIN reference_team_counts c
+                 ON c.departement = m.departement AND c.team_type = m.team_type
+                AND c.year = m.year
+               WHERE {m_where} GROUP BY ALL),
         f AS (SELECT departement, count(*) AS facilitations FROM facilitations f
               WHERE {f_where} GROUP BY ALL),
         t AS (SELECT f.departement, count(DISTINCT ft.team_id) AS facilitated_teams
@@ -164,6 +171,7 @@ def by_departement(scope: Scope, federation: Federation, db: DB = None) -> pd.Da
                coalesce(m.aci_total_eur, 0) AS aci_total_eur,
                coalesce(m.en_projet, 0) AS en_projet, coalesce(m.labellisee, 0) AS labellisee,
                coalesce(m.sous_aci, 0) AS sous_aci, r.reference_teams,
+               coalesce(rm.reference_members, 0) AS reference_members,
                coalesce(f.facilitations, 0) AS facilitations,
                coalesce(t.facilitated_teams, 0) AS facilitated_teams
         FROM deps
@@ -171,6 +179,7 @@ def by_departement(scope: Scope, federation: Federation, db: DB = None) -> pd.Da
         LEFT JOIN f ON f.departement = deps.code
         LEFT JOIN t ON t.departement = deps.code
         LEFT JOIN r ON r.departement = deps.code
+        LEFT JOIN rm ON rm.departement = deps.code
         ORDER BY deps.code
         """,
         params,

@@ -11,14 +11,10 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from observatory import imports
 from observatory.imports import ImportRefused, ImportReport
+from observatory.imports.report import KIND_LABELS as KIND_NAMES
 from observatory.ui import data
 
-KIND_LABELS = {
-    "adhesions": "Formulaire d'adhésion",
-    "facilitations": "Journal des facilitations",
-    "survey": "Enquête flash",
-    "fiches": "Fiches de capitalisation",
-}
+KIND_LABELS = {kind: name[0].upper() + name[1:] for kind, name in KIND_NAMES.items()}
 MAX_UPLOAD_MB = 20
 
 
@@ -63,8 +59,8 @@ def _show_report(report: ImportReport) -> None:
 
 def _options(kind: str) -> dict:
     options: dict = {}
-    if kind == "adhesions":
-        year = st.number_input("Année du formulaire (si le fichier n'a pas de colonne « Année »)",
+    if kind in ("adhesions", "references"):
+        year = st.number_input("Année (si le fichier n'a pas de colonne « Année »)",
                                min_value=2000, max_value=2100, value=None, step=1,
                                key="import_year")
         options["year"] = int(year) if year else None

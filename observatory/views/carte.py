@@ -71,7 +71,8 @@ def _values(scope: Scope, federation: Federation, db: indicators.DB) -> pd.DataF
     df = indicators.by_departement(whole, federation, db)
     df["per_100k"] = (df["adherent_teams"] / df["population"].astype(float) * 100_000).round(1)
     ref = df["reference_teams"].astype(float)
-    df["coverage"] = (df["adherent_teams"] / ref).where(ref > 0)
+    # members of the types the reference counts, over that count (no ESP against MSP counts)
+    df["coverage"] = (df["reference_members"] / ref).where(ref > 0)
     df["territory"] = [federation.territory_of(c) or "" for c in df["departement"]]
     df["in_scope"] = df["departement"].isin(scope.departements(federation))
     return df

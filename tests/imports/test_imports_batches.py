@@ -148,7 +148,7 @@ def test_import_into_a_missing_store_creates_it(tmp_path, corpus):
 def test_unknown_kind_is_a_programming_error(corpus):
     with pytest.raises(ValueError, match="Type d'import inconnu"):
         imports.read_import("budget", corpus / "fiches_bom.csv")
-    assert imports.KINDS == ("adhesions", "facilitations", "survey", "fiches")
+    assert imports.KINDS == ("adhesions", "facilitations", "survey", "fiches", "references")
 
 
 def _bulk_items(corpus):
