@@ -75,6 +75,7 @@ class TeamIndex:
         self.by_external: dict[str, int] = {}
         self._by_name: dict[str, list[int]] = defaultdict(list)
         self.created = 0
+        self.created_names: list[str] = []
         for row in con.execute(
             "SELECT team_id, team_key, name, external_id, departement FROM teams ORDER BY team_id"
         ).fetchall():
@@ -120,6 +121,7 @@ class TeamIndex:
         )
         self._index(Team(team_id, key, name, external_id, departement))
         self.created += 1
+        self.created_names.append(name)
         return team_id
 
     def update(self, team_id: int, **values: Any) -> None:
