@@ -235,6 +235,7 @@ def writing(
     timeout: float | None = None,
     base: Path | None = None,
     keep_previous: Path | None = None,
+    compact: bool = False,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """One atomic write: yields a connection inside a transaction on a private copy of the store.
 
@@ -242,6 +243,8 @@ def writing(
     kill) the live file is untouched. Concurrent writers wait for each other, up to ``timeout``.
     ``base`` starts from another file than the live one (undo restores a kept state);
     ``keep_previous`` keeps the replaced live file under that name (what undo goes back to).
+    ``compact`` rewrites the result into a fresh file: DuckDB leaves deleted rows' bytes in
+    free blocks, and an erasure on request must leave none behind.
     """
     path = db_path(db).resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -265,6 +268,8 @@ def writing(
             con.execute("COMMIT")
             con.execute("CHECKPOINT")
             con.close()
+            if compact:
+                tmp = _rewritten(tmp)
             _fsync(tmp)
             if keep_previous is not None and path.exists():
                 # a hard link costs no copy; the rename makes it appear atomically
@@ -280,6 +285,26 @@ def writing(
             tmp.unlink(missing_ok=True)
             Path(str(tmp) + ".wal").unlink(missing_ok=True)
             raise
+
+
+def _rewritten(tmp: Path) -> Path:
+    """A fresh copy of ``tmp`` holding its tables and nothing else; ``tmp`` is removed."""
+    fresh = tmp.with_name(tmp.name + "c")  # same pid field: stale-copy cleanup still applies
+    try:
+        con = duckdb.connect(str(fresh))
+        try:
+            target = con.execute("SELECT current_database()").fetchone()[0]
+            con.execute(f"ATTACH '{_sql_path(tmp)}' AS previous (READ_ONLY)")
+            con.execute(f'COPY FROM DATABASE previous TO "{target.replace(chr(34), chr(34) * 2)}"')
+            con.execute("DETACH previous")
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+    except BaseException:
+        fresh.unlink(missing_ok=True)
+        raise
+    tmp.unlink()
+    return fresh
 
 
 def ensure_current(db: str | os.PathLike | None = None) -> bool:

@@ -1,7 +1,5 @@
 """Chiffres clés: key figures of the filtered scope."""
 
-from observatory.ui import data, render, shell
-from observatory.views import home
+from observatory.ui import pages
 
-ctx = shell.context()
-render.view(data.load(home.build, ctx.scope, ctx.federation, departement_names=ctx.names))
+pages.accueil()

@@ -1,29 +1,5 @@
-"""Annuaire et expertises: member teams by place, type, status, protocol, mission or system."""
+"""Annuaire et expertises: member teams by place, type, status, protocol, mission or system (staff)."""
 
-import streamlit as st
+from observatory.ui import pages
 
-from observatory.filters import STATUS_LABELS
-from observatory.ui import data, render, shell
-from observatory.views import directory
-
-ctx = shell.context()
-options = data.load(directory.filter_options, ctx.scope, ctx.federation)
-with st.sidebar:
-    st.subheader("Rechercher une équipe")
-    query = st.text_input("Nom de l'équipe", key="annuaire_nom")
-    statuses = st.multiselect("Statut", options["statuses"], key="annuaire_statut",
-                              format_func=lambda s: STATUS_LABELS.get(s, s))
-    help_all = "Les équipes retenues ont toutes les valeurs choisies."
-    protocols = st.multiselect("Protocoles", options["protocols"], key="annuaire_protocoles",
-                               help=help_all)
-    missions = st.multiselect("Missions de santé publique", options["missions"],
-                              key="annuaire_missions", help=help_all)
-    systems = st.multiselect("Système d'information partagé", options["systems"],
-                             key="annuaire_si")
-# Contacts for a signed-in staff account only: the local demo mode (admin, nobody signed in)
-# may hold real data, so it shows none.
-staff = st.session_state.get("role") in ("equipe", "admin") and bool(st.session_state.get("user"))
-render.view(data.load(
-    directory.build, ctx.scope, ctx.federation, statuses=tuple(statuses),
-    protocols=tuple(protocols), missions=tuple(missions), systems=tuple(systems), query=query,
-    show_contacts=staff, departement_names=ctx.names))
+pages.annuaire()

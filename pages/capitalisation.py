@@ -1,25 +1,5 @@
 """Capitalisation: the fiches of remarkable actions, searchable; user text shown as plain text."""
 
-import streamlit as st
+from observatory.ui import pages
 
-from observatory.ui import data, render, shell
-from observatory.views import capitalisation
-
-ctx = shell.context()
-themes = data.load(capitalisation.themes, ctx.scope, ctx.federation)
-with st.sidebar:
-    st.subheader("Rechercher une fiche")
-    query = st.text_input("Texte (titre, résumé, description)", key="fiches_texte")
-    theme = st.selectbox("Thème", [None, *themes], key="fiches_theme",
-                         format_func=lambda t: "Tous les thèmes" if t is None else t,
-                         placeholder="Tous les thèmes")
-view = data.load(capitalisation.build, ctx.scope, ctx.federation, query=query, theme=theme,
-                 departement_names=ctx.names)
-render.view(view)
-for fiche in capitalisation.cards(view):
-    with st.container(border=True):
-        st.text(fiche["title"])
-        st.text(fiche["meta"])
-        st.text(fiche["summary"])
-        with st.expander("Lire la fiche complète"):
-            st.text(fiche["body"])
+pages.capitalisation()

@@ -1,7 +1,5 @@
 """Facilitations: interventions and unique teams by period, team type, profile, kind and place."""
 
-from observatory.ui import data, render, shell
-from observatory.views import facilitations
+from observatory.ui import pages
 
-ctx = shell.context()
-render.view(data.load(facilitations.build, ctx.scope, ctx.federation, departement_names=ctx.names))
+pages.facilitations()

@@ -1,6 +1,5 @@
-"""Importer des données: upload an export, check the preview, confirm; history and undo."""
+"""Importer des données: upload an export, check the preview, confirm; history and undo (admin)."""
 
-from observatory.ui import importer, shell
+from observatory.ui import pages
 
-shell.context("admin")
-importer.page()
+pages.importer()

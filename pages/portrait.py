@@ -1,7 +1,5 @@
 """Portrait des équipes: counts, status history, ACI, information systems, coordination."""
 
-from observatory.ui import data, render, shell
-from observatory.views import portrait
+from observatory.ui import pages
 
-ctx = shell.context()
-render.view(data.load(portrait.build, ctx.scope, ctx.federation, departement_names=ctx.names))
+pages.portrait()

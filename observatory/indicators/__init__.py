@@ -140,7 +140,8 @@ def survey_figures(scope: Scope, federation: Federation, db: DB = None) -> dict[
 
 def by_departement(scope: Scope, federation: Federation, db: DB = None) -> pd.DataFrame:
     """Per département of the scope: member teams (and by status), facilitations, facilitated
-    teams, ACI total, and the reference count of existing teams where one was loaded."""
+    teams, ACI total (and how many teams declared it), and the reference count of existing
+    teams where one was loaded."""
     m_where, params = scope_sql(scope, federation, alias="m")
     f_where, _ = scope_sql(scope, federation, alias="f")
     return store.query(
@@ -148,6 +149,7 @@ def by_departement(scope: Scope, federation: Federation, db: DB = None) -> pd.Da
         WITH deps AS (SELECT code, name, population FROM departements
                       WHERE list_contains($deps, code)),
         m AS (SELECT departement, count(*) AS adherent_teams, sum(aci_amount) AS aci_total_eur,
+                     count(aci_amount) AS aci_teams,
                      count(*) FILTER (WHERE status = 'en_projet') AS en_projet,
                      count(*) FILTER (WHERE status = 'labellisee') AS labellisee,
                      count(*) FILTER (WHERE status = 'sous_aci') AS sous_aci
@@ -162,6 +164,7 @@ def by_departement(scope: Scope, federation: Federation, db: DB = None) -> pd.Da
         SELECT deps.code AS departement, deps.name, deps.population,
                coalesce(m.adherent_teams, 0) AS adherent_teams,
                coalesce(m.aci_total_eur, 0) AS aci_total_eur,
+               coalesce(m.aci_teams, 0) AS aci_teams,
                coalesce(m.en_projet, 0) AS en_projet, coalesce(m.labellisee, 0) AS labellisee,
                coalesce(m.sous_aci, 0) AS sous_aci, r.reference_teams,
                coalesce(f.facilitations, 0) AS facilitations,

@@ -53,7 +53,7 @@ def build(scope: Scope, federation: Federation, db: indicators.DB = None,
         Metric("Montant ACI déclaré", formats.euros(now["aci_total_eur"]),
                formats.delta(now["aci_total_eur"], prev("aci_total_eur")),
                f"Somme des montants ACI déclarés par {now['aci_teams']} équipes. Source : "
-               f"{SOURCES['adhesions']}."),
+               f"{SOURCES['adhesions']}.", count=now["aci_teams"]),
     ]
 
     rows = []

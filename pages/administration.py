@@ -1,0 +1,5 @@
+"""Administration: accounts and server settings (admin)."""
+
+from observatory.ui import pages
+
+pages.administration()
