@@ -351,9 +351,11 @@ def _known_team(index: TeamIndex, r: Membership) -> int | None:
     team_id = index.by_key.get(r.key)
     if team_id is not None:
         return team_id
+    # an identifier on one side only does not make two teams; two different identifiers do
     same_name = [
         t for t in index.by_name(r.name, r.departement)
-        if index.teams[t].external_id in (None, r.external_id)
+        if None in (index.teams[t].external_id, r.external_id)
+        or index.teams[t].external_id == r.external_id
     ]
     return same_name[0] if len(same_name) == 1 else None
 

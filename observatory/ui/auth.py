@@ -23,7 +23,7 @@ def secrets() -> dict[str, Any]:
 
 def _oidc_role(secrets: dict[str, Any]) -> str:
     """With [auth] configured for st.login, roles come from [observatoire.oidc_roles] by e-mail."""
-    if not st.user.is_logged_in:
+    if not st.user.get("is_logged_in"):  # absent until the provider answered: signed out
         st.title("Observatoire de l'exercice coordonné")
         st.button("Se connecter", on_click=st.login, type="primary")
         st.stop()

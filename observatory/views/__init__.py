@@ -30,10 +30,8 @@ class Table:
     title: str
     data: pd.DataFrame
     caption: str = ""
-    # team-level rows (a list of teams, verbatim answers): staff only, never shown to `lecture`
+    # team-level rows (a list of teams, verbatim answers, fiches): staff only, never `lecture`
     detail: bool = False
-    # columns naming a team in an otherwise shareable table: dropped for `lecture`
-    detail_columns: tuple[str, ...] = ()
     # columns counting teams or respondents: small values masked for `lecture` and in exports
     count_columns: tuple[str, ...] = ()
 

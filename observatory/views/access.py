@@ -4,8 +4,7 @@ The `lecture` role (board, partners) sees aggregates only. A View is built once 
 (and cached); ``for_role`` derives what a reader gets from it, on the server, before anything is
 laid out or exported:
 
-- tables flagged ``detail`` (lists of teams, verbatim answers) are removed, and a table's
-  ``detail_columns`` (the team of a fiche…) dropped;
+- tables flagged ``detail`` (lists of teams, verbatim answers, fiches) are removed;
 - counts of fewer than ``config.SMALL_COUNT_THRESHOLD`` teams or respondents are masked in tables
   (``count_columns``), in charts (their data and the chart drawn from it) and in metrics
   (``Metric.count``), with what is derived from them on the same row (shares, amounts);
@@ -25,8 +24,8 @@ from observatory.charts import Figure
 from observatory.exports import privacy
 from observatory.views import Metric, Table, View
 
-DETAIL_NOTE = ("Listes d'équipes et réponses individuelles réservées à l'équipe de la fédération "
-               "(rôle « lecture » : agrégats seulement).")
+DETAIL_NOTE = ("Listes d'équipes, fiches et réponses individuelles réservées à l'équipe de la "
+               "fédération (rôle « lecture » : agrégats seulement).")
 
 
 def masked_note() -> str:
@@ -45,7 +44,6 @@ def for_role(view: View, role: str | None) -> View:
             withheld = True
             continue
         safe, n = _table(table)
-        withheld |= len(safe.data.columns) < len(table.data.columns)
         masked |= n > 0
         tables.append(safe)
     figures = []
@@ -67,8 +65,7 @@ def for_role(view: View, role: str | None) -> View:
 
 
 def _table(table: Table) -> tuple[Table, int]:
-    data = table.data.drop(columns=[c for c in table.detail_columns if c in table.data.columns])
-    data, n = privacy.mask_small_counts(data, table.count_columns)
+    data, n = privacy.mask_small_counts(table.data, table.count_columns)
     return dataclasses.replace(table, data=data), n
 
 

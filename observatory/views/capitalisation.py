@@ -68,7 +68,8 @@ def build(scope: Scope, federation: Federation, db: DB = None, query: str = "",
                                             by_theme, len(table), "fiches", SOURCE))
     view.tables.append(Table("fiches", "Fiches de capitalisation", table,
                              f"Source : {SOURCE}. Texte brut, tel que saisi par les équipes.",
-                             detail_columns=("Équipe",)))
+                             # a fiche tells what one team did, by name: staff only
+                             detail=True))
     return view
 
 
@@ -78,8 +79,7 @@ def cards(view: View) -> list[dict[str, str]]:
         return []
     df = view.tables[0].data
     year = df["Année"].astype("string").fillna("")
-    shown = [c for c in ("Équipe", "Département", "Thème") if c in df.columns]
-    meta = df[shown].assign(Année=year).agg(
+    meta = df[["Équipe", "Département", "Thème"]].assign(Année=year).agg(
         lambda row: " · ".join(v for v in row if v), axis=1)
     return [{"title": t, "meta": m, "summary": s, "body": b}
             for t, m, s, b in zip(df["Titre"], meta, df["Résumé"], df["Description"],

@@ -24,6 +24,7 @@ DRAWN = f"{CHART} canvas, {CHART} svg"
 WITHOUT_CHART = {
     "import": "formulaire d'import et historique, sans graphique",
     "annuaire": "annuaire : un tableau des équipes, sans graphique",
+    "administration": "comptes et réglages : des tableaux, sans graphique",
 }
 ISERE = ("38", "38 – Isère")
 
