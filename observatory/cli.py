@@ -62,6 +62,10 @@ def _parser() -> argparse.ArgumentParser:
     _db_arg(k)
     k = kinds.add_parser("undo", help="annuler le dernier import")
     _db_arg(k)
+    k = kinds.add_parser("original", help="le fichier d'origine d'un lot, octet pour octet")
+    k.add_argument("batch", type=int)
+    _db_arg(k)
+    k.add_argument("--out", type=Path, help="fichier à écrire (défaut : son nom d'origine)")
     k = kinds.add_parser("rejected", help="lignes rejetées d'un lot (CSV)")
     k.add_argument("batch", type=int)
     _db_arg(k)
@@ -145,7 +149,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _cmd_import(args: argparse.Namespace) -> int:
     from observatory import imports
 
-    if args.kind in ("history", "undo", "rejected"):
+    if args.kind in ("history", "undo", "rejected", "original"):
         return _import_batches(args)
     meta = None
     if args.kind == "survey":
@@ -180,13 +184,27 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _import_batches(args: argparse.Namespace) -> int:
-    """``import history|undo|rejected``: what the import page shows under the upload."""
+    """``import history|undo|rejected|original``: what the import page shows under the upload."""
     from observatory import imports
     from observatory.imports.report import KIND_LABELS
 
     if args.kind == "undo":
         report = imports.undo_last_batch(args.db)
         print(report.to_text() if report else "Aucun import à annuler.")
+        return EXIT_OK
+    if args.kind == "original":
+        data = imports.original_file(args.batch, args.db)
+        if data is None:
+            print(f"Lot n° {args.batch} inconnu, annulé ou effacé : pas de fichier d'origine.",
+                  file=sys.stderr)
+            return EXIT_REFUSED
+        history = imports.batches(args.db).set_index("batch_id")
+        out = args.out or Path(history.at[args.batch, "file_name"] or f"lot_{args.batch}")
+        if out.exists():
+            print(f"« {out} » existe déjà : choisissez un autre nom avec --out.", file=sys.stderr)
+            return EXIT_REFUSED
+        out.write_bytes(data)
+        print(f"Fichier d'origine du lot n° {args.batch} écrit dans {out} ({len(data)} octets).")
         return EXIT_OK
     if args.kind == "rejected":
         rejected = imports.rejected_rows(args.batch, args.db)

@@ -56,8 +56,9 @@ def test_preview_then_import_then_undo(app: AppTest, demo_copy: Path) -> None:
     assert not app.exception
     assert any("Import réussi" in s.value for s in app.success)
     assert members(demo_copy, "15") == before + 1
-    history = app.dataframe[-1].value
+    history = table(app, "SHA-256")
     assert "adhesions.csv" in set(history["Fichier"])
+    assert "Télécharger le fichier d'origine" in [b.label for b in app.get("download_button")]
     app.button(key="import_undo").click().run()
     assert members(demo_copy, "15") == before
 

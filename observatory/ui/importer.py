@@ -132,12 +132,20 @@ def _history() -> None:
                            rejected.to_csv(index=False, sep=";").encode("utf-8-sig"),
                            file_name=f"lignes_rejetees_lot_{batch}.csv", mime="text/csv",
                            key="import_rejected_download")
-    last = history[~history["undone"]]
-    if len(last):
-        newest = last.iloc[0]  # batches() lists the newest first
-        st.button(plain(f"Annuler le dernier import (lot {int(newest['batch_id'])} — "
-                        f"{newest['file_name']})"), key="import_undo", on_click=_undo,
-                  args=(db,))
+    kept = history[~history["undone"]].set_index("batch_id")
+    if kept.empty:
+        return
+    # the file as it was sent, byte for byte: to read it again, or fix it and import it again
+    batch = st.selectbox("Fichier d'origine du lot", kept.index.tolist(),
+                         key="import_original_batch",
+                         format_func=lambda b: f"lot {b} — {kept.at[b, 'file_name']}")
+    st.download_button("Télécharger le fichier d'origine",
+                       data=lambda: imports.original_file(int(batch), db) or b"",
+                       file_name=str(kept.at[batch, "file_name"] or f"lot_{batch}"),
+                       key="import_original_download", on_click="ignore")
+    newest = int(kept.index[0])  # batches() lists the newest first
+    st.button(plain(f"Annuler le dernier import (lot {newest} — {kept.at[newest, 'file_name']})"),
+              key="import_undo", on_click=_undo, args=(db,))
 
 
 def _import(kind: str, path: Path, name: str, valid_only: bool, options: dict) -> None:

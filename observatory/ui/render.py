@@ -10,13 +10,14 @@ from streamlit.delta_generator import DeltaGenerator
 from observatory.charts import Figure
 from observatory.exports.common import ExportContext
 from observatory.ui import downloads
+from observatory.ui.auth import ROLE_KEY
 from observatory.ui.text import plain
 from observatory.views import Table, View, access
 
 
 def role() -> str | None:
     """The role the shell established for this run (None before sign-in)."""
-    return st.session_state.get("role")
+    return st.session_state.get(ROLE_KEY)
 
 
 def figure(fig: Figure, export: ExportContext, *, on_select: str = "ignore") -> object:

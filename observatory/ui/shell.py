@@ -11,7 +11,7 @@ from observatory import auth, store
 from observatory.config import Federation, get_federation
 from observatory.filters import Scope
 from observatory.ui import data
-from observatory.ui.auth import current_role, require, sidebar_badge
+from observatory.ui.auth import ROLE_KEY, current_role, require, sidebar_badge
 from observatory.ui.filters import sidebar
 from observatory.ui.text import plain
 
@@ -100,5 +100,5 @@ def context(page: str) -> Context:
     needed = needed_role(page)
     require(ctx.role, needed)
     # and the session's own role: a context left by an earlier run must not lend its rights
-    require(st.session_state.get("role"), needed)
+    require(st.session_state.get(ROLE_KEY), needed)
     return ctx

@@ -106,10 +106,18 @@ def test_history_rejected_and_undo(db, bad, corpus, tmp_path, count):
     out = tmp_path / "rejets.csv"
     rejected = cli("rejected", "2", "--db", db, "--out", out)
     assert rejected.returncode == 0 and out.read_text(encoding="utf-8-sig").count("Isèr") >= 1
+    original = cli("original", "2", "--db", db, cwd=tmp_path)
+    assert original.returncode == 0, original.stderr
+    assert (tmp_path / "departement_inconnu.csv").read_bytes() == (
+        bad / "departement_inconnu.csv").read_bytes()
+    again = cli("original", "2", "--db", db, cwd=tmp_path)
+    assert again.returncode == 1 and "existe déjà" in again.stderr  # nothing overwritten
     undo = cli("undo", "--db", db)
     assert undo.returncode == 0 and "Lot n° 2 annulé" in undo.stdout
     assert count("SELECT count(*) FROM memberships") == 0
     assert "(annulé)" in cli("history", "--db", db).stdout.splitlines()[0]
+    gone = cli("original", "2", "--db", db, "--out", tmp_path / "x.csv")
+    assert gone.returncode == 1 and "pas de fichier d'origine" in gone.stderr
 
 
 def test_non_utf8_file_name_from_the_disk(db, tmp_path):
