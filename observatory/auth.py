@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,9 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from observatory.config import PROJECT_DIR
 
 ROLES = ("lecture", "equipe", "admin")
-ROLE_LABELS = {"lecture": "Lecture (agrégats)", "equipe": "Équipe (salariés)", "admin": "Administration"}
+ROLE_LABELS = {
+    "lecture": "Lecture (agrégats)", "equipe": "Équipe (salariés)", "admin": "Administration",
+}
 DEMO_ROLE = "admin"  # local demo mode: no account configured, the person at the keyboard owns it
 DEFAULT_SECRETS = PROJECT_DIR / ".streamlit" / "secrets.toml"
 SECTION = "observatoire"
@@ -54,6 +57,25 @@ def users(secrets: Mapping[str, Any]) -> dict[str, dict[str, str]]:
             for name, u in found.items() if isinstance(u, Mapping)}
 
 
+def accounts(secrets: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(name, role) of every configured account, sorted by name: what the user list shows."""
+    return sorted((name, u["role"]) for name, u in users(secrets).items())
+
+
+def uses_st_login(secrets: Mapping[str, Any]) -> bool:
+    """True when sign-in goes through Streamlit's st.login (an OpenID Connect provider)."""
+    return "auth" in secrets and bool((secrets.get(SECTION, {}) or {}).get("use_st_login"))
+
+
+def role_name(text: str) -> str:
+    """A role as people write it (``équipe``, ``Lecture``…) → its code; unknown → ValueError."""
+    folded = "".join(c for c in unicodedata.normalize("NFKD", text.strip().casefold())
+                     if not unicodedata.combining(c))
+    if folded not in ROLES:
+        raise ValueError(f"Rôle inconnu « {text} » (rôles : lecture, équipe, admin).")
+    return folded
+
+
 def verify(secrets: Mapping[str, Any], name: str, password: str) -> str | None:
     """The user's role when the password matches its hash, else None (same cost either way)."""
     account = users(secrets).get(name)
@@ -81,24 +103,50 @@ def add_user(name: str, role: str, password: str, secrets_path: Path | None = No
     """Write (or replace) one account in the secrets file, keeping everything else in it."""
     if not _NAME.match(name):
         raise ValueError("Nom d'utilisateur invalide : lettres, chiffres, « . », « _ » ou « - ».")
-    if role not in ROLES:
-        raise ValueError(f"Rôle inconnu « {role} » (rôles : {', '.join(ROLES)}).")
-    path = Path(secrets_path or os.environ.get("OBSERVATORY_SECRETS") or DEFAULT_SECRETS)
+    role = role_name(role)
+    path = secrets_file(secrets_path)
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     tomllib.loads(text)  # refuse to touch a file we could not read back
     header = f"[{SECTION}.users.{name}]"
     hashed = _toml_string(hash_password(password))
     block = f"{header}\nrole = {_toml_string(role)}\npassword_hash = {hashed}\n"
-    # replace an existing block for this user (up to the next table header)
-    pattern = re.compile(rf"^\[{re.escape(SECTION)}\.users\.{re.escape(name)}\]\n(?:(?!\[).*\n?)*", re.M)
-    text = pattern.sub("", text).rstrip("\n")
-    text = f"{text}\n\n{block}" if text else block
+    text = _user_block(name).sub("", text).rstrip("\n")  # replaces an existing account
+    _write_secrets(path, f"{text}\n\n{block}" if text else block)
+    return path
+
+
+def secrets_file(explicit: Path | None = None) -> Path:
+    """The secrets file: explicit path, else $OBSERVATORY_SECRETS, else .streamlit/secrets.toml."""
+    return Path(explicit or os.environ.get("OBSERVATORY_SECRETS") or DEFAULT_SECRETS)
+
+
+def _user_block(name: str) -> re.Pattern[str]:
+    """One account's table in the secrets file, up to the next table header."""
+    return re.compile(rf"^\[{re.escape(SECTION)}\.users\.{re.escape(name)}\]\n(?:(?!\[).*\n?)*",
+                      re.M)
+
+
+def _write_secrets(path: Path, text: str) -> None:
+    """Replace the secrets file atomically, readable by its owner only."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     os.chmod(tmp, 0o600)
     os.replace(tmp, path)
-    return path
+
+
+def remove_user(name: str, secrets_path: Path | None = None) -> bool:
+    """Remove one account from the secrets file; False when there was none by that name."""
+    path = secrets_file(secrets_path)
+    if not path.exists():
+        return False
+    text = path.read_text(encoding="utf-8")
+    tomllib.loads(text)
+    kept = _user_block(name).sub("", text)
+    if kept == text:
+        return False
+    _write_secrets(path, kept.rstrip("\n") + "\n")
+    return True
 
 
 _DUMMY_HASH = _hasher.hash("observatoire-no-such-user")

@@ -80,6 +80,9 @@ class Figure:
     notes: str = ""
     # columns holding survey respondent counts, masked below the threshold in exports
     count_columns: tuple[str, ...] = field(default_factory=tuple)
+    # drawn from individual answers (team forms, survey responses): hidden from `lecture`
+    # viewers when n is below the small-count threshold, since it would show those answers
+    sensitive: bool = False
 
     @property
     def summary(self) -> str:
@@ -213,9 +216,11 @@ def figure(
     source: str = "",
     notes: str = "",
     count_columns: tuple[str, ...] = (),
+    sensitive: bool = False,
 ) -> Figure:
     """A Figure whose chart carries its title and its n/source caption inside the spec."""
-    fig = Figure(key, title, None, data, int(n), n_label, source, notes, tuple(count_columns))
+    fig = Figure(key, title, None, data, int(n), n_label, source, notes, tuple(count_columns),
+                 sensitive)
     if chart is not None:
         fig.chart = titled(chart, title, fig.summary)
     return fig

@@ -32,7 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     _db_arg(p)
     p.add_argument("--regenerate", action="store_true", help="réécrire d'abord les fichiers de démonstration")
 
-    p = sub.add_parser("import", help="importer un fichier exporté")
+    p = sub.add_parser("import", help="importer un fichier exporté, voir l'historique, annuler")
     kinds = p.add_subparsers(dest="kind", required=True)
     for kind, help_text in (
         ("adhesions", "formulaire d'adhésion"),
@@ -46,6 +46,9 @@ def _parser() -> argparse.ArgumentParser:
         _db_arg(k)
         k.add_argument("--valid-rows-only", action="store_true",
                        help="importer les lignes valides et garder les lignes rejetées")
+        k.add_argument("--dry-run", action="store_true",
+                       help="vérifier et afficher le rapport sans rien importer")
+        k.add_argument("--sheet", help="feuille du classeur .xlsx (défaut : la première)")
         if kind in ("adhesions", "references"):
             k.add_argument("--year", type=int)
         if kind == "survey":
@@ -54,6 +57,20 @@ def _parser() -> argparse.ArgumentParser:
             k.add_argument("--date", help="AAAA-MM")
             k.add_argument("--theme")
             k.add_argument("--objective")
+            k.add_argument("--published", action=argparse.BooleanOptionalAction, default=None,
+                           help="infographie publiée (--no-published : non publiée)")
+    k = kinds.add_parser("history", help="historique des imports (lots)")
+    _db_arg(k)
+    k = kinds.add_parser("undo", help="annuler le dernier import")
+    _db_arg(k)
+    k = kinds.add_parser("original", help="le fichier d'origine d'un lot, octet pour octet")
+    k.add_argument("batch", type=int)
+    _db_arg(k)
+    k.add_argument("--out", type=Path, help="fichier à écrire (défaut : son nom d'origine)")
+    k = kinds.add_parser("rejected", help="lignes rejetées d'un lot (CSV)")
+    k.add_argument("batch", type=int)
+    _db_arg(k)
+    k.add_argument("--out", type=Path, help="fichier CSV à écrire (défaut : la sortie standard)")
 
     p = sub.add_parser("figures", help="chiffres clés d'un périmètre")
     _db_arg(p)
@@ -70,10 +87,28 @@ def _parser() -> argparse.ArgumentParser:
     users = p.add_subparsers(dest="action", required=True)
     u = users.add_parser("add", help="ajouter ou remplacer un compte")
     u.add_argument("name")
-    u.add_argument("--role", required=True, choices=["lecture", "equipe", "admin"])
+    u.add_argument("--role", required=True, type=_role,
+                   help="lecture (agrégats), équipe (salariés) ou admin")
     u.add_argument("--secrets", type=Path, help="défaut : .streamlit/secrets.toml")
     u.add_argument("--password-stdin", action="store_true",
                    help="lire le mot de passe sur l'entrée standard")
+    u = users.add_parser("remove", help="retirer un compte")
+    u.add_argument("name")
+    u.add_argument("--secrets", type=Path, help="défaut : .streamlit/secrets.toml")
+    u = users.add_parser("list", help="lister les comptes et leurs rôles")
+    u.add_argument("--secrets", type=Path, help="défaut : .streamlit/secrets.toml")
+
+    p = sub.add_parser("team", help="retrouver une équipe, effacer ses données à sa demande")
+    team = p.add_subparsers(dest="action", required=True)
+    t = team.add_parser("find", help="chercher une équipe (nom, FINESS/SIRET ou numéro)")
+    t.add_argument("text")
+    t.add_argument("--departement")
+    _db_arg(t)
+    t = team.add_parser("delete", help="effacer toutes les données d'une équipe")
+    t.add_argument("text", help="nom, FINESS/SIRET ou numéro de l'équipe (voir team find)")
+    t.add_argument("--departement")
+    t.add_argument("--yes", action="store_true", help="ne pas demander de confirmation")
+    _db_arg(t)
 
     p = sub.add_parser("backup", help="sauvegarde cohérente de la base (Parquet)")
     _db_arg(p)
@@ -82,6 +117,15 @@ def _parser() -> argparse.ArgumentParser:
     _db_arg(p)
     p.add_argument("source", type=Path)
     return parser
+
+
+def _role(text: str) -> str:
+    from observatory import auth
+
+    try:
+        return auth.role_name(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
@@ -107,22 +151,82 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _cmd_import(args: argparse.Namespace) -> int:
     from observatory import imports
 
+    if args.kind in ("history", "undo", "rejected", "original"):
+        return _import_batches(args)
     meta = None
     if args.kind == "survey":
         meta = {k: v for k, v in {
             "id": args.survey_id, "title": args.title, "date": args.date,
-            "theme": args.theme, "objective": args.objective,
-        }.items() if v}
-    if not args.file.exists():
-        print(f"Fichier introuvable : {args.file}", file=sys.stderr)
-        return EXIT_REFUSED
+            "theme": args.theme, "objective": args.objective, "published": args.published,
+        }.items() if v is not None and v != ""}
+    options = {"year": getattr(args, "year", None), "survey_meta": meta, "sheet": args.sheet}
+    if args.dry_run:
+        report = imports.read_import(args.kind, args.file, db=args.db, **options)
+        print(report.to_text())
+        if report.errors and not args.valid_rows_only:
+            print("Vérification : ce fichier serait refusé (voir les erreurs ci-dessus).",
+                  file=sys.stderr)
+            return EXIT_REFUSED
+        return EXIT_OK
     if not store.exists(args.db):
         store.init(args.db)
-    report = imports.import_file(
-        args.kind, args.file, db=args.db, year=getattr(args, "year", None),
-        survey_meta=meta, valid_rows_only=args.valid_rows_only,
-    )
+    try:
+        report = imports.import_file(args.kind, args.file, db=args.db,
+                                     valid_rows_only=args.valid_rows_only, **options)
+    except ImportRefused as exc:
+        parsed = exc.report is not None and bool(getattr(exc.report, "header_mapping", None))
+        if parsed:  # the same report as a success, errors included; the verdict on stderr
+            print(exc.report.to_text())
+            print(exc.message.split("\n", 1)[0], file=sys.stderr)
+        else:
+            print(exc.message, file=sys.stderr)
+        return EXIT_REFUSED
     print(report.to_text())
+    return EXIT_OK
+
+
+def _import_batches(args: argparse.Namespace) -> int:
+    """``import history|undo|rejected|original``: what the import page shows under the upload."""
+    from observatory import imports
+    from observatory.imports.report import KIND_LABELS
+
+    if args.kind == "undo":
+        report = imports.undo_last_batch(args.db)
+        print(report.to_text() if report else "Aucun import à annuler.")
+        return EXIT_OK
+    if args.kind == "original":
+        data = imports.original_file(args.batch, args.db)
+        if data is None:
+            print(f"Lot n° {args.batch} inconnu, annulé ou effacé : pas de fichier d'origine.",
+                  file=sys.stderr)
+            return EXIT_REFUSED
+        history = imports.batches(args.db).set_index("batch_id")
+        out = args.out or Path(history.at[args.batch, "file_name"] or f"lot_{args.batch}")
+        if out.exists():
+            print(f"« {out} » existe déjà : choisissez un autre nom avec --out.", file=sys.stderr)
+            return EXIT_REFUSED
+        out.write_bytes(data)
+        print(f"Fichier d'origine du lot n° {args.batch} écrit dans {out} ({len(data)} octets).")
+        return EXIT_OK
+    if args.kind == "rejected":
+        rejected = imports.rejected_rows(args.batch, args.db)
+        text = rejected.to_csv(index=False, sep=";")
+        if args.out:
+            args.out.write_text(text, encoding="utf-8-sig")
+            print(f"{len(rejected)} ligne(s) rejetée(s) écrites dans {args.out}")
+        else:
+            sys.stdout.write(text)
+        return EXIT_OK
+    history = imports.batches(args.db)
+    if history.empty:
+        print("Aucun import pour l'instant.")
+        return EXIT_OK
+    for row in history.itertuples(index=False):
+        state = " (annulé)" if row.undone else ""
+        print(f"lot {row.batch_id:>4}  {row.imported_at:%d/%m/%Y %H:%M}  "
+              f"{KIND_LABELS.get(row.kind, row.kind):<26} {row.file_name}  {row.rows_total} "
+              f"ligne(s), {row.rows_imported} importée(s), {row.rows_rejected} rejetée(s)"
+              f"{state}")
     return EXIT_OK
 
 
@@ -161,6 +265,8 @@ def _cmd_user(args: argparse.Namespace) -> int:
 
     from observatory import auth
 
+    if args.action != "add":
+        return _cmd_user_admin(args)
     if args.password_stdin or not sys.stdin.isatty():
         password = sys.stdin.readline().rstrip("\n")
     else:
@@ -170,6 +276,66 @@ def _cmd_user(args: argparse.Namespace) -> int:
             return EXIT_REFUSED
     path = auth.add_user(args.name, args.role, password, args.secrets)
     print(f"Compte « {args.name} » ({args.role}) enregistré dans {path}")
+    return EXIT_OK
+
+
+def _cmd_user_admin(args: argparse.Namespace) -> int:
+    """``user remove`` and ``user list`` (never a password hash on screen)."""
+    import tomllib
+
+    from observatory import auth
+
+    if args.action == "remove":
+        removed = auth.remove_user(args.name, args.secrets)
+        print(f"Compte « {args.name} » retiré." if removed
+              else f"Aucun compte « {args.name} ».", file=sys.stdout if removed else sys.stderr)
+        return EXIT_OK if removed else EXIT_REFUSED
+    path = auth.secrets_file(args.secrets)
+    configured = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    accounts = auth.accounts(configured)
+    for name, role in accounts:
+        print(f"{name:<24} {auth.ROLE_LABELS.get(role, role)}")
+    if not accounts:
+        print("Aucun compte : l'application tourne en mode démonstration locale.")
+    return EXIT_OK
+
+
+def _cmd_team(args: argparse.Namespace) -> int:
+    from observatory import geo, teams
+
+    departement = None
+    if args.departement:
+        departement = geo.normalise_departement(args.departement)
+        if departement is None:
+            print(f"Département inconnu : « {args.departement} »", file=sys.stderr)
+            return EXIT_USAGE
+    found = teams.find(args.text, args.db, departement)
+    for row in found.itertuples(index=False):
+        years = ", ".join(map(str, row.years)) if row.years is not None and len(row.years) else "–"
+        print(f"n° {row.team_id:<5} {row.name} · {row.departement or '?'} · "
+              f"{row.external_id or 'sans identifiant'} · adhésions : {years} · "
+              f"facilitations : {row.facilitations}")
+    if args.action == "find":
+        if found.empty:
+            print("Aucune équipe ne correspond.", file=sys.stderr)
+            return EXIT_REFUSED
+        return EXIT_OK
+    if len(found) != 1:
+        print("Aucune équipe ne correspond." if found.empty else
+              f"{len(found)} équipes correspondent : précisez (numéro, identifiant ou "
+              "--departement).", file=sys.stderr)
+        return EXIT_REFUSED
+    team = found.iloc[0]
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print("Suppression non confirmée : relancez avec --yes.", file=sys.stderr)
+            return EXIT_REFUSED
+        answer = input(f"Effacer définitivement toutes les données de « {team['name']} » ? "
+                       "(oui/non) ")
+        if answer.strip().lower() not in ("oui", "o"):
+            print("Rien n'a été supprimé.", file=sys.stderr)
+            return EXIT_REFUSED
+    print(teams.delete(int(team["team_id"]), args.db).to_text())
     return EXIT_OK
 
 
@@ -186,7 +352,7 @@ def _cmd_restore(args: argparse.Namespace) -> int:
 COMMANDS = {
     "init": _cmd_init, "demo": _cmd_demo, "import": _cmd_import, "figures": _cmd_figures,
     "export": export_cli.run, "synth": synth.run, "user": _cmd_user, "backup": _cmd_backup,
-    "restore": _cmd_restore,
+    "restore": _cmd_restore, "team": _cmd_team,
 }
 
 
@@ -198,12 +364,8 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.code or 0)
     try:
         return COMMANDS[args.command](args)
-    except ImportRefused as exc:
+    except ImportRefused as exc:  # the message already lists the first errors
         print(exc.message, file=sys.stderr)
-        for error in exc.errors[:50]:
-            print(f"  {error}", file=sys.stderr)
-        if len(exc.errors) > 50:
-            print(f"  … et {len(exc.errors) - 50} autres erreurs", file=sys.stderr)
         return EXIT_REFUSED
     except store.StoreError as exc:
         print(str(exc), file=sys.stderr)

@@ -271,6 +271,7 @@ def writing(
     base: Path | None = None,
     keep_previous: Path | None = None,
     transaction: bool = True,
+    compact: bool = False,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """One atomic write: yields a connection inside a transaction on a private copy of the store.
 
@@ -279,7 +280,9 @@ def writing(
     ``base`` starts from another file than the live one (undo restores a kept state);
     ``keep_previous`` keeps the replaced live file under that name (what undo goes back to);
     ``transaction=False`` leaves the transactions to the caller (several files, one transaction
-    each, in one copy): the live file is still replaced only once, on normal exit.
+    each, in one copy): the live file is still replaced only once, on normal exit;
+    ``compact`` rewrites the result into a fresh file: DuckDB leaves deleted rows' bytes in
+    free blocks, and an erasure on request must leave none behind.
     """
     path = db_path(db).resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -306,6 +309,8 @@ def writing(
             con.execute("COMMIT")
             con.execute("CHECKPOINT")
             con.close()
+            if compact:
+                tmp = _rewritten(tmp)
             _fsync(tmp)
             if keep_previous is not None and path.exists():
                 # a hard link costs no copy; the rename makes it appear atomically
@@ -325,6 +330,24 @@ def writing(
 
 # Versions of store files already found current: the app checks the store on every rerun.
 _CURRENT: set[str] = set()
+def _rewritten(tmp: Path) -> Path:
+    """A fresh copy of ``tmp`` holding its tables and nothing else; ``tmp`` is removed."""
+    fresh = tmp.with_name(tmp.name + "c")  # same pid field: stale-copy cleanup still applies
+    try:
+        con = duckdb.connect(str(fresh))
+        try:
+            target = con.execute("SELECT current_database()").fetchone()[0]
+            con.execute(f"ATTACH '{_sql_path(tmp)}' AS previous (READ_ONLY)")
+            con.execute(f'COPY FROM DATABASE previous TO "{target.replace(chr(34), chr(34) * 2)}"')
+            con.execute("DETACH previous")
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+    except BaseException:
+        fresh.unlink(missing_ok=True)
+        raise
+    tmp.unlink()
+    return fresh
 
 
 def ensure_current(db: str | os.PathLike | None = None) -> bool:

@@ -1,12 +1,14 @@
-"""Annuaire et expertises: member teams by place, type, status, protocol, mission or system."""
+"""Annuaire et expertises (staff): member teams by place, type, status, protocol, mission or
+information system."""
 
 import streamlit as st
 
+from observatory import auth
 from observatory.filters import STATUS_LABELS
 from observatory.ui import data, render, shell
 from observatory.views import directory
 
-ctx = shell.context()
+ctx = shell.context("pages/annuaire.py")
 options = data.load(directory.filter_options, ctx.scope, ctx.federation)
 with st.sidebar:
     st.subheader("Rechercher une équipe")
@@ -22,7 +24,7 @@ with st.sidebar:
                              key="annuaire_si")
 # Contacts for a signed-in staff account only: the local demo mode (admin, nobody signed in)
 # may hold real data, so it shows none.
-staff = st.session_state.get("role") in ("equipe", "admin") and bool(st.session_state.get("user"))
+staff = auth.can_see_team_details(ctx.role) and bool(st.session_state.get("user"))
 render.view(data.load(
     directory.build, ctx.scope, ctx.federation, statuses=tuple(statuses),
     protocols=tuple(protocols), missions=tuple(missions), systems=tuple(systems), query=query,

@@ -5,7 +5,7 @@ import streamlit as st
 from observatory.ui import data, render, shell
 from observatory.views import capitalisation
 
-ctx = shell.context()
+ctx = shell.context("pages/capitalisation.py")
 themes = data.load(capitalisation.themes, ctx.scope, ctx.federation)
 with st.sidebar:
     st.subheader("Rechercher une fiche")
@@ -15,8 +15,8 @@ with st.sidebar:
                          placeholder="Tous les thèmes")
 view = data.load(capitalisation.build, ctx.scope, ctx.federation, query=query, theme=theme,
                  departement_names=ctx.names)
-render.view(view)
-cards = capitalisation.cards(view)
+shown = render.view(view)  # as the role may see it: the cards come from the same rows
+cards = capitalisation.cards(shown)
 for fiche in cards[:capitalisation.CARDS_SHOWN]:
     with st.container(border=True):
         st.text(fiche["title"])

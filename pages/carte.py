@@ -6,7 +6,7 @@ from observatory.ui import data, render, shell
 from observatory.ui.filters import request_departement
 from observatory.views import carte
 
-ctx = shell.context()
+ctx = shell.context("pages/carte.py")
 header = st.container()
 indicator = st.selectbox("Indicateur", list(carte.INDICATORS), key="carte_indicateur",
                          format_func=lambda k: carte.INDICATORS[k].label)

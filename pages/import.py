@@ -1,6 +1,6 @@
-"""Importer des données: upload an export, check the preview, confirm; history and undo."""
+"""Importer des données (admin): upload an export, check the preview, confirm; history, undo."""
 
 from observatory.ui import importer, shell
 
-shell.context("admin")
+shell.context("pages/import.py")
 importer.page()

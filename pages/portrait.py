@@ -3,5 +3,5 @@
 from observatory.ui import data, render, shell
 from observatory.views import portrait
 
-ctx = shell.context()
+ctx = shell.context("pages/portrait.py")
 render.view(data.load(portrait.build, ctx.scope, ctx.federation, departement_names=ctx.names))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 import time
@@ -31,6 +33,7 @@ def test_user_add_stores_an_argon2_hash_not_the_password(tmp_path: Path) -> None
     assert out.returncode == 0, out.stderr
     text = secrets.read_text(encoding="utf-8")
     assert PASSWORD not in text and "$argon2id$" in text
+    assert secrets.stat().st_mode & 0o077 == 0  # readable by the server's account only
     parsed = tomllib.loads(text)
     assert parsed["other"] == {"keep": "me"}
     assert auth.verify(parsed, "marie", PASSWORD) == "equipe"
@@ -60,6 +63,14 @@ def _signed_in(demo_db: Path, monkeypatch: pytest.MonkeyPatch, role: str) -> App
     at.button[0].click().run()
     assert not at.exception
     return at
+
+
+def test_the_default_secrets_file_is_never_committed() -> None:
+    root = Path(APP).parent
+    ignored = subprocess.run(["git", "check-ignore", "-q", ".streamlit/secrets.toml"], cwd=root)
+    assert ignored.returncode == 0
+    assert auth.secrets_file() == root / ".streamlit" / "secrets.toml" or \
+        "OBSERVATORY_SECRETS" in os.environ
 
 
 def test_sign_in_required_and_wrong_password_refused(demo_db: Path,
@@ -160,3 +171,402 @@ def test_two_imports_at_once_do_not_corrupt(demo_copy: Path, tmp_path: Path) -> 
     assert n == landed >= 1
     assert store.query("SELECT count(*) AS n FROM import_batches WHERE file_name LIKE 'adh_.csv'",
                        db=demo_copy)["n"][0] == landed
+
+
+# -- roles --------------------------------------------------------------------------------------
+def _as(role: str | None, db: Path, monkeypatch: pytest.MonkeyPatch, **params: str) -> AppTest:
+    """The app for a signed-in ``role`` (None: the local demo mode), with URL parameters."""
+    monkeypatch.setenv("OBSERVATORY_DB", str(db))
+    at = AppTest.from_file(APP, default_timeout=120)
+    if role is not None:
+        at.secrets.update(_secrets(role))
+        at.session_state["role"] = role
+        at.session_state["user"] = "alice"
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    return at
+
+
+def _page_text(at: AppTest) -> str:
+    from observatory.ui.text import shown
+
+    # protobuf's text form writes non-ASCII bytes as octal escapes: undone to search accents
+    parts = [shown(str(e.proto).encode().decode("unicode_escape", "replace")
+                   .encode("latin-1", "replace").decode("utf-8", "replace"))
+             for e in at.main if getattr(e, "proto", None) is not None]
+    parts += [d.value.to_csv() for d in at.dataframe]
+    parts += [shown(m.value) for m in at.markdown] + [shown(c.value) for c in at.caption]
+    parts += [f.to_csv() for f in _chart_frames(at)]
+    return "\n".join(parts)
+
+
+def _chart_frames(at: AppTest) -> list[pd.DataFrame]:
+    """The data every chart on the page was sent with (what a browser could read)."""
+    import pyarrow as pa
+
+    frames = []
+    for chart in [*at.get("vega_lite_chart"), *at.get("arrow_vega_lite_chart")]:
+        tables = [d.data.data for d in chart.proto.datasets]
+        if chart.proto.HasField("data"):
+            tables.append(chart.proto.data.data)
+        frames += [pa.ipc.open_stream(t).read_all().to_pandas() for t in tables if t]
+    return frames
+
+
+# The pages each role reaches, written out here rather than read from shell.PAGES: a page moved
+# to a lower role by mistake fails this test.
+REACHABLE = {
+    "lecture": {"pages/accueil.py", "pages/carte.py", "pages/facilitations.py",
+                "pages/portrait.py", "pages/enquetes.py", "pages/capitalisation.py"},
+    "equipe": {"pages/accueil.py", "pages/carte.py", "pages/facilitations.py",
+               "pages/portrait.py", "pages/enquetes.py", "pages/capitalisation.py",
+               "pages/annuaire.py"},
+}
+REACHABLE["admin"] = REACHABLE["equipe"] | {"pages/import.py", "pages/administration.py"}
+
+
+@pytest.mark.parametrize("role", ["lecture", "equipe", "admin"])
+def test_each_role_reaches_its_pages_only(demo_db: Path, monkeypatch: pytest.MonkeyPatch,
+                                          role: str) -> None:
+    from observatory.ui import shell
+
+    at = _as(role, demo_db, monkeypatch)
+    reached = set()
+    for path, *_ in shell.PAGES:
+        try:
+            at.switch_page(path)
+        except ValueError:  # not in this role's navigation: no URL leads there
+            continue
+        at.run()
+        assert not at.exception and not at.error, path
+        reached.add(path)
+    assert reached == REACHABLE[role]
+
+
+def _run_page_directly(page: str, role: str, context_role: str) -> AppTest:
+    """The page script run on its own, as a stale URL could, with a session of ``role``."""
+    from observatory.config import get_federation
+    from observatory.filters import Scope
+    from observatory.ui.shell import Context
+
+    at = AppTest.from_file(str(Path(APP).parent / page), default_timeout=60)
+    at.session_state["_context"] = Context(get_federation("femasaura"), Scope(year=2025), {},
+                                           [2025], context_role)
+    at.session_state["role"] = role
+    at.run()
+    return at
+
+
+@pytest.mark.parametrize("page", ["pages/annuaire.py", "pages/import.py",
+                                  "pages/administration.py"])
+def test_pages_check_the_role_themselves(demo_db: Path, monkeypatch: pytest.MonkeyPatch,
+                                         page: str) -> None:
+    monkeypatch.setenv("OBSERVATORY_DB", str(demo_db))
+    for role, context_role in (("lecture", "lecture"), ("lecture", "admin")):
+        at = _run_page_directly(page, role, context_role)
+        assert not at.exception
+        assert at.error and "réservée" in at.error[0].value, (page, role, context_role)
+        assert not at.dataframe and not at.file_uploader and not at.metric
+    allowed = _run_page_directly(page, "admin", "admin")
+    assert not allowed.exception and not allowed.error  # the control: the page does render
+
+
+TEAM_PARAMS = [{}, {"dep": "38"}, {"dep": "15", "type": "CPTS"}, {"dep": "26", "type": "ESP"},
+               {"annee": "2024", "dep": "43"}]
+
+
+@pytest.mark.parametrize("params", TEAM_PARAMS, ids=lambda p: "&".join(map("=".join, p.items()))
+                         or "region")
+def test_a_reader_reaches_no_team_level_data_whatever_the_url(
+        demo_db: Path, monkeypatch: pytest.MonkeyPatch, params: dict) -> None:
+    """No team's name, no team list, no verbatim answer, no figure of fewer than 5 teams."""
+    names = set(store.query("SELECT name FROM teams", db=demo_db)["name"])
+    for role in ("lecture", "equipe"):
+        at = _as(role, demo_db, monkeypatch, **params)
+        seen = ""
+        for page in REACHABLE["lecture"]:
+            at.switch_page(page).run()
+            assert not at.exception, page
+            text = _page_text(at)
+            seen += text
+            if role == "lecture":
+                leaked = sorted(n for n in names if n in text)
+                assert not leaked, (page, leaked[:5])
+                for frame in _chart_frames(at):  # respondents: never fewer than 5 on a chart
+                    if "Répondants" in frame:
+                        small = pd.to_numeric(frame["Répondants"], errors="coerce") < 5
+                        assert not small.any(), (page, frame[small].head())
+        if role == "equipe" and not params:  # the control: staff do see teams on these pages
+            assert any(n in seen for n in names)
+
+
+def test_a_reader_gets_no_figure_of_one_or_two_teams(demo_db: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cantal has 1 CPTS: its "aggregates" would be that team's answers and ACI amount."""
+    shown = {}
+    for role in ("equipe", "lecture"):
+        at = _as(role, demo_db, monkeypatch, dep="15", type="CPTS")
+        at.switch_page("pages/portrait.py").run()
+        assert not at.exception
+        shown[role] = ({m.label: m.value for m in at.metric}, len(_chart_frames(at)),
+                       [i.value for i in at.info])
+    staff_metrics, staff_charts, _ = shown["equipe"]
+    reader_metrics, reader_charts, reader_info = shown["lecture"]
+    assert staff_metrics["Équipes adhérentes"] == reader_metrics["Équipes adhérentes"] == "1"
+    assert staff_metrics["Montant ACI déclaré"] != "< 5"  # the control: staff see the amount
+    assert reader_metrics["Montant ACI déclaré"] == "< 5"
+    assert reader_metrics["Professionnels de santé"] == "< 5"
+    assert reader_charts < staff_charts
+    assert any("trop peu de réponses" in i for i in reader_info)
+
+
+def test_a_reader_gets_small_survey_counts_masked_on_screen(
+        demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    counts = {}
+    for role in ("equipe", "lecture"):
+        at = _as(role, demo_db, monkeypatch)
+        at.switch_page("pages/enquetes.py").run()
+        at.selectbox(key="enquete").select("2025-09-acces-cpts").run()
+        at.selectbox(key="ventiler").select("departement").run()
+        assert not at.exception
+        respondents = pd.concat([f["Répondants"] for f in _chart_frames(at)
+                                 if "Répondants" in f], ignore_index=True)
+        counts[role] = pd.to_numeric(respondents, errors="coerce")
+        metrics = {m.label: m.value for m in at.metric}
+        counts[role + "_incomplete"] = metrics["Réponses incomplètes"]
+        counts[role + "_free"] = [d.value for d in at.dataframe
+                                  if list(d.value.columns) == ["Réponse"]]
+    assert (counts["equipe"] < 5).any()  # the control: the small counts exist
+    assert not (counts["lecture"] < 5).any()
+    assert counts["lecture"].isna().any() or len(counts["lecture"]) < len(counts["equipe"])
+    if counts["equipe_incomplete"] not in ("0",) and int(counts["equipe_incomplete"]) < 5:
+        assert counts["lecture_incomplete"] == "< 5"
+    assert counts["equipe_free"] and not counts["lecture_free"]  # verbatim answers: staff only
+
+
+def test_role_names_as_people_write_them(tmp_path: Path) -> None:
+    secrets = tmp_path / "secrets.toml"
+    added = _cli("user", "add", "jeanne", "--role", "Équipe", "--secrets", str(secrets),
+                 "--password-stdin", stdin=PASSWORD + "\n")
+    assert added.returncode == 0, added.stderr
+    assert tomllib.loads(secrets.read_text())["observatoire"]["users"]["jeanne"]["role"] == "equipe"
+    _cli("user", "add", "paul", "--role", "lecture", "--secrets", str(secrets),
+         "--password-stdin", stdin=PASSWORD + "\n")
+    listed = _cli("user", "list", "--secrets", str(secrets))
+    assert listed.returncode == 0
+    assert listed.stdout.splitlines() == [f"{'jeanne':<24} Équipe (salariés)",
+                                          f"{'paul':<24} Lecture (agrégats)"]
+    assert "argon2" not in listed.stdout
+    assert _cli("user", "remove", "jeanne", "--secrets", str(secrets)).returncode == 0
+    assert list(tomllib.loads(secrets.read_text())["observatoire"]["users"]) == ["paul"]
+    assert _cli("user", "remove", "jeanne", "--secrets", str(secrets)).returncode == 1
+
+
+def test_admin_page_lists_accounts_without_their_hashes(demo_db: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _as("admin", demo_db, monkeypatch)
+    at.switch_page("pages/administration.py").run()
+    assert not at.exception
+    accounts = next(d.value for d in at.dataframe if "Identifiant" in d.value.columns)
+    assert accounts.to_dict("records") == [{"Identifiant": "alice", "Rôle": "Administration"}]
+    settings = next(d.value for d in at.dataframe if "Réglage" in d.value.columns)
+    assert "Seuil des petits effectifs (masqués en lecture et dans les exports)" in set(
+        settings["Réglage"])
+    assert "$argon2" not in _page_text(at)
+
+
+def test_a_removed_account_loses_its_rights_at_the_next_rerun(
+        demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _as("admin", demo_db, monkeypatch)
+    assert at.metric
+    at.secrets["observatoire"] = {"users": {"bob": {
+        "role": "admin", "password_hash": auth.hash_password(PASSWORD)}}}
+    at.run()
+    assert not at.metric and at.text_input(key="login_name")  # back to the sign-in form
+
+
+def test_openid_connect_sign_in_by_configuration(demo_db: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OBSERVATORY_DB", str(demo_db))
+    secrets = {
+        "auth": {"redirect_uri": "http://localhost:8501/oauth2callback",
+                 "cookie_secret": "x" * 32, "client_id": "observatoire",
+                 "client_secret": "secret", "server_metadata_url":
+                 "https://idp.example.org/.well-known/openid-configuration"},
+        "observatoire": {"use_st_login": True,
+                         "oidc_roles": {"marie@fede.example": "Équipe", "*": "lecture"}},
+    }
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.secrets.update(secrets)
+    at.user = {"is_logged_in": False}
+    at.run()
+    assert not at.exception
+    assert [b.label for b in at.button] == ["Se connecter"]  # st.login's button, nothing else
+    assert not at.metric and not at.text_input
+    for email, role in (("marie@fede.example", "equipe"), ("autre@partenaire.example",
+                                                           "lecture")):
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.secrets.update(secrets)
+        at.user = {"is_logged_in": True, "email": email}
+        at.run()
+        assert not at.exception and at.metric
+        assert at.session_state["role"] == role
+        if role == "lecture":
+            with pytest.raises(ValueError):
+                at.switch_page("pages/annuaire.py")
+        else:
+            at.switch_page("pages/annuaire.py").run()
+            assert not at.exception and not at.error
+
+
+# -- faults ---------------------------------------------------------------------------------------
+def test_readers_keep_working_during_an_import(demo_copy: Path, tmp_path: Path) -> None:
+    big = tmp_path / "journal.csv"
+    _big_log(big, 60_000)
+    before = store.query("SELECT count(*) AS n FROM facilitations", db=demo_copy)["n"][0]
+    proc = subprocess.Popen([sys.executable, "-m", "observatory", "import", "facilitations",
+                             str(big), "--db", str(demo_copy)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 240
+    while not list(tmp_path.glob(".tmp-*")) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    reads = 0
+    while proc.poll() is None and list(tmp_path.glob(".tmp-*")):
+        started = time.monotonic()
+        n = store.query("SELECT count(*) AS n FROM facilitations", db=demo_copy)["n"][0]
+        assert n == before  # the store as it was, and at once: the import locks nobody out
+        assert time.monotonic() - started < 5
+        reads += 1
+    assert proc.wait(timeout=240) == 0
+    assert reads >= 3, "the import ended before readers could be checked"
+    after = store.query("SELECT count(*) AS n FROM facilitations", db=demo_copy)["n"][0]
+    assert after != before  # and the next read sees the import, whole
+
+
+# -- erasure on request --------------------------------------------------------------------------
+def test_team_delete_erases_the_team_everywhere(demo_copy: Path, tmp_path: Path) -> None:
+    from observatory import imports
+
+    marker = "MSP Zzqxeffacee"
+    adh = tmp_path / "adhesion.csv"
+    adh.write_text("Horodateur,Nom de la structure,Type de structure,Stade,Département,Année,"
+                   "Email\n01/02/2025 10:00:00,"
+                   f"{marker},MSP,Sous ACI,15,2025,zzqx-efface@example.org\n", encoding="utf-8")
+    imports.import_file("adhesions", adh, db=demo_copy)
+    log = tmp_path / "journal.csv"
+    log.write_text("Date;Département;Équipe(s);Type de facilitation\n"
+                   f"12/06/2026;15;\"{marker}; MSP Autre Zzqx\";Sensibilisation\n",
+                   encoding="utf-8")
+    imports.import_file("facilitations", log, db=demo_copy)
+    fiches = tmp_path / "fiches.csv"
+    fiches.write_text(f"Titre,Équipe,Département\nAtelier zzqx,{marker},15\n", encoding="utf-8")
+    imports.import_file("fiches", fiches, db=demo_copy)
+    facilitations = store.query("SELECT count(*) AS n FROM facilitations", db=demo_copy)["n"][0]
+    assert marker.encode() in demo_copy.read_bytes()  # the control: findable in the raw file
+
+    found = _cli("team", "find", "zzqxeffacee", "--db", str(demo_copy))
+    assert found.returncode == 0 and marker in found.stdout
+    unconfirmed = _cli("team", "delete", "zzqxeffacee", "--db", str(demo_copy))
+    assert unconfirmed.returncode == 1 and "--yes" in unconfirmed.stderr
+    done = _cli("team", "delete", "zzqxeffacee", "--yes", "--db", str(demo_copy))
+    assert done.returncode == 0, done.stderr
+    assert "formulaires d'adhésion : 1" in done.stdout
+    assert "fiches de capitalisation : 1" in done.stdout
+
+    raw = demo_copy.read_bytes()
+    assert marker.encode() not in raw and b"zzqx-efface" not in raw
+    assert not list(demo_copy.parent.glob(demo_copy.name + ".undo-*"))
+    for table in ("teams", "fiches"):
+        assert not len(store.query(f"SELECT * FROM {table} WHERE contains(lower({table}::VARCHAR), "
+                                   "'zzqxeffacee')", db=demo_copy))
+    # the facilitation stays, counted, without this team; the other team it cited stays too
+    assert store.query("SELECT count(*) AS n FROM facilitations", db=demo_copy)["n"][0] == \
+        facilitations
+    assert store.query("SELECT count(*) AS n FROM teams WHERE name = 'MSP Autre Zzqx'",
+                       db=demo_copy)["n"][0] == 1
+    # the same file imported again is a duplicate: the team does not come back
+    again = imports.import_file("adhesions", adh, db=demo_copy)
+    assert again.duplicate
+    assert _cli("team", "find", "zzqxeffacee", "--db", str(demo_copy)).returncode == 1
+
+
+# -- text fields: shown as text, never rendered ---------------------------------------------------
+MARKUP = ("**gras** <b>balise</b> [lien](http://exemple.invalid) "
+          "![image](http://exemple.invalid/p.png) :red[rouge] $x^2$")
+RENDERED = ("**gras**", "<b>", "[lien](", "![image](", ":red[", "$x^2$")
+FORMULA = '=HYPERLINK("http://exemple.invalid";"clic")'
+
+
+def _markdown_bodies(at: AppTest) -> list[str]:
+    """Every string the page hands to Streamlit's Markdown renderer."""
+    bodies = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "info",
+                                   "error", "success", "warning") for e in getattr(at, kind)]
+    bodies += [b.label for b in at.button] + [x.label for x in at.expander]
+    bodies += [m.label for m in at.metric] + [m.proto.help for m in at.metric]
+    return bodies
+
+
+def test_markup_and_formulas_in_text_fields_are_shown_as_text(
+        demo_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from observatory import imports
+    from observatory.exports import tables
+    from observatory.ui.text import shown
+
+    survey = tmp_path / "enquete.csv"
+    rows = ["Horodateur,Votre département,Question **importante** <i>?</i>,Commentaires"]
+    rows += [f'0{d}/12/2025 10:00:00,Isère,{"Oui" if d % 2 else "Non"},"{MARKUP}"'
+             for d in range(1, 6)]
+    rows += [f'06/12/2025 10:00:00,Isère,Oui,"{FORMULA.replace(chr(34), chr(34) * 2)}"']
+    survey.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    imports.import_file("survey", survey, db=demo_copy, survey_meta={
+        "id": "2025-12-zz-balises", "title": f"Enquête {MARKUP}", "date": "2025-12",
+        "objective": MARKUP})
+    at = _as("admin", demo_copy, monkeypatch)
+    at.switch_page("pages/enquetes.py").run()
+    assert at.selectbox(key="enquete").value == "2025-12-zz-balises"
+    assert not at.exception
+    bodies = _markdown_bodies(at)
+    for body in bodies:
+        for token in RENDERED:
+            assert token not in body, (token, body)
+    seen = [shown(b) for b in bodies]
+    assert any(f"Enquête {MARKUP}" in s for s in seen)  # the title, as typed
+    assert any(f"Objectif : {MARKUP}" in s for s in seen)
+    # a question's text titles its chart: Vega draws titles as text, never as markup
+    titles = [json.loads(c.proto.spec).get("title", {}).get("text")
+              for c in at.get("vega_lite_chart")]
+    assert "Question **importante** <i>?</i>" in titles
+    free = next(d.value for d in at.dataframe if list(d.value.columns) == ["Réponse"])
+    assert set(free["Réponse"]) == {MARKUP, FORMULA}  # a table cell is text as it is
+    from observatory.config import get_federation
+    from observatory.filters import Scope
+    from observatory.views import surveys
+
+    view = surveys.build(Scope(year=2025), get_federation("femasaura"), demo_copy,
+                         survey_id="2025-12-zz-balises")
+    csv = tables.table_csv(next(t for t in view.tables if t.detail)).decode("utf-8-sig")
+    assert f"'{FORMULA}" in csv.replace('""', '"')  # a spreadsheet shows it, never runs it
+
+    # the import page quotes file contents in its notes: as text too
+    log = tmp_path / "journal.csv"
+    log.write_text("Date;Département;Équipe(s);Type de facilitation\n"
+                   f"12/06/2025;38;MSP {MARKUP};Sensibilisation\n", encoding="utf-8")
+    at.switch_page("pages/import.py").run()
+    at.selectbox(key="import_kind").select("facilitations").run()
+    at.file_uploader(key="import_file").upload("journal **gras**.csv", log.read_bytes(),
+                                               "text/csv").run()
+    at.button(key="import_confirm").click().run()
+    assert not at.exception and at.success
+    assert any(f"MSP {MARKUP}" in t.value for t in at.text)  # the report names the new team
+    bodies = _markdown_bodies(at)
+    assert any("journal **gras**.csv" in shown(b) for b in bodies)  # the undo button
+    # a refused file: the message quotes the file's own column titles
+    at.file_uploader(key="import_file").upload("x.csv", f"{MARKUP};b\n1;2\n".encode(),
+                                               "text/csv").run()
+    assert not at.exception
+    assert any(f"« {MARKUP} »" in shown(e.value) for e in at.error)
+    for body in [*bodies, *_markdown_bodies(at)]:
+        for token in RENDERED:
+            assert token not in body, (token, body)

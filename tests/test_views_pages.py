@@ -30,7 +30,7 @@ MY_PAGES = [
     ("pages/facilitations.py", "Facilitations", ":material/handshake:", False, "lecture"),
     ("pages/portrait.py", "Portrait des équipes", ":material/groups:", False, "lecture"),
     ("pages/enquetes.py", "Enquêtes flash", ":material/poll:", False, "lecture"),
-    ("pages/annuaire.py", "Annuaire et expertises", ":material/contacts:", False, "lecture"),
+    ("pages/annuaire.py", "Annuaire et expertises", ":material/contacts:", False, "equipe"),
     ("pages/capitalisation.py", "Capitalisation", ":material/menu_book:", False, "lecture"),
 ]
 PAGE_FILES = [p[0] for p in MY_PAGES]
@@ -460,11 +460,13 @@ def test_directory_page_search_and_contacts(demo_db: Path,
 
 
 @pytest.mark.usefixtures("pages")
-@pytest.mark.parametrize(("role", "contacts"), [("lecture", False), ("equipe", True),
+@pytest.mark.parametrize(("role", "contacts"), [("equipe", True), ("admin", True),
                                                (None, False)])
 def test_directory_contacts_follow_the_role(demo_db: Path, monkeypatch: pytest.MonkeyPatch,
                                             role: str | None, contacts: bool) -> None:
-    """Staff accounts see e-mails; readers and the local demo mode (nobody signed in) do not."""
+    """Staff accounts see e-mails; the local demo mode (nobody signed in) does not.
+
+    Readers (``lecture``) do not reach the directory at all: see test_security.py."""
     from observatory import auth
 
     monkeypatch.setenv("OBSERVATORY_DB", str(demo_db))

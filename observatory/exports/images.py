@@ -75,35 +75,6 @@ def _fixed_size(node: Any, width: int, height: int) -> Any:
     return node
 
 
-def _safe_data(spec: dict[str, Any], count_columns: tuple[str, ...], limit: int | None) -> int:
-    """Mask small counts and drop personal fields in every inline dataset; returns cells masked."""
-    masked = 0
-    datasets = spec.get("datasets")
-    if isinstance(datasets, dict):
-        for name, records in datasets.items():
-            if isinstance(records, list):
-                datasets[name], n = privacy.safe_records(records, count_columns, limit)
-                masked += n
-
-    def walk(node: Any) -> None:
-        nonlocal masked
-        if isinstance(node, dict):
-            data = node.get("data")
-            if isinstance(data, dict) and isinstance(data.get("values"), list) and all(
-                    isinstance(r, dict) for r in data["values"]):
-                data["values"], n = privacy.safe_records(data["values"], count_columns, limit)
-                masked += n
-            for key, value in node.items():
-                if key != "datasets":
-                    walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(spec)
-    return masked
-
-
 def subtitle_lines(fig: Figure, context: ExportContext, masked: int = 0,
                    limit: int | None = None) -> list[str]:
     """n and source (and notes), the masking note, then filters · federation · export date."""
@@ -126,7 +97,7 @@ def export_spec(fig: Figure, context: ExportContext, *, width: int = EXPORT_WIDT
     # The page validated this spec when it drew it: no second JSON-schema pass here.
     spec = copy.deepcopy(fig.chart.to_dict(validate=False))
     spec = _fixed_size(spec, width, EXPORT_HEIGHT)
-    masked = _safe_data(spec, tuple(fig.count_columns), limit)
+    masked = privacy.safe_spec(spec, tuple(fig.count_columns), limit)
     if not header:
         spec.pop("title", None)
         spec.setdefault("background", "white")

@@ -27,9 +27,11 @@ PERSONAL_COLUMN = re.compile(
     r"e-?mail|courriel|contact|facilitat(?:eur|rice|or)|telephone|phone|portable",
     re.IGNORECASE,
 )
-# Columns derived from a count on the same row (a share or a mean of 3 people is still 3 people).
+# Columns derived from a count on the same row (a share or a mean of 3 people is still 3 people;
+# the ACI total of 2 teams is still their two amounts).
 DERIVED_COLUMN = re.compile(
-    r"%|\bpart\b|pourcentage|proportion|taux|moyenne|mediane|score|share|mean|median|ratio",
+    r"%|\bpart\b|pourcentage|proportion|taux|moyenne|mediane|score|share|mean|median|ratio"
+    r"|montant|total|€",
     re.IGNORECASE,
 )
 EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
@@ -189,3 +191,35 @@ def safe_records(records: list[dict[str, Any]], count_columns: Iterable[str],
                     row[k] = None
         out.append(row)
     return out, masked
+
+
+def safe_spec(spec: dict[str, Any], count_columns: Iterable[str],
+              limit: int | None = None) -> int:
+    """A Vega-Lite spec's inline data made safe in place (``safe_records`` on every dataset and
+    every inline ``values``, lookups included); returns the count cells masked."""
+    count_columns = tuple(count_columns)
+    masked = 0
+    datasets = spec.get("datasets")
+    if isinstance(datasets, dict):
+        for name, records in datasets.items():
+            if isinstance(records, list):
+                datasets[name], n = safe_records(records, count_columns, limit)
+                masked += n
+
+    def walk(node: Any) -> None:
+        nonlocal masked
+        if isinstance(node, dict):
+            data = node.get("data")
+            if isinstance(data, dict) and isinstance(data.get("values"), list) and all(
+                    isinstance(r, dict) for r in data["values"]):
+                data["values"], n = safe_records(data["values"], count_columns, limit)
+                masked += n
+            for key, value in node.items():
+                if key != "datasets":
+                    walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(spec)
+    return masked

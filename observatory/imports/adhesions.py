@@ -10,6 +10,7 @@ and leaves the other teams' answers alone.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 import duckdb
@@ -147,24 +148,18 @@ def parse(table: RawTable, options: Options) -> Parsed:
     parsed.records = _latest_answers(records, rows, parsed)
     finish(parsed, rows)
     outside_federation(parsed, [r.departement for r in parsed.records], options)
-    formulas = sum(1 for r in parsed.records if n.looks_like_formula(r.name))
-    if formulas:
-        parsed.notes.append(
-            f"{formulas} nom(s) d'équipe commencent par « = », « + », « - » ou « @ » : "
-            "conservés tels quels, comme du texte."
-        )
     parsed.preview = _preview(parsed.records)
     return parsed
 
 
 def _record(row: Row, options: Options, excel: bool) -> Membership:
-    name = row.require("team_name", row.text("team_name"), "nom de l'équipe")
+    name = row.require("team_name", row.name("team_name", "un nom d'équipe"), "nom de l'équipe")
     team_type = row.require(
         "team_type", row.parse("team_type", n.parse_team_type), "type de structure")
     dep = row.require("departement", row.parse("departement", n.parse_departement), "département")
     year = options.year if options.year is not None else row.require(
         "year", row.parse("year", n.parse_year), "année")
-    external_id = normalise_external_id(row.text("external_id"))
+    external_id = normalise_external_id(row.name("external_id", "un identifiant"))
     info, info_other = _single_with_other(row.text("information_system"))
     record = Membership(
         line=row.line,
@@ -174,7 +169,7 @@ def _record(row: Row, options: Options, excel: bool) -> Membership:
         team_type=team_type,
         status=row.parse("status", n.parse_status),
         departement=dep,
-        commune=row.text("commune") or None,
+        commune=commune_code(row.text("commune")),
         year=year,
         submitted_at=row.parse("submitted_at", n.parse_date, excel_serial=excel),
         aci_amount=row.parse("aci_amount", n.parse_number),
@@ -191,6 +186,13 @@ def _record(row: Row, options: Options, excel: bool) -> Membership:
     for multi in CHOICE_FIELDS:
         record.choices[multi] = _choices(row, multi)
     return record
+
+
+def commune_code(text: str) -> str | None:
+    """A commune as written, or its INSEE code with the leading zero a spreadsheet dropped."""
+    if re.fullmatch(r"\d{4}", text):  # 1053 was 01053: no commune code has four characters
+        return "0" + text
+    return text.upper() if re.fullmatch(r"(?:\d{5}|2[AaBb]\d{3})", text) else (text or None)
 
 
 def _single_with_other(text: str) -> tuple[str | None, str | None]:
@@ -301,8 +303,20 @@ def write(con: duckdb.DuckDBPyConnection, parsed: Parsed, batch_id: int) -> tupl
     index = TeamIndex(con, batch_id)
     latest_year = dict(con.execute(
         "SELECT team_id, max(year) FROM memberships GROUP BY team_id").fetchall())
-    memberships, choices, pairs = [], [], []
+    stored_at = {(t, y): at for t, y, at in con.execute(
+        "SELECT team_id, year, submitted_at FROM memberships WHERE submitted_at IS NOT NULL"
+    ).fetchall()}
+    memberships, choices, pairs, notes = [], [], [], []
     for r in parsed.records:
+        known = _known_team(index, r)
+        before = stored_at.get((known, r.year)) if known is not None else None
+        if before is not None and r.submitted_at is not None and r.submitted_at < before:
+            # the latest answer wins across files too: an older export does not undo it
+            notes.append(
+                f"ligne {r.line} : réponse de « {r.name} » pour {r.year} du "
+                f"{r.submitted_at:%d/%m/%Y %H:%M}, plus ancienne que celle déjà enregistrée "
+                f"(du {before:%d/%m/%Y %H:%M}) : gardée telle quelle.")
+            continue
         team_id = _team(index, r, latest_year)
         pairs.append((team_id, r.year))
         memberships.append((
@@ -326,7 +340,6 @@ def write(con: duckdb.DuckDBPyConnection, parsed: Parsed, batch_id: int) -> tupl
     con.execute("DROP TABLE _pairs")
     insert_rows(con, "memberships", MEMBERSHIP_SCHEMA, memberships)
     insert_rows(con, "membership_choices", CHOICE_SCHEMA, choices)
-    notes = []
     if replaced:
         notes.append(f"{replaced} réponse(s) déjà présentes pour ces équipes et années remplacées.")
     if index.created:
@@ -334,24 +347,31 @@ def write(con: duckdb.DuckDBPyConnection, parsed: Parsed, batch_id: int) -> tupl
     return notes, index.created
 
 
-def _team(index: TeamIndex, r: Membership, latest_year: dict[int, int]) -> int:
-    """The team of an answer: same key, else same name and département, else a new team."""
+def _known_team(index: TeamIndex, r: Membership) -> int | None:
+    """The stored team of an answer: same key, else the one team of that name and département."""
     team_id = index.by_key.get(r.key)
-    if team_id is None:
-        same_name = [
-            t for t in index.by_name(r.name, r.departement)
-            if index.teams[t].external_id in (None, r.external_id)
-        ]
-        if len(same_name) == 1:
-            team_id = same_name[0]
-            if r.external_id and index.teams[team_id].external_id is None:
-                # known by name until now: from now on the identifier is its key
-                index.update(team_id, team_key=r.key, external_id=r.external_id)
+    if team_id is not None:
+        return team_id
+    # an identifier on one side only does not make two teams; two different identifiers do
+    same_name = [
+        t for t in index.by_name(r.name, r.departement)
+        if None in (index.teams[t].external_id, r.external_id)
+        or index.teams[t].external_id == r.external_id
+    ]
+    return same_name[0] if len(same_name) == 1 else None
+
+
+def _team(index: TeamIndex, r: Membership, latest_year: dict[int, int]) -> int:
+    """The team of an answer (created when unknown), its name and place brought up to date."""
+    team_id = _known_team(index, r)
     if team_id is None:
         team_id = index.create(r.key, r.name, external_id=r.external_id, team_type=r.team_type,
                                departement=r.departement, commune=r.commune)
         latest_year[team_id] = r.year
         return team_id
+    if r.external_id and index.teams[team_id].external_id is None:
+        # known by name until now: from now on the identifier is its key
+        index.update(team_id, team_key=r.key, external_id=r.external_id)
     if r.year >= latest_year.get(team_id, r.year):  # an older year does not rename a team
         index.update(team_id, name=r.name, team_type=r.team_type, departement=r.departement,
                      commune=r.commune)

@@ -11,8 +11,10 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +29,7 @@ from observatory.config import Federation, db_path, federations, get_federation
 from observatory.imports import adhesions, facilitations, fiches, references, surveys
 from observatory.imports.errors import ImportRefused
 from observatory.imports.normalise import parse_year
-from observatory.imports.reading import DEFAULT_MAX_BYTES, read_table, size_limit_message
+from observatory.imports.reading import read_table, size_limit, size_limit_message
 from observatory.imports.report import PERSONAL_COLUMNS, ImportReport
 from observatory.imports.rows import Options, Parsed
 from observatory.imports.storage import insert_rows
@@ -58,18 +60,43 @@ def _module(kind: str) -> ModuleType:
     return _MODULES[kind]
 
 
+def safe_file_name(name: str | None) -> str | None:
+    """A file name fit to store and show, whatever the system or the browser sent.
+
+    Names that are not valid UTF-8 reach Python as lone surrogates (``adh\\udce9sions.csv`` for
+    a Windows-1252 ``adhésions.csv`` on a Linux disk): they are decoded as Windows-1252, then
+    any folder part, control character and excess length is dropped.
+    """
+    if name is None:
+        return None
+    text = str(name).encode("utf-8", "surrogateescape").decode("utf-8", "surrogateescape")
+    # each byte UTF-8 could not take is read as Windows-1252 (what French Windows writes)
+    text = re.sub("[\udc80-\udcff]",
+                  lambda m: bytes([ord(m.group()) - 0xDC00]).decode("cp1252", "replace"), text)
+    text = unicodedata.normalize("NFC", text.replace("\\", "/").rsplit("/", 1)[-1])
+    text = "".join(c for c in text if unicodedata.category(c)[0] != "C" or c == " ").strip()
+    if len(text) > 200:  # keep the extension, which says how to read the file
+        stem, dot, ext = text.rpartition(".")
+        text = f"{stem[:190]}…{dot}{ext[:8]}" if dot else text[:200]
+    return text or "fichier"
+
+
+def _display_path(path: Path) -> str:
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def _load(source: Source, file_name: str | None, max_bytes: int) -> tuple[bytes, str | None,
                                                                           Path | None]:
-    """The file's bytes, its name and its path (None for uploaded bytes)."""
+    """The file's bytes, its (safe) name and its path (None for uploaded bytes)."""
     if isinstance(source, (bytes, bytearray, memoryview)):
-        return bytes(source), file_name, None
+        return bytes(source), safe_file_name(file_name), None
     path = Path(source)
     if not path.is_file():
-        raise ImportRefused(f"Fichier introuvable : {path}")
+        raise ImportRefused(f"Fichier introuvable : {_display_path(path)}")
     size = path.stat().st_size
     if size > max_bytes:  # refused before reading it into memory
         raise ImportRefused(size_limit_message(size, max_bytes))
-    return path.read_bytes(), file_name or path.name, path
+    return path.read_bytes(), safe_file_name(file_name or path.name), path
 
 
 def _federation(value: Federation | str | None) -> Federation | None:
@@ -91,7 +118,7 @@ def _prepare(
 ) -> tuple[ImportReport, Parsed, bytes]:
     """Read, parse and validate: the report (not yet imported), the parse result and the bytes."""
     module = _module(kind)
-    limit = DEFAULT_MAX_BYTES if max_bytes is None else max_bytes
+    limit = size_limit() if max_bytes is None else max_bytes
     data, name, path = _load(source, file_name, limit)
     report = ImportReport(kind, name, hashlib.sha256(data).hexdigest(), len(data))
     try:
@@ -437,12 +464,29 @@ def batches(db: str | os.PathLike | None = None) -> pd.DataFrame:
 
 
 def rejected_rows(batch_id: int, db: str | os.PathLike | None = None) -> pd.DataFrame:
-    """The rows a batch did not import (valid rows only), with line, column, value and message."""
+    """The rows a batch did not import (valid rows only), with line, column, value and message.
+
+    ``raw`` is the row as it was in the file, minus its personal cells (e-mail, facilitators):
+    what is shown and downloaded to fix the file. The original file keeps them.
+    """
     if not store.exists(db):
         return pd.DataFrame(columns=REJECTED_COLUMNS)
-    return store.query(
+    df = store.query(
         f"SELECT {', '.join(REJECTED_COLUMNS)} FROM rejected_rows WHERE batch_id = ? "
         "ORDER BY line, column_name", [batch_id], db=db)
+    df["raw"] = df["raw"].map(_without_personal_cells)
+    return df
+
+
+def _without_personal_cells(raw: str | None) -> str | None:
+    from observatory.exports import privacy
+
+    if not raw:
+        return raw
+    row = json.loads(raw)
+    return json.dumps({k: ("[donnée personnelle masquée]" if privacy.is_personal_column(k)
+                           and v else privacy.redact_emails(v) if isinstance(v, str) else v)
+                       for k, v in row.items()}, ensure_ascii=False)
 
 
 def original_file(batch_id: int, db: str | os.PathLike | None = None) -> bytes | None:

@@ -92,6 +92,9 @@ def parse(table: RawTable, options: Options) -> Parsed:
     for row in rows:
         moment = row.require("date", row.parse("date", n.parse_date, excel_serial=excel), "date")
         teams = split_teams(row.text("teams"))
+        for team in teams:
+            if n.looks_like_formula(team):
+                row.error(row.column("teams"), team, n.formula_message(team, "une équipe"))
         if not teams:
             row.require("teams", None, "équipe")
         record = Facilitation(
@@ -168,9 +171,11 @@ def write(con: duckdb.DuckDBPyConnection, parsed: Parsed, batch_id: int) -> tupl
         notes.append(
             f"{replaced} facilitation(s) enregistrée(s) auparavant pour ces années remplacées.")
     if index.created:
+        shown = ", ".join(f"« {name} »" for name in index.created_names[:20])
+        more = f" et {index.created - 20} autres" if index.created > 20 else ""
         notes.append(
             f"{index.created} équipe(s) facilitée(s) inconnue(s) créée(s) : elles ne sont pas "
-            "(encore) adhérentes."
+            f"(encore) adhérentes ({shown}{more})."
         )
     if removed:
         notes.append(f"{removed} équipe(s) qui n'étaient plus citées nulle part retirée(s).")

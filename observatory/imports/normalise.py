@@ -33,13 +33,20 @@ def clean_cell(value: object) -> str:
     return text.strip(" \t\n\u00a0\u202f\u2009")
 
 
+# What a spreadsheet runs: "=…", "@SOMME(…)", and the "+cmd|…" / "-2+3+cmd|…" forms of
+# formula injection. "+33 MSP", "- la coordination" or "-12,5" are text or numbers.
+_FORMULA = re.compile(r"^(?:=.|@\w+\(|[+-].*(?:\||\b[A-Za-z_][\w.]*\())", re.DOTALL)
+
+
 def looks_like_formula(text: str) -> bool:
-    """True when a spreadsheet would take this cell for a formula (stored verbatim anyway)."""
-    return bool(text) and text[0] in "=+-@" and not _is_plain_number(text)
+    """True when a spreadsheet would run this cell as a formula."""
+    return bool(_FORMULA.match(text))
 
 
-def _is_plain_number(text: str) -> bool:
-    return bool(re.fullmatch(r"[+-]\s?[\d\s\u00a0\u202f.,]+\s?€?", text))
+def formula_message(text: str, what: str) -> str:
+    """The French error for a formula where ``what`` (a team's name…) was expected."""
+    return (f"« {text} » est une formule de tableur, pas {what} : remplacez-la par sa valeur "
+            "(les formules ne sont jamais exécutées ni importées)")
 
 
 # Exports repeat the same few texts (options, names, headers) thousands of times: the text keys

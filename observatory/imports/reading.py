@@ -9,10 +9,18 @@ import os
 import re
 import zipfile
 from dataclasses import dataclass, field
+from typing import Any
 
 from observatory.imports.errors import ImportRefused
 
-DEFAULT_MAX_BYTES = int(float(os.environ.get("OBSERVATORY_IMPORT_MAX_MB", "20")) * 1024 * 1024)
+DEFAULT_MAX_MB = 20
+
+
+def size_limit() -> int:
+    """The size limit of an imported file: $OBSERVATORY_IMPORT_MAX_MB (read at each call), else 20 Mo."""
+    return int(float(os.environ.get("OBSERVATORY_IMPORT_MAX_MB") or DEFAULT_MAX_MB) * 1024 * 1024)
+
+
 # An .xlsx is a zip: its sheets may inflate far beyond the file size. Real workbooks compress
 # about 5-10x; anything past this ratio of the size limit is treated as a zip bomb.
 XLSX_INFLATE_FACTOR = 10
@@ -41,6 +49,8 @@ class RawTable:
     sheet: str | None = None  # xlsx only
     header_line: int = 1
     notes: list[str] = field(default_factory=list)
+    # xlsx only: line -> columns holding a formula saved without its computed value
+    formulas: dict[int, set[int]] = field(default_factory=dict)
 
 
 def size_limit_message(size: int, max_bytes: int) -> str:
@@ -73,7 +83,7 @@ def read_table(
     max_bytes: int | None = None,
 ) -> RawTable:
     """Read any supported file into a RawTable, or refuse it with a French message."""
-    limit = DEFAULT_MAX_BYTES if max_bytes is None else max_bytes
+    limit = size_limit() if max_bytes is None else max_bytes
     if len(data) > limit:
         raise ImportRefused(size_limit_message(len(data), limit))
     if not data.strip(b" \t\r\n\xef\xbb\xbf"):
@@ -229,14 +239,43 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _read_xlsx(data: bytes, *, sheet: str | None, max_bytes: int) -> RawTable:
+def _has_formulas(data: bytes) -> bool:
+    """Whether any worksheet stores a formula (``<f>``): only then is a second pass needed."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for info in archive.infolist():
+            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                with archive.open(info) as part:
+                    if re.search(rb"<(?:\w+:)?f[ >/]", part.read()):
+                        return True
+    return False
+
+
+def _open_workbook(data: bytes, *, values: bool) -> Any:
     from openpyxl import load_workbook
 
-    _check_zip(data, max_bytes)
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=values)
     except Exception as exc:  # openpyxl raises many types for damaged workbooks
         raise ImportRefused(f"Ce fichier .xlsx est illisible ({type(exc).__name__}).") from None
+
+
+def sheet_names(data: bytes, *, max_bytes: int | None = None) -> list[str]:
+    """The sheets of a workbook, in order (what the import page lets the user pick from)."""
+    _check_zip(data, size_limit() if max_bytes is None else max_bytes)
+    wb = _open_workbook(data, values=True)
+    try:
+        return list(wb.sheetnames)
+    finally:
+        wb.close()
+
+
+def _read_xlsx(data: bytes, *, sheet: str | None, max_bytes: int) -> RawTable:
+    _check_zip(data, max_bytes)
+    wb = _open_workbook(data, values=True)
+    # A formula saved by a tool that does not compute it (a script, some exports) has no value:
+    # read alone it would be an empty cell, silently. The formulas' own pass finds them.
+    formulas_wb = _open_workbook(data, values=False) if _has_formulas(data) else None
+    uncomputed: dict[int, set[int]] = {}
     try:
         if sheet is not None:
             if sheet not in wb.sheetnames:
@@ -246,16 +285,25 @@ def _read_xlsx(data: bytes, *, sheet: str | None, max_bytes: int) -> RawTable:
             ws = wb[sheet]
         else:
             ws = wb.worksheets[0]
+        formula_rows = formulas_wb[ws.title].iter_rows() if formulas_wb is not None else None
         records: list[tuple[int, list[str]]] = []
         for number, row in enumerate(ws.iter_rows(), start=1):
             # read-only sheets pad missing cells with EmptyCell, which has no row number
             line = next((c.row for c in row if getattr(c, "row", None)), number)
             cells = [_cell_text(c.value) for c in row]
+            written = next(formula_rows, ()) if formula_rows is not None else ()
+            for col, (value, stored) in enumerate(zip(row, written, strict=False)):
+                text = stored.value
+                if value.value is None and isinstance(text, str) and text.startswith("="):
+                    cells[col] = text
+                    uncomputed.setdefault(line, set()).add(col)
             if any(c.strip() for c in cells):
                 records.append((line, cells))
         title, sheets = ws.title, wb.sheetnames
     finally:
         wb.close()
+        if formulas_wb is not None:
+            formulas_wb.close()
     try:
         table = _shape(records)
     except ImportRefused as exc:
@@ -264,7 +312,11 @@ def _read_xlsx(data: bytes, *, sheet: str | None, max_bytes: int) -> RawTable:
             exc.message = (f"{exc.message} (première feuille « {title} » ; autres feuilles : "
                            f"{others} — indiquez laquelle importer)")
         raise
-    table.container, table.sheet = "xlsx", title
+    table.container, table.sheet, table.formulas = "xlsx", title, uncomputed
+    if uncomputed:
+        table.notes.append(
+            f"{sum(len(c) for c in uncomputed.values())} cellule(s) contiennent une formule "
+            "enregistrée sans sa valeur : signalées en erreur sur leur ligne.")
     return table
 
 

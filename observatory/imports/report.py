@@ -21,6 +21,37 @@ KIND_LABELS = {
 # Columns holding personal data: stored, never shown in a preview nor written in a report.
 PERSONAL_COLUMNS = ("email", "facilitators")
 MAX_ERRORS_IN_TEXT = 200
+# What the mapping's technical targets mean, in French (fields have their own labels).
+TARGET_PREFIXES = {"technique": "colonne technique", "répondant": "répondant",
+                   "question": "question"}
+# Preview columns that are not a field of the kind (row bookkeeping, survey respondents).
+PREVIEW_LABELS = {
+    "line": "Ligne", "response_id": "Réponse n°", "complete": "Complète",
+    "teams": "Équipe(s)", "fiche_id": "Identifiant de la fiche", "team_name": "Équipe",
+    "profession": "Profession",
+}
+
+
+def field_labels(kind: str) -> dict[str, str]:
+    """Field name → its French label, for one kind of import."""
+    from observatory.imports import adhesions, facilitations, fiches, surveys
+
+    fields = {"adhesions": adhesions.FIELDS, "facilitations": facilitations.FIELDS,
+              "fiches": fiches.FIELDS, "survey": surveys.RESPONDENT_FIELDS}.get(kind, ())
+    return {f.name: f.label for f in fields}
+
+
+def target_label(kind: str, target: str) -> str:
+    """What a column became, in French: ``departement`` → ``Département``,
+    ``technique:submitdate`` → ``colonne technique (submitdate)``, ``question:Q2`` → ``question Q2``."""
+    prefix, _, rest = target.partition(":")
+    if rest and prefix in TARGET_PREFIXES:
+        if prefix == "répondant":
+            return f"répondant : {field_labels(kind).get(rest, rest)}"
+        if prefix == "question":
+            return f"question {rest}"
+        return f"{TARGET_PREFIXES[prefix]} ({rest})"
+    return field_labels(kind).get(target, target)
 
 
 @dataclass
@@ -77,7 +108,8 @@ class ImportReport:
             return "\n".join(lines + self.notes)
         if self.header_mapping:
             lines.append("Colonnes reconnues :")
-            lines += [f"  « {src} » → {dst}" for src, dst in self.header_mapping.items()]
+            lines += [f"  « {src} » → {target_label(self.kind, dst)}"
+                      for src, dst in self.header_mapping.items()]
         if self.ignored_columns:
             ignored = ", ".join(f"« {c} »" for c in self.ignored_columns)
             lines.append(f"Colonnes ignorées (conservées dans le fichier d'origine) : {ignored}")
@@ -97,6 +129,19 @@ class ImportReport:
             if len(self.errors) > MAX_ERRORS_IN_TEXT:
                 lines.append(f"  … et {len(self.errors) - MAX_ERRORS_IN_TEXT} autres")
         return "\n".join(lines)
+
+    def mapping_table(self) -> pd.DataFrame:
+        """Which column became which field, and which were ignored: what the import page shows."""
+        rows = [{"Colonne du fichier": col, "Champ reconnu": target_label(self.kind, target)}
+                for col, target in self.header_mapping.items()]
+        rows += [{"Colonne du fichier": col, "Champ reconnu": "(ignorée)"}
+                 for col in self.ignored_columns]
+        return pd.DataFrame(rows, columns=["Colonne du fichier", "Champ reconnu"])
+
+    def preview_table(self) -> pd.DataFrame:
+        """The preview with French column titles (never a personal column)."""
+        labels = {**PREVIEW_LABELS, **field_labels(self.kind)}
+        return self.preview.rename(columns=lambda c: labels.get(c, c))
 
     def to_json(self) -> str:
         """The report as stored with its batch (no preview: it may hold cell values)."""

@@ -12,7 +12,14 @@ import pandas as pd
 
 from observatory.config import Federation
 from observatory.imports.errors import ImportRefused, RowError
-from observatory.imports.normalise import Field, HeaderMatch, clean_cell, match_headers
+from observatory.imports.normalise import (
+    Field,
+    HeaderMatch,
+    clean_cell,
+    formula_message,
+    looks_like_formula,
+    match_headers,
+)
 from observatory.imports.reading import RawTable
 
 
@@ -55,6 +62,7 @@ class Row:
         self.cells = table.rows[index]
         self.match = match
         self.errors: list[RowError] = []
+        self._uncomputed = table.formulas.get(self.line, set())
 
     def column(self, field_name: str) -> str | None:
         """The file's own header for a field (what error messages quote)."""
@@ -63,10 +71,25 @@ class Row:
 
     def text(self, field_name: str) -> str:
         i = self.match.columns.get(field_name)
-        return clean_cell(self.cells[i]) if i is not None else ""
+        return self.cell(i) if i is not None else ""
 
     def cell(self, index: int) -> str:
-        return clean_cell(self.cells[index])
+        """A cell's text; a workbook formula Excel never computed is an error, not a value."""
+        text = clean_cell(self.cells[index])
+        if index in self._uncomputed:
+            self.error(self.table.header[index], text,
+                       f"« {text} » est une formule sans valeur calculée : ouvrez le classeur "
+                       "dans Excel ou LibreOffice, enregistrez-le, puis importez-le à nouveau")
+            return ""
+        return text
+
+    def name(self, field_name: str, what: str) -> str:
+        """A name (a team's…): a spreadsheet formula there is an error, never a name."""
+        text = self.text(field_name)
+        if looks_like_formula(text):
+            self.error(self.column(field_name), text, formula_message(text, what))
+            return ""
+        return text
 
     def parse(self, field_name: str, parser: Callable[..., Any], **kwargs: Any) -> Any:
         """``parser(cell)``; on ValueError the row gets an error and None is returned."""
@@ -85,7 +108,9 @@ class Row:
         return value
 
     def error(self, column: str | None, value: str | None, message: str) -> None:
-        self.errors.append(RowError(self.line, column, value, message))
+        error = RowError(self.line, column, value, message)
+        if error not in self.errors:  # a cell read twice is reported once
+            self.errors.append(error)
 
     def raw_json(self) -> str:
         return raw_json(self.table, self.cells)

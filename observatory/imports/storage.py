@@ -89,6 +89,7 @@ class TeamIndex:
         self._by_name: dict[str, list[int]] = defaultdict(list)
         self._pending: dict[int, Team] = {}  # created, not yet inserted
         self.created = 0
+        self.created_names: list[str] = []
         for row in con.execute(
             "SELECT team_id, team_key, name, external_id, departement, team_type, commune "
             "FROM teams ORDER BY team_id"
@@ -132,6 +133,7 @@ class TeamIndex:
         self._pending[team_id] = team
         self._index(team)
         self.created += 1
+        self.created_names.append(name)
         return team_id
 
     def update(self, team_id: int, **values: Any) -> None:

@@ -10,6 +10,7 @@ replaces that survey entirely.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import re
 import tomllib
@@ -164,6 +165,33 @@ def survey_metadata(options: Options, sidecar: dict[str, Any], notes: list[str])
 
 
 # -- columns ---------------------------------------------------------------------------------
+def _with_text_header_row(table: RawTable, parsed: Parsed) -> RawTable:
+    """Survey tools may write question codes on the first line and their texts on the second.
+
+    That second line is recognised by its technical cells, which repeat column titles
+    ("Response ID", "Date de soumission"…) where every response has a number or a date. Its
+    texts are folded into the code headers (``Q1. Texte``, ``Q2[SQ001]. Question [Option]``),
+    which is how the one-line export writes them; the line itself is no response.
+    """
+    if len(table.rows) < 2:
+        return table
+    first = table.rows[0]
+    technical = [i for i, h in enumerate(table.header) if header_key(h) in TECHNICAL]
+    labels = [first[i] for i in technical if first[i].strip()]
+    if not labels or not all(header_key(cell) in TECHNICAL for cell in labels):
+        return table
+    header = list(table.header)
+    for i, (code, text) in enumerate(zip(table.header, first, strict=True)):
+        text = n.clean_cell(text)
+        if text and i not in technical and (_CODE.match(code) or _CODE_SUB.match(code)):
+            header[i] = f"{code}. {text}"
+    parsed.notes.append(
+        f"Ligne {table.lines[0]} : deuxième ligne d'en-tête (textes des questions) reconnue, "
+        "elle n'est pas une réponse.")
+    return dataclasses.replace(table, header=header, rows=table.rows[1:], lines=table.lines[1:])
+
+
+
 def _declared(sidecar: dict[str, Any], *names: str) -> dict[str, Any]:
     """The sidecar's ``[questions.X]`` entry for a column, by code or header (even reworded)."""
     questions = sidecar.get("questions", {})
@@ -293,6 +321,9 @@ def infer_type(values: Sequence[str], text: str = "") -> tuple[str, list[str] | 
     scale = _known_scale(vals)
     if scale:
         return "scale", scale
+    free_text = any(h in n.fold(text) for h in _FREE_TEXT_HINTS)
+    if free_text:  # "Commentaires", "Précisez"…: whatever the answers hold (a ";", repeats)
+        return "text", None
     pieces = [n.split_multi(v) for v in vals]
     flat = [_answer_text(c) for p in pieces for c in p]
     distinct = set(flat)
@@ -301,8 +332,7 @@ def infer_type(values: Sequence[str], text: str = "") -> tuple[str, list[str] | 
     ):
         return "multiple", _multi_options(vals)
     distinct_values = list(dict.fromkeys(vals))
-    free_text = any(h in n.fold(text) for h in _FREE_TEXT_HINTS)
-    if not free_text and len(distinct_values) <= 12 and len(distinct_values) < len(vals):
+    if len(distinct_values) <= 12 and len(distinct_values) < len(vals):
         return "single", distinct_values
     return "text", None
 
@@ -430,6 +460,7 @@ def parse(table: RawTable, options: Options) -> Parsed:
     sidecar = _sidecar(options)
     parsed = Parsed({}, [], 0)
     meta = survey_metadata(options, sidecar, parsed.notes)
+    table = _with_text_header_row(table, parsed)
     technical, respondent, questions = _columns(table, sidecar, parsed)
     parsed.rows_total = len(table.rows)
     if not questions:

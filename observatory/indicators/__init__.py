@@ -140,8 +140,9 @@ def survey_figures(scope: Scope, federation: Federation, db: DB = None) -> dict[
 
 def by_departement(scope: Scope, federation: Federation, db: DB = None) -> pd.DataFrame:
     """Per département of the scope: member teams (and by status), facilitations, facilitated
-    teams, ACI total, and the reference count of existing teams where one was loaded, with the
-    members of the types that count covers (the numerator of the share of teams that are members).
+    teams, ACI total (and how many teams declared it), and the reference count of existing
+    teams where one was loaded, with the members of the types that count covers (the numerator
+    of the share of teams that are members).
     """
     m_where, params = scope_sql(scope, federation, alias="m")
     f_where, _ = scope_sql(scope, federation, alias="f")
@@ -150,6 +151,7 @@ def by_departement(scope: Scope, federation: Federation, db: DB = None) -> pd.Da
         WITH deps AS (SELECT code, name, population FROM departements
                       WHERE list_contains($deps, code)),
         m AS (SELECT departement, count(*) AS adherent_teams, sum(aci_amount) AS aci_total_eur,
+                     count(aci_amount) AS aci_teams,
                      count(*) FILTER (WHERE status = 'en_projet') AS en_projet,
                      count(*) FILTER (WHERE status = 'labellisee') AS labellisee,
                      count(*) FILTER (WHERE status = 'sous_aci') AS sous_aci
@@ -169,6 +171,7 @@ def by_departement(scope: Scope, federation: Federation, db: DB = None) -> pd.Da
         SELECT deps.code AS departement, deps.name, deps.population,
                coalesce(m.adherent_teams, 0) AS adherent_teams,
                coalesce(m.aci_total_eur, 0) AS aci_total_eur,
+               coalesce(m.aci_teams, 0) AS aci_teams,
                coalesce(m.en_projet, 0) AS en_projet, coalesce(m.labellisee, 0) AS labellisee,
                coalesce(m.sous_aci, 0) AS sous_aci, r.reference_teams,
                coalesce(rm.reference_members, 0) AS reference_members,

@@ -154,7 +154,9 @@ def top_teams(scope: Scope, federation: Federation, db: DB = None,
         SELECT t.name AS team, coalesce(t.team_type, any_value(ft.team_type)) AS team_type,
                coalesce(t.departement, any_value(ft.departement)) AS departement,
                count(DISTINCT ft.facilitation_id) AS facilitations,
-               min(ft.fac_date) AS first_date, max(ft.fac_date) AS last_date
+               min(ft.fac_date) AS first_date, max(ft.fac_date) AS last_date,
+               -- a facilitated team with no membership form is not (yet) a member
+               t.team_id IN (SELECT team_id FROM memberships) AS member
         FROM ft JOIN teams t USING (team_id)
         GROUP BY t.team_id, t.name, t.team_type, t.departement
         ORDER BY facilitations DESC, last_date DESC, team

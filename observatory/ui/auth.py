@@ -7,12 +7,14 @@ from typing import Any
 import streamlit as st
 
 from observatory import auth
+from observatory.ui.text import plain
 
 ROLE_KEY = "role"
 USER_KEY = "user"
 
 
-def _secrets() -> dict[str, Any]:
+def secrets() -> dict[str, Any]:
+    """The server's secrets (empty without a secrets file: demo mode)."""
     try:
         return st.secrets.to_dict()
     except Exception:  # no secrets file at all: demo mode
@@ -21,14 +23,16 @@ def _secrets() -> dict[str, Any]:
 
 def _oidc_role(secrets: dict[str, Any]) -> str:
     """With [auth] configured for st.login, roles come from [observatoire.oidc_roles] by e-mail."""
-    if not st.user.is_logged_in:
+    if not st.user.get("is_logged_in"):  # absent until the provider answered: signed out
         st.title("Observatoire de l'exercice coordonné")
         st.button("Se connecter", on_click=st.login, type="primary")
         st.stop()
     roles = (secrets.get(auth.SECTION, {}) or {}).get("oidc_roles", {}) or {}
     email = str(st.user.get("email", "")).lower()
-    role = roles.get(email, roles.get("*", "lecture"))
-    return role if role in auth.ROLES else "lecture"
+    try:
+        return auth.role_name(str(roles.get(email, roles.get("*", "lecture"))))
+    except ValueError:  # a typo in the configuration grants the least, not an error page
+        return "lecture"
 
 
 def _password_form(secrets: dict[str, Any]) -> None:
@@ -54,28 +58,32 @@ def _logout() -> None:
 
 def current_role() -> str:
     """The signed-in user's role; shows the sign-in form and stops the run when there is none."""
-    secrets = _secrets()
-    if "auth" in secrets and (secrets.get(auth.SECTION, {}) or {}).get("use_st_login"):
-        st.session_state[ROLE_KEY] = _oidc_role(secrets)
+    configured = secrets()
+    if auth.uses_st_login(configured):
+        st.session_state[ROLE_KEY] = _oidc_role(configured)
         return st.session_state[ROLE_KEY]
-    if not auth.users(secrets):
+    if not auth.users(configured):
         st.session_state[ROLE_KEY] = auth.DEMO_ROLE
         st.session_state[USER_KEY] = None
         return auth.DEMO_ROLE
     role = st.session_state.get(ROLE_KEY)
-    if role not in auth.ROLES or st.session_state.get(USER_KEY) not in auth.users(secrets):
-        _password_form(secrets)
+    user = st.session_state.get(USER_KEY)
+    # the account must still exist with that role: a removed or demoted account loses its rights
+    # at its next rerun, not at its next sign-in
+    if role not in auth.ROLES or dict(auth.accounts(configured)).get(user) != role:
+        _password_form(configured)
     return st.session_state[ROLE_KEY]
 
 
 def sidebar_badge(role: str) -> None:
     user = st.session_state.get(USER_KEY)
-    if user is None and role == auth.DEMO_ROLE and not auth.users(_secrets()):
+    if user is None and role == auth.DEMO_ROLE and not auth.users(secrets()):
         st.sidebar.warning("Mode démonstration locale : aucun compte n'est configuré, toutes les "
                            "pages sont ouvertes. Voir « observatory user add ».")
         return
-    st.sidebar.caption(f"Connecté : {user or 'compte fédéré'} — {auth.ROLE_LABELS[role]}")
-    st.sidebar.button("Se déconnecter", on_click=_logout, key="logout")
+    st.sidebar.caption(plain(f"Connecté : {user or 'compte fédéré'} — {auth.ROLE_LABELS[role]}"))
+    st.sidebar.button("Se déconnecter", key="logout",
+                      on_click=st.logout if auth.uses_st_login(secrets()) else _logout)
 
 
 def require(role: str, needed: str) -> None:

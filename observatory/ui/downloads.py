@@ -18,6 +18,7 @@ from observatory.charts import Figure
 from observatory.config import Federation, get_federation
 from observatory.exports import images, privacy, tables
 from observatory.exports.common import ExportContext, as_context, slug, today
+from observatory.ui.text import plain
 from observatory.views import Table, View
 
 MIMES = {
@@ -178,7 +179,7 @@ def view_buttons(view: View, federation: Federation | None = None, *,
         return lambda: builder(fingerprint(view, federation, day), view, federation, day)
 
     with st.popover("Exporter la vue", icon=":material/ios_share:", key=f"dl_{key}_menu"):
-        st.caption(f"{view.title} · {view.scope_label}")
+        st.caption(plain(f"{view.title} · {view.scope_label}"))
         st.download_button(
             "Présentation PowerPoint (.pptx)", data=make(_deck), file_name=f"{name}.pptx",
             mime=MIMES["pptx"], key=f"dl_{key}_pptx", on_click="ignore",

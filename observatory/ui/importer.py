@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -9,56 +10,66 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from observatory import imports
+from observatory import imports, store
 from observatory.imports import ImportRefused, ImportReport
+from observatory.imports.core import safe_file_name
+from observatory.imports.reading import sheet_names as workbook_sheets
+from observatory.imports.reading import size_limit, size_limit_message
 from observatory.imports.report import KIND_LABELS as KIND_NAMES
 from observatory.ui import data
+from observatory.ui.text import plain
 
 KIND_LABELS = {kind: name[0].upper() + name[1:] for kind, name in KIND_NAMES.items()}
-MAX_UPLOAD_MB = 20
+ERROR_COLUMNS = {"line": "Ligne", "column": "Colonne", "value": "Valeur", "message": "Problème"}
+REJECTED_LABELS = {"batch_id": "Lot", "line": "Ligne", "column_name": "Colonne",
+                   "value": "Valeur", "message": "Problème", "raw": "Ligne d'origine"}
+FLASH = "_import_flash"  # a message that must survive the rerun after an undo
 
 
-def _staged(upload: UploadedFile, sidecar: UploadedFile | None) -> Path:
-    """The upload on disk under its own name, its sidecar beside it (the importers read both)."""
+def _staged(upload: UploadedFile, name: str, sidecar: UploadedFile | None) -> Path:
+    """The upload on disk under its (safe) name, its sidecar beside it: importers read both."""
     folder = Path(tempfile.mkdtemp(prefix="observatoire-upload-"))
-    safe = Path(upload.name).name or "fichier"
-    path = folder / safe
+    path = folder / name
     path.write_bytes(upload.getvalue())
     if sidecar is not None:
         path.with_suffix(".toml").write_bytes(sidecar.getvalue())
     return path
 
 
-def _errors_frame(report: ImportReport) -> pd.DataFrame:
-    return pd.DataFrame(
-        [{"Ligne": e.line, "Colonne": e.column, "Valeur": e.value, "Problème": e.message}
-         for e in report.errors])
+def _errors_frame(errors: list) -> pd.DataFrame:
+    return pd.DataFrame([{label: getattr(e, key) for key, label in ERROR_COLUMNS.items()}
+                         for e in errors], columns=list(ERROR_COLUMNS.values()))
 
 
 def _show_report(report: ImportReport) -> None:
-    st.markdown(f"**Format détecté** : {report.format_text()}")
-    mapping = pd.DataFrame(
-        [{"Colonne du fichier": col, "Champ reconnu": field}
-         for col, field in report.header_mapping.items()]
-        + [{"Colonne du fichier": col, "Champ reconnu": "(ignorée)"}
-           for col in report.ignored_columns])
+    st.markdown(f"**Format détecté** : {plain(report.format_text())}")
     left, right = st.columns(2)
     with left:
         st.markdown("**Correspondance des colonnes**")
-        st.dataframe(mapping, hide_index=True, width="stretch")
+        st.dataframe(report.mapping_table(), hide_index=True, width="stretch",
+                     key="import_mapping")
     with right:
         st.markdown(f"**Aperçu** ({report.rows_total} lignes)")
-        st.dataframe(report.preview.head(20), hide_index=True, width="stretch")
+        st.dataframe(report.preview_table().head(20), hide_index=True, width="stretch",
+                     key="import_preview")
     for note in report.notes:
-        st.caption(note)
+        st.caption(plain(note))
     if report.errors:
         st.error(f"{len(report.errors)} erreur(s) dans le fichier : sans correction, "
                  "l'import sera refusé.")
-        st.dataframe(_errors_frame(report), hide_index=True, width="stretch")
+        st.dataframe(_errors_frame(report.errors), hide_index=True, width="stretch",
+                     key="import_errors")
 
 
-def _options(kind: str) -> dict:
+def _options(kind: str, upload: UploadedFile | None) -> dict:
     options: dict = {}
+    if upload is not None and upload.name.lower().endswith((".xlsx", ".xlsm")):
+        try:
+            sheets = workbook_sheets(upload.getvalue())
+        except ImportRefused:
+            sheets = []  # the preview says why the workbook is refused
+        if len(sheets) > 1:
+            options["sheet"] = st.selectbox("Feuille du classeur", sheets, key="import_sheet")
     if kind in ("adhesions", "references"):
         year = st.number_input("Année (si le fichier n'a pas de colonne « Année »)",
                                min_value=2000, max_value=2100, value=None, step=1,
@@ -72,14 +83,31 @@ def _options(kind: str) -> dict:
             "date": cols[2].text_input("Date (AAAA-MM)", key="import_survey_date"),
             "theme": cols[0].text_input("Thème", key="import_survey_theme"),
             "objective": cols[1].text_input("Objectif", key="import_survey_objective"),
+            "published": cols[2].selectbox(
+                "Infographie publiée", [None, True, False], key="import_survey_published",
+                format_func=lambda v: {None: "Selon le fichier de description", True: "Oui",
+                                       False: "Non"}[v]),
         }
-        options["survey_meta"] = {k: v for k, v in meta.items() if v}
+        options["survey_meta"] = {k: v for k, v in meta.items() if v not in (None, "")}
     return options
+
+
+def _undo(db: str) -> None:
+    try:
+        report = imports.undo_last_batch(db)
+    except (ImportRefused, store.StoreError) as exc:
+        st.session_state[FLASH] = ("error", str(exc))
+        return
+    st.session_state[FLASH] = ("success", f"Import annulé : lot {report.batch_id}." if report
+                               else "Rien à annuler.")
 
 
 def _history() -> None:
     st.subheader("Historique des imports")
     db = data.current_db()
+    flash = st.session_state.pop(FLASH, None)
+    if flash:
+        (st.success if flash[0] == "success" else st.error)(plain(flash[1]))
     history = imports.batches(db)
     if history.empty:
         st.info("Aucun import pour l'instant.")
@@ -89,55 +117,78 @@ def _history() -> None:
         "rows_imported": "Importées", "rows_rejected": "Rejetées", "imported_at": "Date",
         "undone": "Annulé", "sha256": "SHA-256"})
     shown["Type"] = shown["Type"].map(KIND_LABELS).fillna(shown["Type"])
-    st.dataframe(shown, hide_index=True, width="stretch")
+    st.dataframe(shown, hide_index=True, width="stretch", key="import_history")
     with_rejects = history[history["rows_rejected"] > 0]
     if len(with_rejects):
         batch = st.selectbox("Lignes rejetées du lot", with_rejects["batch_id"].tolist(),
                              key="import_rejected_batch")
-        rejected = imports.rejected_rows(int(batch), db)
-        st.dataframe(rejected, hide_index=True, width="stretch")
+        rejected = imports.rejected_rows(int(batch), db).rename(columns=REJECTED_LABELS)
+        st.dataframe(rejected, hide_index=True, width="stretch", key="import_rejected")
         st.download_button("Télécharger les lignes rejetées (CSV)",
                            rejected.to_csv(index=False, sep=";").encode("utf-8-sig"),
                            file_name=f"lignes_rejetees_lot_{batch}.csv", mime="text/csv",
                            key="import_rejected_download")
-    last = history[~history["undone"]]
-    if len(last):
-        newest = last.iloc[0]  # batches() lists the newest first
-        if st.button(f"Annuler le dernier import (lot {int(newest['batch_id'])} — "
-                     f"{newest['file_name']})", key="import_undo"):
-            report = imports.undo_last_batch(db)
-            st.success(f"Import annulé : lot {report.batch_id}." if report
-                       else "Rien à annuler.")
-            st.rerun()
+    kept = history[~history["undone"]].set_index("batch_id")
+    if kept.empty:
+        return
+    # the file as it was sent, byte for byte: to read it again, or fix it and import it again
+    batch = st.selectbox("Fichier d'origine du lot", kept.index.tolist(),
+                         key="import_original_batch",
+                         format_func=lambda b: f"lot {b} — {kept.at[b, 'file_name']}")
+    st.download_button("Télécharger le fichier d'origine",
+                       data=lambda: imports.original_file(int(batch), db) or b"",
+                       file_name=str(kept.at[batch, "file_name"] or f"lot_{batch}"),
+                       key="import_original_download", on_click="ignore")
+    newest = int(kept.index[0])  # batches() lists the newest first
+    st.button(plain(f"Annuler le dernier import (lot {newest} — {kept.at[newest, 'file_name']})"),
+              key="import_undo", on_click=_undo, args=(db,))
+
+
+def _import(kind: str, path: Path, name: str, valid_only: bool, options: dict) -> None:
+    try:
+        done = imports.import_file(kind, path, file_name=name, db=data.current_db(),
+                                   valid_rows_only=valid_only, **options)
+    except (ImportRefused, store.StoreError) as exc:
+        st.error(plain(str(exc)))
+        return
+    st.success(plain(f"Import réussi (lot {done.batch_id}) : {done.rows_imported} ligne(s) "
+                     f"importée(s), {done.rows_rejected} rejetée(s)."))
+    st.text(done.to_text())
 
 
 def page() -> None:
     """Upload → detected format and preview → confirm; then the history of import batches."""
     st.title("Importer des données")
-    st.caption("Formulaire d'adhésion, journal des facilitations, enquête flash ou fiches de "
-               "capitalisation, tels que vos outils les exportent (CSV, TSV, TXT ou XLSX). "
-               "Le fichier d'origine est conservé ; un import refusé ne change rien.")
+    limit_mb = size_limit() // (1024 * 1024)
+    st.caption(f"Formulaire d'adhésion, journal des facilitations, enquête flash ou fiches de "
+               "capitalisation, tels que vos outils les exportent (CSV, TSV, TXT ou XLSX, "
+               f"{limit_mb} Mo au plus). Le fichier d'origine est conservé ; un import refusé "
+               "ne change rien.")
     kind = st.selectbox("Type de données", list(KIND_LABELS), format_func=KIND_LABELS.get,
                         key="import_kind")
     upload = st.file_uploader("Fichier exporté", type=["csv", "tsv", "txt", "xlsx"],
-                              key="import_file", max_upload_size=MAX_UPLOAD_MB)
+                              key="import_file", max_upload_size=max(1, limit_mb))
     sidecar = None
     if kind == "survey":
         sidecar = st.file_uploader("Fichier de description de l'enquête (.toml, facultatif)",
-                                   type=["toml"], key="import_sidecar")
-    options = _options(kind)
+                                   type=["toml"], key="import_sidecar", max_upload_size=1)
+    options = _options(kind, upload)
     if upload is not None:
-        path = _staged(upload, sidecar)
+        name = safe_file_name(upload.name) or "fichier"
+        if upload.size > size_limit():  # the browser's limit is advice: checked here again
+            st.error(plain(size_limit_message(upload.size, size_limit())))
+            _history()
+            return
+        path = _staged(upload, name, sidecar)
         try:
-            report = imports.read_import(kind, path, file_name=upload.name, db=data.current_db(),
+            report = imports.read_import(kind, path, file_name=name, db=data.current_db(),
                                          **options)
         except ImportRefused as exc:
-            st.error(exc.message)
+            st.error(plain(exc.message))
             if exc.errors:
-                st.dataframe(pd.DataFrame(
-                    [{"Ligne": e.line, "Colonne": e.column, "Valeur": e.value,
-                      "Problème": e.message} for e in exc.errors]), hide_index=True)
-        else:
+                st.dataframe(_errors_frame(exc.errors), hide_index=True, key="import_errors")
+            report = None
+        if report is not None:
             _show_report(report)
             if report.duplicate:
                 st.info(f"Ce fichier a déjà été importé (lot {report.batch_id}) : "
@@ -150,15 +201,6 @@ def page() -> None:
                         "conservées et téléchargeables)", key="import_valid_only")
                 if st.button("Importer", type="primary", key="import_confirm",
                              disabled=bool(report.errors) and not valid_only):
-                    try:
-                        done = imports.import_file(kind, path, file_name=upload.name,
-                                                   db=data.current_db(),
-                                                   valid_rows_only=valid_only, **options)
-                    except ImportRefused as exc:
-                        st.error(exc.message)
-                    else:
-                        st.success(f"Import réussi (lot {done.batch_id}) : "
-                                   f"{done.rows_imported} ligne(s) importée(s), "
-                                   f"{done.rows_rejected} rejetée(s).")
-                        st.text(done.to_text())
+                    _import(kind, path, name, valid_only, options)
+        shutil.rmtree(path.parent, ignore_errors=True)
     _history()

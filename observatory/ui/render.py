@@ -11,7 +11,14 @@ from observatory.charts import Figure
 from observatory.exports.common import ExportContext
 from observatory.filters import Scope
 from observatory.ui import downloads
-from observatory.views import Table, View
+from observatory.ui.auth import ROLE_KEY
+from observatory.ui.text import plain
+from observatory.views import Table, View, access
+
+
+def role() -> str | None:
+    """The role the shell established for this run (None before sign-in)."""
+    return st.session_state.get(ROLE_KEY)
 
 
 def figure(fig: Figure, export: ExportContext, *, on_select: str = "ignore") -> object:
@@ -22,19 +29,21 @@ def figure(fig: Figure, export: ExportContext, *, on_select: str = "ignore") -> 
         # rerun (a third of a cold rerun); the builders' specs are checked by the tests instead.
         event = st.vega_lite_chart(fig.chart.to_dict(validate=False), width="stretch",
                                    key=f"chart_{fig.key}", on_select=on_select)
+    elif fig.sensitive and fig.n:
+        st.info(plain(f"{fig.title} : trop peu de réponses pour être affiché."))
     else:
-        st.info(f"{fig.title} : aucune donnée pour ce périmètre.")
-    st.caption(fig.caption)
+        st.info(plain(f"{fig.title} : aucune donnée pour ce périmètre."))
+    st.caption(plain(fig.caption))
     if fig.data is not None and len(fig.data):
         downloads.figure_buttons(fig, export)
     return event
 
 
 def table(tab: Table, export: ExportContext) -> None:
-    st.markdown(f"**{tab.title}**")
+    st.markdown(f"**{plain(tab.title)}**")
     st.dataframe(tab.data, hide_index=True, width="stretch", key=f"table_{tab.key}")
     if tab.caption:
-        st.caption(tab.caption)
+        st.caption(plain(tab.caption))
     if len(tab.data):
         downloads.table_buttons(tab, export)
 
@@ -45,8 +54,8 @@ def _header(v: View, where: DeltaGenerator | None = None, scope: Scope | None = 
     one département); returns the export context the page's downloads share."""
     head, button = (where or st).columns([5, 1], vertical_alignment="bottom")
     with head:
-        st.title(v.title)
-        st.caption(v.scope_label)
+        st.title(plain(v.title))
+        st.caption(plain(v.scope_label))
     if not v.empty_message and (v.figures or v.metrics or v.tables):
         with button:
             downloads.view_buttons(v)
@@ -55,17 +64,20 @@ def _header(v: View, where: DeltaGenerator | None = None, scope: Scope | None = 
     return downloads.context(v)
 
 
+def view(v: View, *, columns: int = 2, scope: Scope | None = None) -> View:
+    """The standard page layout for a View, as the signed-in role may see it; returns that view.
 
-def view(v: View, *, columns: int = 2, scope: Scope | None = None) -> None:
-    """The standard page layout for a View; ``scope`` offers its département sheet."""
+    ``scope`` offers its département sheet."""
+    v = access.for_role(v, role())
     export = _header(v, scope=scope)
     if v.empty_message:
-        st.info(v.empty_message)
-        return
+        st.info(plain(v.empty_message))
+        return v
     if v.metrics:
         cols = st.columns(min(len(v.metrics), 5))
         for i, m in enumerate(v.metrics):
-            cols[i % len(cols)].metric(m.label, m.value, m.delta, help=m.help or None)
+            cols[i % len(cols)].metric(plain(m.label), m.value, m.delta,
+                                       help=plain(m.help) if m.help else None)
     for start in range(0, len(v.figures), columns):
         cols = st.columns(columns)
         for col, fig in zip(cols, v.figures[start:start + columns], strict=False):
@@ -74,7 +86,8 @@ def view(v: View, *, columns: int = 2, scope: Scope | None = None) -> None:
     for tab in v.tables:
         table(tab, export)
     for note in v.notes:
-        st.caption(note)
+        st.caption(plain(note))
+    return v
 
 
 def _clicked(event: object, selection: str) -> str | None:
@@ -96,9 +109,10 @@ def map_view(v: View, *, selection: str, on_click: Callable[[str | None], None],
     ``header``: a container drawn earlier on the page, so that the title sits above the controls
     the page drew before it could build the view.
     """
+    v = access.for_role(v, role())
     export = _header(v, header, scope)
     for note in v.notes:
-        st.info(note)
+        st.info(plain(note))
     left, right = st.columns([3, 2])
     with left:
         event = figure(v.figures[0], export, on_select="rerun")

@@ -11,8 +11,9 @@ from observatory import auth, store
 from observatory.config import Federation, get_federation
 from observatory.filters import Scope
 from observatory.ui import data
-from observatory.ui.auth import current_role, require, sidebar_badge
+from observatory.ui.auth import ROLE_KEY, current_role, require, sidebar_badge
 from observatory.ui.filters import sidebar
+from observatory.ui.text import plain
 
 # path, title, icon, default page, role needed (lecture < equipe < admin)
 PAGES = [
@@ -21,9 +22,11 @@ PAGES = [
     ("pages/facilitations.py", "Facilitations", ":material/handshake:", False, "lecture"),
     ("pages/portrait.py", "Portrait des équipes", ":material/groups:", False, "lecture"),
     ("pages/enquetes.py", "Enquêtes flash", ":material/poll:", False, "lecture"),
-    ("pages/annuaire.py", "Annuaire et expertises", ":material/contacts:", False, "lecture"),
+    ("pages/annuaire.py", "Annuaire et expertises", ":material/contacts:", False, "equipe"),
     ("pages/capitalisation.py", "Capitalisation", ":material/menu_book:", False, "lecture"),
     ("pages/import.py", "Importer des données", ":material/upload_file:", False, "admin"),
+    ("pages/administration.py", "Administration", ":material/admin_panel_settings:", False,
+     "admin"),
 ]
 
 
@@ -60,7 +63,7 @@ def run() -> None:
     pages = [st.Page(path, title=title, icon=icon, default=default)
              for path, title, icon, default, needed in PAGES if auth.allows(role, needed)]
     nav = st.navigation(pages)
-    st.sidebar.markdown(f"**{federation.name}** · {federation.region}")
+    st.sidebar.markdown(f"**{plain(federation.name)}** · {plain(federation.region)}")
     sidebar_badge(role)
     scope = sidebar(federation, info["years"], names)
     st.session_state["_context"] = Context(federation, scope, names, info["years"], role)
@@ -80,10 +83,22 @@ def _leave_legacy_pages_mode() -> NoReturn:
     st.rerun()
 
 
-def context(needed: str = "lecture") -> Context:
-    """The context app.py prepared for this run, after checking the role the page needs."""
+def needed_role(page: str) -> str:
+    """The role ``page`` (its path, e.g. ``pages/annuaire.py``) needs; unknown pages: admin."""
+    return next((entry[4] for entry in PAGES if entry[0] == page), "admin")
+
+
+def context(page: str) -> Context:
+    """The context app.py prepared for this run, after checking the role ``page`` needs.
+
+    The check runs in the page itself, on the server, whatever brought the page there: the menu
+    only lists allowed pages, but a hidden entry is no protection against an edited URL.
+    """
     ctx: Context | None = st.session_state.get("_context")
     if ctx is None:
         _leave_legacy_pages_mode()
+    needed = needed_role(page)
     require(ctx.role, needed)
+    # and the session's own role: a context left by an earlier run must not lend its rights
+    require(st.session_state.get(ROLE_KEY), needed)
     return ctx

@@ -17,6 +17,9 @@ class Metric:
     value: str
     delta: str | None = None
     help: str = ""
+    # how many teams or respondents the value comes from, when that is few enough to identify
+    # them: a `lecture` viewer gets the value masked below the small-count threshold
+    count: int | None = None
 
 
 @dataclass
@@ -27,6 +30,10 @@ class Table:
     title: str
     data: pd.DataFrame
     caption: str = ""
+    # team-level rows (a list of teams, verbatim answers, fiches): staff only, never `lecture`
+    detail: bool = False
+    # columns counting teams or respondents: small values masked for `lecture` and in exports
+    count_columns: tuple[str, ...] = ()
 
 
 @dataclass

@@ -70,7 +70,9 @@ def build(scope: Scope, federation: Federation, db: DB = None, query: str = "",
     view.figures.append(charts.figure("fiches_par_theme", "Fiches par thème", chart,
                                             by_theme, len(table), "fiches", SOURCE))
     view.tables.append(Table("fiches", "Fiches de capitalisation", table,
-                             f"Source : {SOURCE}. Texte brut, tel que saisi par les équipes."))
+                             f"Source : {SOURCE}. Texte brut, tel que saisi par les équipes.",
+                             # a fiche tells what one team did, by name: staff only
+                             detail=True))
     return view
 
 

@@ -16,6 +16,9 @@ from observatory.filters import Scope
 from observatory.views import Table, View
 
 SELECTION = "departement_clique"
+# How many teams an ACI amount sums: a département's total of one or two teams is their amounts,
+# masked for readers and in exports like any small count.
+ACI_TEAMS = "Équipes ayant déclaré un montant ACI"
 
 
 @dataclass(frozen=True)
@@ -85,8 +88,10 @@ def map_chart(df: pd.DataFrame, federation: Federation, ind: MapIndicator, title
     # Streamlit would otherwise walk every coordinate on every rerun (a second for France).
     shapes = alt.Data(values=geo.departement_topojson(frozenset(federation.departements)),
                       format=alt.DataFormat(type="topojson", feature="departements"))
-    values = df[["departement", "name", ind.column, "in_scope"]].rename(
+    values = df[["departement", "name", ind.column, "in_scope", "aci_teams"]].rename(
         columns={ind.column: "value"})
+    if ind.column != "aci_total_eur":
+        values = values.drop(columns="aci_teams")
     click = alt.selection_point(name=SELECTION, fields=["code"], on="click")
     base = (
         alt.Chart(shapes)
@@ -115,7 +120,10 @@ def map_chart(df: pd.DataFrame, federation: Federation, ind: MapIndicator, title
             .encode(fill=alt.value(None)))
     deps = geo.departements()
     labels = df.merge(deps[["code", "lon", "lat"]], left_on="departement", right_on="code")
-    labels = labels[["departement", "lon", "lat", ind.column]].rename(columns={ind.column: "v"})
+    labels = labels[["departement", "lon", "lat", ind.column, "aci_teams"]].rename(
+        columns={ind.column: "v"})
+    if ind.column != "aci_total_eur":
+        labels = labels.drop(columns="aci_teams")
     layers.append(alt.Chart(labels).mark_text(fontSize=12, fontWeight="bold", dy=-7).encode(
         longitude="lon:Q", latitude="lat:Q", text="departement:N"))
     layers.append(alt.Chart(labels).mark_text(fontSize=11, dy=7).encode(
@@ -140,11 +148,15 @@ def build(scope: Scope, federation: Federation, db: indicators.DB = None,
     n_label = "facilitations" if ind.column in ("facilitations", "facilitated_teams") else "équipes"
     year = scope.year or ""
     title = f"{ind.label} par département, {year}".strip(", ")
-    fig = Figure("carte", title, None, df[["departement", "name", ind.column]].rename(
-        columns={"departement": "Code", "name": "Département", ind.column: ind.label}),
+    aci = ind.column == "aci_total_eur"
+    columns = ["departement", "name", ind.column] + (["aci_teams"] if aci else [])
+    fig = Figure("carte", title, None, df[columns].rename(
+        columns={"departement": "Code", "name": "Département", ind.column: ind.label,
+                 "aci_teams": ACI_TEAMS}),
         n, n_label, f"{ind.source} {year}".strip(),
         "Cliquez sur un département pour filtrer" if total is None else
-        f"Total : {total:,.0f}".replace(",", "\u00a0"))
+        f"Total : {total:,.0f}".replace(",", "\u00a0"),
+        count_columns=(ACI_TEAMS, "aci_teams") if aci else ())
     fig.chart = map_chart(df, federation, ind, title, fig.caption)
     view.figures.append(fig)
     shown = df[df["in_scope"]]
@@ -155,8 +167,10 @@ def build(scope: Scope, federation: Federation, db: indicators.DB = None,
         "Sous ACI": shown["sous_aci"], "Pour 100 000 hab.": shown["per_100k"],
         "Facilitations": shown["facilitations"], "Équipes facilitées": shown["facilitated_teams"],
         "Montant ACI (€)": shown["aci_total_eur"].round(0),
+        ACI_TEAMS: shown["aci_teams"],
     })
     view.tables.append(Table("carte_table", "Chiffres par département", table,
                              f"Sources : formulaires d'adhésion, journal des facilitations {year}; "
-                             "population : INSEE (populations municipales)."))
+                             "population : INSEE (populations municipales).",
+                             count_columns=(ACI_TEAMS,)))
     return view

@@ -69,5 +69,5 @@ def build(
         "annuaire", "Équipes adhérentes", table,
         "Source : formulaires d'adhésion (dernier formulaire de chaque équipe dans le "
         "périmètre)." + ("" if show_contacts else " Coordonnées réservées à l'équipe de la "
-                         "fédération.")))
+                         "fédération."), detail=True))
     return view

@@ -152,8 +152,9 @@ def build(scope: Scope, federation: Federation, db: DB = None,
         "Facilitations": top["facilitations"].astype(int),
         "Première": pd.to_datetime(top["first_date"]).dt.date,
         "Dernière": pd.to_datetime(top["last_date"]).dt.date,
+        "Adhérente": top["member"].map({True: "Oui", False: "Non (pas encore)"}),
     })
     view.tables.append(Table("equipes_les_plus_facilitees", "Équipes les plus facilitées",
                              top_table, f"Source : {_source(scope)}. Les {len(top)} équipes "
-                             "facilitées le plus souvent dans le périmètre."))
+                             "facilitées le plus souvent dans le périmètre.", detail=True))
     return view

@@ -51,7 +51,7 @@ def key_metrics(now: dict[str, Any], before: dict[str, Any] | None,
         Metric("Montant ACI déclaré", formats.euros(now["aci_total_eur"]),
                formats.delta(now["aci_total_eur"], prev("aci_total_eur")),
                f"Somme des montants ACI déclarés par {now['aci_teams']} équipes. Source : "
-               f"{SOURCES['adhesions']}."),
+               f"{SOURCES['adhesions']}.", count=now["aci_teams"]),
     ]
 
 

@@ -77,7 +77,7 @@ def _distribution(answers: _Answers, field: str, key: str, title: str, category:
     if notes:
         parts.append(notes)
     return charts.figure(key, title, chart, data, n, "équipes", _source(scope),
-                               " ".join(p.rstrip(".") + "." for p in parts))
+                               " ".join(p.rstrip(".") + "." for p in parts), sensitive=True)
 
 
 def _transitions(df: pd.DataFrame) -> pd.DataFrame:
@@ -113,13 +113,14 @@ def build(scope: Scope, federation: Federation, db: DB = None,
         Metric("Équipes sous ACI", formats.number(under_aci), None,
                f"{formats.percent(under_aci / members)} des équipes adhérentes."),
         Metric("Montant ACI déclaré", formats.euros(float(aci["total"].sum())), None,
-               f"Somme déclarée par {formats.number(int(aci['answered'].sum()))} équipes."),
+               f"Somme déclarée par {formats.number(int(aci['answered'].sum()))} équipes.",
+               count=int(aci["answered"].sum())),
         Metric("Professionnels de santé", formats.number(counts["professionals"].sum()), None,
-               "Somme des professionnels déclarés par les équipes."),
+               "Somme des professionnels déclarés par les équipes.", count=members),
         Metric("Coordinateurs formés PACTE",
                formats.percent(pacte_share) if answers.answered("pacte_trained") else "–",
                None, f"Parmi {answers.answered('pacte_trained')} équipes ayant une fonction "
-               "de coordination et ayant répondu."),
+               "de coordination et ayant répondu.", count=answers.answered("pacte_trained")),
     ]
 
     data = pd.DataFrame({"Type": counts["team_type"], "Statut": _status(counts["status"]),
@@ -165,7 +166,7 @@ def build(scope: Scope, federation: Federation, db: DB = None,
         view.figures.append(charts.figure(
             f"aci_{team_type.lower()}", f"Montants ACI déclarés : {team_type}", chart, data,
             int(part["n"].sum()), "équipes", source,
-            f"Équipes {team_type} ayant déclaré un montant ACI."))
+            f"Équipes {team_type} ayant déclaré un montant ACI.", sensitive=True))
 
     view.figures += [
         _distribution(answers, "information_system", "si_partage", "Système d'information partagé",
@@ -195,7 +196,8 @@ def build(scope: Scope, federation: Federation, db: DB = None,
         "Total (€)": aci["total"].round(0),
         "Moyenne (€)": aci["mean"].round(0),
         "Médiane (€)": aci["median"].round(0),
-    }), f"Source : {source}. Montants déclarés par les équipes."))
+    }), f"Source : {source}. Montants déclarés par les équipes.",
+        count_columns=("Équipes ayant déclaré un montant",)))
     if len(moves):
         view.tables.append(Table(
             "transitions_statut", "Évolution du statut d'une année à l'autre",

@@ -62,9 +62,11 @@ def catalogue(scope: Scope, federation: Federation, db: DB = None,
         Metric("Enquêtes flash", formats.number(len(df)), None,
                "Enquêtes dont le mois tombe dans l'année choisie."),
         Metric("Répondants", formats.number(complete), None,
-               "Réponses complètes des départements du périmètre. Source : enquêtes flash."),
+               "Réponses complètes des départements du périmètre. Source : enquêtes flash.",
+               count=complete),
         Metric("Réponses incomplètes", formats.number(int(df["incomplete"].sum())), None,
-               "Questionnaires commencés mais non terminés : exclus des résultats."),
+               "Questionnaires commencés mais non terminés : exclus des résultats.",
+               count=int(df["incomplete"].sum())),
     ]
     table = pd.DataFrame({
         "Date": df["month"].map(_month),
@@ -76,7 +78,8 @@ def catalogue(scope: Scope, federation: Federation, db: DB = None,
         "Infographie publiée": df["published"].map({True: "Oui", False: "Non"}).fillna("–"),
     })
     view.tables.append(Table("catalogue", "Catalogue des enquêtes flash", table,
-                             "Source : enquêtes flash. Répondants des départements du périmètre."))
+                             "Source : enquêtes flash. Répondants des départements du périmètre.",
+                             count_columns=("Réponses complètes", "Réponses incomplètes")))
     return view
 
 
@@ -125,7 +128,7 @@ def _choice_figure(q: pd.Series, rows: pd.DataFrame, breakdown: str | None, sour
         notes.append("Parts calculées sur les personnes ayant répondu à la question.")
     return charts.figure(_key(q["question_id"], q["position"]), _title(q), chart, data, n,
                                "répondants à la question", source, " ".join(notes),
-                               count_columns=(RESPONDENTS,))
+                               count_columns=(RESPONDENTS,), sensitive=True)
 
 
 def _number_figure(q: pd.Series, rows: pd.DataFrame, source: str) -> charts.Figure:
@@ -135,7 +138,7 @@ def _number_figure(q: pd.Series, rows: pd.DataFrame, source: str) -> charts.Figu
                                    count_title=RESPONDENTS, value_format=",.0f")
     return charts.figure(_key(q["question_id"], q["position"]), _title(q), chart, data,
                                int(data[RESPONDENTS].sum()), "répondants à la question", source,
-                               COMPLETE_ONLY, count_columns=(RESPONDENTS,))
+                               COMPLETE_ONLY, count_columns=(RESPONDENTS,), sensitive=True)
 
 
 def build(scope: Scope, federation: Federation, db: DB = None, survey_id: str | None = None,
@@ -174,10 +177,12 @@ def build(scope: Scope, federation: Federation, db: DB = None, survey_id: str | 
     professions = resp[resp["axis"] == "profession"]
     deps = resp[resp["axis"] == "departement"]
     view.metrics = [
-        Metric("Répondants", formats.number(total), None, "Réponses complètes. " + source),
+        Metric("Répondants", formats.number(total), None, "Réponses complètes. " + source,
+               count=total),
         Metric("Réponses incomplètes",
                formats.number(int(resp.loc[resp["axis"] == "incomplete", "n"].sum())), None,
-               "Exclues des résultats."),
+               "Exclues des résultats.",
+               count=int(resp.loc[resp["axis"] == "incomplete", "n"].sum())),
         Metric("Professions", formats.number(int(professions["key"].notna().sum())), None,
                "Professions différentes parmi les répondants."),
         Metric("Départements", formats.number(int(deps["key"].notna().sum())), None,
@@ -215,7 +220,7 @@ def build(scope: Scope, federation: Federation, db: DB = None, survey_id: str | 
                 _key(qid, q["position"]), f"Réponses libres : {_title(q)}",
                 answers.rename(columns={"value": "Réponse"}).reset_index(drop=True),
                 f"n = {formats.number(len(answers))} réponses · Source : {source}. "
-                "Texte brut, tel que saisi par les répondants."))
+                "Texte brut, tel que saisi par les répondants.", detail=True))
     if breakdown:
         view.notes.append(f"Questions à choix ventilées par {BREAKDOWN_LABELS[breakdown].lower()} ; "
                           "les petits effectifs sont masqués dans les exports.")

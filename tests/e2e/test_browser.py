@@ -24,6 +24,7 @@ DRAWN = f"{CHART} canvas, {CHART} svg"
 WITHOUT_CHART = {
     "import": "formulaire d'import et historique, sans graphique",
     "annuaire": "annuaire : un tableau des équipes, sans graphique",
+    "administration": "comptes et réglages : des tableaux, sans graphique",
 }
 ISERE = ("38", "38 – Isère")
 
@@ -79,8 +80,19 @@ def sidebar_select(page: Any, label: str) -> Any:
 
 
 def choose(page: Any, label: str, option: str) -> None:
-    sidebar_select(page, label).click()
-    page.get_by_role("option", name=option, exact=True).click()
+    """Pick ``option`` in a sidebar select; a menu closed by a rerun under load is reopened."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(3):
+        wait_idle(page)
+        sidebar_select(page, label).click()
+        try:
+            page.get_by_role("option", name=option, exact=True).click(timeout=7000)
+            return
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
 
 
 def query(page: Any) -> dict[str, list[str]]:

@@ -193,3 +193,58 @@ def test_row_errors_name_line_column_and_value(tmp_path):
         "ligne 3, colonne « Formation PACTE » : « Peut-être » n'est pas une réponse oui/non",
     ]
     assert (report.rows_imported, report.rows_rejected) == (1, 1)
+
+
+def test_excel_utf8_bom_export(db, corpus):
+    report = imports.import_file("adhesions", corpus / "adhesions_excel_utf8_bom.csv", db=db)
+    assert (report.encoding, report.delimiter, report.rows_imported) == ("utf-8-sig", ";", 2)
+    assert report.header_mapping == {
+        "Nom de l'équipe": "team_name", "Type": "team_type", "Statut": "status",
+        "Dépt": "departement", "Année": "year", "ACI (€)": "aci_amount", "Courriel": "email"}
+    df = memberships(db).set_index("name")
+    assert df.loc["MSP des Tilleuls", "aci_amount"] == 41500.0
+    assert df.loc["ESP du Vercors", "departement"] == "38"
+    assert set(df["year"]) == {2023}
+
+
+def test_the_latest_answer_wins_across_files_too(db, corpus, tmp_path):
+    imports.import_file("adhesions", corpus / ADHESIONS_2025, db=db)  # Plateau: 12/01, 12 PS
+    older = tmp_path / "export_ancien.csv"
+    older.write_text(
+        "Horodateur,Année,Nom de l'équipe,Type,Stade,Département,Nb de PS\n"
+        "11/01/2025 08:00:00,2025,MSP du Plateau,MSP,En projet,38,3\n"
+        "11/01/2025 08:05:00,2025,MSP des Tilleuls,MSP,Sous ACI,38,15\n", encoding="utf-8")
+    report = imports.import_file("adhesions", older, db=db)
+    df = memberships(db).set_index("name")
+    assert df.loc["MSP du Plateau", "professionals"] == 12  # its answer of 12/01 stays
+    assert df.loc["MSP du Plateau", "status"] == "sous_aci"
+    assert df.loc["MSP des Tilleuls", "professionals"] == 15  # 11/01 is newer than 06/01
+    assert any("ligne 2 : réponse de « MSP du Plateau » pour 2025 du 11/01/2025 08:00, plus "
+               "ancienne que celle déjà enregistrée (du 12/01/2025 16:45)" in note
+               for note in report.notes)
+
+
+def test_commune_codes_get_their_leading_zero_back(db, tmp_path):
+    form = tmp_path / "form.csv"
+    form.write_text("Nom de l'équipe,Type,Département,Année,Code commune\n"
+                    "MSP A,MSP,01,2025,1053\nMSP B,MSP,2A,2025,2a004\nMSP C,MSP,38,2025,Voiron\n",
+                    encoding="utf-8")
+    imports.import_file("adhesions", form, db=db)
+    assert memberships(db)["commune"].tolist() == ["01053", "2A004", "Voiron"]
+
+
+def test_an_identifier_on_one_side_only_keeps_one_team(db, corpus, tmp_path, count):
+    imports.import_file("adhesions", corpus / ADHESIONS_2025, db=db)  # Tilleuls has its FINESS
+    teams = count("SELECT count(*) FROM teams")
+    later = tmp_path / "adhesions_2026.csv"
+    later.write_text("Nom de l'équipe,Type,Stade,Département,Année\n"
+                     "MSP DES TILLEULS,MSP,Sous ACI,Isère,2026\n", encoding="utf-8")
+    imports.import_file("adhesions", later, db=db)
+    assert count("SELECT count(*) FROM teams") == teams
+    history = memberships(db, "t.external_id = '380001234'")
+    assert list(history["year"]) == [2025, 2026] and history["team_id"].nunique() == 1
+    other = tmp_path / "homonyme.csv"  # same name, another FINESS: another team
+    other.write_text("Nom de l'équipe,FINESS,Type,Département,Année\n"
+                     "MSP des Tilleuls,380009999,MSP,38,2026\n", encoding="utf-8")
+    imports.import_file("adhesions", other, db=db)
+    assert count("SELECT count(*) FROM teams") == teams + 1

@@ -27,6 +27,10 @@ BAD_FILES = [
     ("equipe_en_double.csv", [
         "ligne 4, colonne « Nom de la structure » : équipe en double : « MSP des tilleuls » "
         "a déjà une réponse pour 2025 ligne 2 (même horodatage)"]),
+    ("formule.csv", [
+        "Import refusé : 1 ligne(s) sur 2",
+        "ligne 2, colonne « Nom de la structure » : « =HYPERLINK(\"http://exemple.invalid\";"
+        "\"clic\") » est une formule de tableur, pas un nom d'équipe"]),
 ]
 
 
@@ -60,13 +64,45 @@ def test_row_errors_carry_line_column_and_value(filled, bad):
     assert refused.value.report.rows_rejected == 1
 
 
-def test_formula_in_a_cell_is_stored_as_text(db, bad, count):
-    report = imports.import_file("adhesions", bad / "formule.csv", db=db)
-    assert report.rows_rejected == 0
-    names = set(store.query("SELECT name FROM teams", db=db)["name"])
-    assert names == {'=HYPERLINK("http://exemple.invalid";"clic")', "+33 MSP"}
-    assert count("SELECT count(*) FROM memberships") == 2
-    assert any("conservés tels quels" in note for note in report.notes)
+def test_a_formula_is_never_a_team_name_but_text_that_merely_starts_with_plus_is(db, bad,
+                                                                                   count):
+    report = imports.import_file("adhesions", bad / "formule.csv", db=db, valid_rows_only=True)
+    assert (report.rows_imported, report.rows_rejected) == (1, 1)
+    assert set(store.query("SELECT name FROM teams", db=db)["name"]) == {"+33 MSP"}
+    rejected = imports.rejected_rows(report.batch_id, db=db)
+    assert rejected["value"].tolist() == ['=HYPERLINK("http://exemple.invalid";"clic")']
+
+
+def test_formula_in_a_facilitation_log_team_list(db, tmp_path, state):
+    log = tmp_path / "journal.csv"
+    log.write_text("Date;Département;Équipe(s);Type de facilitation\n"
+                   "12/06/2025;38;\"MSP A; =cmd|' /C calc'!A0\";Sensibilisation\n",
+                   encoding="utf-8")
+    before = state(db)
+    with pytest.raises(imports.ImportRefused, match=r"=cmd.*est une formule de tableur"):
+        imports.import_file("facilitations", log, db=db)
+    assert state(db) == before
+
+
+def test_xlsx_formula_saved_without_its_value_is_an_error_not_an_empty_cell(filled, tmp_path,
+                                                                            state):
+    """openpyxl (and scripts) save formulas without computing them: no value to import."""
+    from openpyxl import Workbook
+
+    path = tmp_path / "journal.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Date", "Département", "Équipe(s)", "Type de facilitation"])
+    ws.append(["12/06/2025", "38", "MSP A", "Sensibilisation"])
+    ws.append(["=A2+1", "38", '=CONCATENATE("MSP ";"B")', "Sensibilisation"])
+    wb.save(path)
+    before = state(filled)
+    with pytest.raises(imports.ImportRefused) as refused:
+        imports.import_file("facilitations", path, db=filled)
+    assert [(e.line, e.column, e.value) for e in refused.value.errors] == [
+        (3, "Date", "=A2+1"), (3, "Équipe(s)", '=CONCATENATE("MSP ";"B")')]
+    assert "formule sans valeur calculée" in refused.value.errors[0].message
+    assert state(filled) == before
 
 
 def test_xlsx_zip_bomb_is_refused_before_opening(filled, tmp_path, state):

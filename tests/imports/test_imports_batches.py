@@ -132,7 +132,8 @@ def test_report_text_is_french_and_complete(bad):
     text = report.to_text()
     assert "Import : formulaire d'adhésion" in text
     assert "Format détecté : texte délimité (CSV), encodage UTF-8, séparateur : virgule" in text
-    assert "« Département » → departement" in text
+    assert "« Département » → Département" in text
+    assert "« Nom de la structure » → Nom de l'équipe" in text
     assert "Lignes : 3 au total, 2 importable(s), 1 rejetée(s)" in text
     assert "ligne 3, colonne « Département » : « Isèr » n'est pas un département connu" in text
 

@@ -138,3 +138,16 @@ def test_row_errors(tmp_path):
         "Spécifique ou thématique, Patient partenaire)",
         "ligne 3, colonne « Format » : « Fax » n'est pas un format connu (Présentiel, Visio)",
     ]
+
+
+def test_excel_tab_delimited_log_and_unknown_teams_named(members, corpus, count):
+    report = imports.import_file("facilitations", corpus / "journal_excel_tabulations.txt",
+                                 db=members)
+    assert (report.encoding, report.delimiter) == ("cp1252", "\t")
+    assert report.header_mapping["Binôme"] == "facilitators"
+    assert count("SELECT count(*) FROM facilitations") == 2
+    assert count("SELECT count(*) FROM facilitation_teams") == 3
+    note = next(n for n in report.notes if "inconnue(s) créée(s)" in n)
+    assert note.endswith("pas (encore) adhérentes (« MSP de Dieulefit »).")
+    assert count("SELECT count(*) FROM teams WHERE name = 'MSP de Dieulefit' AND team_id NOT IN "
+                 "(SELECT team_id FROM memberships)") == 1

@@ -127,3 +127,27 @@ def test_damaged_xlsx_and_old_xls_are_refused():
         read_table(b"PK\x03\x04 not really a zip", file_name="x.xlsx")
     with pytest.raises(ImportRefused, match=r"\.xls"):
         read_table(b"\xd0\xcf\x11\xe0", file_name="vieux.xls")
+
+
+def test_excel_csv_utf8_with_bom_and_semicolons(corpus):
+    table = read(corpus / "adhesions_excel_utf8_bom.csv")
+    assert (table.encoding, table.delimiter) == ("utf-8-sig", ";")
+    assert table.header[0] == "Nom de l'équipe"  # no BOM glued to the first title
+    assert table.rows[0][5] == "41\u00a0500,00 €"
+
+
+def test_excel_tab_delimited_txt_in_windows_1252(corpus):
+    table = read(corpus / "journal_excel_tabulations.txt")
+    assert (table.container, table.encoding, table.delimiter) == ("csv", "cp1252", "\t")
+    assert table.header[:2] == ["Date de la facilitation", "Département"]
+    assert table.rows[1][1] == "Drôme"
+
+
+def test_sheet_names_of_a_workbook(tmp_path):
+    from observatory.imports.reading import sheet_names
+
+    path = tmp_path / "classeur.xlsx"
+    _two_sheets(path)
+    assert sheet_names(path.read_bytes()) == ["Notice", "Données"]
+    with pytest.raises(ImportRefused, match="illisible"):
+        sheet_names(b"PK\x03\x04 pas un classeur")

@@ -197,3 +197,29 @@ def test_survey_metadata_problems_are_refused(corpus, tmp_path):
 )
 def test_type_inference(values, qtype):
     assert infer_type(values)[0] == qtype
+
+
+def test_question_texts_on_a_second_heading_line(db, corpus, count):
+    report = imports.import_file("survey", corpus / "enquete_deux_lignes_entete.csv", db=db,
+                                 survey_meta={"id": "deux-lignes", "title": "Deux lignes"})
+    assert report.rows_total == 3 and report.incomplete_responses == 1
+    assert any("Ligne 2 : deuxième ligne d'en-tête" in note for note in report.notes)
+    q = questions(db, "deux-lignes")
+    assert list(q.index) == ["Q1", "Q2", "Q3"]
+    assert list(q["text"]) == ["Votre équipe fait-elle de la recherche ?",
+                               "Rôles de l'équipe", "Commentaire"]
+    assert list(q.loc["Q2", "options"]) == ["Recueil de données", "Inclusion de patients",
+                                            "Autre"]
+    assert answers(db, "deux-lignes", "Q2", 2) == {"Inclusion de patients": None,
+                                                   "Autre : Thèses d'exercice": None}
+    assert count("SELECT count(*) FROM survey_responses WHERE survey_id = 'deux-lignes'") == 3
+
+
+def test_code_and_text_in_one_heading_line(db, corpus):
+    imports.import_file("survey", corpus / "enquete_code_et_texte.csv", db=db,
+                        survey_meta={"id": "code-texte", "title": "Code et texte"})
+    q = questions(db, "code-texte")
+    assert list(q.index) == ["Q1", "Q2"]
+    assert list(q["qtype"]) == ["yesno", "multiple"]
+    assert q.loc["Q2", "text"] == "Rôles de l'équipe"
+    assert answers(db, "code-texte", "Q2", 2) == {"Inclusion de patients": None}

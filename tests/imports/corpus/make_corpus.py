@@ -152,6 +152,46 @@ FICHES = (
     "Protocole de coopération;Texte long.\r\n"
 )
 
+# A membership form saved by Excel as "CSV UTF-8 (délimité par des virgules)" from a French
+# Excel: a BOM, ';' (the list separator of French Windows), CRLF, a non-breaking space in amounts.
+ADHESIONS_BOM = (
+    "\ufeffNom de l'équipe;Type;Statut;Dépt;Année;ACI (€);Courriel\r\n"
+    f"MSP des Tilleuls;MSP;Sous ACI;38;2023;41{NBSP}500,00 €;contact@tilleuls.example\r\n"
+    "ESP du Vercors;ESP;En projet;Isère;2023;;esp.vercors@example.org\r\n"
+)
+
+# The facilitation log saved by French Excel as "Texte (séparateur : tabulation)" (.txt):
+# Windows-1252, tabs, CRLF, dates as typed.
+FACILITATIONS_TXT = (
+    "Date de la facilitation\tDépartement\tStructure(s)\tType d'équipe\tStade\tNature\t"
+    "Binôme\tModalité\r\n"
+    "03/02/2025\tIsère\tMSP des Tilleuls ; ESP du Vercors\tMSP\tSous ACI\t"
+    "Spécifique ou thématique\tClaire Martin / Hugo Bernard\tPrésentiel\r\n"
+    "17/03/2025\tDrôme\tMSP de Dieulefit\tMSP\tEn projet\tSensibilisation\tInès Robert\t"
+    "Visio\r\n"
+)
+
+# A survey tool export with codes on the first line and the question texts on the second
+# (Qualtrics-like, LimeSurvey with two heading lines): no sidecar needed for the texts.
+LIMESURVEY_TWO_HEADERS = (
+    "id,submitdate,lastpage,Q1,Q2[SQ001],Q2[SQ002],Q2[other],Q3\n"
+    "Response ID,Date submitted,Last page,Votre équipe fait-elle de la recherche ?,"
+    "Rôles de l'équipe [Recueil de données],Rôles de l'équipe [Inclusion de patients],"
+    "Rôles de l'équipe [Autre],Commentaire\n"
+    "1,2025-04-03 09:14:02,3,Y,Y,,,Très utile\n"
+    "2,2025-04-03 10:02:45,3,N,,Y,Thèses d'exercice,\n"
+    "3,,1,Y,,,,\n"
+)
+
+# The same in one heading line, "code. question [option]" (LimeSurvey "code and text").
+LIMESURVEY_CODE_AND_TEXT = (
+    "id,submitdate,Q1. Votre équipe fait-elle de la recherche ?,"
+    "Q2[SQ001]. Rôles de l'équipe [Recueil de données],"
+    "Q2[SQ002]. Rôles de l'équipe [Inclusion de patients]\n"
+    "1,2025-04-03 09:14:02,Oui,Oui,\n"
+    "2,2025-04-03 10:02:45,Non,,Oui\n"
+)
+
 # -- bad inputs ------------------------------------------------------------------------------
 ADHESION_HEADER = (
     "Horodateur,Année,Nom de la structure,Type de structure,Stade,Département\n"
@@ -233,6 +273,10 @@ def main() -> None:
         HERE / "enquete_formulaire.csv": FORM_SURVEY.encode("utf-8"),
         HERE / "fiches_bom.csv": FICHES.encode("utf-8"),
         HERE / "facilitations.xlsx": facilitations_xlsx(),
+        HERE / "adhesions_excel_utf8_bom.csv": ADHESIONS_BOM.encode("utf-8"),
+        HERE / "journal_excel_tabulations.txt": FACILITATIONS_TXT.encode("cp1252"),
+        HERE / "enquete_deux_lignes_entete.csv": LIMESURVEY_TWO_HEADERS.encode("utf-8"),
+        HERE / "enquete_code_et_texte.csv": LIMESURVEY_CODE_AND_TEXT.encode("utf-8"),
         BAD / "departement_inconnu.csv": UNKNOWN_DEPARTEMENT.encode("utf-8"),
         BAD / "equipe_en_double.csv": DUPLICATE_TEAM.encode("utf-8"),
         BAD / "formule.csv": FORMULA.encode("utf-8"),

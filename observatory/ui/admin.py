@@ -1,0 +1,80 @@
+"""The administration page: who has an account (never a password hash) and how the server is set.
+
+Settings are shown, not edited here: they live in the server's environment, its secrets file and
+its federation profile, where a change is made once by whoever runs the server (see README).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from observatory import auth, store
+from observatory.config import SMALL_COUNT_THRESHOLD, db_path
+from observatory.imports import core
+from observatory.imports.reading import size_limit
+from observatory.ui.auth import secrets
+from observatory.ui.shell import Context
+from observatory.ui.text import plain
+
+
+def _accounts() -> pd.DataFrame:
+    rows = [{"Identifiant": name, "Rôle": auth.ROLE_LABELS.get(role, f"inconnu ({role})")}
+            for name, role in auth.accounts(secrets())]
+    return pd.DataFrame(rows, columns=["Identifiant", "Rôle"])
+
+
+def _sign_in_mode() -> str:
+    configured = secrets()
+    if auth.uses_st_login(configured):
+        return "fournisseur OpenID Connect (st.login), rôles par adresse"
+    if auth.users(configured):
+        return "identifiant et mot de passe (empreintes argon2 dans le fichier de secrets)"
+    return "mode démonstration locale (aucun compte configuré)"
+
+
+def settings(ctx: Context) -> pd.DataFrame:
+    """The settings in force on this server, in French."""
+    db = db_path()
+    info = store.meta(db)
+    size = db.stat().st_size if db.exists() else 0
+    rows = [
+        ("Fédération", f"{ctx.federation.name} ({ctx.federation.id})"),
+        ("Base de données", str(db)),
+        ("Taille de la base", f"{size / 1024 / 1024:.1f} Mo".replace(".", ",")),
+        ("Version du schéma", info.get("schema_version", "–")),
+        ("Écritures depuis la création", info.get("data_version", "0")),
+        ("Connexion", _sign_in_mode()),
+        ("Seuil des petits effectifs (masqués en lecture et dans les exports)",
+         str(SMALL_COUNT_THRESHOLD)),
+        ("Taille maximale d'un fichier importé", f"{size_limit() // (1024 * 1024)} Mo"),
+        ("Imports annulables (copies de la base gardées)", str(core.UNDO_KEEP)),
+        ("Attente maximale derrière un autre import", f"{store.LOCK_TIMEOUT_S:.0f} s"),
+    ]
+    return pd.DataFrame(rows, columns=["Réglage", "Valeur"])
+
+
+def page(ctx: Context) -> None:
+    """Accounts, then settings, then the commands that change them."""
+    st.title("Administration")
+    st.subheader("Comptes")
+    accounts = _accounts()
+    if accounts.empty:
+        st.info(plain("Aucun compte configuré : l'application tourne en mode démonstration "
+                      "locale. Créez un compte sur le serveur avec "
+                      "« observatory user add NOM --role admin »."))
+    else:
+        st.dataframe(accounts, hide_index=True, width="stretch", key="admin_comptes")
+    st.caption(plain("Les mots de passe ne sont jamais affichés ni stockés : seule leur "
+                     "empreinte argon2 est dans le fichier de secrets du serveur. Ajouter ou "
+                     "modifier un compte : observatory user add NOM --role lecture|équipe|admin ; "
+                     "retirer un compte : observatory user remove NOM."))
+    st.subheader("Réglages")
+    st.dataframe(settings(ctx), hide_index=True, width="stretch", key="admin_reglages")
+    st.caption(plain("Réglages du serveur (variables d'environnement OBSERVATORY_DB, "
+                     "OBSERVATORY_SMALL_COUNT, OBSERVATORY_IMPORT_MAX_MB, "
+                     "OBSERVATORY_LOCK_TIMEOUT ; fédération : observatory init --federation ID)."))
+    st.subheader("Sauvegarde et suppression")
+    st.caption(plain("Sauvegarde cohérente : observatory backup DOSSIER ; restauration : "
+                     "observatory restore DOSSIER ; suppression des données d'une équipe à sa "
+                     "demande : observatory team delete « NOM » --departement CODE."))
