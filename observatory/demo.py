@@ -10,10 +10,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import random
 import re
 import tomllib
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -374,16 +376,19 @@ def write_adhesions_2024(world: _World, rng: random.Random, names: dict[str, str
     return _csv_text(header, rows, ";").encode("cp1252")
 
 
+# How the online form writes a team's type and status (full words, not the codes).
+LONG_TYPE = {
+    "MSP": "Maison de santé pluriprofessionnelle",
+    "CPTS": "Communauté professionnelle territoriale de santé",
+    "ESP": "Équipe de soins primaires",
+    "CDS": "Centre de santé",
+}
+FORM_STATUS = {"en_projet": "En projet", "labellisee": "Projet de santé validé",
+               "sous_aci": "Signataire ACI"}
+
+
 def write_adhesions_2025(world: _World, rng: random.Random, names: dict[str, str]) -> bytes:
     """Online form export: UTF-8, ',', a 'Horodateur' column and full question texts."""
-    long_type = {
-        "MSP": "Maison de santé pluriprofessionnelle",
-        "CPTS": "Communauté professionnelle territoriale de santé",
-        "ESP": "Équipe de soins primaires",
-        "CDS": "Centre de santé",
-    }
-    status_text = {"en_projet": "En projet", "labellisee": "Projet de santé validé",
-                   "sous_aci": "Signataire ACI"}
     header = [
         "Horodateur", "Année d'adhésion", "Nom de l'équipe", "Identifiant",
         "Type d'exercice coordonné", "Stade du projet", "Département",
@@ -400,7 +405,7 @@ def write_adhesions_2025(world: _World, rng: random.Random, names: dict[str, str
         a = _membership_answers(rng, team, 2025)
         row = [
             stamp.strftime("%d/%m/%Y %H:%M:%S"), "2025", team.name, team.finess or "",
-            long_type[team.team_type], status_text[team.status[2025]],
+            LONG_TYPE[team.team_type], FORM_STATUS[team.status[2025]],
             _dep_label(team.departement, names, i),
             _fr_number(a["aci"], 0) + " €" if a["aci"] else "",
             str(a["professionals"]), ", ".join(a["professions"]), a["si"], a["coordination"],
@@ -574,76 +579,114 @@ def _respondents(rng: random.Random, s: spec.SurveySpec, world: _World) -> list[
     return people
 
 
+@dataclass(frozen=True)
+class Respondent:
+    """One person answering a flash survey, as the export describes them."""
+
+    profession: str
+    departement: str
+    team_name: str
+    team_type: str
+
+
+def toml_value(value: object) -> str:
+    """A TOML value (JSON's strings and arrays are TOML's)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def survey_tool_export(rng: random.Random, questions: Sequence[Question],
+                       people: list[Respondent], incomplete: int, start: dt.datetime,
+                       ) -> tuple[list[str], list[list[str]], list[str]]:
+    """A survey tool's export (LimeSurvey-like): technical columns, codes as headers, one column
+    per option, ``incomplete`` unfinished responses; returns the header, the rows and the
+    sidecar's question and option tables."""
+    header = ["id", "submitdate", "lastpage", "startlanguage", "seed", "startdate",
+              "datestamp", "Profession", "Département", "Structure", "Type de structure"]
+    for q in questions:
+        if q.qtype == "multiple":
+            header += [f"{q.code}[SQ{j + 1:03d}]" for j in range(len(q.options))]
+        else:
+            header.append(q.code)
+    total = len(people) + incomplete
+    starts = sorted(start + dt.timedelta(minutes=rng.randrange(0, 60 * 24 * 20))
+                    for _ in range(total))
+    rows = []
+    for i in range(total):
+        complete = i < len(people)
+        person = people[i] if complete else rng.choice(people)
+        moment = starts[i]
+        row = [str(i + 1), (moment + dt.timedelta(minutes=9)).strftime("%Y-%m-%d %H:%M:%S")
+               if complete else "", "3" if complete else "1", "fr", str(rng.randrange(10**8)),
+               moment.strftime("%Y-%m-%d %H:%M:%S"), moment.strftime("%Y-%m-%d %H:%M:%S"),
+               person.profession, person.departement, person.team_name, person.team_type]
+        for k, q in enumerate(questions):
+            value = _answer(rng, q, ("Y", "N"))
+            if not complete and k >= 2:
+                value = [] if q.qtype == "multiple" else ""
+            if q.qtype == "multiple":
+                row += ["Y" if opt in value else "" for opt in q.options]
+            else:
+                row.append(str(value))
+        rows.append(row)
+    sidecar: list[str] = []
+    for q in questions:
+        sidecar += [f"[questions.{q.code}]", f"type = {toml_value(q.qtype)}",
+                    f"text = {toml_value(q.text)}"]
+        if q.options and q.qtype != "multiple":
+            sidecar.append(f"options = {toml_value(list(q.options))}")
+        sidecar.append("")
+    for q in questions:
+        if q.qtype == "multiple":
+            sidecar.append(f"[options.{q.code}]")
+            sidecar += [f"SQ{j + 1:03d} = {toml_value(o)}" for j, o in enumerate(q.options)]
+            sidecar.append("")
+    return header, rows, sidecar
+
+
+def online_form_export(rng: random.Random, questions: Sequence[Question],
+                       people: list[Respondent], start: dt.datetime, names: dict[str, str],
+                       ) -> tuple[list[str], list[list[str]]]:
+    """An online form's export: a time stamp, the full question texts as headers, joined
+    answers, départements written as people write them; returns the header and the rows."""
+    header = ["Horodateur", "Votre profession", "Votre département", "Votre équipe",
+              "Type de structure"] + [q.text for q in questions]
+    stamps = sorted(start + dt.timedelta(minutes=rng.randrange(0, 60 * 24 * 25))
+                    for _ in people)
+    rows = []
+    for i, (person, stamp) in enumerate(zip(people, stamps, strict=True)):
+        row = [stamp.strftime("%d/%m/%Y %H:%M:%S"), person.profession,
+               _dep_label(person.departement, names, i + 1), person.team_name,
+               person.team_type]
+        for q in questions:
+            value = _answer(rng, q, ("Oui", "Non"))
+            row.append(", ".join(value) if isinstance(value, list) else str(value))
+        rows.append(row)
+    return header, rows
+
+
 def write_survey(world: _World, rng: random.Random, s: spec.SurveySpec,
                  names: dict[str, str]) -> tuple[bytes, str]:
     """A survey export in its tool's layout, and its sidecar TOML."""
     questions = SURVEY_QUESTIONS[s.survey_id]
-    people = _respondents(rng, s, world)
+    people = [Respondent(p["profession"], p["team"].departement, p["team"].name,
+                         p["team"].team_type) for p in _respondents(rng, s, world)]
     sidecar = [
         f'id = "{s.survey_id}"', f'title = "{s.title}"', f'theme = "{s.theme}"',
         f'date = "{s.month}"', f'objective = "{s.objective}"', "published = true", "",
     ]
+    year, month = int(s.month[:4]), int(s.month[5:])
     if s.layout == "survey_tool":
-        header = ["id", "submitdate", "lastpage", "startlanguage", "seed", "startdate",
-                  "datestamp", "Profession", "Département", "Structure", "Type de structure"]
-        for q in questions:
-            if q.qtype == "multiple":
-                header += [f"{q.code}[SQ{j + 1:03d}]" for j in range(len(q.options))]
-            else:
-                header.append(q.code)
-        rows = []
-        total = len(people) + s.incomplete
-        starts = sorted(dt.datetime(int(s.month[:4]), int(s.month[5:]), 2, 9)
-                        + dt.timedelta(minutes=rng.randrange(0, 60 * 24 * 20)) for _ in range(total))
-        for i in range(total):
-            complete = i < len(people)
-            person = people[i] if complete else rng.choice(people)
-            team = person["team"]
-            start = starts[i]
-            row = [str(i + 1), (start + dt.timedelta(minutes=9)).strftime("%Y-%m-%d %H:%M:%S")
-                   if complete else "", "3" if complete else "1", "fr", str(rng.randrange(10**8)),
-                   start.strftime("%Y-%m-%d %H:%M:%S"), start.strftime("%Y-%m-%d %H:%M:%S"),
-                   person["profession"], team.departement, team.name, team.team_type]
-            for k, q in enumerate(questions):
-                value = _answer(rng, q, ("Y", "N"))
-                if not complete and k >= 2:
-                    value = [] if q.qtype == "multiple" else ""
-                if q.qtype == "multiple":
-                    row += ["Y" if opt in value else "" for opt in q.options]
-                else:
-                    row.append(str(value))
-            rows.append(row)
-        text = _csv_text(header, rows, ",")
-        for q in questions:
-            sidecar += [f"[questions.{q.code}]", f'type = "{q.qtype}"', f'text = "{q.text}"']
-            if q.options and q.qtype != "multiple":
-                sidecar.append("options = [" + ", ".join(f'"{o}"' for o in q.options) + "]")
-            sidecar.append("")
-        for q in questions:
-            if q.qtype == "multiple":
-                sidecar.append(f"[options.{q.code}]")
-                sidecar += [f'SQ{j + 1:03d} = "{o}"' for j, o in enumerate(q.options)]
-                sidecar.append("")
+        header, rows, tables = survey_tool_export(rng, questions, people, s.incomplete,
+                                                  dt.datetime(year, month, 2, 9))
+        sidecar += tables
     else:
-        header = ["Horodateur", "Votre profession", "Votre département", "Votre équipe",
-                  "Type de structure"] + [q.text for q in questions]
-        rows = []
-        stamps = sorted(dt.datetime(int(s.month[:4]), int(s.month[5:]), 1, 9)
-                        + dt.timedelta(minutes=rng.randrange(0, 60 * 24 * 25)) for _ in people)
-        for i, (person, stamp) in enumerate(zip(people, stamps, strict=True)):
-            team = person["team"]
-            row = [stamp.strftime("%d/%m/%Y %H:%M:%S"), person["profession"],
-                   _dep_label(team.departement, names, i + 1), team.name, team.team_type]
-            for q in questions:
-                value = _answer(rng, q, ("Oui", "Non"))
-                row.append(", ".join(value) if isinstance(value, list) else str(value))
-            rows.append(row)
-        text = _csv_text(header, rows, ",")
+        header, rows = online_form_export(rng, questions, people,
+                                          dt.datetime(year, month, 1, 9), names)
         for q in questions:
             if q.qtype == "scale":
-                sidecar += [f'[questions."{q.text}"]', 'type = "scale"',
-                            "options = [" + ", ".join(f'"{o}"' for o in q.options) + "]", ""]
-    return text.encode("utf-8"), "\n".join(sidecar).rstrip() + "\n"
+                sidecar += [f"[questions.{toml_value(q.text)}]", 'type = "scale"',
+                            f"options = {toml_value(list(q.options))}", ""]
+    return _csv_text(header, rows, ",").encode("utf-8"), "\n".join(sidecar).rstrip() + "\n"
 
 
 FICHE_THEMES = (

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import bisect
 import datetime as dt
-import json
 import random
 import time
 import tomllib
@@ -67,14 +66,6 @@ TYPE_SHARES = {"MSP": 0.55, "CPTS": 0.15, "ESP": 0.15, "CDS": 0.15}
 # Years a team of each type usually spends at a stage before the next (None: stays there).
 STAGE_YEARS = {"MSP": (1.5, 2.0), "CDS": (1.5, 2.0), "CPTS": (1.5, 1.0), "ESP": (2.0, None)}
 ESP_TO_MSP = 0.1  # share of ESP becoming an MSP (and getting a FINESS) during the period
-LONG_TYPE = {
-    "MSP": "Maison de santé pluriprofessionnelle",
-    "CPTS": "Communauté professionnelle territoriale de santé",
-    "ESP": "Équipe de soins primaires",
-    "CDS": "Centre de santé",
-}
-FORM_STATUS = {"en_projet": "En projet", "labellisee": "Projet de santé validé",
-               "sous_aci": "Signataire ACI"}
 FORM_FROM = 2020  # membership forms moved from an Excel export to an online form that year
 VISIO_SHARE = {2020: 0.7, 2021: 0.5, 2022: 0.35}
 ORGANISATIONS = ("Mairie de", "Communauté de communes", "Association de santé de")
@@ -440,7 +431,7 @@ def write_adhesions_form(world: World, year: int, rng: random.Random) -> bytes:
         a = demo._membership_answers(rng, proxy, year)
         row = [
             stamp.strftime("%d/%m/%Y %H:%M:%S"), str(year), team.name, proxy.finess or "",
-            LONG_TYPE[proxy.team_type], FORM_STATUS[team.status[year]],
+            demo.LONG_TYPE[proxy.team_type], demo.FORM_STATUS[team.status[year]],
             demo._dep_label(team.departement, world.names, i), team.commune,
             demo._fr_number(a["aci"], 0) + " €" if a["aci"] else "",
             str(a["professionals"]), ", ".join(a["professions"]), a["si"], a["coordination"],
@@ -522,11 +513,6 @@ def plan_surveys(world: World, rng: random.Random) -> list[SurveyPlan]:
     return plans
 
 
-def _toml(value: object) -> str:
-    """A TOML value (JSON's strings and arrays are TOML's)."""
-    return json.dumps(value, ensure_ascii=False)
-
-
 def write_survey(world: World, plan: SurveyPlan, rng: random.Random) -> tuple[bytes, bytes]:
     """A survey export in its tool's layout, and its sidecar .toml."""
     year = int(plan.month[:4])
@@ -536,72 +522,26 @@ def write_survey(world: World, plan: SurveyPlan, rng: random.Random) -> tuple[by
         pool = [t for t in world.teams if year in t.member] or world.teams[:1]
     people = [(rng.choice(pool), rng.choices(demo.SURVEY_PROFESSIONS, PROFESSION_WEIGHTS)[0])
               for _ in range(plan.respondents)]
-    sidecar = [f"id = {_toml(plan.survey_id)}", f"title = {_toml(plan.title)}",
-               f"theme = {_toml(plan.theme)}", f"date = {_toml(plan.month)}",
-               f"objective = {_toml(plan.objective)}",
+    sidecar = [f"id = {demo.toml_value(plan.survey_id)}", f"title = {demo.toml_value(plan.title)}",
+               f"theme = {demo.toml_value(plan.theme)}", f"date = {demo.toml_value(plan.month)}",
+               f"objective = {demo.toml_value(plan.objective)}",
                f"published = {'true' if plan.published else 'false'}", ""]
     start = dt.datetime(year, int(plan.month[5:]), 2, 9)
+    respondents = [demo.Respondent(profession, team.departement, team.name, team.types[year])
+                   for team, profession in people]
     if plan.layout == "survey_tool":
-        header = ["id", "submitdate", "lastpage", "startlanguage", "seed", "startdate",
-                  "datestamp", "Profession", "Département", "Structure", "Type de structure"]
-        for q in plan.questions:
-            if q.qtype == "multiple":
-                header += [f"{q.code}[SQ{j + 1:03d}]" for j in range(len(q.options))]
-            else:
-                header.append(q.code)
-        total = len(people) + plan.incomplete
-        starts = sorted(start + dt.timedelta(minutes=rng.randrange(0, 60 * 24 * 20))
-                        for _ in range(total))
-        rows = []
-        for i in range(total):
-            complete = i < len(people)
-            team, profession = people[i] if complete else rng.choice(people)
-            moment = starts[i]
-            row = [str(i + 1),
-                   (moment + dt.timedelta(minutes=9)).strftime("%Y-%m-%d %H:%M:%S")
-                   if complete else "", "3" if complete else "1", "fr", str(rng.randrange(10**8)),
-                   moment.strftime("%Y-%m-%d %H:%M:%S"), moment.strftime("%Y-%m-%d %H:%M:%S"),
-                   profession, team.departement, team.name, team.types[year]]
-            for k, q in enumerate(plan.questions):
-                value = demo._answer(rng, q, ("Y", "N"))
-                if not complete and k >= 2:
-                    value = [] if q.qtype == "multiple" else ""
-                if q.qtype == "multiple":
-                    row += ["Y" if opt in value else "" for opt in q.options]
-                else:
-                    row.append(str(value))
-            rows.append(row)
-        for q in plan.questions:
-            sidecar += [f"[questions.{q.code}]", f"type = {_toml(q.qtype)}",
-                        f"text = {_toml(q.text)}"]
-            if q.options and q.qtype != "multiple":
-                sidecar.append(f"options = {_toml(list(q.options))}")
-            sidecar.append("")
-        for q in plan.questions:
-            if q.qtype == "multiple":
-                sidecar.append(f"[options.{q.code}]")
-                sidecar += [f"SQ{j + 1:03d} = {_toml(o)}" for j, o in enumerate(q.options)]
-                sidecar.append("")
+        header, rows, tables = demo.survey_tool_export(rng, plan.questions, respondents,
+                                                       plan.incomplete, start)
+        sidecar += tables
     else:
-        header = ["Horodateur", "Votre profession", "Votre département", "Votre équipe",
-                  "Type de structure"] + [q.text for q in plan.questions]
-        stamps = sorted(start + dt.timedelta(minutes=rng.randrange(0, 60 * 24 * 25))
-                        for _ in people)
-        rows = []
-        for i, ((team, profession), stamp) in enumerate(zip(people, stamps, strict=True)):
-            row = [stamp.strftime("%d/%m/%Y %H:%M:%S"), profession,
-                   demo._dep_label(team.departement, world.names, i + 1), team.name,
-                   team.types[year]]
-            for q in plan.questions:
-                value = demo._answer(rng, q, ("Oui", "Non"))
-                row.append(", ".join(value) if isinstance(value, list) else str(value))
-            rows.append(row)
+        header, rows = demo.online_form_export(rng, plan.questions, respondents, start,
+                                               world.names)
         for q in plan.questions:  # what the person importing declares: scales and free texts
             if q.qtype == "scale":
-                sidecar += [f"[questions.{_toml(q.text)}]", 'type = "scale"',
-                            f"options = {_toml(list(q.options))}", ""]
+                sidecar += [f"[questions.{demo.toml_value(q.text)}]", 'type = "scale"',
+                            f"options = {demo.toml_value(list(q.options))}", ""]
             elif q.qtype == "text":
-                sidecar += [f"[questions.{_toml(q.text)}]", 'type = "text"', ""]
+                sidecar += [f"[questions.{demo.toml_value(q.text)}]", 'type = "text"', ""]
     text = demo._csv_text(header, rows, ",")
     return text.encode("utf-8"), ("\n".join(sidecar).rstrip() + "\n").encode("utf-8")
 
