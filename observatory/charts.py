@@ -112,7 +112,9 @@ def titled(chart: alt.TopLevelMixin, title: str, subtitle: str | list[str]) -> a
     (« É ») inside the canvas.
     """
     lines = [subtitle] if isinstance(subtitle, str) else subtitle
-    lines = [part for line in lines for part in textwrap.wrap(line, SUBTITLE_WIDTH)]
+    # a non-breaking space before « : » (French typography) keeps « Total : 172 » on one line
+    lines = [part for line in lines
+             for part in textwrap.wrap(line.replace(" :", "\u00a0:"), SUBTITLE_WIDTH)]
     text = textwrap.wrap(title, TITLE_WIDTH)
     return chart.properties(title=alt.TitleParams(text=title if len(text) == 1 else text,
                                                   subtitle=lines),

@@ -348,7 +348,8 @@ def test_every_chart_compiles_with_its_title_and_caption(
         for fig in view.figures:
             spec = fig.chart.to_dict()
             assert chart_title(fig) == fig.title
-            assert " ".join(spec["title"]["subtitle"]) == fig.summary
+            subtitle = " ".join(spec["title"]["subtitle"]).replace("\u00a0:", " :")
+            assert subtitle == fig.summary
             assert fig.summary.startswith("n = ") and "Source : " in fig.summary
             vl_convert.vegalite_to_vega(spec)
     for view in views[24:]:

@@ -160,8 +160,9 @@ def page() -> None:
     """Upload → detected format and preview → confirm; then the history of import batches."""
     st.title("Importer des données")
     limit_mb = size_limit() // (1024 * 1024)
-    st.caption(f"Formulaire d'adhésion, journal des facilitations, enquête flash ou fiches de "
-               "capitalisation, tels que vos outils les exportent (CSV, TSV, TXT ou XLSX, "
+    st.caption(f"Formulaire d'adhésion, journal des facilitations, enquête flash, fiches de "
+               "capitalisation ou décompte des équipes existantes, tels que vos outils les "
+               "exportent (CSV, TSV, TXT ou XLSX, "
                f"{limit_mb} Mo au plus). Le fichier d'origine est conservé ; un import refusé "
                "ne change rien.")
     kind = st.selectbox("Type de données", list(KIND_LABELS), format_func=KIND_LABELS.get,

@@ -52,7 +52,7 @@ def _header(v: View, where: DeltaGenerator | None = None, scope: Scope | None = 
             ) -> ExportContext:
     """Title, scope and « Exporter la vue » (and the département sheet when ``scope`` selects
     one département); returns the export context the page's downloads share."""
-    head, button = (where or st).columns([5, 1], vertical_alignment="bottom")
+    head, button = (where or st).columns([3, 1], vertical_alignment="bottom")
     with head:
         st.title(plain(v.title))
         st.caption(plain(v.scope_label))
