@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from observatory.charts import Figure
-from observatory.exports.common import ExportContext
+from observatory.exports.common import PLAIN_INTEGER_COLUMN, ExportContext
 from observatory.filters import Scope
 from observatory.ui import downloads
 from observatory.ui.auth import ROLE_KEY
@@ -39,9 +41,18 @@ def figure(fig: Figure, export: ExportContext, *, on_select: str = "ignore") -> 
     return event
 
 
+def _number_formats(df: pd.DataFrame) -> dict[str, Any]:
+    """Quantities in the reader's locale (« 12 345 » in French); codes and years as written."""
+    return {str(col): st.column_config.NumberColumn(
+                format="plain" if PLAIN_INTEGER_COLUMN.search(str(col)) else "localized")
+            for col in df.columns if pd.api.types.is_numeric_dtype(df[col])
+            and not pd.api.types.is_bool_dtype(df[col])}
+
+
 def table(tab: Table, export: ExportContext) -> None:
     st.markdown(f"**{plain(tab.title)}**")
-    st.dataframe(tab.data, hide_index=True, width="stretch", key=f"table_{tab.key}")
+    st.dataframe(tab.data, hide_index=True, width="stretch", key=f"table_{tab.key}",
+                 column_config=_number_formats(tab.data))
     if tab.caption:
         st.caption(plain(tab.caption))
     if len(tab.data):
