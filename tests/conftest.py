@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -44,3 +45,20 @@ def _navigation_apps_in_apptest(monkeypatch: pytest.MonkeyPatch) -> None:
         PagesManager.uses_pages_directory = False
 
     monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+@pytest.fixture(autouse=True)
+def _default_store_untouched() -> Iterator[None]:
+    """No test may create or change the user's own store (data/observatory.duckdb)."""
+    from observatory.config import DEFAULT_DB
+
+    def stamp() -> tuple[int, int] | None:
+        try:
+            info = DEFAULT_DB.stat()
+        except FileNotFoundError:
+            return None
+        return info.st_ino, info.st_mtime_ns
+
+    before = stamp()
+    yield
+    assert stamp() == before, f"a test wrote the default store {DEFAULT_DB}"

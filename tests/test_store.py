@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import multiprocessing as mp
-import os
-import signal
-import time
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -71,29 +69,32 @@ def test_write_changes_version_and_readers_see_it(tmp_path: Path) -> None:
     assert store.query("SELECT count(*) AS n FROM teams", db=db)["n"][0] == 1
 
 
-def _slow_writer(db: str, ready: mp.Event) -> None:  # runs in a child process
-    with store.writing(db) as con:
-        con.execute("INSERT INTO teams (team_id, team_key, name) VALUES (1, 'k', 'n')")
-        ready.set()
-        time.sleep(60)
+# The writer runs in a plain subprocess, not multiprocessing's "spawn": spawn re-imports the
+# parent's __main__, which after an AppTest is app.py (it would build the default store).
+SLOW_WRITER = """
+import sys, time
+from observatory import store
+with store.writing(sys.argv[1]) as con:
+    con.execute("INSERT INTO teams (team_id, team_key, name) VALUES (1, 'k', 'n')")
+    print("ready", flush=True)
+    time.sleep(60)
+"""
 
 
 def test_killed_writer_leaves_store_as_before_and_readers_work(tmp_path: Path) -> None:
     db = tmp_path / "s.duckdb"
     store.init(db)
     before = db.read_bytes()
-    ctx = mp.get_context("spawn")
-    ready = ctx.Event()
-    child = ctx.Process(target=_slow_writer, args=(str(db), ready))
-    child.start()
-    assert ready.wait(30)
+    child = subprocess.Popen([sys.executable, "-c", SLOW_WRITER, str(db)],
+                             stdout=subprocess.PIPE, text=True)
+    assert child.stdout.readline().strip() == "ready"
     # readers keep working while the write is under way
     assert store.query("SELECT count(*) AS n FROM teams", db=db)["n"][0] == 0
     # a second writer waits, then is refused clearly
     with pytest.raises(store.StoreError, match="Un autre import"), store.writing(db, timeout=0.5):
         pass
-    os.kill(child.pid, signal.SIGKILL)
-    child.join()
+    child.kill()  # SIGKILL: no cleanup code runs
+    child.wait()
     assert db.read_bytes() == before
     with store.writing(db) as con:  # the lock died with the process; stale copies are cleaned
         con.execute("INSERT INTO teams (team_id, team_key, name) VALUES (2, 'k2', 'n2')")
