@@ -28,6 +28,7 @@ from observatory.imports.rows import (
     finish,
     match_or_refuse,
     outside_federation,
+    rows_of,
 )
 from observatory.imports.storage import (
     TeamIndex,
@@ -139,7 +140,7 @@ def parse(table: RawTable, options: Options) -> Parsed:
     if "status" not in match.columns:
         parsed.notes.append("Pas de colonne « Stade » : le stade des équipes restera inconnu.")
     excel = table.container == "xlsx"
-    rows = [Row(table, i, match) for i in range(len(table.rows))]
+    rows = rows_of(table, match)
     records = []
     for row in rows:
         record = _record(row, options, excel)
@@ -225,11 +226,7 @@ def _choices(row: Row, multi: str) -> list[Choice]:
             continue
         if chosen:
             found += n.split_multi(option, known, aliases=aliases) or [Choice(option)]
-    unique: list[Choice] = []
-    for c in found:
-        if c not in unique:
-            unique.append(c)
-    return unique
+    return list(dict.fromkeys(found))  # Choice is frozen: equal answers are one
 
 
 def _latest_answers(records: list[Membership], rows: list[Row], parsed: Parsed) -> list[Membership]:
