@@ -191,9 +191,13 @@ def _record(row: Row, options: Options, excel: bool) -> Membership:
 
 def commune_code(text: str) -> str | None:
     """A commune as written, or its INSEE code with the leading zero a spreadsheet dropped."""
-    if re.fullmatch(r"\d{4}", text):  # 1053 was 01053: no commune code has four characters
+    if _FOUR_DIGITS.fullmatch(text):  # 1053 was 01053: no commune code has four characters
         return "0" + text
-    return text.upper() if re.fullmatch(r"(?:\d{5}|2[AaBb]\d{3})", text) else (text or None)
+    return text.upper() if _COMMUNE_CODE.fullmatch(text) else (text or None)
+
+
+_FOUR_DIGITS = re.compile(r"\d{4}")
+_COMMUNE_CODE = re.compile(r"(?:\d{5}|2[AaBb]\d{3})")
 
 
 def _single_with_other(text: str) -> tuple[str | None, str | None]:
@@ -211,7 +215,10 @@ def _choices(row: Row, multi: str) -> list[Choice]:
     known = PROFESSIONS if multi == "professions" else ()
     aliases = PROFESSION_ALIASES if multi == "professions" else None
     found = n.split_multi(row.text(multi), known, aliases=aliases)
-    for index, option in row.match.option_columns.get(multi, []):
+    columns = row.match.option_columns.get(multi, [])
+    if not columns:
+        return found  # split_multi's answers are distinct already
+    for index, option in columns:
         cell = row.cell(index)
         if not cell:
             continue

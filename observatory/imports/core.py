@@ -246,8 +246,12 @@ def _check(report: ImportReport, parsed: Parsed, valid_rows_only: bool) -> None:
 
 @_without_cycle_collector()
 def _write_batch(con: Any, kind: str, report: ImportReport, parsed: Parsed, data: bytes,
-                 batch_id: int, options: dict[str, Any], snapshot: Path | None) -> list[str]:
-    """Write one parsed file as batch ``batch_id``; returns the undo snapshots now too old."""
+                 batch_id: int, options: dict[str, Any], snapshot: Path | None,
+                 mark: bool = True) -> list[str]:
+    """Write one parsed file as batch ``batch_id``; returns the undo snapshots now too old.
+
+    ``mark``: remember the data version this write commits (see ``_mark_import_version``).
+    """
     current = con.execute(
         "SELECT coalesce(max(batch_id), 0) + 1 FROM import_batches").fetchone()[0]
     if current != batch_id:
@@ -268,7 +272,8 @@ def _write_batch(con: Any, kind: str, report: ImportReport, parsed: Parsed, data
     insert_rows(con, "rejected_rows", REJECTED_SCHEMA, [
         (batch_id, e.line, e.column, e.value, e.message, parsed.rejected.get(e.line))
         for e in parsed.errors])
-    _mark_import_version(con)
+    if mark:
+        _mark_import_version(con)
     return pruned
 
 
@@ -351,6 +356,8 @@ def import_files(
     snapshot: Path | None = None
     try:
         with store.writing(path, transaction=False) as con:
+            # one checkpoint at the end, not one each time the log passes 16 MB on a commit
+            con.execute("SET checkpoint_threshold = '1GB'")
             for i, item in enumerate(items):
                 started = time.perf_counter()
                 try:
@@ -369,8 +376,10 @@ def import_files(
                         options = {"year": item.year, "survey_meta": item.survey_meta,
                                    "valid_rows_only": item.valid_rows_only, "sheet": None}
                         con.execute("BEGIN TRANSACTION")
+                        # one store version for the whole series: its last batch marks it
                         pruned += _write_batch(con, item.kind, report, parsed, data, batch_id,
-                                               options, snapshot if i == last else None)
+                                               options, snapshot if i == last else None,
+                                               mark=i == last)
                         con.execute("COMMIT")
                         done[(item.kind, report.sha256)] = batch_id
                         batch_id += 1
@@ -411,8 +420,9 @@ def _prune_snapshots(con: Any, batch_id: int) -> list[str]:
     old = con.execute(
         "SELECT snapshot FROM import_batches WHERE snapshot IS NOT NULL AND batch_id <= ?",
         [batch_id - UNDO_KEEP]).fetchall()
-    con.execute("UPDATE import_batches SET snapshot = NULL WHERE batch_id <= ?",
-                [batch_id - UNDO_KEEP])
+    if old:  # else every one of them is NULL already
+        con.execute("UPDATE import_batches SET snapshot = NULL WHERE batch_id <= ?",
+                    [batch_id - UNDO_KEEP])
     return [row[0] for row in old]
 
 

@@ -79,16 +79,19 @@ _NO_FORMULAS: frozenset[int] = frozenset()
 class Row:
     """One data row: cells by canonical field; parse helpers record errors instead of raising."""
 
-    __slots__ = ("cells", "errors", "line", "match", "memo", "table", "uncomputed")
+    __slots__ = ("cells", "cleaned", "errors", "line", "match", "memo", "table", "uncomputed")
 
     def __init__(self, table: RawTable, index: int, match: HeaderMatch,
-                 memo: dict[Hashable, Outcome] | None = None) -> None:
+                 memo: dict[Hashable, Outcome] | None = None,
+                 cleaned: dict[str, str] | None = None) -> None:
         self.table = table
         self.line = table.lines[index]
         self.cells = table.rows[index]
         self.match = match
         self.errors: list[RowError] = []
-        self.memo = {} if memo is None else memo  # shared by the rows of one file: rows_of
+        # shared by the rows of one file (rows_of): outcomes of parsers, cells as clean_cell gives
+        self.memo = {} if memo is None else memo
+        self.cleaned = {} if cleaned is None else cleaned
         # columns holding a formula saved without its value (xlsx)
         self.uncomputed = table.formulas.get(self.line, _NO_FORMULAS)
 
@@ -103,7 +106,10 @@ class Row:
 
     def cell(self, index: int) -> str:
         """A cell's text; a workbook formula Excel never computed is an error, not a value."""
-        text = clean_cell(self.cells[index])
+        raw = self.cells[index]
+        text = self.cleaned.get(raw)
+        if text is None:
+            text = self.cleaned[raw] = clean_cell(raw)
         if index in self.uncomputed:
             self.error(self.table.header[index], text,
                        f"« {text} » est une formule sans valeur calculée : ouvrez le classeur "
@@ -159,7 +165,8 @@ class Row:
 def rows_of(table: RawTable, match: HeaderMatch) -> list[Row]:
     """Every data row of a file, sharing one memo of normalised values."""
     memo: dict[Hashable, Outcome] = {}
-    return [Row(table, i, match, memo) for i in range(len(table.rows))]
+    cleaned: dict[str, str] = {}
+    return [Row(table, i, match, memo, cleaned) for i in range(len(table.rows))]
 
 
 def raw_json(table: RawTable, cells: list[str]) -> str:

@@ -41,7 +41,7 @@ def normalise_external_id(value: str) -> str | None:
     Spreadsheets store FINESS and SIRET as numbers and drop the leading zero of départements
     01-09 (010001234 → 10001234): 8 and 13 digits are therefore padded back to 9 and 14.
     """
-    text = re.sub(r"[\s.\-]", "", value).upper()
+    text = _SEPARATORS.sub("", value).upper()
     if not text:
         return None
     if text.isdigit() and len(text) in (8, 13):
@@ -51,8 +51,11 @@ def normalise_external_id(value: str) -> str | None:
 
 def looks_like_external_id(value: str) -> bool:
     """A FINESS (9 characters, 2A/2B allowed) or a SIRET (14 digits)."""
-    text = re.sub(r"[\s.\-]", "", value).upper()
-    return bool(re.fullmatch(r"\d{8,9}|\d{2}[AB]\d{6}|\d{13,14}", text))
+    return bool(_EXTERNAL_ID.fullmatch(_SEPARATORS.sub("", value).upper()))
+
+
+_SEPARATORS = re.compile(r"[\s.\-]")
+_EXTERNAL_ID = re.compile(r"\d{8,9}|\d{2}[AB]\d{6}|\d{13,14}")
 
 
 @dataclass

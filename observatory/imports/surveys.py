@@ -414,11 +414,15 @@ def _option_answers(row: Row, q: Question) -> list[tuple[str, str, float | None]
     """The (question id, value, value_num) rows of a one-column-per-option question."""
     out = []
     for i, option in q.option_columns:
-        cell = row.cell(i)
-        ok, chosen = outcome(row.memo, (n.parse_yes_no, cell, True),
-                             lambda cell=cell: n.parse_yes_no(cell, checkbox=True))
+        if i in row.uncomputed:
+            row.cell(i)  # a formula saved without its value: the row's error
+            continue
+        raw = row.cells[i]
+        ok, chosen = row.memo.get((n.parse_yes_no, raw, True)) or outcome(
+            row.memo, (n.parse_yes_no, raw, True),
+            lambda raw=raw: n.parse_yes_no(n.clean_cell(raw), checkbox=True))
         if not ok:
-            row.error(row.table.header[i], cell, chosen)
+            row.error(row.table.header[i], row.cell(i), chosen)
         elif chosen:
             out.append((q.qid, option, None))
     if q.other_column is not None and row.cell(q.other_column):
