@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import altair as alt
 import pandas as pd
 
 from observatory import charts, formats
-from observatory.charts import STATUS_COLORS
 from observatory.config import Federation
 from observatory.filters import STATUS_LABELS, TEAM_TYPES, Scope
 from observatory.indicators import DB
@@ -25,29 +23,30 @@ def _status(values: pd.Series) -> pd.Series:
     return values.map(lambda s: STATUS_LABELS.get(s, "Non renseigné"))
 
 
-def _status_colors(chart: alt.Chart, data: pd.DataFrame, column: str) -> alt.Chart:
-    """The project's status colours on a chart coloured by status (grey for a missing one)."""
-    colors = {**STATUS_COLORS, "Non renseigné": "#BBBBBB"}
-    present = [s for s in colors if s in set(data[column])]
-    return chart.encode(color=alt.Color(
-        f"{column}:N", title="Statut", sort=present,
-        scale=alt.Scale(domain=present, range=[colors[s] for s in present])))
-
-
 class _Answers:
     """The distributions query, split per form field."""
 
     def __init__(self, df: pd.DataFrame) -> None:
         self.df = df
-        members = df.loc[df["field"] == "members", "teams"]
-        self.members = int(members.iloc[0]) if len(members) else 0
+        # split once, in order: a row without value counts who answered, the others each answer
+        members = None
+        self._answered: dict[str, int] = {}
+        self._rows: dict[str, list[int]] = {}
+        unanswered = df["value"].isna().tolist()
+        for i, (field, teams) in enumerate(zip(df["field"], df["teams"].tolist(), strict=True)):
+            if field == "members" and members is None:
+                members = int(teams)
+            if unanswered[i]:
+                self._answered.setdefault(field, int(teams))
+            else:
+                self._rows.setdefault(field, []).append(i)
+        self.members = members or 0
 
     def answered(self, field: str) -> int:
-        rows = self.df[(self.df["field"] == field) & self.df["value"].isna()]
-        return int(rows["teams"].iloc[0]) if len(rows) else 0
+        return self._answered.get(field, 0)
 
     def counts(self, field: str) -> pd.DataFrame:
-        rows = self.df[(self.df["field"] == field) & self.df["value"].notna()]
+        rows = self.df.take(self._rows.get(field, []))
         n = self.answered(field)
         return rows.assign(share=rows["teams"] / n if n else 0.0)
 
@@ -130,7 +129,7 @@ def build(scope: Scope, federation: Federation, db: DB = None,
                         color_title="Statut", sort=list(TEAM_TYPES))
     view.figures.append(charts.figure(
         "equipes_par_type_statut", "Équipes adhérentes par type et statut",
-        _status_colors(chart, data, "Statut"), data, members, "équipes", source))
+        charts.status_colors(chart, data, "Statut"), data, members, "équipes", source))
 
     history = ind.status_history(scope, federation, db)
     data = pd.DataFrame({"Année": history["year"].astype(int), "Statut": _status(history["status"]),
@@ -139,7 +138,7 @@ def build(scope: Scope, federation: Federation, db: DB = None,
                            value_title="Équipes adhérentes", color="Statut", color_title="Statut")
     view.figures.append(charts.figure(
         "statut_par_annee", "Statut des équipes adhérentes au fil des années",
-        _status_colors(chart, data, "Statut"), data, int(history["teams"].sum()), "formulaires",
+        charts.status_colors(chart, data, "Statut"), data, int(history["teams"].sum()), "formulaires",
         "formulaires d'adhésion", "Toutes les années ; les autres filtres s'appliquent."))
 
     moves = ind.transitions(scope, federation, db)

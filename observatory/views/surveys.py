@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pandas as pd
 
@@ -97,23 +98,26 @@ def _choice_figure(q: pd.Series, rows: pd.DataFrame, breakdown: str | None, sour
     """Bars of one choice question: shares sorted by frequency; a diverging bar for a scale."""
     if breakdown == "departement":
         rows = rows.assign(grp=rows["grp"].map(lambda c: _dep_label(c, names)))
-    answered = rows[rows["value"].isna()]
-    options = rows[rows["value"].notna()]
-    n = int(answered["n"].sum())
-    data = pd.DataFrame({"Réponse": options["value"], RESPONDENTS: options["n"].astype(int)})
+    answered = rows["value"].isna().to_numpy()
+    n = int(rows["n"].to_numpy()[answered].sum())
+    scale = q["qtype"] == "scale"
     if breakdown:  # shares within each group
+        options = rows[~answered]
+        data = pd.DataFrame({"Réponse": options["value"], RESPONDENTS: options["n"].astype(int)})
         data.insert(0, BREAKDOWN_LABELS[breakdown], options["grp"])
-        data[SHARE] = data[RESPONDENTS] / options["grp"].map(answered.set_index("grp")["n"])
-    else:
-        data[SHARE] = data[RESPONDENTS] / n if n else 0.0
-    data = data.reset_index(drop=True)
+        data[SHARE] = data[RESPONDENTS] / options["grp"].map(
+            rows[answered].set_index("grp")["n"])
+        data = data.reset_index(drop=True)
+    else:  # one frame from the arrays: a page draws a dozen of these
+        counts = rows["n"].to_numpy()[~answered].astype(int)
+        data = pd.DataFrame({**({"Question": "Ensemble"} if scale else {}),
+                             "Réponse": rows["value"].array[~answered], RESPONDENTS: counts,
+                             SHARE: counts / n if n else 0.0})
     notes = [COMPLETE_ONLY]
-    if q["qtype"] == "scale":
+    if scale:
         listed = [str(o) for o in (q["options"] if q["options"] is not None else [])]
         order = listed + sorted(set(data["Réponse"]) - set(listed))
         category = BREAKDOWN_LABELS[breakdown] if breakdown else "Question"
-        if not breakdown:
-            data.insert(0, "Question", "Ensemble")
         chart = charts.diverging_bars(data, category, "Réponse", RESPONDENTS, order,
                                             category_title=category if breakdown else "")
         notes.append("Échelle ordonnée : réponses négatives à gauche, positives à droite.")
@@ -139,6 +143,19 @@ def _number_figure(q: pd.Series, rows: pd.DataFrame, source: str) -> charts.Figu
     return charts.figure(_key(q["question_id"], q["position"]), _title(q), chart, data,
                                int(data[RESPONDENTS].sum()), "répondants à la question", source,
                                COMPLETE_ONLY, count_columns=(RESPONDENTS,), sensitive=True)
+
+
+def _by_question(df: pd.DataFrame) -> Callable[[str], pd.DataFrame]:
+    """``df``'s rows of one question (an empty frame for none), split once for all of them."""
+    rows = df.groupby("question_id", sort=False).indices if len(df) else {}
+
+    def part(qid: str) -> pd.DataFrame:
+        found = rows.get(qid, [])
+        if len(found) and found[-1] - found[0] == len(found) - 1:  # together: a slice
+            return df.iloc[found[0]:found[-1] + 1]
+        return df.take(found)
+
+    return part
 
 
 def build(scope: Scope, federation: Federation, db: DB = None, survey_id: str | None = None,
@@ -204,18 +221,17 @@ def build(scope: Scope, federation: Federation, db: DB = None, survey_id: str | 
             COMPLETE_ONLY, count_columns=(RESPONDENTS,)))
 
     qs = ind.questions(survey_id, db)
-    counts = ind.choice_counts(survey_id, scope, federation, db, breakdown)
-    bins = ind.number_bins(survey_id, scope, federation, db)
-    texts = ind.texts(survey_id, scope, federation, db)
+    counts = _by_question(ind.choice_counts(survey_id, scope, federation, db, breakdown))
+    bins = _by_question(ind.number_bins(survey_id, scope, federation, db))
+    texts = _by_question(ind.texts(survey_id, scope, federation, db))
     for _, q in qs.iterrows():  # one figure per question: a handful of rows
         qid = q["question_id"]
         if q["qtype"] in ind.CHOICE_TYPES:
-            rows = counts[counts["question_id"] == qid]
-            view.figures.append(_choice_figure(q, rows, breakdown, source, names))
+            view.figures.append(_choice_figure(q, counts(qid), breakdown, source, names))
         elif q["qtype"] == "number":
-            view.figures.append(_number_figure(q, bins[bins["question_id"] == qid], source))
+            view.figures.append(_number_figure(q, bins(qid), source))
         else:
-            answers = texts.loc[texts["question_id"] == qid, ["value"]]
+            answers = texts(qid)[["value"]]
             view.tables.append(Table(
                 _key(qid, q["position"]), f"Réponses libres : {_title(q)}",
                 answers.rename(columns={"value": "Réponse"}).reset_index(drop=True),
