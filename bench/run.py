@@ -607,8 +607,8 @@ def render(r: Report) -> str:
         "`observatory synth` writes the files the tools export, then imports them through "
         "`observatory.imports.import_files`: each file is parsed, normalised and written in its "
         "own transaction exactly as by `import_file`, the whole series in one copy-on-write of "
-        "the store. Floor: reading the same files' cells (CSV decoding, openpyxl for .xlsx), "
-        "without interpreting them.", "",
+        "the store. Floor: reading the same files' cells (CSV decoding, calamine or openpyxl for "
+        ".xlsx), without interpreting them.", "",
         "| kind | rows | import | rows/s |", "|---|---:|---:|---:|",
         *(f"| {k} | {num(n)} | {b.seconds[k]:.1f} s | {num(n / b.seconds[k])} |"
           for k, n in b.rows.items()),
