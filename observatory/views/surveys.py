@@ -182,7 +182,8 @@ def build(scope: Scope, federation: Federation, db: DB = None, survey_id: str | 
     if isinstance(s["objective"], str) and s["objective"]:
         view.notes.append(f"Objectif : {s['objective']}")
     resp = ind.respondents(survey_id, scope, federation, db)
-    total = int(resp.loc[resp["axis"] == "total", "n"].sum())
+    axis, counts = resp["axis"].to_numpy(), resp["n"].to_numpy()
+    total = int(counts[axis == "total"].sum())
     if total < max(1, SMALL_COUNT_THRESHOLD):
         view.empty_message = (
             f"Aucune réponse complète à cette enquête pour {label}." if not total else
@@ -191,33 +192,31 @@ def build(scope: Scope, federation: Federation, db: DB = None, survey_id: str | 
             "répondants, les résultats ne sont pas affichés afin de préserver l'anonymat.")
         return view
     source = f"enquête flash « {s['title']} », {when}"
-    professions = resp[resp["axis"] == "profession"]
-    deps = resp[resp["axis"] == "departement"]
+    professions = resp[axis == "profession"]
+    deps = resp[axis == "departement"]
+    incomplete = int(counts[axis == "incomplete"].sum())
     view.metrics = [
         Metric("Répondants", formats.number(total), None, "Réponses complètes. " + source,
                count=total),
-        Metric("Réponses incomplètes",
-               formats.number(int(resp.loc[resp["axis"] == "incomplete", "n"].sum())), None,
-               "Exclues des résultats.",
-               count=int(resp.loc[resp["axis"] == "incomplete", "n"].sum())),
+        Metric("Réponses incomplètes", formats.number(incomplete), None,
+               "Exclues des résultats.", count=incomplete),
         Metric("Professions", formats.number(int(professions["key"].notna().sum())), None,
                "Professions différentes parmi les répondants."),
         Metric("Départements", formats.number(int(deps["key"].notna().sum())), None,
                "Départements différents parmi les répondants."),
     ]
-    for axis, title, column, values in (
-        ("profession", "Répondants par profession", "Profession",
+    for key, title, column, part, values in (
+        ("profession", "Répondants par profession", "Profession", professions,
          professions["key"].fillna("Non renseignée")),
-        ("departement", "Répondants par département", "Département",
+        ("departement", "Répondants par département", "Département", deps,
          deps["key"].map(lambda c: _dep_label(c, names))),
     ):
-        part = resp[resp["axis"] == axis]
         data = pd.DataFrame({column: values, RESPONDENTS: part["n"].astype(int)}).reset_index(
             drop=True)
         chart = charts.bars(data, column, RESPONDENTS, category_title=column,
                             value_title=RESPONDENTS)
         view.figures.append(charts.figure(
-            f"repondants_par_{axis}", title, chart, data, total, "répondants", source,
+            f"repondants_par_{key}", title, chart, data, total, "répondants", source,
             COMPLETE_ONLY, count_columns=(RESPONDENTS,)))
 
     qs = ind.questions(survey_id, db)
