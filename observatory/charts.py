@@ -171,7 +171,7 @@ def _column(col: pd.Series) -> list[Any] | None:
             col.dtype) in ("Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32",
                            "UInt64", "Float32", "Float64"):
         out = []
-        for v in col.astype(object).tolist():
+        for v in col.tolist():  # the same Python objects as astype(object)
             if v is None or v is pd.NA or (isinstance(v, float) and v != v):
                 out.append(None)
             elif isinstance(v, (str, int, float)):  # bool is an int
