@@ -77,7 +77,7 @@ class Spec:
     """A Vega-Lite specification as plain data: what an Altair chart's ``to_dict()`` gives.
 
     Building Altair's objects and walking them back into a dict cost a few milliseconds per
-    chart, most of a chart-heavy page's cold rerun (and of unpickling a cached view): the
+    chart, a large part of a chart-heavy page's cold rerun (and of unpickling a cached view): the
     builders below write the dict itself, the DataFrames converted by Altair's own data
     transformer into named ``datasets``. ``to_dict`` adds the theme and the schema URL, and
     validates against the Vega-Lite JSON schema unless told not to (the tests validate every
@@ -105,6 +105,7 @@ class Spec:
 
     def to_json(self, validate: bool = True, indent: int | str | None = 2,
                 sort_keys: bool = True, **kwargs: Any) -> str:
+        """The full spec as JSON text, with Altair's ``to_json`` defaults."""
         return json.dumps(self.to_dict(validate), indent=indent, sort_keys=sort_keys,
                           ensure_ascii=kwargs.pop("ensure_ascii", False), **kwargs)
 
@@ -146,16 +147,20 @@ def _values(df: pd.DataFrame) -> list[dict[str, Any]]:
     column by column: Altair copies and converts the whole frame through pandas, several times
     slower on the small frames charts draw. Anything unusual goes through Altair itself."""
     names = list(df.columns)
-    columns = [_column(df[name]) for name in names] if (
-        names and len(df) <= ALTAIR_MAX_ROWS and len(set(names)) == len(names)
-        and all(isinstance(n, str) for n in names) and not isinstance(df.index, pd.MultiIndex)
-    ) else [None]
+    plain = (names and len(df) <= ALTAIR_MAX_ROWS and len(set(names)) == len(names)
+             and all(isinstance(n, str) for n in names)
+             and not isinstance(df.index, pd.MultiIndex))
+    columns = [_column(df[name]) for name in names] if plain else [None]
     if any(c is None for c in columns):
         return alt.data_transformers.get()(df)["values"]
     return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
 ALTAIR_MAX_ROWS = 5000  # Altair's default data transformer refuses more rows
+# dtypes Altair's sanitiser turns into Python objects, missing values into None
+OBJECT_LIKE = frozenset({"str", "string", "object", "category", "boolean", "Int8", "Int16",
+                         "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64", "Float32",
+                         "Float64"})
 
 
 def _column(col: pd.Series) -> list[Any] | None:
@@ -167,9 +172,7 @@ def _column(col: pd.Series) -> list[Any] | None:
         return [None if v != v or v in (math.inf, -math.inf) else v for v in col.tolist()]
     if kind == "M":  # a full ISO string with time: dates-only would be read as UTC
         return ["" if v is pd.NaT else v.isoformat() for v in col]
-    if str(col.dtype) in ("str", "string", "object", "category", "boolean") or str(
-            col.dtype) in ("Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32",
-                           "UInt64", "Float32", "Float64"):
+    if str(col.dtype) in OBJECT_LIKE:
         out = []
         for v in col.tolist():  # the same Python objects as astype(object)
             if v is None or v is pd.NA or (isinstance(v, float) and v != v):

@@ -418,9 +418,8 @@ def _option_answers(row: Row, q: Question) -> list[tuple[str, str, float | None]
             row.cell(i)  # a formula saved without its value: the row's error
             continue
         raw = row.cells[i]
-        ok, chosen = row.memo.get((n.parse_yes_no, raw, True)) or outcome(
-            row.memo, (n.parse_yes_no, raw, True),
-            lambda raw=raw: n.parse_yes_no(n.clean_cell(raw), checkbox=True))
+        ok, chosen = outcome(row.memo, (n.parse_yes_no, raw, True),
+                             lambda raw=raw: n.parse_yes_no(n.clean_cell(raw), checkbox=True))
         if not ok:
             row.error(row.table.header[i], row.cell(i), chosen)
         elif chosen:
