@@ -150,7 +150,7 @@ def _values(df: pd.DataFrame) -> list[dict[str, Any]]:
     plain = (names and len(df) <= ALTAIR_MAX_ROWS and len(set(names)) == len(names)
              and all(isinstance(n, str) for n in names)
              and not isinstance(df.index, pd.MultiIndex))
-    columns = [_column(df[name]) for name in names] if plain else [None]
+    columns = [_column(col) for _, col in df.items()] if plain else [None]
     if any(c is None for c in columns):
         return alt.data_transformers.get()(df)["values"]
     return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]

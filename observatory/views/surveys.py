@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -89,11 +90,11 @@ def _key(question_id: str, position: object) -> str:
     return f"question_{position}_{slug}"
 
 
-def _title(q: pd.Series) -> str:
+def _title(q: Mapping[str, Any]) -> str:
     return str(q["text"] or q["question_id"])
 
 
-def _choice_figure(q: pd.Series, rows: pd.DataFrame, breakdown: str | None, source: str,
+def _choice_figure(q: Mapping[str, Any], rows: pd.DataFrame, breakdown: str | None, source: str,
                    names: dict[str, str]) -> charts.Figure:
     """Bars of one choice question: shares sorted by frequency; a diverging bar for a scale."""
     if breakdown == "departement":
@@ -135,7 +136,7 @@ def _choice_figure(q: pd.Series, rows: pd.DataFrame, breakdown: str | None, sour
                                count_columns=(RESPONDENTS,), sensitive=True)
 
 
-def _number_figure(q: pd.Series, rows: pd.DataFrame, source: str) -> charts.Figure:
+def _number_figure(q: Mapping[str, Any], rows: pd.DataFrame, source: str) -> charts.Figure:
     data = pd.DataFrame({"De": rows["bin_start"], "À": rows["bin_end"],
                          RESPONDENTS: rows["n"].astype(int)})
     chart = charts.histogram(data, "De", "À", RESPONDENTS, value_title="Réponse",
@@ -223,7 +224,7 @@ def build(scope: Scope, federation: Federation, db: DB = None, survey_id: str | 
     counts = _by_question(ind.choice_counts(survey_id, scope, federation, db, breakdown))
     bins = _by_question(ind.number_bins(survey_id, scope, federation, db))
     texts = _by_question(ind.texts(survey_id, scope, federation, db))
-    for _, q in qs.iterrows():  # one figure per question: a handful of rows
+    for q in qs.to_dict("records"):  # one figure per question
         qid = q["question_id"]
         if q["qtype"] in ind.CHOICE_TYPES:
             view.figures.append(_choice_figure(q, counts(qid), breakdown, source, names))
