@@ -1,22 +1,29 @@
-"""Altair chart specs with the one theme (French formats, colour-blind safe palette) and Figure.
+"""Vega-Lite chart specs with the one theme (French formats, colour-blind safe palette) and Figure.
 
 Builders for every chart kind the pages show: bars, columns, lines, grouped bars, shares,
-histograms binned in the store, diverging bars for ordered scales; ``figure`` puts title, n and
-source inside the spec once for all of them.
+histograms binned in the store, diverging bars for ordered scales, the choropleth map;
+``figure`` puts title, n and source inside the spec once for all of them. The builders write
+the specs as plain data (``Spec``), exactly as Altair would write them.
 """
 
 from __future__ import annotations
 
+import hashlib
+import itertools
+import json
+import math
 import textwrap
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 # Altair checks every object against the Vega-Lite JSON schema as it is built ("debug mode"):
-# half of a page's cold rerun. The builders are fixed code, and the tests validate every page's
-# specs in full (``to_dict()`` and vl-convert), so the app builds without checking again.
+# the app builds its own specs as plain data, and the charts Altair still builds (the exported
+# département sheet's map) are fixed code checked by the tests.
 alt.utils.schemapi.disable_debug_mode()
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies.
@@ -66,13 +73,141 @@ def theme() -> alt.theme.ThemeConfig:
     }
 
 
+class Spec:
+    """A Vega-Lite specification as plain data: what an Altair chart's ``to_dict()`` gives.
+
+    Building Altair's objects and walking them back into a dict cost a few milliseconds per
+    chart, a large part of a chart-heavy page's cold rerun (and of unpickling a cached view): the
+    builders below write the dict itself, the DataFrames converted by Altair's own data
+    transformer into named ``datasets``. ``to_dict`` adds the theme and the schema URL, and
+    validates against the Vega-Lite JSON schema unless told not to (the tests validate every
+    page's specs; the app does not check them again on each rerun).
+    """
+
+    __slots__ = ("datasets", "spec")
+
+    def __init__(self, spec: dict[str, Any], datasets: dict[str, Any] | None = None) -> None:
+        self.spec = spec
+        self.datasets = datasets or {}
+
+    def properties(self, **values: Any) -> Spec:
+        """A copy with top-level properties set (``height``, ``title``…), like Altair's."""
+        return Spec({**self.spec, **values}, self.datasets)
+
+    def to_dict(self, validate: bool = True) -> dict[str, Any]:
+        """The full spec, a fresh copy (Streamlit and the exports change what they are given)."""
+        spec = {"config": theme()["config"], **_copied(self.spec), "$schema": alt.SCHEMA_URL}
+        if self.datasets:
+            spec["datasets"] = _copied(self.datasets)
+        if validate:
+            alt.TopLevelSpec.validate(spec)
+        return spec
+
+    def to_json(self, validate: bool = True, indent: int | str | None = 2,
+                sort_keys: bool = True, **kwargs: Any) -> str:
+        """The full spec as JSON text, with Altair's ``to_json`` defaults."""
+        return json.dumps(self.to_dict(validate), indent=indent, sort_keys=sort_keys,
+                          ensure_ascii=kwargs.pop("ensure_ascii", False), **kwargs)
+
+    @classmethod
+    def from_dict(cls, spec: dict[str, Any], validate: bool = True) -> Spec:
+        """A Spec from a full spec (one ``to_dict`` gave, then changed)."""
+        if validate:
+            alt.TopLevelSpec.validate(spec)
+        view = {k: v for k, v in spec.items() if k not in ("$schema", "datasets")}
+        if view.get("config") == theme()["config"]:
+            del view["config"]
+        return cls(_copied(view), _copied(spec.get("datasets")))
+
+
+def _copied(value: Any) -> Any:
+    """A deep copy of JSON-like data (dicts, lists, scalars), without deepcopy's bookkeeping."""
+    if isinstance(value, dict):
+        return {k: _copied(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copied(v) for v in value]
+    return value
+
+
+def _dataset(df: pd.DataFrame, datasets: dict[str, Any]) -> dict[str, str]:
+    """A DataFrame as Altair puts it in a spec: its rows in ``datasets``, under a name hashed
+    from them (``altair.vegalite.v6.api._dataset_name``)."""
+    values = _values(df)
+    if values == [{}]:
+        name = "empty"
+    else:
+        text = json.dumps(values, sort_keys=True, default=str)
+        name = "data-" + hashlib.sha256(text.encode()).hexdigest()[:32]
+    datasets[name] = values
+    return {"name": name}
+
+
+def _values(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows Altair's data transformer gives (``sanitize_pandas_dataframe``, then records),
+    column by column: Altair copies and converts the whole frame through pandas, several times
+    slower on the small frames charts draw. Anything unusual goes through Altair itself."""
+    names = list(df.columns)
+    plain = (names and len(df) <= ALTAIR_MAX_ROWS and len(set(names)) == len(names)
+             and all(isinstance(n, str) for n in names)
+             and not isinstance(df.index, pd.MultiIndex))
+    columns = [_column(col) for _, col in df.items()] if plain else [None]
+    if any(c is None for c in columns):
+        return alt.data_transformers.get()(df)["values"]
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+ALTAIR_MAX_ROWS = 5000  # Altair's default data transformer refuses more rows
+# dtypes Altair's sanitiser turns into Python objects, missing values into None
+OBJECT_LIKE = frozenset({"str", "string", "object", "category", "boolean", "Int8", "Int16",
+                         "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64", "Float32",
+                         "Float64"})
+
+
+def _column(col: pd.Series) -> list[Any] | None:
+    """One column as Altair sanitises it; None for a type it is left to do itself."""
+    kind = col.dtype.kind
+    if kind in "iub" and not isinstance(col.dtype, pd.api.extensions.ExtensionDtype):
+        return col.tolist()  # Python ints and bools
+    if kind == "f" and not isinstance(col.dtype, pd.api.extensions.ExtensionDtype):
+        return [None if v != v or v in (math.inf, -math.inf) else v for v in col.tolist()]
+    if kind == "M":  # a full ISO string with time: dates-only would be read as UTC
+        return ["" if v is pd.NaT else v.isoformat() for v in col]
+    if str(col.dtype) in OBJECT_LIKE:
+        out = []
+        for v in col.tolist():  # the same Python objects as astype(object)
+            if v is None or v is pd.NA or (isinstance(v, float) and v != v):
+                out.append(None)
+            elif isinstance(v, (str, int, float)):  # bool is an int
+                out.append(v)
+            else:  # numpy scalars, timestamps, arrays…: Altair's own conversion
+                return None
+        return out
+    return None
+
+
+def _channel(field_name: str, kind: str, **props: Any) -> dict[str, Any]:
+    """An encoding channel: ``kind`` is Altair's shorthand type (N, O, Q, T)."""
+    return {"field": field_name, "type": TYPES[kind], **props}
+
+
+TYPES = {"N": "nominal", "O": "ordinal", "Q": "quantitative", "T": "temporal"}
+
+
+def _chart(df: pd.DataFrame, mark: dict[str, Any], encoding: dict[str, Any],
+           **props: Any) -> Spec:
+    """A single-view chart of ``df``."""
+    datasets: dict[str, Any] = {}
+    return Spec({"data": _dataset(df, datasets), "mark": mark, "encoding": encoding, **props},
+                datasets)
+
+
 @dataclass
 class Figure:
     """A chart that can stand alone: its data, title, n and source travel with it."""
 
     key: str
     title: str
-    chart: alt.TopLevelMixin | None
+    chart: Spec | None
     data: pd.DataFrame
     n: int
     n_label: str = "équipes"
@@ -98,12 +233,12 @@ class Figure:
         return " · ".join(p for p in (self.summary, self.notes) if p)
 
 
-def count_axis(fmt: str = ",d") -> alt.Axis:
+def count_axis(fmt: str = ",d") -> dict[str, Any]:
     """An axis of counts shows whole numbers only (not « 0 0 1 1 » when the counts are small)."""
-    return alt.Axis(format=fmt, tickMinStep=1) if fmt == ",d" else alt.Axis(format=fmt)
+    return {"format": fmt, "tickMinStep": 1} if fmt == ",d" else {"format": fmt}
 
 
-def titled(chart: alt.TopLevelMixin, title: str, subtitle: str | list[str]) -> alt.TopLevelMixin:
+def titled(chart: Spec, title: str, subtitle: str | list[str]) -> Spec:
     """Title and subtitle inside the spec, so that an exported image still says what it is.
 
     ``fit-x``: the chart takes the container's width and its height stays the plot's height;
@@ -116,9 +251,8 @@ def titled(chart: alt.TopLevelMixin, title: str, subtitle: str | list[str]) -> a
     lines = [part for line in lines
              for part in textwrap.wrap(line.replace(" :", "\u00a0:"), SUBTITLE_WIDTH)]
     text = textwrap.wrap(title, TITLE_WIDTH)
-    return chart.properties(title=alt.TitleParams(text=title if len(text) == 1 else text,
-                                                  subtitle=lines),
-                            autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
+    return chart.properties(title={"text": title if len(text) == 1 else text, "subtitle": lines},
+                            autosize={"type": "fit-x", "contains": "padding"},
                             padding={"top": 10, "left": 5, "right": 5, "bottom": 5})
 
 
@@ -134,20 +268,22 @@ def bars(
     sort: list[str] | str = "-x",
     value_format: str = ",d",
     height_per_bar: int = 28,
-) -> alt.Chart:
+) -> Spec:
     """Horizontal bars (stacked when ``color`` is given), sorted by value unless told."""
     n_cat = max(1, df[category].nunique()) if len(df) else 1
     enc: dict[str, Any] = {
-        "y": alt.Y(f"{category}:N", title=category_title, sort=sort),
-        "x": alt.X(f"sum({value}):Q", title=value_title, axis=count_axis(value_format)),
-        "tooltip": [alt.Tooltip(f"{category}:N", title=category_title),
-                    alt.Tooltip(f"sum({value}):Q", title=value_title, format=value_format)],
+        "y": _channel(category, "N", title=category_title, sort=sort),
+        "x": _channel(value, "Q", aggregate="sum", title=value_title,
+                      axis=count_axis(value_format)),
+        "tooltip": [_channel(category, "N", title=category_title),
+                    _channel(value, "Q", aggregate="sum", title=value_title,
+                             format=value_format)],
     }
     if color:
-        enc["color"] = alt.Color(f"{color}:N", title=color_title or color)
-        enc["tooltip"].insert(1, alt.Tooltip(f"{color}:N", title=color_title or color))
-    return alt.Chart(df).mark_bar().encode(**enc).properties(
-        width="container", height=max(120, n_cat * height_per_bar))
+        enc["color"] = _channel(color, "N", title=color_title or color)
+        enc["tooltip"].insert(1, _channel(color, "N", title=color_title or color))
+    return _chart(df, {"type": "bar"}, enc, width="container",
+                  height=max(120, n_cat * height_per_bar))
 
 
 def columns(
@@ -161,20 +297,20 @@ def columns(
     color_title: str | None = None,
     offset: bool = False,
     x_type: str = "O",
-) -> alt.Chart:
+) -> Spec:
     """Vertical columns, grouped side by side (``offset``) or stacked by ``color``."""
     enc: dict[str, Any] = {
-        "x": alt.X(f"{x}:{x_type}", title=x_title, axis=alt.Axis(labelAngle=0)),
-        "y": alt.Y(f"sum({value}):Q", title=value_title, axis=count_axis()),
-        "tooltip": [alt.Tooltip(f"{x}:{x_type}", title=x_title),
-                    alt.Tooltip(f"sum({value}):Q", title=value_title, format=",d")],
+        "x": _channel(x, x_type, title=x_title, axis={"labelAngle": 0}),
+        "y": _channel(value, "Q", aggregate="sum", title=value_title, axis=count_axis()),
+        "tooltip": [_channel(x, x_type, title=x_title),
+                    _channel(value, "Q", aggregate="sum", title=value_title, format=",d")],
     }
     if color:
-        enc["color"] = alt.Color(f"{color}:N", title=color_title or color)
-        enc["tooltip"].insert(1, alt.Tooltip(f"{color}:N", title=color_title or color))
+        enc["color"] = _channel(color, "N", title=color_title or color)
+        enc["tooltip"].insert(1, _channel(color, "N", title=color_title or color))
         if offset:
-            enc["xOffset"] = alt.XOffset(f"{color}:N")
-    return alt.Chart(df).mark_bar().encode(**enc).properties(width="container", height=320)
+            enc["xOffset"] = _channel(color, "N")
+    return _chart(df, {"type": "bar"}, enc, width="container", height=320)
 
 
 def line(
@@ -187,19 +323,18 @@ def line(
     color: str | None = None,
     color_title: str | None = None,
     time_format: str = "%b %Y",
-) -> alt.Chart:
+) -> Spec:
     """A time series with points (months on the x axis, French month names)."""
     enc: dict[str, Any] = {
-        "x": alt.X(f"{x}:T", title=x_title, axis=alt.Axis(format=time_format)),
-        "y": alt.Y(f"{value}:Q", title=value_title, axis=count_axis()),
-        "tooltip": [alt.Tooltip(f"{x}:T", title=x_title, format=time_format),
-                    alt.Tooltip(f"{value}:Q", title=value_title, format=",d")],
+        "x": _channel(x, "T", title=x_title, axis={"format": time_format}),
+        "y": _channel(value, "Q", title=value_title, axis=count_axis()),
+        "tooltip": [_channel(x, "T", title=x_title, format=time_format),
+                    _channel(value, "Q", title=value_title, format=",d")],
     }
     if color:
-        enc["color"] = alt.Color(f"{color}:N", title=color_title or color)
-        enc["tooltip"].insert(1, alt.Tooltip(f"{color}:N", title=color_title or color))
-    return alt.Chart(df).mark_line(point=True).encode(**enc).properties(
-        width="container", height=300)
+        enc["color"] = _channel(color, "N", title=color_title or color)
+        enc["tooltip"].insert(1, _channel(color, "N", title=color_title or color))
+    return _chart(df, {"type": "line", "point": True}, enc, width="container", height=300)
 
 
 # Ordered scales: the disagreeing end in oranges, the agreeing end in blues, a neutral middle.
@@ -211,7 +346,7 @@ NEUTRAL = "#BBBBBB"
 def figure(
     key: str,
     title: str,
-    chart: alt.TopLevelMixin | None,
+    chart: Spec | None,
     data: pd.DataFrame,
     n: int,
     n_label: str = "équipes",
@@ -239,21 +374,22 @@ def grouped_bars(
     group_title: str,
     sort: list[str] | str = "-x",
     group_order: list[str] | None = None,
-) -> alt.Chart:
+) -> Spec:
     """Horizontal bars, one per group side by side within each category (not stacked)."""
     n_cat = max(1, df[category].nunique()) if len(df) else 1
     n_grp = max(1, df[group].nunique()) if len(df) else 1
-    scale = alt.Scale(domain=group_order) if group_order else alt.Undefined
-    return alt.Chart(df).mark_bar().encode(
-        y=alt.Y(f"{category}:N", title=category_title, sort=sort),
-        x=alt.X(f"{value}:Q", title=value_title, axis=count_axis()),
-        yOffset=alt.YOffset(f"{group}:N", sort=group_order or "ascending"),
-        color=alt.Color(f"{group}:N", title=group_title, scale=scale,
-                        sort=group_order or "ascending"),
-        tooltip=[alt.Tooltip(f"{category}:N", title=category_title),
-                 alt.Tooltip(f"{group}:N", title=group_title),
-                 alt.Tooltip(f"{value}:Q", title=value_title, format=",d")],
-    ).properties(width="container", height=max(120, n_cat * (10 + 14 * n_grp)))
+    color = _channel(group, "N", title=group_title, sort=group_order or "ascending")
+    if group_order:
+        color["scale"] = {"domain": group_order}
+    return _chart(df, {"type": "bar"}, {
+        "y": _channel(category, "N", title=category_title, sort=sort),
+        "x": _channel(value, "Q", title=value_title, axis=count_axis()),
+        "yOffset": _channel(group, "N", sort=group_order or "ascending"),
+        "color": color,
+        "tooltip": [_channel(category, "N", title=category_title),
+                    _channel(group, "N", title=group_title),
+                    _channel(value, "Q", title=value_title, format=",d")],
+    }, width="container", height=max(120, n_cat * (10 + 14 * n_grp)))
 
 
 def share_bars(
@@ -263,29 +399,29 @@ def share_bars(
     count: str,
     *,
     category_title: str,
-    sort: list[str] | str | alt.EncodingSortField = "-x",
+    sort: list[str] | str | dict[str, str] = "-x",
     group: str | None = None,
     group_title: str | None = None,
     value_title: str = "Part des répondants",
     count_title: str = "Répondants",
-) -> alt.Chart:
+) -> Spec:
     """Bars of a share (0–1), its count in the tooltip; by ``group``, counts stacked per group."""
     n_cat = max(1, df[category].nunique()) if len(df) else 1
     if group and sort == "-x":  # stacked segments: order bars by their total
-        sort = alt.EncodingSortField(field=count, op="sum", order="descending")
+        sort = {"field": count, "op": "sum", "order": "descending"}
     enc: dict[str, Any] = {
-        "y": alt.Y(f"{category}:N", title=category_title, sort=sort),
-        "x": alt.X(f"{count if group else share}:Q", title=count_title if group else value_title,
-                   axis=count_axis(",d" if group else ".0%")),
-        "tooltip": [alt.Tooltip(f"{category}:N", title=category_title),
-                    alt.Tooltip(f"{count}:Q", title=count_title, format=",d"),
-                    alt.Tooltip(f"{share}:Q", title=value_title, format=".0%")],
+        "y": _channel(category, "N", title=category_title, sort=sort),
+        "x": _channel(count if group else share, "Q",
+                      title=count_title if group else value_title,
+                      axis=count_axis(",d" if group else ".0%")),
+        "tooltip": [_channel(category, "N", title=category_title),
+                    _channel(count, "Q", title=count_title, format=",d"),
+                    _channel(share, "Q", title=value_title, format=".0%")],
     }
     if group:
-        enc["color"] = alt.Color(f"{group}:N", title=group_title or group)
-        enc["tooltip"].insert(1, alt.Tooltip(f"{group}:N", title=group_title or group))
-    return alt.Chart(df).mark_bar().encode(**enc).properties(
-        width="container", height=max(120, n_cat * 28))
+        enc["color"] = _channel(group, "N", title=group_title or group)
+        enc["tooltip"].insert(1, _channel(group, "N", title=group_title or group))
+    return _chart(df, {"type": "bar"}, enc, width="container", height=max(120, n_cat * 28))
 
 
 def histogram(
@@ -297,17 +433,17 @@ def histogram(
     value_title: str,
     count_title: str,
     value_format: str = ",d",
-) -> alt.Chart:
+) -> Spec:
     """A histogram from bins computed in the store: one bar from ``start`` to ``end`` per bin."""
-    return alt.Chart(df).mark_bar(binSpacing=1).encode(
-        x=alt.X(f"{start}:Q", title=value_title, bin={"binned": True},
-                axis=alt.Axis(format=value_format)),
-        x2=alt.X2(f"{end}:Q"),
-        y=alt.Y(f"{count}:Q", title=count_title, axis=count_axis()),
-        tooltip=[alt.Tooltip(f"{start}:Q", title="De", format=value_format),
-                 alt.Tooltip(f"{end}:Q", title="À (exclu)", format=value_format),
-                 alt.Tooltip(f"{count}:Q", title=count_title, format=",d")],
-    ).properties(width="container", height=260)
+    return _chart(df, {"type": "bar", "binSpacing": 1}, {
+        "x": _channel(start, "Q", title=value_title, bin={"binned": True},
+                      axis={"format": value_format}),
+        "x2": {"field": end},
+        "y": _channel(count, "Q", title=count_title, axis=count_axis()),
+        "tooltip": [_channel(start, "Q", title="De", format=value_format),
+                    _channel(end, "Q", title="À (exclu)", format=value_format),
+                    _channel(count, "Q", title=count_title, format=",d")],
+    }, width="container", height=260)
 
 
 def scale_colors(options: list[str]) -> list[str]:
@@ -324,22 +460,50 @@ def diverging_positions(
     """Start/end of each option's segment, the scale's middle at 0 (shares of each category).
 
     Options below the middle sit left of 0, those above right of it; an odd middle option is
-    split across 0. Keeps ``options`` order within each bar.
+    split across 0. Keeps ``options`` order within each bar. Computed row by row: a scale has a
+    handful of rows, for which a dozen pandas operations cost milliseconds on every page.
     """
-    out = df.copy()
     rank = {o: i for i, o in enumerate(options)}
-    n = len(options)
-    out["_rank"] = out[option].map(rank)
-    out = out.dropna(subset=["_rank"]).sort_values([category, "_rank"])
-    total = out.groupby(category)[count].transform("sum")
-    out["share"] = (out[count] / total).where(total > 0, 0.0)
-    # left edge: minus the shares of the negative half (and half the neutral middle)
-    weight = out["_rank"].map(lambda r: 1.0 if r < n // 2 else (0.5 if n % 2 and r == n // 2
-                                                                 else 0.0))
-    offset = (out["share"] * weight).groupby(out[category]).transform("sum")
-    out["start"] = out.groupby(category)["share"].cumsum() - out["share"] - offset
-    out["end"] = out["start"] + out["share"]
-    return out.rename(columns={"_rank": "rank"}).reset_index(drop=True)
+    middle, odd = len(options) // 2, len(options) % 2
+    cats, counts = df[category].tolist(), df[count].tolist()
+    ranks = [rank.get(o) if isinstance(o, Hashable) else None for o in df[option].tolist()]
+    missing = _isna(cats)
+    # rows of known options, by category (a missing one last, like pandas) then option rank
+    order = sorted((i for i, r in enumerate(ranks) if r is not None),
+                   key=lambda i: (missing[i], "" if missing[i] else cats[i], ranks[i]))
+    shares, starts, ends = [], [], []
+    for _, rows in itertools.groupby(order, key=lambda i: (missing[i], cats[i])):
+        rows = list(rows)
+        if missing[rows[0]]:  # no category, no bar (pandas leaves such groups out)
+            shares += [0.0] * len(rows)
+            starts += [math.nan] * len(rows)
+            ends += [math.nan] * len(rows)
+            continue
+        total = sum(counts[i] for i in rows)
+        part = [counts[i] / total if total > 0 else 0.0 for i in rows]
+        # left edge: minus the shares of the negative half (and half the neutral middle)
+        offset = math.fsum(s * (1.0 if ranks[i] < middle else 0.5 if odd and ranks[i] == middle
+                                else 0.0) for s, i in zip(part, rows, strict=True))
+        running = compensation = 0.0
+        for share in part:  # a running sum compensated as pandas' cumsum is
+            step = share - compensation
+            total_so_far = running + step
+            compensation = (total_so_far - running) - step
+            running = total_so_far
+            start = running - share - offset
+            shares.append(share)
+            starts.append(start)
+            ends.append(start + share)
+    any_missing = len(order) < len(ranks)  # mapped with gaps, pandas' ranks are floats
+    return pd.DataFrame({
+        **{name: df[name].array.take(order) for name in df.columns},
+        "rank": [float(ranks[i]) if any_missing else ranks[i] for i in order],
+        "share": np.array(shares, dtype="float64"), "start": np.array(starts, dtype="float64"),
+        "end": np.array(ends, dtype="float64")})
+
+
+def _isna(values: list[Any]) -> list[bool]:
+    return [v is None or v is pd.NA or (isinstance(v, float) and v != v) for v in values]
 
 
 def diverging_bars(
@@ -352,28 +516,28 @@ def diverging_bars(
     category_title: str,
     option_title: str = "Réponse",
     category_order: list[str] | None = None,
-) -> alt.Chart:
+) -> Spec:
     """Stacked bars centred on the scale's middle, keeping the options' order (Likert chart)."""
     data = diverging_positions(df, category, option, count, options)
     n_cat = max(1, data[category].nunique()) if len(data) else 1
-    return alt.Chart(data).mark_bar().encode(
-        y=alt.Y(f"{category}:N", title=category_title, sort=category_order),
-        x=alt.X("start:Q", title="Part des répondants (à gauche : réponses négatives)",
-                axis=alt.Axis(format=".0%", values=[-1, -0.5, 0, 0.5, 1],
-                              labelExpr="replace(datum.label, regexp('^[-−]'), '')"),
-                scale=alt.Scale(domain=[-1, 1])),
-        x2="end:Q",
-        color=alt.Color(f"{option}:N", title=option_title,
-                        scale=alt.Scale(domain=options, range=scale_colors(options)),
-                        sort=options,
-                        # a scale's labels are long: a single row would run off the chart
-                        legend=alt.Legend(columns=min(3, len(options)), labelLimit=200)),
-        order=alt.Order("rank:Q"),
-        tooltip=[alt.Tooltip(f"{category}:N", title=category_title),
-                 alt.Tooltip(f"{option}:N", title=option_title),
-                 alt.Tooltip(f"{count}:Q", title="Répondants", format=",d"),
-                 alt.Tooltip("share:Q", title="Part", format=".0%")],
-    ).properties(width="container", height=max(90, n_cat * 34))
+    return _chart(data, {"type": "bar"}, {
+        "y": _channel(category, "N", title=category_title, sort=category_order),
+        "x": _channel("start", "Q", title="Part des répondants (à gauche : réponses négatives)",
+                      axis={"format": ".0%", "values": [-1, -0.5, 0, 0.5, 1],
+                            "labelExpr": "replace(datum.label, regexp('^[-−]'), '')"},
+                      scale={"domain": [-1, 1]}),
+        "x2": {"field": "end"},
+        "color": _channel(option, "N", title=option_title,
+                          scale={"domain": options, "range": scale_colors(options)},
+                          sort=options,
+                          # a scale's labels are long: a single row would run off the chart
+                          legend={"columns": min(3, len(options)), "labelLimit": 200}),
+        "order": _channel("rank", "Q"),
+        "tooltip": [_channel(category, "N", title=category_title),
+                    _channel(option, "N", title=option_title),
+                    _channel(count, "Q", title="Répondants", format=",d"),
+                    _channel("share", "Q", title="Part", format=".0%")],
+    }, width="container", height=max(90, n_cat * 34))
 
 
 def measure_columns(
@@ -386,16 +550,84 @@ def measure_columns(
     value_title: str,
     measure_order: list[str],
     x_type: str = "O",
-) -> alt.Chart:
+) -> Spec:
     """Columns of two measures side by side (e.g. facilitations and unique teams per year)."""
-    return alt.Chart(df).mark_bar().encode(
-        x=alt.X(f"{x}:{x_type}", title=x_title, axis=alt.Axis(labelAngle=0)),
-        xOffset=alt.XOffset(f"{measure}:N", sort=measure_order),
-        y=alt.Y(f"{value}:Q", title=value_title, axis=count_axis()),
-        color=alt.Color(f"{measure}:N", title=None, sort=measure_order,
-                        scale=alt.Scale(domain=measure_order,
-                                        range=PALETTE[: len(measure_order)])),
-        tooltip=[alt.Tooltip(f"{x}:{x_type}", title=x_title),
-                 alt.Tooltip(f"{measure}:N", title="Mesure"),
-                 alt.Tooltip(f"{value}:Q", title=value_title, format=",d")],
-    ).properties(width="container", height=300)
+    return _chart(df, {"type": "bar"}, {
+        "x": _channel(x, x_type, title=x_title, axis={"labelAngle": 0}),
+        "xOffset": _channel(measure, "N", sort=measure_order),
+        "y": _channel(value, "Q", title=value_title, axis=count_axis()),
+        "color": _channel(measure, "N", title=None, sort=measure_order,
+                          scale={"domain": measure_order,
+                                 "range": PALETTE[: len(measure_order)]}),
+        "tooltip": [_channel(x, x_type, title=x_title),
+                    _channel(measure, "N", title="Mesure"),
+                    _channel(value, "Q", title=value_title, format=",d")],
+    }, width="container", height=300)
+
+
+def status_colors(chart: Spec, data: pd.DataFrame, column: str) -> Spec:
+    """The project's status colours on a chart coloured by status (grey for a missing one)."""
+    colors = {**STATUS_COLORS, "Non renseigné": "#BBBBBB"}
+    present = [s for s in colors if s in set(data[column])]
+    encoding = {**chart.spec["encoding"], "color": _channel(
+        column, "N", title="Statut", sort=present,
+        scale={"domain": present, "range": [colors[s] for s in present]})}
+    return Spec({**chart.spec, "encoding": encoding}, chart.datasets)
+
+
+def choropleth(shapes: str, values: pd.DataFrame, labels: pd.DataFrame, *, label: str,
+               fmt: str, selection: str, borders: str | None = None) -> Spec:
+    """Départements coloured by ``values``' value, clickable, labelled with code and value.
+
+    ``shapes`` (and the territories' ``borders``) travel as TopoJSON strings (quantised, a
+    third of the GeoJSON) that nothing walks; ``values`` (``departement``, ``name``,
+    ``value``, ``in_scope``) are joined to the shapes by code in the spec, not repeated in
+    every feature; ``labels`` (``departement``, ``lon``, ``lat``, ``v``) place the labels.
+    """
+    datasets: dict[str, Any] = {}
+    fill = {
+        "data": {"format": {"feature": "departements", "type": "topojson"}, "values": shapes},
+        "mark": {"type": "geoshape", "stroke": "white", "strokeWidth": 1},
+        "encoding": {
+            "color": _channel("value", "Q", title=label, scale={"scheme": "blues"},
+                              legend={"orient": "right", "format": fmt}),
+            "strokeWidth": {"condition": {"test": "datum.in_scope", "value": 2.5}, "value": 0.8},
+            "stroke": {"condition": {"test": "datum.in_scope", "value": "#222222"},
+                       "value": "white"},
+            "opacity": {"condition": {"param": selection, "value": 1}, "value": 0.75},
+            "tooltip": [_channel("name", "N", title="Département"),
+                        _channel("code", "N", title="Code"),
+                        _channel("value", "Q", title=label, format=fmt)],
+        },
+        "transform": [
+            {"calculate": "datum.properties.code", "as": "code"},
+            {"lookup": "code", "from": {"data": _dataset(values, datasets), "key": "departement",
+                                        "fields": ["name", "value", "in_scope"]}},
+        ],
+    }
+    # the layer the click selection lives in, named from its content like Altair's
+    fill["name"] = "view_" + hashlib.sha256(json.dumps(
+        [fill["mark"], fill["encoding"], fill["transform"]], sort_keys=True).encode()
+    ).hexdigest()[:16] + "_0"
+    layers = [fill]
+    if borders is not None:
+        layers.append({
+            "data": {"format": {"feature": "territories", "type": "topojson"}, "values": borders},
+            "mark": {"type": "geoshape", "filled": False, "stroke": "#D55E00", "strokeWidth": 2.5},
+            # No fill at all (not even "transparent"): the outlines must not catch the hover and
+            # clicks meant for the départements under them.
+            "encoding": {"fill": {"value": None}},
+        })
+    named = _dataset(labels, datasets)
+    position = {"longitude": _channel("lon", "Q"), "latitude": _channel("lat", "Q")}
+    layers.append({"data": named,
+                   "mark": {"type": "text", "fontSize": 12, "fontWeight": "bold", "dy": -7},
+                   "encoding": {**position, "text": _channel("departement", "N")}})
+    layers.append({"data": named, "mark": {"type": "text", "fontSize": 11, "dy": 7},
+                   "encoding": {**position, "text": _channel("v", "Q", format=fmt)}})
+    return Spec({
+        "layer": layers,
+        "params": [{"name": selection, "select": {"type": "point", "fields": ["code"],
+                                                  "on": "click"}, "views": [fill["name"]]}],
+        "projection": {"type": "mercator"}, "width": "container", "height": 520,
+    }, datasets)

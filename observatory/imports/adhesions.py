@@ -28,6 +28,7 @@ from observatory.imports.rows import (
     finish,
     match_or_refuse,
     outside_federation,
+    rows_of,
 )
 from observatory.imports.storage import (
     TeamIndex,
@@ -139,7 +140,7 @@ def parse(table: RawTable, options: Options) -> Parsed:
     if "status" not in match.columns:
         parsed.notes.append("Pas de colonne « Stade » : le stade des équipes restera inconnu.")
     excel = table.container == "xlsx"
-    rows = [Row(table, i, match) for i in range(len(table.rows))]
+    rows = rows_of(table, match)
     records = []
     for row in rows:
         record = _record(row, options, excel)
@@ -190,9 +191,13 @@ def _record(row: Row, options: Options, excel: bool) -> Membership:
 
 def commune_code(text: str) -> str | None:
     """A commune as written, or its INSEE code with the leading zero a spreadsheet dropped."""
-    if re.fullmatch(r"\d{4}", text):  # 1053 was 01053: no commune code has four characters
+    if _FOUR_DIGITS.fullmatch(text):  # 1053 was 01053: no commune code has four characters
         return "0" + text
-    return text.upper() if re.fullmatch(r"(?:\d{5}|2[AaBb]\d{3})", text) else (text or None)
+    return text.upper() if _COMMUNE_CODE.fullmatch(text) else (text or None)
+
+
+_FOUR_DIGITS = re.compile(r"\d{4}")
+_COMMUNE_CODE = re.compile(r"(?:\d{5}|2[AaBb]\d{3})")
 
 
 def _single_with_other(text: str) -> tuple[str | None, str | None]:
@@ -210,7 +215,10 @@ def _choices(row: Row, multi: str) -> list[Choice]:
     known = PROFESSIONS if multi == "professions" else ()
     aliases = PROFESSION_ALIASES if multi == "professions" else None
     found = n.split_multi(row.text(multi), known, aliases=aliases)
-    for index, option in row.match.option_columns.get(multi, []):
+    columns = row.match.option_columns.get(multi, [])
+    if not columns:
+        return found  # split_multi's answers are distinct already
+    for index, option in columns:
         cell = row.cell(index)
         if not cell:
             continue
@@ -225,11 +233,7 @@ def _choices(row: Row, multi: str) -> list[Choice]:
             continue
         if chosen:
             found += n.split_multi(option, known, aliases=aliases) or [Choice(option)]
-    unique: list[Choice] = []
-    for c in found:
-        if c not in unique:
-            unique.append(c)
-    return unique
+    return list(dict.fromkeys(found))  # Choice is frozen: equal answers are one
 
 
 def _latest_answers(records: list[Membership], rows: list[Row], parsed: Parsed) -> list[Membership]:

@@ -24,10 +24,10 @@ from observatory.imports.reading import RawTable
 from observatory.imports.rows import (
     Options,
     Parsed,
-    Row,
     finish,
     match_or_refuse,
     outside_federation,
+    rows_of,
 )
 from observatory.imports.storage import (
     TeamIndex,
@@ -88,7 +88,7 @@ def parse(table: RawTable, options: Options) -> Parsed:
     match = match_or_refuse(table, FIELDS, "un journal des facilitations")
     parsed = Parsed(match.mapping, match.ignored, len(table.rows))
     excel = table.container == "xlsx"
-    rows = [Row(table, i, match) for i in range(len(table.rows))]
+    rows = rows_of(table, match)
     for row in rows:
         moment = row.require("date", row.parse("date", n.parse_date, excel_serial=excel), "date")
         teams = split_teams(row.text("teams"))

@@ -18,10 +18,10 @@ from observatory.imports.reading import RawTable
 from observatory.imports.rows import (
     Options,
     Parsed,
-    Row,
     finish,
     match_or_refuse,
     outside_federation,
+    rows_of,
 )
 from observatory.imports.storage import TeamIndex, insert_rows
 
@@ -53,7 +53,7 @@ def parse(table: RawTable, options: Options) -> Parsed:
     """Read and validate a fiches file (no store access)."""
     match = match_or_refuse(table, FIELDS, "un fichier de fiches de capitalisation")
     parsed = Parsed(match.mapping, match.ignored, len(table.rows))
-    rows = [Row(table, i, match) for i in range(len(table.rows))]
+    rows = rows_of(table, match)
     seen: dict[str, int] = {}
     for row in rows:
         title = row.require("title", row.text("title"), "titre")

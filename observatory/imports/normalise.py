@@ -27,10 +27,20 @@ def clean_cell(value: object) -> str:
     """
     if value is None:
         return ""
-    text = unicodedata.normalize("NFC", str(value))
+    return _clean_text(value if type(value) is str else str(value))
+
+
+# Exports repeat the same few texts (options, names, headers) thousands of times: the text keys
+# are pure functions of their argument, so they are memoised (bounded, for free-text answers).
+@functools.lru_cache(maxsize=65536)
+def _clean_text(text: str) -> str:
+    text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200d\u2060\ufeff]", "", text)
+    text = _INVISIBLE.sub("", text)
     return text.strip(" \t\n\u00a0\u202f\u2009")
+
+
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200d\u2060\ufeff]")
 
 
 # What a spreadsheet runs: "=…", "@SOMME(…)", and the "+cmd|…" / "-2+3+cmd|…" forms of
@@ -49,8 +59,6 @@ def formula_message(text: str, what: str) -> str:
             "(les formules ne sont jamais exécutées ni importées)")
 
 
-# Exports repeat the same few texts (options, names, headers) thousands of times: the text keys
-# are pure functions of their argument, so they are memoised (bounded, for free-text answers).
 @functools.lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Case- and accent-insensitive form of a text (œ → oe, É → e)."""
@@ -474,6 +482,8 @@ def parse_other(text: str) -> str | None:
 
 def _top_level_commas(text: str) -> list[str]:
     """Split on commas outside parentheses: ``Complexe (médiation, conflit)`` stays whole."""
+    if not any(bracket in text for bracket in "()[]"):
+        return text.split(",")
     pieces, depth, start = [], 0, 0
     for i, c in enumerate(text):
         if c in "([":
@@ -502,8 +512,28 @@ def split_multi(
     text = clean_cell(cell)
     if not text:
         return []
+    # cached on hashable arguments: a file repeats the same answers, with the same options
+    return list(_split_multi(text, tuple(options), tuple((aliases or {}).items())))
+
+
+@functools.lru_cache(maxsize=256)
+def _option_index(options: tuple[str, ...], aliases: tuple[tuple[str, str], ...]
+                  ) -> tuple[dict[str, str], frozenset[str], int]:
+    """Options by key, every key's leading words (what a run of pieces may grow into), and
+    the number of words of the longest key."""
     index = {option_key(o): o for o in options}
-    index.update({option_key(a): o for a, o in (aliases or {}).items()})
+    index.update({option_key(a): o for a, o in aliases})
+    prefixes = set()
+    for key in index:
+        words = key.split()
+        prefixes.update(" ".join(words[:n]) for n in range(1, len(words) + 1))
+    return index, frozenset(prefixes), max((len(k.split()) for k in index), default=0)
+
+
+@functools.lru_cache(maxsize=65536)
+def _split_multi(text: str, options: tuple[str, ...],
+                 aliases: tuple[tuple[str, str], ...]) -> tuple[Choice, ...]:
+    index, prefixes, longest = _option_index(options, aliases)
     has_other = option_key(OTHER) in index
     out: list[Choice] = []
 
@@ -530,12 +560,13 @@ def split_multi(
 
     # The key of a run of pieces is the keys of its pieces joined by spaces (a comma is a word
     # boundary and normalisation works character by character), and a run with more words than
-    # the longest option cannot be one: both keep the search linear in long answers.
-    longest = max((len(k.split()) for k in index), default=0)
+    # the longest option cannot be one: both keep the search linear in long answers. The
+    # longest run that is an option wins; a run whose key starts no option's key cannot grow
+    # into one.
     for chunk in re.split(r"[;\n]", text):
         pieces = _top_level_commas(chunk)
         keys = [option_key(p) for p in pieces]
-        words = [len(k.split()) for k in keys]
+        words = [k.count(" ") + 1 if k else 0 for k in keys]  # keys are single-spaced words
         unmatched: list[str] = []
         i = 0
         while i < len(pieces):
@@ -543,23 +574,26 @@ def split_multi(
             while end < len(pieces) and count + words[end] <= longest:
                 count += words[end]
                 end += 1
-            for j in range(end, i, -1):  # longest run of pieces that is one option
-                option = index.get(" ".join(k for k in keys[i:j] if k))
+            found, run = None, ""
+            for j in range(i, end):
+                if keys[j]:
+                    run = f"{run} {keys[j]}" if run else keys[j]
+                    if run not in prefixes:
+                        break
+                option = index.get(run)
                 if option is not None:
-                    free(unmatched)
-                    unmatched = []
-                    out.append(Choice(option))
-                    i = j
-                    break
-            else:
+                    found = (j + 1, option)
+            if found is None:
                 unmatched.append(pieces[i])
                 i += 1
+                continue
+            if unmatched:
+                free(unmatched)
+                unmatched = []
+            out.append(Choice(found[1]))
+            i = found[0]
         free(unmatched)
-    unique: list[Choice] = []
-    for c in out:
-        if c not in unique:
-            unique.append(c)
-    return unique
+    return tuple(dict.fromkeys(out))  # Choice is frozen: equal answers are one
 
 
 def option_header(header: str) -> tuple[str, str] | None:

@@ -16,7 +16,7 @@ import pyarrow as pa
 from observatory.imports import normalise as n
 from observatory.imports.normalise import Field
 from observatory.imports.reading import RawTable
-from observatory.imports.rows import Options, Parsed, Row, finish, match_or_refuse, outside_federation
+from observatory.imports.rows import Options, Parsed, finish, match_or_refuse, outside_federation, rows_of
 from observatory.imports.storage import insert_rows
 
 FIELDS = (
@@ -47,7 +47,7 @@ def parse(table: RawTable, options: Options) -> Parsed:
     """Read and validate a reference-count file (no store access)."""
     match = match_or_refuse(table, FIELDS, "un décompte des équipes existantes")
     parsed = Parsed(match.mapping, match.ignored, len(table.rows))
-    rows = [Row(table, i, match) for i in range(len(table.rows))]
+    rows = rows_of(table, match)
     seen: dict[tuple[str, str, int], int] = {}
     for row in rows:
         dep = row.require(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,16 +53,47 @@ class Parsed:
         return len(self.rejected)
 
 
+Outcome = tuple[bool, Any]  # (True, value) or (False, the French message of its ValueError)
+
+
+def outcome(memo: dict[Hashable, Outcome], key: Hashable, compute: Callable[[], Any]) -> Outcome:
+    """``compute()`` or its ValueError's message, computed once per key of ``memo``.
+
+    Exports repeat the same few values (types, stages, départements, options) thousands of
+    times: each distinct cell of a column is normalised once per file, then looked up. Only for
+    pure computations whose result is never changed in place.
+    """
+    found = memo.get(key)
+    if found is None:
+        try:
+            found = (True, compute())
+        except ValueError as exc:
+            found = (False, str(exc))
+        memo[key] = found
+    return found
+
+
+_NO_FORMULAS: frozenset[int] = frozenset()
+
+
 class Row:
     """One data row: cells by canonical field; parse helpers record errors instead of raising."""
 
-    def __init__(self, table: RawTable, index: int, match: HeaderMatch) -> None:
+    __slots__ = ("cells", "cleaned", "errors", "line", "match", "memo", "table", "uncomputed")
+
+    def __init__(self, table: RawTable, index: int, match: HeaderMatch,
+                 memo: dict[Hashable, Outcome] | None = None,
+                 cleaned: dict[str, str] | None = None) -> None:
         self.table = table
         self.line = table.lines[index]
         self.cells = table.rows[index]
         self.match = match
         self.errors: list[RowError] = []
-        self._uncomputed = table.formulas.get(self.line, set())
+        # shared by the rows of one file (rows_of): outcomes of parsers, cells as clean_cell gives
+        self.memo = {} if memo is None else memo
+        self.cleaned = {} if cleaned is None else cleaned
+        # columns holding a formula saved without its value (xlsx)
+        self.uncomputed = table.formulas.get(self.line, _NO_FORMULAS)
 
     def column(self, field_name: str) -> str | None:
         """The file's own header for a field (what error messages quote)."""
@@ -75,8 +106,11 @@ class Row:
 
     def cell(self, index: int) -> str:
         """A cell's text; a workbook formula Excel never computed is an error, not a value."""
-        text = clean_cell(self.cells[index])
-        if index in self._uncomputed:
+        raw = self.cells[index]
+        text = self.cleaned.get(raw)
+        if text is None:
+            text = self.cleaned[raw] = clean_cell(raw)
+        if index in self.uncomputed:
             self.error(self.table.header[index], text,
                        f"« {text} » est une formule sans valeur calculée : ouvrez le classeur "
                        "dans Excel ou LibreOffice, enregistrez-le, puis importez-le à nouveau")
@@ -92,13 +126,25 @@ class Row:
         return text
 
     def parse(self, field_name: str, parser: Callable[..., Any], **kwargs: Any) -> Any:
-        """``parser(cell)``; on ValueError the row gets an error and None is returned."""
-        raw = self.text(field_name)
-        try:
-            return parser(raw, **kwargs)
-        except ValueError as exc:
-            self.error(self.column(field_name), raw, str(exc))
-            return None
+        """``parser(cell)``; on ValueError the row gets an error and None is returned.
+
+        ``parser`` is a pure function returning an immutable value: it runs once per distinct
+        cell of the file, the other rows look its outcome up (see ``outcome``).
+        """
+        i = self.match.columns.get(field_name)
+        if i is None or i in self.uncomputed:
+            self.text(field_name)  # a formula without its value is the row's error
+            raw = ""
+        else:
+            raw = self.cells[i]
+        key = (parser, raw, *kwargs.items()) if kwargs else (parser, raw)
+        found = self.memo.get(key)
+        if found is None:
+            found = outcome(self.memo, key, lambda: parser(clean_cell(raw), **kwargs))
+        if found[0]:
+            return found[1]
+        self.error(self.column(field_name), clean_cell(raw), found[1])
+        return None
 
     def require(self, field_name: str, value: Any, label: str) -> Any:
         """Record an error when an obligatory value is missing (and was not already in error)."""
@@ -114,6 +160,13 @@ class Row:
 
     def raw_json(self) -> str:
         return raw_json(self.table, self.cells)
+
+
+def rows_of(table: RawTable, match: HeaderMatch) -> list[Row]:
+    """Every data row of a file, sharing one memo of normalised values."""
+    memo: dict[Hashable, Outcome] = {}
+    cleaned: dict[str, str] = {}
+    return [Row(table, i, match, memo, cleaned) for i in range(len(table.rows))]
 
 
 def raw_json(table: RawTable, cells: list[str]) -> str:

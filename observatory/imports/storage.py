@@ -41,7 +41,7 @@ def normalise_external_id(value: str) -> str | None:
     Spreadsheets store FINESS and SIRET as numbers and drop the leading zero of départements
     01-09 (010001234 → 10001234): 8 and 13 digits are therefore padded back to 9 and 14.
     """
-    text = re.sub(r"[\s.\-]", "", value).upper()
+    text = _SEPARATORS.sub("", value).upper()
     if not text:
         return None
     if text.isdigit() and len(text) in (8, 13):
@@ -51,8 +51,11 @@ def normalise_external_id(value: str) -> str | None:
 
 def looks_like_external_id(value: str) -> bool:
     """A FINESS (9 characters, 2A/2B allowed) or a SIRET (14 digits)."""
-    text = re.sub(r"[\s.\-]", "", value).upper()
-    return bool(re.fullmatch(r"\d{8,9}|\d{2}[AB]\d{6}|\d{13,14}", text))
+    return bool(_EXTERNAL_ID.fullmatch(_SEPARATORS.sub("", value).upper()))
+
+
+_SEPARATORS = re.compile(r"[\s.\-]")
+_EXTERNAL_ID = re.compile(r"\d{8,9}|\d{2}[AB]\d{6}|\d{13,14}")
 
 
 @dataclass
@@ -76,8 +79,9 @@ TEAM_SCHEMA = (
 class TeamIndex:
     """The store's teams by key, external id or normalised name, inside a write transaction.
 
-    New teams are written in one bulk insert by ``flush`` (the kinds' ``write`` calls it before
-    reading the teams table again): one INSERT per team cost a millisecond each at national scale.
+    New teams are written in one bulk insert, and changed names and places in one bulk update,
+    by ``flush`` (the kinds' ``write`` calls it before reading the teams table again): one
+    statement per team cost a millisecond each at national scale.
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, batch_id: int) -> None:
@@ -88,6 +92,8 @@ class TeamIndex:
         self.by_external: dict[str, int] = {}
         self._by_name: dict[str, list[int]] = defaultdict(list)
         self._pending: dict[int, Team] = {}  # created, not yet inserted
+        self._changed: set[int] = set()  # stored teams whose columns changed, not yet updated
+        self._rekeyed: set[int] = set()  # those of them whose team_key changed
         self.created = 0
         self.created_names: list[str] = []
         for row in con.execute(
@@ -143,20 +149,47 @@ class TeamIndex:
         if not values:
             return
         if team_id not in self._pending:
-            sets = ", ".join(f"{k} = ?" for k in values)
-            self.con.execute(f"UPDATE teams SET {sets} WHERE team_id = ?",
-                             [*values.values(), team_id])
+            self._changed.add(team_id)
+            if "team_key" in values:
+                self._rekeyed.add(team_id)
         self._unindex(team)
         for k, v in values.items():
             setattr(team, k, v)
         self._index(team)
 
     def flush(self) -> None:
-        """Insert the teams created since the last flush."""
+        """Insert the teams created and update those changed since the last flush."""
         insert_rows(self.con, "teams", TEAM_SCHEMA, [
             (t.team_id, t.team_key, t.name, t.external_id, t.team_type, t.departement, t.commune,
              self.batch_id) for t in self._pending.values()])
         self._pending.clear()
+        # The unique team_key is set only where it changed (to a key no team has: see
+        # by_key), the other columns of every changed team as they now are.
+        self._update(sorted(self._rekeyed), with_key=True)
+        self._update(sorted(self._changed - self._rekeyed), with_key=False)
+        self._changed.clear()
+        self._rekeyed.clear()
+
+    def _update(self, team_ids: list[int], *, with_key: bool) -> None:
+        if not team_ids:
+            return
+        schema = (*CHANGED_SCHEMA, ("team_key", pa.string())) if with_key else CHANGED_SCHEMA
+        teams = [self.teams[i] for i in team_ids]
+        self.con.register("_changed_teams", pa.table({
+            name: pa.array([getattr(t, name) for t in teams], type=kind) for name, kind in schema}))
+        try:
+            sets = ", ".join(f"{name} = u.{name}" for name, _ in schema if name != "team_id")
+            self.con.execute(f"UPDATE teams SET {sets} FROM _changed_teams u "
+                             "WHERE teams.team_id = u.team_id")
+        finally:
+            self.con.unregister("_changed_teams")
+
+
+# What ``TeamIndex.update`` may change besides the team_key, written in bulk by ``flush``.
+CHANGED_SCHEMA = (
+    ("team_id", pa.int32()), ("name", pa.string()), ("external_id", pa.string()),
+    ("team_type", pa.string()), ("departement", pa.string()), ("commune", pa.string()),
+)
 
 
 def name_key(name: str, departement: str | None) -> str:

@@ -9,11 +9,11 @@ replaces that survey entirely.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
 import re
 import tomllib
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +26,16 @@ from observatory.imports import normalise as n
 from observatory.imports.errors import ImportRefused
 from observatory.imports.normalise import Field, header_key, option_key
 from observatory.imports.reading import RawTable
-from observatory.imports.rows import Options, Parsed, Row, outside_federation, raw_json
+from observatory.imports.rows import (
+    Options,
+    Outcome,
+    Parsed,
+    Row,
+    outcome,
+    outside_federation,
+    raw_json,
+    rows_of,
+)
 from observatory.imports.storage import insert_rows
 
 QTYPES = ("single", "multiple", "scale", "number", "yesno", "text")
@@ -310,28 +319,31 @@ def infer_type(values: Sequence[str], text: str = "") -> tuple[str, list[str] | 
     vals = [v for v in values if v]
     if not vals:
         return "text", None
-    folded = {n.fold(v).strip(" .") for v in vals}
+    # answers repeat: each distinct one is read once, in order of first appearance
+    counts = Counter(vals)
+    distinct_values = list(counts)
+    folded = {n.fold(v).strip(" .") for v in distinct_values}
     if folded <= n.YES_NO_WORDS:
         return "yesno", ["Oui", "Non"]
     try:
-        if all(n.parse_number(v) is not None for v in vals):
+        if all(n.parse_number(v) is not None for v in distinct_values):
             return "number", None
     except ValueError:
         pass
-    scale = _known_scale(vals)
+    scale = _known_scale(distinct_values)
     if scale:
         return "scale", scale
     free_text = any(h in n.fold(text) for h in _FREE_TEXT_HINTS)
     if free_text:  # "Commentaires", "Précisez"…: whatever the answers hold (a ";", repeats)
         return "text", None
-    pieces = [n.split_multi(v) for v in vals]
-    flat = [_answer_text(c) for p in pieces for c in p]
-    distinct = set(flat)
-    if any(";" in v for v in vals) or (
-        any(len(p) > 1 for p in pieces) and len(distinct) <= 20 and len(flat) >= 2 * len(distinct)
+    pieces = {v: n.split_multi(v) for v in distinct_values}
+    flat = sum(counts[v] * len(p) for v, p in pieces.items())  # answers chosen, all rows
+    distinct = {_answer_text(c) for p in pieces.values() for c in p}
+    if any(";" in v for v in distinct_values) or (
+        any(len(p) > 1 for p in pieces.values()) and len(distinct) <= 20
+        and flat >= 2 * len(distinct)
     ):
-        return "multiple", _multi_options(vals)
-    distinct_values = list(dict.fromkeys(vals))
+        return "multiple", _multi_options(distinct_values)
     if len(distinct_values) <= 12 and len(distinct_values) < len(vals):
         return "single", distinct_values
     return "text", None
@@ -344,7 +356,7 @@ def _answer_text(choice: n.Choice) -> str:
 
 def _multi_options(values: Sequence[str]) -> list[str]:
     """The options seen in joined answers, in order of appearance, ``Autre`` once at the end."""
-    chosen = [c for v in values for c in n.split_multi(v)]
+    chosen = [c for v in dict.fromkeys(values) for c in n.split_multi(v)]
     options = list(dict.fromkeys(c.value for c in chosen if c.value != n.OTHER))
     return options + [n.OTHER] if any(c.value == n.OTHER for c in chosen) else options
 
@@ -398,29 +410,35 @@ def _number_text(number: float) -> str:
     return str(int(number)) if number.is_integer() else repr(number)
 
 
-def _answers(row: Row, q: Question) -> list[tuple[str, float | None]]:
-    """The (value, value_num) rows of one question for one response; errors go to the row."""
-    if q.option_columns:
-        out = []
-        for i, option in q.option_columns:
-            cell = row.cell(i)
-            try:
-                if n.parse_yes_no(cell, checkbox=True):
-                    out.append((option, None))
-            except ValueError as exc:
-                row.error(row.table.header[i], cell, str(exc))
-        if q.other_column is not None and row.cell(q.other_column):
-            out.append((f"{n.OTHER} : {row.cell(q.other_column)}", None))
-        return out
-    cell = row.cell(q.column)
+def _option_answers(row: Row, q: Question) -> list[tuple[str, str, float | None]]:
+    """The (question id, value, value_num) rows of a one-column-per-option question."""
+    out = []
+    for i, option in q.option_columns:
+        if i in row.uncomputed:
+            row.cell(i)  # a formula saved without its value: the row's error
+            continue
+        raw = row.cells[i]
+        ok, chosen = outcome(row.memo, (n.parse_yes_no, raw, True),
+                             lambda raw=raw: n.parse_yes_no(n.clean_cell(raw), checkbox=True))
+        if not ok:
+            row.error(row.table.header[i], row.cell(i), chosen)
+        elif chosen:
+            out.append((q.qid, option, None))
+    if q.other_column is not None and row.cell(q.other_column):
+        out.append((q.qid, f"{n.OTHER} : {row.cell(q.other_column)}", None))
+    return out
+
+
+def _cell_answers(raw: str, q: Question) -> Outcome:
+    """(True, the (question id, value, value_num) rows of a one-column question's cell), or
+    (False, (the cell, why it cannot be read))."""
+    cell = n.clean_cell(raw)
     if not cell:
-        return []
-    column = row.table.header[q.column]
+        return True, ()
     try:
-        return _typed(cell, q)
+        return True, tuple((q.qid, value, num) for value, num in _typed(cell, q))
     except ValueError as exc:
-        row.error(column, cell, str(exc))
-        return []
+        return False, (cell, str(exc))
 
 
 def _typed(cell: str, q: Question) -> list[tuple[str, float | None]]:
@@ -501,9 +519,9 @@ def _responses(table: RawTable, technical: dict[str, int], respondent: dict[str,
     ids = [n.clean_cell(r[technical["id"]]) for r in table.rows] if "id" in technical else []
     use_ids = bool(ids) and all(i.isdigit() for i in ids) and len(set(ids)) == len(ids)
     match = n.HeaderMatch(respondent, {}, {}, [], [])
+    typed: dict[tuple[int, str], Outcome] = {}  # (question position, cell) -> its answers
     out = []
-    for index in range(len(table.rows)):
-        row = Row(table, index, match)
+    for index, row in enumerate(rows_of(table, match)):
         submit = technical.get("submitdate", technical.get("timestamp"))
         submitted = None
         if submit is not None:
@@ -515,8 +533,9 @@ def _responses(table: RawTable, technical: dict[str, int], respondent: dict[str,
         complete = "submitdate" not in technical or bool(row.cell(technical["submitdate"]))
         team_type = row.text("team_type") or None
         if team_type:  # a respondent's own wording is kept when it is not a known type
-            with contextlib.suppress(ValueError):
-                team_type = n.parse_team_type(team_type, facilitation=True)
+            ok, known = outcome(row.memo, (n.parse_team_type, team_type, True),
+                                lambda t=team_type: n.parse_team_type(t, facilitation=True))
+            team_type = known if ok else team_type
         response = Response(
             line=row.line,
             response_id=int(ids[index]) if use_ids else index + 1,
@@ -528,8 +547,22 @@ def _responses(table: RawTable, technical: dict[str, int], respondent: dict[str,
             team_type=team_type,
             answers=[],
         )
+        answers = response.answers
         for q in questions:
-            response.answers += [(q.qid, v, num) for v, num in _answers(row, q)]
+            if q.option_columns:
+                answers += _option_answers(row, q)
+            elif q.column in row.uncomputed:
+                row.cell(q.column)  # a formula saved without its value: the row's error
+            else:
+                # 500,000 cells at national scale, few distinct per question: each is read once
+                raw = row.cells[q.column]
+                found = typed.get((q.position, raw))
+                if found is None:
+                    found = typed[q.position, raw] = _cell_answers(raw, q)
+                if found[0]:
+                    answers += found[1]
+                else:
+                    row.error(table.header[q.column], *found[1])
         if row.errors:
             parsed.errors.extend(row.errors)
             parsed.rejected[row.line] = raw_json(table, row.cells)

@@ -82,8 +82,7 @@ def cards(view: View) -> list[dict[str, str]]:
         return []
     df = view.tables[0].data
     year = df["Année"].astype("string").fillna("")
-    meta = df[["Équipe", "Département", "Thème"]].assign(Année=year).agg(
-        lambda row: " · ".join(v for v in row if v), axis=1)
-    return [{"title": t, "meta": m, "summary": s, "body": b}
-            for t, m, s, b in zip(df["Titre"], meta, df["Résumé"], df["Description"],
-                                  strict=True)]
+    # column by column, not pandas' row-wise apply: this runs on every rerun, warm ones too
+    return [{"title": t, "meta": " · ".join(v for v in meta if v), "summary": s, "body": b}
+            for t, *meta, s, b in zip(df["Titre"], df["Équipe"], df["Département"], df["Thème"],
+                                      year, df["Résumé"], df["Description"], strict=True)]

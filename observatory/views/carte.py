@@ -6,7 +6,6 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-import altair as alt
 import pandas as pd
 
 from observatory import charts, geo, indicators
@@ -82,53 +81,22 @@ def _values(scope: Scope, federation: Federation, db: indicators.DB) -> pd.DataF
 
 
 def map_chart(df: pd.DataFrame, federation: Federation, ind: MapIndicator, title: str,
-              caption: str) -> alt.TopLevelMixin:
-    """Choropleth with the values joined in the spec (not repeated per feature), clickable."""
-    # The shapes travel as one TopoJSON string (quantised, a third of the GeoJSON): Altair and
-    # Streamlit would otherwise walk every coordinate on every rerun (a second for France).
-    shapes = alt.Data(values=geo.departement_topojson(frozenset(federation.departements)),
-                      format=alt.DataFormat(type="topojson", feature="departements"))
+              caption: str) -> charts.Spec:
+    """Choropleth of ``ind`` with the values joined in the spec (not repeated per feature)."""
     values = df[["departement", "name", ind.column, "in_scope", "aci_teams"]].rename(
         columns={ind.column: "value"})
     if ind.column != "aci_total_eur":
         values = values.drop(columns="aci_teams")
-    click = alt.selection_point(name=SELECTION, fields=["code"], on="click")
-    base = (
-        alt.Chart(shapes)
-        .transform_calculate(code="datum.properties.code")
-        .transform_lookup(lookup="code", from_=alt.LookupData(values, "departement",
-                                                              ["name", "value", "in_scope"]))
-    )
-    fill = base.mark_geoshape(stroke="white", strokeWidth=1).encode(
-        color=alt.Color("value:Q", title=ind.label, scale=alt.Scale(scheme="blues"),
-                        legend=alt.Legend(orient="right", format=ind.fmt)),
-        strokeWidth=alt.condition("datum.in_scope", alt.value(2.5), alt.value(0.8)),
-        stroke=alt.condition("datum.in_scope", alt.value("#222222"), alt.value("white")),
-        opacity=alt.condition(click, alt.value(1), alt.value(0.75)),
-        tooltip=[alt.Tooltip("name:N", title="Département"),
-                 alt.Tooltip("code:N", title="Code"),
-                 alt.Tooltip("value:Q", title=ind.label, format=ind.fmt)],
-    ).add_params(click)
-    layers = [fill]
-    if federation.territories:
-        borders = alt.Data(values=_borders_topojson(federation.id),
-                           format=alt.DataFormat(type="topojson", feature="territories"))
-        layers.append(alt.Chart(borders).mark_geoshape(
-            filled=False, stroke="#D55E00", strokeWidth=2.5)
-            # No fill at all (not even "transparent"): the outlines must not catch the hover and
-            # clicks meant for the départements under them.
-            .encode(fill=alt.value(None)))
     deps = geo.departements()
     labels = df.merge(deps[["code", "lon", "lat"]], left_on="departement", right_on="code")
     labels = labels[["departement", "lon", "lat", ind.column, "aci_teams"]].rename(
         columns={ind.column: "v"})
     if ind.column != "aci_total_eur":
         labels = labels.drop(columns="aci_teams")
-    layers.append(alt.Chart(labels).mark_text(fontSize=12, fontWeight="bold", dy=-7).encode(
-        longitude="lon:Q", latitude="lat:Q", text="departement:N"))
-    layers.append(alt.Chart(labels).mark_text(fontSize=11, dy=7).encode(
-        longitude="lon:Q", latitude="lat:Q", text=alt.Text("v:Q", format=ind.fmt)))
-    chart = alt.layer(*layers).project(type="mercator").properties(width="container", height=520)
+    chart = charts.choropleth(
+        geo.departement_topojson(frozenset(federation.departements)), values, labels,
+        label=ind.label, fmt=ind.fmt, selection=SELECTION,
+        borders=_borders_topojson(federation.id) if federation.territories else None)
     return charts.titled(chart, title, caption)
 
 

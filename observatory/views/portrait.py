@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import altair as alt
+from typing import Any
+
+import numpy as np
 import pandas as pd
 
 from observatory import charts, formats
-from observatory.charts import STATUS_COLORS
 from observatory.config import Federation
 from observatory.filters import STATUS_LABELS, TEAM_TYPES, Scope
 from observatory.indicators import DB
@@ -25,48 +26,57 @@ def _status(values: pd.Series) -> pd.Series:
     return values.map(lambda s: STATUS_LABELS.get(s, "Non renseigné"))
 
 
-def _status_colors(chart: alt.Chart, data: pd.DataFrame, column: str) -> alt.Chart:
-    """The project's status colours on a chart coloured by status (grey for a missing one)."""
-    colors = {**STATUS_COLORS, "Non renseigné": "#BBBBBB"}
-    present = [s for s in colors if s in set(data[column])]
-    return chart.encode(color=alt.Color(
-        f"{column}:N", title="Statut", sort=present,
-        scale=alt.Scale(domain=present, range=[colors[s] for s in present])))
-
-
 class _Answers:
     """The distributions query, split per form field."""
 
     def __init__(self, df: pd.DataFrame) -> None:
         self.df = df
-        members = df.loc[df["field"] == "members", "teams"]
-        self.members = int(members.iloc[0]) if len(members) else 0
+        # split once, in order: a row without value counts who answered, the others each answer
+        members = None
+        self._answered: dict[str, int] = {}
+        self._rows: dict[str, list[int]] = {}
+        unanswered = df["value"].isna().tolist()
+        for i, (field, teams) in enumerate(zip(df["field"], df["teams"].tolist(), strict=True)):
+            if field == "members" and members is None:
+                members = int(teams)
+            if unanswered[i]:
+                self._answered.setdefault(field, int(teams))
+            else:
+                self._rows.setdefault(field, []).append(i)
+        self.members = members or 0
 
     def answered(self, field: str) -> int:
-        rows = self.df[(self.df["field"] == field) & self.df["value"].isna()]
-        return int(rows["teams"].iloc[0]) if len(rows) else 0
+        return self._answered.get(field, 0)
 
     def counts(self, field: str) -> pd.DataFrame:
-        rows = self.df[(self.df["field"] == field) & self.df["value"].notna()]
+        rows = self.df.take(self._rows.get(field, []))
         n = self.answered(field)
         return rows.assign(share=rows["teams"] / n if n else 0.0)
+
+    def columns(self, field: str) -> tuple[Any, np.ndarray, int]:
+        """The answers of ``field`` (values, teams) and how many teams answered it."""
+        rows = self._rows.get(field, [])
+        return (self.df["value"].array.take(rows), self.df["teams"].to_numpy()[rows],
+                self.answered(field))
 
 
 def _distribution(answers: _Answers, field: str, key: str, title: str, category: str,
                   scope: Scope, *, multiple: bool = False, numeric: bool = False,
                   unit: str = "", notes: str = "") -> charts.Figure:
     """Bars of the share of answering teams per answer of one form question."""
-    rows = answers.counts(field)
     sort: list[str] | str = "-x"
     if numeric:
-        rows = rows.sort_values("sort_key")
+        rows = answers.counts(field).sort_values("sort_key")
         labels = rows["sort_key"].map(
             lambda v: formats.number(v, 0 if float(v).is_integer() else 1) + unit)
-        rows = rows.assign(value=labels)
+        rows = rows.assign(value=labels).reset_index(drop=True)
         sort = list(labels)
-    rows = rows.reset_index(drop=True)
-    data = pd.DataFrame({category: rows["value"], "Équipes": rows["teams"].astype(int),
-                         "Part des équipes": rows["share"]})
+        data = pd.DataFrame({category: rows["value"], "Équipes": rows["teams"].astype(int),
+                             "Part des équipes": rows["share"]})
+    else:  # from the arrays, in the query's order: eight of these per page
+        values, teams, n = answers.columns(field)
+        data = pd.DataFrame({category: values, "Équipes": teams.astype(int),
+                             "Part des équipes": teams / n if n else 0.0})
     chart = charts.share_bars(data, category, "Part des équipes", "Équipes",
                                     category_title=category, sort=sort,
                                     value_title="Part des équipes", count_title="Équipes")
@@ -130,7 +140,7 @@ def build(scope: Scope, federation: Federation, db: DB = None,
                         color_title="Statut", sort=list(TEAM_TYPES))
     view.figures.append(charts.figure(
         "equipes_par_type_statut", "Équipes adhérentes par type et statut",
-        _status_colors(chart, data, "Statut"), data, members, "équipes", source))
+        charts.status_colors(chart, data, "Statut"), data, members, "équipes", source))
 
     history = ind.status_history(scope, federation, db)
     data = pd.DataFrame({"Année": history["year"].astype(int), "Statut": _status(history["status"]),
@@ -139,13 +149,14 @@ def build(scope: Scope, federation: Federation, db: DB = None,
                            value_title="Équipes adhérentes", color="Statut", color_title="Statut")
     view.figures.append(charts.figure(
         "statut_par_annee", "Statut des équipes adhérentes au fil des années",
-        _status_colors(chart, data, "Statut"), data, int(history["teams"].sum()), "formulaires",
+        charts.status_colors(chart, data, "Statut"), data, int(history["teams"].sum()), "formulaires",
         "formulaires d'adhésion", "Toutes les années ; les autres filtres s'appliquent."))
 
     moves = ind.transitions(scope, federation, db)
     if len(moves):
-        last = moves[moves["to_year"] == moves["to_year"].max()]
-        data = _transitions(last)
+        every = _transitions(moves)  # the table below, the chart its last pair of years
+        latest = (moves["to_year"] == moves["to_year"].max()).to_numpy()
+        last, data = moves[latest], every[latest]
         data = data.assign(Parcours=data["Statut avant"] + " → " + data["Statut après"])
         chart = charts.bars(data, "Parcours", "Équipes", category_title="Statut avant → après",
                             value_title="Équipes", color="Évolution", color_title="Évolution")
@@ -201,6 +212,6 @@ def build(scope: Scope, federation: Federation, db: DB = None,
     if len(moves):
         view.tables.append(Table(
             "transitions_statut", "Évolution du statut d'une année à l'autre",
-            _transitions(moves), "Source : formulaires d'adhésion. Équipes adhérentes deux "
+            every, "Source : formulaires d'adhésion. Équipes adhérentes deux "
             "années consécutives ; le périmètre s'applique à la seconde année."))
     return view

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -88,32 +90,35 @@ def _key(question_id: str, position: object) -> str:
     return f"question_{position}_{slug}"
 
 
-def _title(q: pd.Series) -> str:
+def _title(q: Mapping[str, Any]) -> str:
     return str(q["text"] or q["question_id"])
 
 
-def _choice_figure(q: pd.Series, rows: pd.DataFrame, breakdown: str | None, source: str,
+def _choice_figure(q: Mapping[str, Any], rows: pd.DataFrame, breakdown: str | None, source: str,
                    names: dict[str, str]) -> charts.Figure:
     """Bars of one choice question: shares sorted by frequency; a diverging bar for a scale."""
     if breakdown == "departement":
         rows = rows.assign(grp=rows["grp"].map(lambda c: _dep_label(c, names)))
-    answered = rows[rows["value"].isna()]
-    options = rows[rows["value"].notna()]
-    n = int(answered["n"].sum())
-    data = pd.DataFrame({"Réponse": options["value"], RESPONDENTS: options["n"].astype(int)})
+    answered = rows["value"].isna().to_numpy()
+    n = int(rows["n"].to_numpy()[answered].sum())
+    scale = q["qtype"] == "scale"
     if breakdown:  # shares within each group
+        options = rows[~answered]
+        data = pd.DataFrame({"Réponse": options["value"], RESPONDENTS: options["n"].astype(int)})
         data.insert(0, BREAKDOWN_LABELS[breakdown], options["grp"])
-        data[SHARE] = data[RESPONDENTS] / options["grp"].map(answered.set_index("grp")["n"])
-    else:
-        data[SHARE] = data[RESPONDENTS] / n if n else 0.0
-    data = data.reset_index(drop=True)
+        data[SHARE] = data[RESPONDENTS] / options["grp"].map(
+            rows[answered].set_index("grp")["n"])
+        data = data.reset_index(drop=True)
+    else:  # one frame from the arrays: a page draws a dozen of these
+        counts = rows["n"].to_numpy()[~answered].astype(int)
+        data = pd.DataFrame({**({"Question": "Ensemble"} if scale else {}),
+                             "Réponse": rows["value"].array[~answered], RESPONDENTS: counts,
+                             SHARE: counts / n if n else 0.0})
     notes = [COMPLETE_ONLY]
-    if q["qtype"] == "scale":
+    if scale:
         listed = [str(o) for o in (q["options"] if q["options"] is not None else [])]
         order = listed + sorted(set(data["Réponse"]) - set(listed))
         category = BREAKDOWN_LABELS[breakdown] if breakdown else "Question"
-        if not breakdown:
-            data.insert(0, "Question", "Ensemble")
         chart = charts.diverging_bars(data, category, "Réponse", RESPONDENTS, order,
                                             category_title=category if breakdown else "")
         notes.append("Échelle ordonnée : réponses négatives à gauche, positives à droite.")
@@ -131,7 +136,7 @@ def _choice_figure(q: pd.Series, rows: pd.DataFrame, breakdown: str | None, sour
                                count_columns=(RESPONDENTS,), sensitive=True)
 
 
-def _number_figure(q: pd.Series, rows: pd.DataFrame, source: str) -> charts.Figure:
+def _number_figure(q: Mapping[str, Any], rows: pd.DataFrame, source: str) -> charts.Figure:
     data = pd.DataFrame({"De": rows["bin_start"], "À": rows["bin_end"],
                          RESPONDENTS: rows["n"].astype(int)})
     chart = charts.histogram(data, "De", "À", RESPONDENTS, value_title="Réponse",
@@ -139,6 +144,19 @@ def _number_figure(q: pd.Series, rows: pd.DataFrame, source: str) -> charts.Figu
     return charts.figure(_key(q["question_id"], q["position"]), _title(q), chart, data,
                                int(data[RESPONDENTS].sum()), "répondants à la question", source,
                                COMPLETE_ONLY, count_columns=(RESPONDENTS,), sensitive=True)
+
+
+def _by_question(df: pd.DataFrame) -> Callable[[str], pd.DataFrame]:
+    """``df``'s rows of one question (an empty frame for none), split once for all of them."""
+    rows = df.groupby("question_id", sort=False).indices if len(df) else {}
+
+    def part(qid: str) -> pd.DataFrame:
+        found = rows.get(qid, [])
+        if len(found) and found[-1] - found[0] == len(found) - 1:  # together: a slice
+            return df.iloc[found[0]:found[-1] + 1]
+        return df.take(found)
+
+    return part
 
 
 def build(scope: Scope, federation: Federation, db: DB = None, survey_id: str | None = None,
@@ -165,7 +183,8 @@ def build(scope: Scope, federation: Federation, db: DB = None, survey_id: str | 
     if isinstance(s["objective"], str) and s["objective"]:
         view.notes.append(f"Objectif : {s['objective']}")
     resp = ind.respondents(survey_id, scope, federation, db)
-    total = int(resp.loc[resp["axis"] == "total", "n"].sum())
+    axis, counts = resp["axis"].to_numpy(), resp["n"].to_numpy()
+    total = int(counts[axis == "total"].sum())
     if total < max(1, SMALL_COUNT_THRESHOLD):
         view.empty_message = (
             f"Aucune réponse complète à cette enquête pour {label}." if not total else
@@ -174,48 +193,45 @@ def build(scope: Scope, federation: Federation, db: DB = None, survey_id: str | 
             "répondants, les résultats ne sont pas affichés afin de préserver l'anonymat.")
         return view
     source = f"enquête flash « {s['title']} », {when}"
-    professions = resp[resp["axis"] == "profession"]
-    deps = resp[resp["axis"] == "departement"]
+    professions = resp[axis == "profession"]
+    deps = resp[axis == "departement"]
+    incomplete = int(counts[axis == "incomplete"].sum())
     view.metrics = [
         Metric("Répondants", formats.number(total), None, "Réponses complètes. " + source,
                count=total),
-        Metric("Réponses incomplètes",
-               formats.number(int(resp.loc[resp["axis"] == "incomplete", "n"].sum())), None,
-               "Exclues des résultats.",
-               count=int(resp.loc[resp["axis"] == "incomplete", "n"].sum())),
+        Metric("Réponses incomplètes", formats.number(incomplete), None,
+               "Exclues des résultats.", count=incomplete),
         Metric("Professions", formats.number(int(professions["key"].notna().sum())), None,
                "Professions différentes parmi les répondants."),
         Metric("Départements", formats.number(int(deps["key"].notna().sum())), None,
                "Départements différents parmi les répondants."),
     ]
-    for axis, title, column, values in (
-        ("profession", "Répondants par profession", "Profession",
+    for key, title, column, part, values in (
+        ("profession", "Répondants par profession", "Profession", professions,
          professions["key"].fillna("Non renseignée")),
-        ("departement", "Répondants par département", "Département",
+        ("departement", "Répondants par département", "Département", deps,
          deps["key"].map(lambda c: _dep_label(c, names))),
     ):
-        part = resp[resp["axis"] == axis]
         data = pd.DataFrame({column: values, RESPONDENTS: part["n"].astype(int)}).reset_index(
             drop=True)
         chart = charts.bars(data, column, RESPONDENTS, category_title=column,
                             value_title=RESPONDENTS)
         view.figures.append(charts.figure(
-            f"repondants_par_{axis}", title, chart, data, total, "répondants", source,
+            f"repondants_par_{key}", title, chart, data, total, "répondants", source,
             COMPLETE_ONLY, count_columns=(RESPONDENTS,)))
 
     qs = ind.questions(survey_id, db)
-    counts = ind.choice_counts(survey_id, scope, federation, db, breakdown)
-    bins = ind.number_bins(survey_id, scope, federation, db)
-    texts = ind.texts(survey_id, scope, federation, db)
-    for _, q in qs.iterrows():  # one figure per question: a handful of rows
+    counts = _by_question(ind.choice_counts(survey_id, scope, federation, db, breakdown))
+    bins = _by_question(ind.number_bins(survey_id, scope, federation, db))
+    texts = _by_question(ind.texts(survey_id, scope, federation, db))
+    for q in qs.to_dict("records"):  # one figure per question
         qid = q["question_id"]
         if q["qtype"] in ind.CHOICE_TYPES:
-            rows = counts[counts["question_id"] == qid]
-            view.figures.append(_choice_figure(q, rows, breakdown, source, names))
+            view.figures.append(_choice_figure(q, counts(qid), breakdown, source, names))
         elif q["qtype"] == "number":
-            view.figures.append(_number_figure(q, bins[bins["question_id"] == qid], source))
+            view.figures.append(_number_figure(q, bins(qid), source))
         else:
-            answers = texts.loc[texts["question_id"] == qid, ["value"]]
+            answers = texts(qid)[["value"]]
             view.tables.append(Table(
                 _key(qid, q["position"]), f"Réponses libres : {_title(q)}",
                 answers.rename(columns={"value": "Réponse"}).reset_index(drop=True),

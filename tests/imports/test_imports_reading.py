@@ -151,3 +151,67 @@ def test_sheet_names_of_a_workbook(tmp_path):
     assert sheet_names(path.read_bytes()) == ["Notice", "Données"]
     with pytest.raises(ImportRefused, match="illisible"):
         sheet_names(b"PK\x03\x04 pas un classeur")
+
+
+def _typed_workbook(extra: list | None = None) -> bytes:
+    """Cells of every type a staff spreadsheet holds, with gaps, as openpyxl writes them."""
+    import datetime as dt
+    import io
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Journal"
+    ws.append([None, "Date", "Département", "Équipe(s)", "Montant", "Durée", "Oui/Non"])
+    rng = random.Random(4)
+    formats = ["DD/MM/YYYY", "dd/mm/yyyy hh:mm", "hh:mm", "General", "0.00", "[h]:mm:ss"]
+    for i in range(300):
+        serial = rng.randint(30000, 50000) + rng.randint(0, 86399) / 86400
+        row = [None, serial, rng.choice(["38", 38, 1.0, "Isère", " 2A "]),
+               rng.choice(["MSP des Tilleuls; ESP du Vercors", "  espace  ", "a\nb", "œuvre"]),
+               rng.choice([12.5, 45000, 0, 1e-7, 123456789012345, "1 234,50 €"]),
+               rng.randint(0, 40000) / 86400, rng.choice([True, False, None, "x"])]
+        ws.append(row)
+        for col in (2, 6):
+            ws.cell(row=ws.max_row, column=col).number_format = rng.choice(formats)
+        if i % 50 == 7:
+            ws.append([])  # an empty row keeps the numbering
+    ws.append([None, dt.datetime(2025, 3, 4, 14, 3, 27), dt.date(2025, 3, 4), dt.time(9, 30)])
+    for row in extra or []:
+        ws.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_calamine_reads_the_cells_openpyxl_reads():
+    """The fast reader gives the very texts and line numbers of openpyxl's cell by cell."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from observatory.imports import reading
+
+    data = _typed_workbook()
+    assert reading._scan_parts(data) == (False, True)
+    ws = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+    fast = reading._calamine_records(data, ws)
+    assert fast is not None and len(fast) == 302
+    assert fast == reading._openpyxl_records(ws, None, {})
+
+
+@pytest.mark.parametrize("oddity", [[-3], ["#N/A"], ["_x000D_"], [10**16]])
+def test_cells_calamine_would_read_otherwise_go_through_openpyxl(oddity):
+    """A negative number (a negative date is a time to calamine), an error cell, an escape
+    openpyxl keeps as written, a whole number too large for a float's digits."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from observatory.imports import reading
+
+    data = _typed_workbook([[None, *oddity]])
+    ws = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+    alike = reading._scan_parts(data)[1]
+    assert not alike or reading._calamine_records(data, ws) is None
+    _, cells = reading._openpyxl_records(ws, None, {})[-1]
+    assert read_table(data, file_name="journal.xlsx").rows[-1] == cells[:7]
