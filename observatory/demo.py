@@ -747,7 +747,6 @@ def generate(out_dir: Path = DEMO_DIR, seed: int = SEED) -> list[Path]:
     world.membership()
     world.facilitate_2024()
     rng = random.Random(seed + 1)
-    out_dir.mkdir(parents=True, exist_ok=True)
     files: dict[str, bytes] = {
         "adhesions_2024.csv": write_adhesions_2024(world, rng, names),
         "adhesions_2025.csv": write_adhesions_2025(world, rng, names),
@@ -771,6 +770,12 @@ def generate(out_dir: Path = DEMO_DIR, seed: int = SEED) -> list[Path]:
     files["equipes_existantes_2025.csv"] = write_references(world, seed)
     manifest.append('[[import]]\nkind = "references"\nfile = "equipes_existantes_2025.csv"\n')
     files[MANIFEST] = "\n".join(manifest).encode("utf-8")
+    return write_files(out_dir, files)
+
+
+def write_files(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
+    """Write export files (name → bytes) into ``out_dir``; returns their paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, data in files.items():
         path = out_dir / name

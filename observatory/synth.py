@@ -602,13 +602,7 @@ def generate(out_dir: Path, scale: str | Scale = "national", seed: int = SEED) -
             files[name] = data
             manifest.append(f'[[import]]\nkind = "fiches"\nfile = "{name}"\n')
     files[MANIFEST] = "\n".join(manifest).encode("utf-8")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, data in files.items():
-        path = out_dir / name
-        path.write_bytes(data)
-        written.append(path)
-    return written
+    return demo.write_files(out_dir, files)
 
 
 def manifest(out_dir: Path) -> list[dict]:
