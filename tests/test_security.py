@@ -134,17 +134,23 @@ def _big_log(path: Path, rows: int) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def test_killing_an_import_leaves_the_store_exactly_as_before(demo_copy: Path,
-                                                               tmp_path: Path) -> None:
-    big = tmp_path / "journal.csv"
+def _writing_import(db: Path, folder: Path) -> subprocess.Popen:
+    """A long ``observatory import`` in a subprocess, returned once it writes its private copy."""
+    big = folder / "journal.csv"
     _big_log(big, 60_000)
-    before = demo_copy.read_bytes()
     proc = subprocess.Popen([sys.executable, "-m", "observatory", "import", "facilitations",
-                             str(big), "--db", str(demo_copy)],
+                             str(big), "--db", str(db)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 240
-    while not list(tmp_path.glob(".tmp-*")) and proc.poll() is None and time.monotonic() < deadline:
+    while not list(folder.glob(".tmp-*")) and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
+    return proc
+
+
+def test_killing_an_import_leaves_the_store_exactly_as_before(demo_copy: Path,
+                                                               tmp_path: Path) -> None:
+    before = demo_copy.read_bytes()
+    proc = _writing_import(demo_copy, tmp_path)
     assert proc.poll() is None, "the import finished before it could be killed"
     proc.kill()  # SIGKILL: no cleanup code runs
     proc.wait()
@@ -423,15 +429,8 @@ def test_openid_connect_sign_in_by_configuration(demo_db: Path,
 
 # -- faults ---------------------------------------------------------------------------------------
 def test_readers_keep_working_during_an_import(demo_copy: Path, tmp_path: Path) -> None:
-    big = tmp_path / "journal.csv"
-    _big_log(big, 60_000)
     before = store.query("SELECT count(*) AS n FROM facilitations", db=demo_copy)["n"][0]
-    proc = subprocess.Popen([sys.executable, "-m", "observatory", "import", "facilitations",
-                             str(big), "--db", str(demo_copy)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 240
-    while not list(tmp_path.glob(".tmp-*")) and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
+    proc = _writing_import(demo_copy, tmp_path)
     reads = 0
     while proc.poll() is None and list(tmp_path.glob(".tmp-*")):
         started = time.monotonic()

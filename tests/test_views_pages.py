@@ -25,15 +25,9 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
 AURA = get_federation("femasaura")
 Y2025 = Scope(year=2025)
 
-# The pages of this module as shell.PAGES lists them (path, title, icon, default, role).
-MY_PAGES = [
-    ("pages/facilitations.py", "Facilitations", ":material/handshake:", False, "lecture"),
-    ("pages/portrait.py", "Portrait des équipes", ":material/groups:", False, "lecture"),
-    ("pages/enquetes.py", "Enquêtes flash", ":material/poll:", False, "lecture"),
-    ("pages/annuaire.py", "Annuaire et expertises", ":material/contacts:", False, "equipe"),
-    ("pages/capitalisation.py", "Capitalisation", ":material/menu_book:", False, "lecture"),
-]
-PAGE_FILES = [p[0] for p in MY_PAGES]
+# The pages of this module, as the shell lists them.
+PAGE_FILES = ["pages/facilitations.py", "pages/portrait.py", "pages/enquetes.py",
+              "pages/annuaire.py", "pages/capitalisation.py"]
 
 
 def q(sql: str, params: dict | None = None, *, db: Path) -> pd.DataFrame:
@@ -358,15 +352,10 @@ def test_every_chart_compiles_with_its_title_and_caption(
 
 
 # -- pages through AppTest ------------------------------------------------------------------------
-@pytest.fixture
-def pages(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Register this module's pages in the shell (AppTest runs the app in this process)."""
+def test_the_shell_lists_these_pages() -> None:
     from observatory.ui import shell
 
-    known = {p[0] for p in shell.PAGES}
-    width = len(shell.PAGES[0])
-    monkeypatch.setattr(shell, "PAGES", list(shell.PAGES) + [
-        p[:width] for p in MY_PAGES if p[0] not in known])
+    assert set(PAGE_FILES) <= {entry[0] for entry in shell.PAGES}
 
 
 def _open(db: Path, page: str, monkeypatch: pytest.MonkeyPatch, **params: str) -> AppTest:
@@ -384,7 +373,6 @@ def _metric(at: AppTest, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
 
 
-@pytest.mark.usefixtures("pages")
 @pytest.mark.parametrize("page", PAGE_FILES)
 @pytest.mark.parametrize("params", [{}, {"territoire": "Est"}, {"territoire": "Est", "dep": "38"}],
                          ids=["region", "est", "38"])
@@ -401,7 +389,6 @@ def test_page_renders_for_each_scope(demo_db: Path, monkeypatch: pytest.MonkeyPa
     print(f"\n{page} {params or 'région'}: warm rerun {elapsed:.3f} s")
 
 
-@pytest.mark.usefixtures("pages")
 def test_facilitations_page_follows_the_filters(demo_db: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     at = _open(demo_db, "pages/facilitations.py", monkeypatch)
@@ -415,7 +402,6 @@ def test_facilitations_page_follows_the_filters(demo_db: Path,
     assert any("2024" in t.columns and "2025" in t.columns for t in tables)
 
 
-@pytest.mark.usefixtures("pages")
 def test_portrait_page_follows_the_filters(demo_db: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     at = _open(demo_db, "pages/portrait.py", monkeypatch)
@@ -426,7 +412,6 @@ def test_portrait_page_follows_the_filters(demo_db: Path,
     assert not at.exception and _metric(at, "Équipes adhérentes") != "28"
 
 
-@pytest.mark.usefixtures("pages")
 def test_surveys_page_picker_and_breakdown(demo_db: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     at = _open(demo_db, "pages/enquetes.py", monkeypatch)
@@ -445,7 +430,6 @@ def test_surveys_page_picker_and_breakdown(demo_db: Path,
     assert free and len(free[0]) > 0
 
 
-@pytest.mark.usefixtures("pages")
 def test_directory_page_search_and_contacts(demo_db: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     at = _open(demo_db, "pages/annuaire.py", monkeypatch)
@@ -460,7 +444,6 @@ def test_directory_page_search_and_contacts(demo_db: Path,
     assert at.info and "Aucune équipe" in at.info[0].value
 
 
-@pytest.mark.usefixtures("pages")
 @pytest.mark.parametrize(("role", "contacts"), [("equipe", True), ("admin", True),
                                                (None, False)])
 def test_directory_contacts_follow_the_role(demo_db: Path, monkeypatch: pytest.MonkeyPatch,
@@ -485,7 +468,6 @@ def test_directory_contacts_follow_the_role(demo_db: Path, monkeypatch: pytest.M
     assert bool(frame.astype(str).apply(lambda c: c.str.contains("@")).any().any()) is contacts
 
 
-@pytest.mark.usefixtures("pages")
 def test_capitalisation_page_search_and_plain_text(demo_db: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     at = _open(demo_db, "pages/capitalisation.py", monkeypatch)
@@ -543,7 +525,6 @@ def bare_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return store.init(tmp_path_factory.mktemp("bare") / "bare.duckdb", "femasaura")
 
 
-@pytest.mark.usefixtures("pages")
 @pytest.mark.parametrize("page", PAGE_FILES)
 @pytest.mark.parametrize(("db_name", "params"), [
     ("sparse_db", {}), ("sparse_db", {"dep": "01"}), ("bare_db", {})],
@@ -559,7 +540,6 @@ def test_pages_show_empty_states(request: pytest.FixtureRequest,
         assert any("1 réponse complète" in i.value for i in at.info)
 
 
-@pytest.mark.usefixtures("pages")
 def test_user_text_is_never_rendered_as_markup(sparse_db: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     at = _open(sparse_db, "pages/capitalisation.py", monkeypatch)
