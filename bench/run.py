@@ -1,6 +1,6 @@
 """Benchmark of the observatory on the synthetic national store; prints and writes BENCHMARKS.md.
 
-    .venv/bin/python bench/run.py            # national scale, about 15 minutes on 2 cores
+    .venv/bin/python bench/run.py            # national scale, about 2 minutes on 2 cores
     .venv/bin/python bench/run.py --quick    # small scale and few runs: a smoke run (~2 min)
     options: --reuse (keep the store of a previous run), --no-server, --output PATH
 
@@ -555,12 +555,12 @@ def over_floor_note(ran: list[PageRun], ratio: dict[int, float]) -> list[str]:
         return []
     shown = ", ".join(f"{p.title} · {p.scope} ({ratio[id(p)]:.1f}×)" for p in over)
     return ["", f"Over {TARGET['ratio']:.0f}× the floor: {shown}. Of what such a chart-heavy "
-            "page adds to its SQL (measured on Enquêtes flash), nearly half is Streamlit laying "
-            "the page out — each chart's rows turned into Arrow, a menu of four download "
-            "buttons per chart, captions, metrics — which the page cannot skip without showing "
-            "less; about a third is building the figures' data frames and specs, the rest the "
-            "shell and the cache. Reruns of one page vary by about ±20 % between runs of this "
-            "script on this shared machine."]
+            "page adds to its SQL (measured on Enquêtes flash), about half is Streamlit laying "
+            "the page out — each chart and its Arrow rows, captions, metrics, the closed "
+            "download menus (their buttons are built only when one is opened) — which the page "
+            "cannot skip without showing less; about a third is building the figures' data "
+            "frames and specs, the rest the shell and the cache. Reruns of one page vary by "
+            "about ±20 % between runs of this script on this shared machine."]
 
 
 def render(r: Report) -> str:

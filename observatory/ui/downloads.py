@@ -2,13 +2,16 @@
 
 Files are produced only when the user clicks (``st.download_button`` accepts a callable), and
 chart renders are cached by the exact Vega-Lite spec they come from: the same chart, filters and
-day give the same bytes without a second vl-convert run.
+day give the same bytes without a second vl-convert run. The menus' buttons are built only while
+the menu is open, in a fragment: a page of fifteen charts does not lay out sixty buttons on every
+rerun, and opening a menu reruns that menu alone.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
@@ -97,13 +100,26 @@ def _can_draw(fig: Figure) -> bool:
     return fig.chart is not None and fig.data is not None and len(fig.data) > 0
 
 
+@st.fragment
+def menu(label: str, icon: str, key: str, fill: Callable[[], None]) -> None:
+    """A popover of download buttons that ``fill`` lays out only while it is open.
+
+    Opening or closing it reruns this fragment only; ``key`` holds its open state (a test opens
+    it by setting ``st.session_state[key] = True``)."""
+    popover = st.popover(label, icon=icon, key=key, on_change="rerun")
+    if popover.open:
+        with popover:
+            fill()
+
+
 def figure_buttons(fig: Figure, view_context: ExportContext | View | str, *,
                    key_prefix: str = "") -> None:
     """PNG, SVG, CSV and XLSX of one chart, in a small « Télécharger » menu under it."""
     ctx = view_context if isinstance(view_context, ExportContext) else context(view_context)
     name = slug(fig.key)
     key = f"dl_{key_prefix}{fig.key}"
-    with st.popover("Télécharger", icon=":material/download:", key=f"{key}_menu"):
+
+    def fill() -> None:
         if _can_draw(fig):
             st.download_button(
                 "Image PNG (présentation)", data=lambda: _png(_spec_text(fig, ctx)),
@@ -126,6 +142,8 @@ def figure_buttons(fig: Figure, view_context: ExportContext | View | str, *,
         if fig.count_columns:
             st.caption(f"Effectifs de répondants inférieurs à {privacy.threshold()} masqués "
                        "dans les fichiers.")
+
+    menu("Télécharger", ":material/download:", f"{key}_menu", fill)
 
 
 def table_buttons(table: Table, view_context: ExportContext | View | str | None = None, *,
@@ -178,7 +196,7 @@ def view_buttons(view: View, federation: Federation | None = None, *,
     def make(builder: Any) -> Any:
         return lambda: builder(fingerprint(view, federation, day), view, federation, day)
 
-    with st.popover("Exporter la vue", icon=":material/ios_share:", key=f"dl_{key}_menu"):
+    def fill() -> None:
         st.caption(plain(f"{view.title} · {view.scope_label}"))
         st.download_button(
             "Présentation PowerPoint (.pptx)", data=make(_deck), file_name=f"{name}.pptx",
@@ -189,3 +207,5 @@ def view_buttons(view: View, federation: Federation | None = None, *,
             "Document PDF", data=make(_pdf), file_name=f"{name}.pdf", mime=MIMES["pdf"],
             key=f"dl_{key}_pdf", on_click="ignore", icon=":material/picture_as_pdf:",
             help="Le même contenu, à envoyer par courriel.")
+
+    menu("Exporter la vue", ":material/ios_share:", f"dl_{key}_menu", fill)

@@ -6,7 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
+from streamlit import dataframe_util
 from streamlit.delta_generator import DeltaGenerator
 
 from observatory.charts import Figure
@@ -28,11 +30,9 @@ def figure(fig: Figure, export: ExportContext, *, on_select: str = "ignore") -> 
     event = None
     if fig.chart is not None and len(fig.data):
         # The builders' specs are checked against Vega-Lite's JSON schema by the tests, not on
-        # every rerun. Streamlit sends each dataset as Arrow through pd.DataFrame(rows), after
-        # testing the rows against a dozen other data types: given that very DataFrame, it
-        # sends the same bytes without the tests.
+        # every rerun. Streamlit sends each dataset as Arrow IPC bytes, and passes bytes through.
         spec = fig.chart.to_dict(validate=False)
-        spec["datasets"] = {name: pd.DataFrame(rows) for name, rows in
+        spec["datasets"] = {name: _arrow(rows) for name, rows in
                             spec.get("datasets", {}).items()}
         event = st.vega_lite_chart(spec, width="stretch", key=f"chart_{fig.key}",
                                    on_select=on_select)
@@ -44,6 +44,16 @@ def figure(fig: Figure, export: ExportContext, *, on_select: str = "ignore") -> 
     if fig.data is not None and len(fig.data):
         downloads.figure_buttons(fig, export)
     return event
+
+
+def _arrow(rows: list[dict[str, Any]]) -> bytes | pd.DataFrame:
+    """A dataset's rows as the Arrow stream Streamlit sends, built straight from the rows: a
+    tenth of the time of Streamlit's own pandas route, which a page of fifteen charts feels.
+    Rows pyarrow cannot type (a column mixing text and numbers) go Streamlit's way."""
+    try:
+        return dataframe_util.convert_arrow_table_to_arrow_bytes(pa.Table.from_pylist(rows))
+    except (pa.ArrowException, TypeError, ValueError):
+        return pd.DataFrame(rows)
 
 
 def _number_formats(df: pd.DataFrame) -> dict[str, Any]:

@@ -267,14 +267,19 @@ def _download_buttons(page: Any, kind: str) -> Any:
     return page.get_by_test_id("stDownloadButton").filter(has_text=kind)
 
 
-def _reveal_exports(page: Any) -> None:
-    """Open export popovers or expanders, if the downloads are tucked into one."""
-    for holder in ("stPopover", "stExpander"):
-        for element in page.get_by_test_id(holder).all():
-            text = element.inner_text()
-            if re.search(r"export|télécharg", text, re.I) and element.is_visible():
-                element.locator("button, summary").first.click()
-                wait_idle(page)
+def _open_download_menu(page: Any) -> None:
+    """Open the first chart's « Télécharger » menu; its buttons come with the fragment's rerun."""
+    menus = page.get_by_test_id("stPopover").filter(has_text="Télécharger")
+    if not menus.count():
+        return
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    menus.first.locator("button").first.click()
+    try:
+        _download_buttons(page, "PNG").first.wait_for(state="visible", timeout=15_000)
+    except PlaywrightTimeout:  # the caller reports what it found
+        return
+    wait_idle(page)
 
 
 def _download(page: Any, button: Any, folder: Path) -> Path:
@@ -298,8 +303,8 @@ def test_png_and_csv_downloads_are_valid_files(app, tmp_path) -> None:
         page.locator(DRAWN).first.wait_for()
         wait_idle(page)
         png, csv = _download_buttons(page, "PNG"), _download_buttons(page, "CSV")
-        if not (png.count() and csv.count()):
-            _reveal_exports(page)
+        assert not png.count(), "les boutons d'un menu fermé ne sont construits qu'à l'ouverture"
+        _open_download_menu(page)
         seen.append(f"{url_path(file, default)} : {png.count()} PNG, {csv.count()} CSV")
         if png.count() and csv.count():
             break
