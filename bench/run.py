@@ -380,13 +380,38 @@ def bench_pages(db: Path, year: int, warm: int, cold: int) -> list[PageRun]:
 
 # -- 4. chart specifications ----------------------------------------------------------------------
 def spec_bytes(view: Any) -> dict[str, int]:
-    """Each figure's Vega-Lite spec as the browser receives it (JSON, data included)."""
+    """Each figure's Vega-Lite spec as JSON text, its rows inline (what a saved spec weighs)."""
     return {f.key: len(json.dumps(f.chart.to_dict(), separators=(",", ":")))
             for f in view.figures if f.chart is not None}
 
 
-def bench_specs(db: Path, year: int) -> tuple[list[tuple[str, str, int, str, int]], dict[str, int]]:
-    """(page, scope, figures, largest figure, its bytes) per page and scope; the map sizes."""
+def sent_bytes(view: Any) -> dict[str, int]:
+    """Each figure as the page sends it: the spec's JSON without its datasets, plus each dataset
+    as Arrow (``render.chart_payload``, what the chart element carries to the browser)."""
+    from observatory.ui import render
+
+    out = {}
+    for f in view.figures:
+        if f.chart is None or not len(f.data):
+            continue
+        spec = render.chart_payload(f)
+        datasets = spec.pop("datasets", {})
+        out[f.key] = len(json.dumps(spec, separators=(",", ":"))) + sum(
+            len(d) if isinstance(d, bytes) else len(json.dumps(d, default=str))
+            for d in datasets.values())
+    return out
+
+
+@dataclass
+class Specs:
+    page: str
+    scope: str
+    json: dict[str, int]  # figure key → bytes of the spec as JSON, rows inline
+    sent: dict[str, int]  # figure key → bytes sent to the browser (JSON + Arrow)
+
+
+def bench_specs(db: Path, year: int) -> tuple[list[Specs], dict[str, int]]:
+    """Every figure's spec size per page and scope; the map sizes."""
     from observatory import store
     from observatory.config import get_federation
     from observatory.filters import Scope
@@ -408,9 +433,8 @@ def bench_specs(db: Path, year: int) -> tuple[list[tuple[str, str, int, str, int
     rows = []
     for page, build in builds.items():
         for label, scope, _ in scopes(year):
-            sizes = spec_bytes(build(scope, fed, db))
-            key = max(sizes, key=sizes.get, default="")
-            rows.append((page, label, len(sizes), key, sizes.get(key, 0)))
+            view = build(scope, fed, db)
+            rows.append(Specs(page, label, spec_bytes(view), sent_bytes(view)))
     region = get_federation(REGION_FEDERATION)
     maps = {}
     for name, federation in ((f"one region ({region.region}, {len(region.departements)} "
@@ -543,7 +567,7 @@ class Report:
     cli: Figures
     empty: list[float]
     pages: list[PageRun]
-    specs: list[tuple[str, str, int, str, int]]
+    specs: list[Specs]
     maps: dict[str, int]
     servers: list[Server]
 
@@ -575,6 +599,11 @@ def render(r: Report) -> str:
     worst_ratio = max(ran, key=lambda p: ratio[id(p)])
     region = next(v for k, v in r.maps.items() if k.startswith("one region"))
     france = next(v for k, v in r.maps.items() if k.startswith("all of France"))
+    whole = r.specs[0] if r.specs else None  # scopes() lists the whole federation first
+
+    def largest(s: Specs) -> str:
+        return max(s.json, key=s.json.get, default="")
+
     app, floor_server = r.servers[0] if r.servers else None, r.servers[1] if r.servers else None
     measured_server = app is not None and app.peak > 0 and app.sessions == SESSIONS
     targets = [
@@ -658,11 +687,20 @@ def render(r: Report) -> str:
                      f"{ms(median(p.cold))} | {ms(p95(p.cold))} | {ms(p.bare_s)} ({p.queries}) "
                      f"| {ratio[id(p)]:.1f}× | {verdict(ok)} |")
     lines += ["", "## 4. Chart specifications sent to the browser", "",
-              "Bytes of each figure's Vega-Lite JSON (`chart.to_dict()`, data included); the "
-              "largest figure of each page.", "",
-              "| page | scope | figures | largest | bytes |", "|---|---|---:|---|---:|",
-              *(f"| {page} | {scope} | {n} | {key} | {size(b_)} |"
-                for page, scope, n, key, b_ in r.specs),
+              "Bytes of each figure's Vega-Lite spec: as JSON with its rows inline "
+              "(`chart.to_dict()`, what a saved spec weighs) and as the page sends it (the "
+              "spec's JSON without its rows, plus the rows as Arrow: `render.chart_payload`). "
+              "Per page and scope, then every chart of the whole federation.", "",
+              "| page | scope | figures | largest | JSON | sent | all figures, sent |",
+              "|---|---|---:|---|---:|---:|---:|",
+              *(f"| {s.page} | {s.scope} | {len(s.json)} | {largest(s)} | "
+                f"{size(s.json.get(largest(s), 0))} | {size(s.sent.get(largest(s), 0))} | "
+                f"{size(sum(s.sent.values()))} |" for s in r.specs),
+              "", f"Every chart, {whole.scope if whole else ''}:", "",
+              "| page | figure | JSON | sent |", "|---|---|---:|---:|",
+              *(f"| {s.page} | {key} | {size(n)} | {size(s.sent.get(key, 0))} |"
+                for s in r.specs if whole and s.scope == whole.scope
+                for key, n in s.json.items()),
               "", "The map, largest spec over its indicators:", "",
               "| map | spec | target | |", "|---|---:|---:|---|",
               f"| {next(k for k in r.maps if k.startswith('one region'))} | {size(region)} | "

@@ -29,12 +29,7 @@ def figure(fig: Figure, export: ExportContext, *, on_select: str = "ignore") -> 
     """One chart, its n/source caption and its downloads; returns the selection if any."""
     event = None
     if fig.chart is not None and len(fig.data):
-        # The builders' specs are checked against Vega-Lite's JSON schema by the tests, not on
-        # every rerun. Streamlit sends each dataset as Arrow IPC bytes, and passes bytes through.
-        spec = fig.chart.to_dict(validate=False)
-        spec["datasets"] = {name: _arrow(rows) for name, rows in
-                            spec.get("datasets", {}).items()}
-        event = st.vega_lite_chart(spec, width="stretch", key=f"chart_{fig.key}",
+        event = st.vega_lite_chart(chart_payload(fig), width="stretch", key=f"chart_{fig.key}",
                                    on_select=on_select)
     elif fig.sensitive and fig.n:
         st.info(plain(f"{fig.title} : trop peu de réponses pour être affiché."))
@@ -44,6 +39,18 @@ def figure(fig: Figure, export: ExportContext, *, on_select: str = "ignore") -> 
     if fig.data is not None and len(fig.data):
         downloads.figure_buttons(fig, export)
     return event
+
+
+def chart_payload(fig: Figure) -> dict[str, Any]:
+    """What ``st.vega_lite_chart`` is given for a figure: its Vega-Lite spec, each named dataset
+    as the Arrow bytes Streamlit sends the browser (it passes bytes through untouched)."""
+    # The builders' specs are checked against Vega-Lite's JSON schema by the tests, not on
+    # every rerun.
+    if fig.chart is None:
+        raise ValueError(f"{fig.key} : pas de graphique à envoyer")
+    spec = fig.chart.to_dict(validate=False)
+    spec["datasets"] = {name: _arrow(rows) for name, rows in spec.get("datasets", {}).items()}
+    return spec
 
 
 def _arrow(rows: list[dict[str, Any]]) -> bytes | pd.DataFrame:
