@@ -18,6 +18,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from observatory import demo_spec as spec
 from observatory.config import DEMO_DIR, get_federation
@@ -437,20 +438,26 @@ def _xlsx(header: list[str], rows: list[list], date_columns: set[int]) -> bytes:
         for cell in ws.iter_cols(min_col=col + 1, max_col=col + 1, min_row=2):
             for c in cell:
                 c.number_format = "DD/MM/YYYY"
-    fixed = dt.datetime(2026, 1, 15, 9, 0, 0)
-    wb.properties.created = fixed
-    wb.properties.modified = fixed
+    return stable_xlsx(wb, dt.datetime(2026, 1, 15, 9, 0, 0))
+
+
+def stable_xlsx(wb: Any, when: dt.datetime) -> bytes:
+    """An openpyxl workbook's .xlsx bytes with every date stamp set to ``when``: the same
+    workbook always gives the same bytes (generated files stay unchanged in git)."""
+    wb.properties.created = when
+    wb.properties.modified = when
     raw = io.BytesIO()
     wb.save(raw)
     out = io.BytesIO()
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
-            stable = zipfile.ZipInfo(info.filename, date_time=(2026, 1, 15, 9, 0, 0))
+            stable = zipfile.ZipInfo(info.filename, date_time=when.timetuple()[:6])
             stable.compress_type = zipfile.ZIP_DEFLATED
             content = src.read(info.filename)
             if info.filename == "docProps/core.xml":  # openpyxl stamps the save time here
                 content = re.sub(rb"<dcterms:modified([^>]*)>[^<]*<",
-                                 rb"<dcterms:modified\1>2026-01-15T09:00:00Z<", content)
+                                 rb"<dcterms:modified\1>" + stamp + rb"<", content)
             dst.writestr(stable, content)
     return out.getvalue()
 

@@ -8,12 +8,16 @@ Every team and person is fictitious.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import random
-import zipfile
+import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+if str(HERE.parents[2]) not in sys.path:  # run as a script: the package comes from this tree
+    sys.path.insert(0, str(HERE.parents[2]))
+
+from observatory.demo import stable_xlsx  # noqa: E402
+
 BAD = HERE.parent / "bad"
 NBSP, NNBSP = "\u00a0", "\u202f"
 
@@ -215,19 +219,6 @@ HEADER_ONLY = ADHESION_HEADER
 UNKNOWN_COLUMNS = "Prénom,Nom,Ville\nClaire,Martin,Grenoble\n"
 
 
-def _xlsx_bytes(workbook) -> bytes:
-    """Save with fixed zip timestamps so that re-running the script changes no byte."""
-    raw = io.BytesIO()
-    workbook.save(raw)
-    out = io.BytesIO()
-    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            stable = zipfile.ZipInfo(info.filename, date_time=(2025, 11, 25, 9, 0, 0))
-            stable.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(stable, src.read(info.filename))
-    return out.getvalue()
-
-
 def facilitations_xlsx() -> bytes:
     """The staff's facilitation spreadsheet: real Excel dates, several teams in one cell."""
     from openpyxl import Workbook
@@ -260,7 +251,7 @@ def facilitations_xlsx() -> bytes:
     # a date typed in a cell formatted "Standard": Excel keeps the serial number only
     ws.append([45930, "Savoie", "MSP de la Vanoise", "MSP", "Sous ACI", "Conseil", "Inès Robert",
                "Présentiel", None])
-    return _xlsx_bytes(wb)
+    return stable_xlsx(wb, dt.datetime(2025, 11, 25, 9, 0, 0))
 
 
 def main() -> None:
