@@ -26,7 +26,7 @@ from observatory.exports import cli as export_cli
 from observatory.exports import document, images, presentation, sheet, tables
 from observatory.exports.common import ExportContext
 from observatory.filters import Scope
-from observatory.ui import shell
+from observatory.pages import PAGES
 from observatory.ui.text import shown
 from observatory.views import access, directory, surveys
 
@@ -117,7 +117,7 @@ def test_no_page_shows_personal_data(marked: tuple[Path, str], role: str | None,
     at.run()
     effective = role or auth.DEMO_ROLE
     visited = []
-    for path, _title, _icon, _default, needed in shell.PAGES:
+    for path, needed in ((p.file, p.role) for p in PAGES):
         if not auth.allows(effective, needed):
             with pytest.raises(ValueError):  # not even registered for this role
                 at.switch_page(path)
@@ -134,7 +134,7 @@ def test_no_page_shows_personal_data(marked: tuple[Path, str], role: str | None,
             assert "journal_marker.csv" in text  # the history is there, with its rejected rows
     staff_only = {"pages/annuaire.py", "pages/import.py", "pages/administration.py"}
     assert staff_only.isdisjoint(visited) is (role == "lecture")
-    assert len(visited) == sum(auth.allows(effective, p[4]) for p in shell.PAGES)
+    assert len(visited) == sum(auth.allows(effective, p.role) for p in PAGES)
 
 
 def _zip_text(data: bytes) -> str:
