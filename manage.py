@@ -15,6 +15,8 @@ import sys
 import venv
 from pathlib import Path
 
+from observatory import settings  # standard library only: readable before .venv exists
+
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
@@ -43,7 +45,7 @@ def setup() -> None:
 
 def browser() -> None:
     """Debian's Chromium for the end-to-end tests (no browser download from elsewhere)."""
-    if shutil.which("chromium") or os.environ.get("OBSERVATORY_NO_BROWSER_INSTALL"):
+    if shutil.which("chromium") or settings.value("no_browser_install"):
         return
     apt = shutil.which("apt-get")
     if not apt:
@@ -58,8 +60,7 @@ def browser() -> None:
 
 def run() -> int:
     setup()
-    env = dict(os.environ)
-    db = Path(env.get("OBSERVATORY_DB", ROOT / "data" / "observatory.duckdb"))
+    db = settings.value("db")
     if not db.exists():
         sh(BIN / "observatory", "demo", "--db", db)
     return sh(BIN / "streamlit", "run", ROOT / "app.py", "--browser.gatherUsageStats", "false",

@@ -22,15 +22,15 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from observatory.config import PROJECT_DIR
+from observatory import settings
 
 ROLES = ("lecture", "equipe", "admin")
 ROLE_LABELS = {
     "lecture": "Lecture (agrégats)", "equipe": "Équipe (salariés)", "admin": "Administration",
 }
 DEMO_ROLE = "admin"  # local demo mode: no account configured, the person at the keyboard owns it
-DEFAULT_SECRETS = PROJECT_DIR / ".streamlit" / "secrets.toml"
-SECTION = "observatoire"
+DEFAULT_SECRETS: Path = settings.setting("secrets").default
+SECTION = settings.SECRETS_SECTION
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _hasher = PasswordHasher()
 
@@ -51,8 +51,7 @@ def can_see_team_details(role: str | None) -> bool:
 
 def users(secrets: Mapping[str, Any]) -> dict[str, dict[str, str]]:
     """The configured accounts (name → role, password_hash) from parsed secrets."""
-    section = secrets.get(SECTION, {}) or {}
-    found = section.get("users", {}) or {}
+    found = settings.secret(secrets, "users")
     return {str(name): {"role": str(u.get("role", "")), "password_hash": str(u.get("password_hash", ""))}
             for name, u in found.items() if isinstance(u, Mapping)}
 
@@ -64,7 +63,7 @@ def accounts(secrets: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 def uses_st_login(secrets: Mapping[str, Any]) -> bool:
     """True when sign-in goes through Streamlit's st.login (an OpenID Connect provider)."""
-    return "auth" in secrets and bool((secrets.get(SECTION, {}) or {}).get("use_st_login"))
+    return settings.has_secret(secrets, "auth") and bool(settings.secret(secrets, "use_st_login"))
 
 
 def role_name(text: str) -> str:
@@ -117,7 +116,7 @@ def add_user(name: str, role: str, password: str, secrets_path: Path | None = No
 
 def secrets_file(explicit: Path | None = None) -> Path:
     """The secrets file: explicit path, else $OBSERVATORY_SECRETS, else .streamlit/secrets.toml."""
-    return Path(explicit or os.environ.get("OBSERVATORY_SECRETS") or DEFAULT_SECRETS)
+    return Path(explicit or settings.value("secrets"))
 
 
 def _user_block(name: str) -> re.Pattern[str]:

@@ -21,15 +21,13 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from observatory import settings
 from observatory.config import db_path
 
 try:  # POSIX advisory lock; on other systems writers are not serialised across processes.
     import fcntl
 except ImportError:  # pragma: no cover
     fcntl = None  # type: ignore[assignment]
-
-LOCK_TIMEOUT_S = float(os.environ.get("OBSERVATORY_LOCK_TIMEOUT", "30"))
-
 
 class StoreError(Exception):
     """A store problem worth a French message to the user (missing file, busy, too new)."""
@@ -287,7 +285,7 @@ def writing(
     path = db_path(db).resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = path.with_name(path.name + ".lock")
-    with _exclusive_lock(lock, LOCK_TIMEOUT_S if timeout is None else timeout):
+    with _exclusive_lock(lock, settings.value("lock_timeout") if timeout is None else timeout):
         _remove_stale_copies(path)
         tmp = path.with_name(f".tmp-{path.name}-{os.getpid()}-{uuid.uuid4().hex[:8]}")
         source = base if base is not None else path
@@ -409,7 +407,7 @@ def restore(source: str | os.PathLike, db: str | os.PathLike | None = None) -> P
         raise StoreError(f"« {src} » n'est pas une sauvegarde Observatoire (schema.sql absent).")
     path = db_path(db).resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
-    with _exclusive_lock(path.with_name(path.name + ".lock"), LOCK_TIMEOUT_S):
+    with _exclusive_lock(path.with_name(path.name + ".lock"), settings.value("lock_timeout")):
         tmp = path.with_name(f".tmp-{path.name}-{os.getpid()}-{uuid.uuid4().hex[:8]}")
         try:
             con = duckdb.connect(str(tmp))

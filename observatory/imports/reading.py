@@ -11,14 +11,13 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
+from observatory import settings
 from observatory.imports.errors import ImportRefused
-
-DEFAULT_MAX_MB = 20
 
 
 def size_limit() -> int:
-    """The size limit of an imported file: $OBSERVATORY_IMPORT_MAX_MB (read at each call), else 20 Mo."""
-    return int(float(os.environ.get("OBSERVATORY_IMPORT_MAX_MB") or DEFAULT_MAX_MB) * 1024 * 1024)
+    """The size limit of an imported file in bytes (setting import_max_mb, read at each call)."""
+    return int(settings.value("import_max_mb") * 1024 * 1024)
 
 
 # An .xlsx is a zip: its sheets may inflate far beyond the file size. Real workbooks compress

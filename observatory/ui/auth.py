@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from observatory import auth
+from observatory import auth, settings
 from observatory.ui.text import plain
 
 ROLE_KEY = "role"
@@ -27,7 +27,7 @@ def _oidc_role(secrets: dict[str, Any]) -> str:
         st.title("Observatoire de l'exercice coordonné")
         st.button("Se connecter", on_click=st.login, type="primary")
         st.stop()
-    roles = (secrets.get(auth.SECTION, {}) or {}).get("oidc_roles", {}) or {}
+    roles = settings.secret(secrets, "oidc_roles")
     email = str(st.user.get("email", "")).lower()
     try:
         return auth.role_name(str(roles.get(email, roles.get("*", "lecture"))))

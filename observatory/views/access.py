@@ -5,7 +5,7 @@ The `lecture` role (board, partners) sees aggregates only. A View is built once 
 laid out or exported:
 
 - tables flagged ``detail`` (lists of teams, verbatim answers, fiches) are removed;
-- counts of fewer than ``config.SMALL_COUNT_THRESHOLD`` teams or respondents are masked in tables
+- counts of fewer than ``privacy.threshold()`` teams or respondents are masked in tables
   (``count_columns``), in charts (their data and the chart drawn from it) and in metrics
   (``Metric.count``), with what is derived from them on the same row (shares, amounts);
 - a ``sensitive`` figure whose n is below the threshold is withheld whole: with a
