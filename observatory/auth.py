@@ -11,6 +11,7 @@ With no user configured the app runs in a clearly labelled local demo mode.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import tomllib
@@ -31,6 +32,7 @@ ROLE_LABELS = {
 DEMO_ROLE = "admin"  # local demo mode: no account configured, the person at the keyboard owns it
 DEFAULT_SECRETS: Path = settings.setting("secrets").default
 SECTION = settings.SECRETS_SECTION
+log = logging.getLogger(__name__)
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _hasher = PasswordHasher()
 
@@ -82,9 +84,12 @@ def verify(secrets: Mapping[str, Any], name: str, password: str) -> str | None:
     try:
         _hasher.verify(stored, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
+        log.warning("connexion refusée : identifiant ou mot de passe incorrect")
         return None
     if account is None or account["role"] not in ROLES:
+        log.warning("connexion refusée : compte sans rôle valide")
         return None
+    log.info("connexion réussie (rôle %s)", account["role"])  # never the account's name
     return account["role"]
 
 
@@ -111,6 +116,7 @@ def add_user(name: str, role: str, password: str, secrets_path: Path | None = No
     block = f"{header}\nrole = {_toml_string(role)}\npassword_hash = {hashed}\n"
     text = _user_block(name).sub("", text).rstrip("\n")  # replaces an existing account
     _write_secrets(path, f"{text}\n\n{block}" if text else block)
+    log.info("compte de rôle %s enregistré dans %s", role, path)  # its name is personal
     return path
 
 
@@ -145,6 +151,7 @@ def remove_user(name: str, secrets_path: Path | None = None) -> bool:
     if kept == text:
         return False
     _write_secrets(path, kept.rstrip("\n") + "\n")
+    log.info("un compte retiré de %s", path)
     return True
 
 

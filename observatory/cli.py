@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from observatory import store, synth
+from observatory import logs, store, synth
 from observatory.config import get_federation
 from observatory.exports import cli as export_cli
 from observatory.filters import Scope
@@ -22,6 +22,9 @@ def _db_arg(p: argparse.ArgumentParser) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="observatory", description="Observatoire de l'exercice coordonné")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="journal de ce que fait la commande sur la sortie d'erreur "
+                             "(-vv : le détail) ; à placer avant la commande")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("init", help="créer (ou mettre à jour) la base")
@@ -362,6 +365,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: 0 for --help, 2 for bad usage
         return int(exc.code or 0)
+    logs.to_stderr(logs.level_for(args.verbose))
     try:
         return COMMANDS[args.command](args)
     except ImportRefused as exc:  # the message already lists the first errors

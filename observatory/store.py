@@ -9,6 +9,7 @@ the store exactly as it was, readers are never blocked by a writer, and the file
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import threading
@@ -23,6 +24,8 @@ import pandas as pd
 
 from observatory import settings
 from observatory.config import db_path
+
+log = logging.getLogger(__name__)
 
 try:  # POSIX advisory lock; on other systems writers are not serialised across processes.
     import fcntl
@@ -318,6 +321,7 @@ def writing(
                 os.replace(link, keep_previous)
             os.replace(tmp, path)
             _fsync(path.parent)
+            log.info("base écrite : %s", path)
         except BaseException:
             with contextlib.suppress(Exception):
                 con.close()
@@ -397,6 +401,7 @@ def backup(db: str | os.PathLike | None, destination: str | os.PathLike) -> Path
     dest.mkdir(parents=True, exist_ok=True)
     with reading(db) as con:  # the live file is only ever replaced whole: this is a snapshot
         con.execute(f"EXPORT DATABASE '{_sql_path(dest)}' (FORMAT parquet)")
+    log.info("sauvegarde de %s écrite dans %s", db_path(db), dest)
     return dest
 
 
@@ -421,6 +426,7 @@ def restore(source: str | os.PathLike, db: str | os.PathLike | None = None) -> P
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
+    log.info("base %s restaurée depuis %s", path, src)
     return path
 
 

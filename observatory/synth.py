@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import bisect
 import datetime as dt
+import logging
 import random
 import time
 import tomllib
@@ -32,6 +33,8 @@ from types import SimpleNamespace
 
 from observatory import demo
 from observatory.demo import Question
+
+log = logging.getLogger(__name__)
 
 FEDERATION = "avecsante"
 SEED = 20260115
@@ -602,7 +605,9 @@ def generate(out_dir: Path, scale: str | Scale = "national", seed: int = SEED) -
             files[name] = data
             manifest.append(f'[[import]]\nkind = "fiches"\nfile = "{name}"\n')
     files[MANIFEST] = "\n".join(manifest).encode("utf-8")
-    return demo.write_files(out_dir, files)
+    written = demo.write_files(out_dir, files)
+    log.info("%d fichiers synthétiques (%s) écrits dans %s", len(written), sc.name, out_dir)
+    return written
 
 
 def manifest(out_dir: Path) -> list[dict]:
@@ -646,6 +651,8 @@ def build(db: Path | str, out_dir: Path,
         timing = ImportTiming(entry["kind"], entry["file"], report.rows_imported,
                               (out_dir / entry["file"]).stat().st_size, seconds)
         timings.append(timing)
+        log.info("%-14s %-46s %6d lignes  %6.2f s", timing.kind, timing.file, timing.rows,
+                 seconds)
         if progress:
             progress(timing)
 
@@ -664,7 +671,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--out", type=Path,
                    help="dossier des fichiers exportés (défaut : <db>-exports à côté de la base)")
     p.add_argument("--seed", type=int, default=SEED, help=argparse.SUPPRESS)
-    p.add_argument("--quiet", action="store_true", help="ne pas afficher chaque import")
+    p.add_argument("--quiet", action="store_true",
+                   help="n'afficher que la dernière ligne du bilan (chaque import : --verbose)")
     return p
 
 
@@ -674,14 +682,9 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     files = generate(out, args.scale, args.seed)
     generated = time.perf_counter() - started
-    print(f"{len(files)} fichiers écrits dans {out} en {generated:.1f} s")
-
-    def show(t: ImportTiming) -> None:
-        if not args.quiet:
-            print(f"  {t.kind:<14} {t.file:<46} {t.rows:>6} lignes  {t.seconds:6.2f} s",
-                  flush=True)
-
-    timings = build(db, out, progress=show)
+    if not args.quiet:
+        print(f"{len(files)} fichiers écrits dans {out} en {generated:.1f} s", flush=True)
+    timings = build(db, out)
     rows = sum(t.rows for t in timings)
     seconds = sum(t.seconds for t in timings)
     by_kind: dict[str, list[ImportTiming]] = defaultdict(list)
@@ -689,8 +692,9 @@ def run(args: argparse.Namespace) -> int:
         by_kind[t.kind].append(t)
     for kind, items in by_kind.items():
         n, s = sum(t.rows for t in items), sum(t.seconds for t in items)
-        print(f"{kind:<14} {len(items):>4} fichiers {n:>8} lignes {s:8.1f} s "
-              f"({n / s if s else 0:,.0f} lignes/s)".replace(",", "\u202f"))
+        if not args.quiet:
+            print(f"{kind:<14} {len(items):>4} fichiers {n:>8} lignes {s:8.1f} s "
+                  f"({n / s if s else 0:,.0f} lignes/s)".replace(",", "\u202f"))
     print(f"Base {db} : {rows} lignes importées en {seconds:.1f} s, "
           f"{db.stat().st_size / 1e6:.0f} Mo (génération {generated:.1f} s)")
     return 0

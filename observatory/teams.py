@@ -17,6 +17,7 @@ Backups made before the erasure still hold the team: the README says how to deal
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from observatory.config import db_path
 from observatory.vocabulary import team_name_key
 
 ERASED = "[équipe supprimée]"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -169,4 +171,9 @@ def delete(team_id: int, db: str | os.PathLike | None = None) -> Erasure:
         if target.exists():
             target.unlink()
             done.undo_copies_removed += 1
+    # the team's number only: its name is what was erased
+    log.info("équipe n° %d effacée : %d adhésions, %d liens de facilitation, %d fiches, "
+             "%d réponses, %d fichiers d'origine purgés", team_id, done.memberships,
+             done.facilitation_links, done.fiches, done.survey_responses,
+             len(done.originals_purged))
     return done

@@ -71,11 +71,11 @@ def marked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
                  ["facilitations", str(log), "--valid-rows-only"],
                  ["survey", str(survey), "--id", "2025-06-marqueur", "--title", "Marqueur"],
                  ["history"]):
-        done = subprocess.run([sys.executable, "-m", "observatory", "import", *args, "--db",
-                               str(db)], capture_output=True, text=True, timeout=300)
+        done = subprocess.run([sys.executable, "-m", "observatory", "-vv", "import", *args,
+                               "--db", str(db)], capture_output=True, text=True, timeout=300)
         outputs.append(done.stdout + done.stderr)
     for batch in imports.batches(db).query("rows_rejected > 0")["batch_id"]:
-        done = subprocess.run([sys.executable, "-m", "observatory", "import", "rejected",
+        done = subprocess.run([sys.executable, "-m", "observatory", "-vv", "import", "rejected",
                                str(batch), "--db", str(db)], capture_output=True, text=True,
                               timeout=300)
         outputs.append(done.stdout + done.stderr)
@@ -198,8 +198,10 @@ def test_no_export_holds_personal_data(marked: tuple[Path, str], role: str) -> N
 def test_command_line_outputs_and_logs_hold_no_personal_data(marked: tuple[Path, str],
                                                              tmp_path: Path) -> None:
     db, import_outputs = marked
-    # the controls: the reports were printed, the refused log's error quoted its bad value
+    # the controls: the reports were printed, the refused log's error quoted its bad value, the
+    # log lines (-vv) were written
     assert "Import : journal des facilitations" in import_outputs
+    assert "observatory.imports.core : import facilitations refusé" in import_outputs
     assert "« Isèr » n'est pas un département connu" in import_outputs
     assert "journal_marker.csv" in import_outputs and "MSP Rejetée" in import_outputs
     outputs = [import_outputs]
@@ -207,7 +209,7 @@ def test_command_line_outputs_and_logs_hold_no_personal_data(marked: tuple[Path,
         for fmt in ("csv", "pptx"):
             out = tmp_path / f"{page}-{fmt}"
             done = subprocess.run(
-                [sys.executable, "-m", "observatory", "export", "--page", page, "--year", "2025",
+                [sys.executable, "-m", "observatory", "-vv", "export", "--page", page, "--year", "2025",
                  "--departement", "38", "--format", fmt, "--out",
                  str(out if fmt == "csv" else out.with_suffix(".pptx")), "--db", str(db)],
                 capture_output=True, text=True, timeout=300)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -71,6 +72,17 @@ def test_the_default_secrets_file_is_never_committed() -> None:
     assert ignored.returncode == 0
     assert auth.secrets_file() == root / ".streamlit" / "secrets.toml" or \
         "OBSERVATORY_SECRETS" in os.environ
+
+
+def test_sign_ins_are_logged_without_the_account_name(caplog: pytest.LogCaptureFixture) -> None:
+    secrets = _secrets("equipe")
+    with caplog.at_level(logging.INFO, logger="observatory"):
+        assert auth.verify(secrets, "alice", PASSWORD) == "equipe"
+        assert auth.verify(secrets, "alice", "not the password") is None
+    lines = [r.getMessage() for r in caplog.records if r.name == "observatory.auth"]
+    assert lines == ["connexion réussie (rôle equipe)",
+                     "connexion refusée : identifiant ou mot de passe incorrect"]
+    assert "alice" not in caplog.text
 
 
 def test_sign_in_required_and_wrong_password_refused(demo_db: Path,

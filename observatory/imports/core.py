@@ -12,6 +12,7 @@ import datetime as dt
 import gc
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -54,6 +55,7 @@ REJECTED_SCHEMA = tuple(
     for name in REJECTED_COLUMNS
 )
 Source = Path | str | bytes
+log = logging.getLogger(__name__)
 
 
 def _module(kind: str) -> ModuleType:
@@ -239,6 +241,8 @@ def _import_state(path: Path) -> tuple[str | None, int, dict[tuple[str, str], in
 def _check(report: ImportReport, parsed: Parsed, valid_rows_only: bool) -> None:
     """Refuse a file with row errors (unless valid rows only are asked for) or without rows."""
     if parsed.errors and not valid_rows_only:
+        log.info("import %s refusé : %d erreur(s) sur %d ligne(s)", report.kind,
+                 len(report.errors), report.rows_total)
         raise _refusal(report)
     if not parsed.records:
         raise ImportRefused("Aucune ligne valide à importer.", list(report.errors), report)
@@ -313,7 +317,15 @@ def import_file(
         pruned = _write_batch(con, kind, report, parsed, data, batch_id, options, snapshot)
     for old in pruned:
         Path(old).unlink(missing_ok=True)
+    _log_batch(report)
     return report
+
+
+def _log_batch(report: ImportReport) -> None:
+    """What an import did, in counts: never a cell's value (it may be a person's)."""
+    log.info("import %s, lot n° %s : %d lignes importées, %d rejetées (sha256 %s)",
+             report.kind, report.batch_id, report.rows_imported, report.rows_rejected,
+             report.sha256[:12])
 
 
 @dataclass(frozen=True)
@@ -384,6 +396,7 @@ def import_files(
                         done[(item.kind, report.sha256)] = batch_id
                         batch_id += 1
                         reports.append(report)
+                        _log_batch(report)
                 except ImportRefused as exc:
                     exc.message = f"{Path(item.source).name} : {exc.message}"
                     raise
@@ -473,6 +486,7 @@ def undo_last_batch(db: str | os.PathLike | None = None) -> ImportReport | None:
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, true, NULL)", list(row))
         _mark_import_version(con)
     snapshot.unlink(missing_ok=True)
+    log.info("import %s, lot n° %s annulé", kind, batch_id)
     was = json.loads(stored or "{}")
     report = ImportReport(
         kind, file_name, sha256, size_bytes, container=was.get("container"),

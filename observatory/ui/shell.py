@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+import logging
 from dataclasses import dataclass
 from typing import NoReturn
 
 import streamlit as st
 
-from observatory import auth, store
+from observatory import auth, logs, store
 from observatory.config import Federation, get_federation
 from observatory.filters import Scope
 from observatory.pages import PAGES, by_file
@@ -38,8 +40,15 @@ def _ensure_store() -> None:
     store.ensure_current(db)
 
 
+@functools.cache
+def _server_logs() -> None:
+    """The library's log lines (imports, sign-ins, exports, writes) in the server's output."""
+    logs.to_stderr(logging.INFO)
+
+
 def run() -> None:
     """Entry point called by app.py."""
+    _server_logs()
     st.set_page_config(page_title="Observatoire de l'exercice coordonné", page_icon="🩺",
                        layout="wide")
     role = current_role()
