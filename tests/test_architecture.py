@@ -19,7 +19,7 @@ from observatory.config import PACKAGE_DIR, PROJECT_DIR
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"config", "formats", "vocabulary", "privacy", "filters", "geo", "store", "auth",
                "demo_spec", "pages", "settings", "logs", "__init__"}),
-    frozenset({"charts", "indicators", "imports", "teams"}),
+    frozenset({"charts", "indicators", "imports", "teams", "exportfiles"}),
     frozenset({"views"}),
     frozenset({"exports", "demo"}),
     frozenset({"synth"}),
