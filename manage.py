@@ -2,7 +2,7 @@
 """The project's two commands, with nothing but Python and pip on the machine.
 
     python manage.py run    set up .venv, build the demo store if needed, start the app
-    python manage.py test   set up .venv (and the headless browser), run ruff and every test
+    python manage.py test   set up .venv (and the headless browser), run ruff, mypy and every test
 """
 
 from __future__ import annotations
@@ -71,6 +71,8 @@ def test() -> int:
     setup()
     browser()
     if sh(BIN / "ruff", "check", ".", check=False):
+        return 1
+    if sh(BIN / "mypy", check=False):  # files and settings: [tool.mypy] in pyproject.toml
         return 1
     return sh(PY, "-m", "pytest", *sys.argv[2:], check=False)
 

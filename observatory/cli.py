@@ -208,8 +208,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
         report = imports.import_file(args.kind, args.file, db=args.db,
                                      valid_rows_only=args.valid_rows_only, **options)
     except ImportRefused as exc:
-        parsed = exc.report is not None and bool(getattr(exc.report, "header_mapping", None))
-        if parsed:  # the same report as a success, errors included; the verdict on stderr
+        if exc.report is not None and exc.report.header_mapping:
+            # the same report as a success, errors included; the verdict on stderr
             print(exc.report.to_text())
             print(exc.message.split("\n", 1)[0], file=sys.stderr)
         else:

@@ -47,7 +47,7 @@ class _World:
         self.facilitators = self._people(40)
 
     def _people(self, n: int) -> list[str]:
-        people = set()
+        people: set[str] = set()
         while len(people) < n:
             people.add(f"{self.rng.choice(ef.FIRST_NAMES)} {ef.fake_word(self.rng)}")
         return sorted(people)
@@ -102,7 +102,7 @@ class _World:
             changer.status[2025] = "sous_aci"
         kinds = [k for k, n in enumerate(cell.kinds) for _ in range(n)]
         # early kinds (awareness) go to project teams, which come first
-        rows = []
+        rows: list[tuple[int, Team | None]] = []  # None: a grouped facilitation's teams
         for p, n in enumerate(cell.profiles):
             group = teams_by_profile[p]
             for i in range(n):
@@ -118,8 +118,8 @@ class _World:
                 dates[lab[0]], dates[aci[0]] = dates[aci[0]], dates[lab[0]]
         if cell.grouped:
             groups = _chunk(teams_by_profile[2], cell.facilitations)
-        for i, ((p, team), date) in enumerate(zip(rows, dates, strict=True)):
-            members = groups[i] if cell.grouped else [team]
+        for i, ((p, one), date) in enumerate(zip(rows, dates, strict=True)):
+            members = [one] if one is not None else groups[i]
             self.facilitations.append(self._facilitation(date, cell.departement, cell.team_type,
                                                          STATUSES[p], kinds[i], members))
 

@@ -384,7 +384,7 @@ def facilitation_log(facilitations: Sequence[Facilitation], names: dict[str, str
     return _xlsx(header, rows, {0})
 
 
-def _answer(rng: random.Random, q: Question, yes_text: tuple[str, str]) -> object:
+def _answer(rng: random.Random, q: Question, yes_text: tuple[str, str]) -> str | int | list[str]:
     if q.qtype == "yesno":
         return yes_text[0] if rng.random() < 0.6 else yes_text[1]
     if q.qtype == "multiple":
@@ -428,7 +428,7 @@ def survey_tool_export(rng: random.Random, questions: Sequence[Question],
             value = _answer(rng, q, ("Y", "N"))
             if not complete and k >= 2:
                 value = [] if q.qtype == "multiple" else ""
-            if q.qtype == "multiple":
+            if isinstance(value, list):  # multiple choice: one column per option
                 row += ["Y" if opt in value else "" for opt in q.options]
             else:
                 row.append(str(value))

@@ -108,11 +108,20 @@ MIGRATIONS: list[tuple[int, str]] = [
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
+def scalar(con: duckdb.DuckDBPyConnection, sql: str,
+           params: Sequence[Any] | dict[str, Any] | None = None) -> Any:
+    """The one value of a query that always returns one row (a count, a max, a setting), on an
+    open connection (a write's, or a read's); ``query`` is the helper for everything else."""
+    row = con.execute(sql, params if params is not None else []).fetchone()
+    if row is None:  # an aggregate always returns a row: none means the query is wrong
+        raise LookupError(f"no row returned by: {sql}")
+    return row[0]
+
+
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     """The store's schema version (0 for an empty file)."""
-    has_meta = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
-    ).fetchone()[0]
+    has_meta = scalar(
+        con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'")
     if not has_meta:
         return 0
     row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
@@ -338,7 +347,7 @@ def _rewritten(tmp: Path) -> Path:
     try:
         con = duckdb.connect(str(fresh))
         try:
-            target = con.execute("SELECT current_database()").fetchone()[0]
+            target = scalar(con, "SELECT current_database()")
             con.execute(f"ATTACH '{_sql_path(tmp)}' AS previous (READ_ONLY)")
             con.execute(f'COPY FROM DATABASE previous TO "{target.replace(chr(34), chr(34) * 2)}"')
             con.execute("DETACH previous")

@@ -577,10 +577,10 @@ def generate(out_dir: Path, scale: str | Scale = "national", seed: int = SEED) -
             stem = f"enquete_{plan.survey_id}"
             files[f"{stem}.csv"], files[f"{stem}.toml"] = data, sidecar
             manifest.append(f'[[import]]\nkind = "survey"\nfile = "{stem}.csv"\n')
-        data = write_fiches(world, year, n_fiches, rng)
-        if data is not None:
+        fiche_file = write_fiches(world, year, n_fiches, rng)
+        if fiche_file is not None:
             name = f"fiches_capitalisation_{year}.csv"
-            files[name] = data
+            files[name] = fiche_file
             manifest.append(f'[[import]]\nkind = "fiches"\nfile = "{name}"\n')
     files[MANIFEST] = "\n".join(manifest).encode("utf-8")
     written = ef.write_files(out_dir, files)

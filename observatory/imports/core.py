@@ -164,8 +164,8 @@ def _prepare(
     return report, parsed, data
 
 
-def _year_option(year: object) -> int:
-    """The year given at import (an int or its text), checked like a year cell."""
+def _year_option(year: object) -> int | None:
+    """The year given at import (an int or its text), checked like a year cell; '' is none."""
     try:
         return parse_year(str(year))
     except ValueError as exc:
@@ -229,8 +229,8 @@ def _import_state(path: Path) -> tuple[str | None, int, dict[tuple[str, str], in
     """The store's federation, the next batch id and the files already imported (not undone)."""
     with store.reading(path) as con:  # one read connection for what the import must know
         found = con.execute("SELECT value FROM meta WHERE key = 'federation'").fetchone()
-        batch_id = con.execute(
-            "SELECT coalesce(max(batch_id), 0) + 1 FROM import_batches").fetchone()[0]
+        batch_id = store.scalar(
+            con, "SELECT coalesce(max(batch_id), 0) + 1 FROM import_batches")
         done = {(kind, sha): batch for kind, sha, batch in con.execute(
             "SELECT kind, sha256, max(batch_id) FROM import_batches WHERE NOT undone "
             "GROUP BY ALL").fetchall()}
@@ -256,8 +256,8 @@ def _write_batch(con: Any, kind: str, report: ImportReport, parsed: Parsed, data
 
     ``mark``: remember the data version this write commits (see ``_mark_import_version``).
     """
-    current = con.execute(
-        "SELECT coalesce(max(batch_id), 0) + 1 FROM import_batches").fetchone()[0]
+    current = store.scalar(
+        con, "SELECT coalesce(max(batch_id), 0) + 1 FROM import_batches")
     if current != batch_id:
         raise ImportRefused("Un autre import a eu lieu au même moment : relancez celui-ci.")
     notes, report.created_teams = _module(kind).write(con, parsed, batch_id)
@@ -274,8 +274,8 @@ def _write_batch(con: Any, kind: str, report: ImportReport, parsed: Parsed, data
          report.to_json(), data, None if snapshot is None else str(snapshot)],
     )
     insert_rows(con, "rejected_rows", REJECTED_SCHEMA, [
-        (batch_id, e.line, e.column, e.value, e.message, parsed.rejected.get(e.line))
-        for e in parsed.errors])
+        (batch_id, e.line, e.column, e.value, e.message,
+         None if e.line is None else parsed.rejected.get(e.line)) for e in parsed.errors])
     if mark:
         _mark_import_version(con)
     return pruned
@@ -414,8 +414,8 @@ def import_files(
 def _snapshot(con: Any, snapshot: Path) -> None:
     """Copy the write's private file as it is now (checkpointed) to ``snapshot``, atomically."""
     con.execute("CHECKPOINT")
-    tmp = con.execute("SELECT path FROM duckdb_databases() "
-                      "WHERE database_name = current_database()").fetchone()[0]
+    tmp = store.scalar(con, "SELECT path FROM duckdb_databases() "
+                       "WHERE database_name = current_database()")
     partial = snapshot.with_name(snapshot.name + ".partial")
     shutil.copyfile(tmp, partial)
     os.replace(partial, snapshot)

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the report imports this module
+    from observatory.imports.report import ImportReport
 
 
 @dataclass(frozen=True)
@@ -30,7 +34,7 @@ class ImportRefused(Exception):
 
     message: str
     errors: list[RowError] = field(default_factory=list)
-    report: object | None = None
+    report: ImportReport | None = None
 
     def __post_init__(self) -> None:
         super().__init__(self.message)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import re
 import tomllib
 from collections import Counter
@@ -22,7 +23,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from observatory import privacy
+from observatory import privacy, store
 from observatory.imports import normalise as n
 from observatory.imports.errors import ImportRefused
 from observatory.imports.normalise import Field, header_key, option_key
@@ -99,6 +100,13 @@ class Question:
     option_columns: list[tuple[int, str]] = field(default_factory=list)  # per-option layout
     other_column: int | None = None
     declared: bool = False
+
+    @property
+    def cell_column(self) -> int:
+        """The one column of a question answered in one cell (not one column per option)."""
+        if self.column is None:
+            raise LookupError(f"question {self.qid or self.text!r} has one column per option")
+        return self.column
 
 
 @dataclass
@@ -283,7 +291,9 @@ def _group_questions(table: RawTable, group: str, is_code: bool, cols: list,
     A survey-tool code (``Q5``) is the question's id; a question text gets a numbered id.
     """
     declared = _declared(sidecar, group)
-    boxes, other, texts = [], None, []
+    boxes: list[tuple[int, str]] = []
+    other: int | None = None
+    texts: list[str] = []
     for i, sub, qtext, otext in cols:
         if texts == [] and qtext:
             texts.append(qtext)
@@ -362,10 +372,11 @@ def _settle_types(table: RawTable, questions: list[Question], sidecar: dict[str,
     for q in questions:
         if q.qtype == "multiple" and q.option_columns:
             continue
-        declared = _declared(sidecar, q.qid, table.header[q.column], q.text)
+        column = q.cell_column
+        declared = _declared(sidecar, q.qid, table.header[column], q.text)
         if declared.get("text"):
             q.text = str(declared["text"])
-        values = [n.clean_cell(r[q.column]) for r in table.rows]
+        values = [n.clean_cell(r[column]) for r in table.rows]
         qtype = declared.get("type")
         if qtype is not None and qtype not in QTYPES:
             raise ImportRefused(
@@ -408,14 +419,14 @@ def _number_text(number: float) -> str:
 
 def _option_answers(row: Row, q: Question) -> list[tuple[str, str, float | None]]:
     """The (question id, value, value_num) rows of a one-column-per-option question."""
-    out = []
+    out: list[tuple[str, str, float | None]] = []
     for i, option in q.option_columns:
         if i in row.uncomputed:
             row.cell(i)  # a formula saved without its value: the row's error
             continue
         raw = row.cells[i]
         ok, chosen = outcome(row.memo, (n.parse_yes_no, raw, True),
-                             lambda raw=raw: n.parse_yes_no(n.clean_cell(raw), checkbox=True))
+                             functools.partial(_checkbox, raw))
         if not ok:
             row.error(row.table.header[i], row.cell(i), chosen)
         elif chosen:
@@ -423,6 +434,10 @@ def _option_answers(row: Row, q: Question) -> list[tuple[str, str, float | None]
     if q.other_column is not None and row.cell(q.other_column):
         out.append((q.qid, f"{n.OTHER} : {row.cell(q.other_column)}", None))
     return out
+
+
+def _checkbox(raw: str) -> bool | None:
+    return n.parse_yes_no(n.clean_cell(raw), checkbox=True)
 
 
 def _cell_answers(raw: str, q: Question) -> Outcome:
@@ -443,7 +458,7 @@ def _typed(cell: str, q: Question) -> list[tuple[str, float | None]]:
         return [("Oui" if yes else "Non", 1.0 if yes else 0.0)]
     if q.qtype == "number":
         number = n.parse_number(cell)
-        return [(_number_text(number), number)]
+        return [] if number is None else [(_number_text(number), number)]
     if q.qtype == "scale":
         if q.options:
             for position, option in enumerate(q.options, start=1):
@@ -530,7 +545,8 @@ def _responses(table: RawTable, technical: dict[str, int], respondent: dict[str,
         team_type = row.text("team_type") or None
         if team_type:  # a respondent's own wording is kept when it is not a known type
             ok, known = outcome(row.memo, (n.parse_team_type, team_type, True),
-                                lambda t=team_type: n.parse_team_type(t, facilitation=True))
+                                functools.partial(n.parse_team_type, team_type,
+                                                  facilitation=True))
             team_type = known if ok else team_type
         response = Response(
             line=row.line,
@@ -547,18 +563,18 @@ def _responses(table: RawTable, technical: dict[str, int], respondent: dict[str,
         for q in questions:
             if q.option_columns:
                 answers += _option_answers(row, q)
-            elif q.column in row.uncomputed:
-                row.cell(q.column)  # a formula saved without its value: the row's error
+            elif q.cell_column in row.uncomputed:
+                row.cell(q.cell_column)  # a formula saved without its value: the row's error
             else:
                 # 500,000 cells at national scale, few distinct per question: each is read once
-                raw = row.cells[q.column]
+                raw = row.cells[q.cell_column]
                 found = typed.get((q.position, raw))
                 if found is None:
                     found = typed[q.position, raw] = _cell_answers(raw, q)
                 if found[0]:
                     answers += found[1]
                 else:
-                    row.error(table.header[q.column], *found[1])
+                    row.error(table.header[q.cell_column], *found[1])
         if row.errors:
             parsed.errors.extend(row.errors)
             parsed.rejected[row.line] = raw_json(table, row.cells)
@@ -588,7 +604,7 @@ def write(con: duckdb.DuckDBPyConnection, parsed: Parsed, batch_id: int) -> tupl
     """Replace the survey (metadata, questions, responses, answers) by this file's content."""
     meta = parsed.extra["meta"]
     sid = meta["id"]
-    existed = con.execute("SELECT count(*) FROM surveys WHERE survey_id = ?", [sid]).fetchone()[0]
+    existed = store.scalar(con, "SELECT count(*) FROM surveys WHERE survey_id = ?", [sid])
     for table in ("survey_answers", "survey_responses", "survey_questions", "surveys"):
         con.execute(f"DELETE FROM {table} WHERE survey_id = ?", [sid])
     con.execute(

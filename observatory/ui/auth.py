@@ -70,7 +70,7 @@ def current_role() -> str:
     user = st.session_state.get(USER_KEY)
     # the account must still exist with that role: a removed or demoted account loses its rights
     # at its next rerun, not at its next sign-in
-    if role not in auth.ROLES or dict(auth.accounts(configured)).get(user) != role:
+    if role not in auth.ROLES or user is None or dict(auth.accounts(configured)).get(user) != role:
         _password_form(configured)
     return st.session_state[ROLE_KEY]
 
@@ -86,7 +86,7 @@ def sidebar_badge(role: str) -> None:
                       on_click=st.logout if auth.uses_st_login(secrets()) else _logout)
 
 
-def require(role: str, needed: str) -> None:
+def require(role: str | None, needed: str) -> None:
     """Server-side check at the top of a page: hiding a menu entry is not protection."""
     if not auth.allows(role, needed):
         st.error("Cette page est réservée : votre rôle ne permet pas d'y accéder.")

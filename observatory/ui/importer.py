@@ -165,7 +165,7 @@ def page() -> None:
                "exportent (CSV, TSV, TXT ou XLSX, "
                f"{limit_mb} Mo au plus). Le fichier d'origine est conservé ; un import refusé "
                "ne change rien.")
-    kind = st.selectbox("Type de données", list(KIND_LABELS), format_func=KIND_LABELS.get,
+    kind = st.selectbox("Type de données", list(KIND_LABELS), format_func=KIND_LABELS.__getitem__,
                         key="import_kind")
     upload = st.file_uploader("Fichier exporté", type=["csv", "tsv", "txt", "xlsx"],
                               key="import_file", max_upload_size=max(1, limit_mb))

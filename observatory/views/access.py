@@ -42,19 +42,19 @@ def for_role(view: View, role: str | None) -> View:
         if table.detail:
             withheld = True
             continue
-        safe, n = _table(table)
+        shown, n = _table(table)
         masked |= n > 0
-        tables.append(safe)
+        tables.append(shown)
     figures = []
     for fig in view.figures:
-        safe, n = _figure(fig)
+        drawn, n = _figure(fig)
         masked |= n > 0
-        figures.append(safe)
+        figures.append(drawn)
     metrics = []
     for metric in view.metrics:
-        safe = _metric(metric)
-        masked |= safe is not metric
-        metrics.append(safe)
+        told = _metric(metric)
+        masked |= told is not metric
+        metrics.append(told)
     notes = list(view.notes)
     if withheld:
         notes.append(DETAIL_NOTE)
