@@ -161,7 +161,13 @@ def read_table(
     elif container == "ods":
         table = _read_ods(data, sheet=sheet, max_bytes=limit, layout=layout)
     else:
-        text, encoding = decode(data)
+        try:
+            text, encoding = decode(data)
+        except ImportRefused:
+            workbook = CONTAINERS.get(os.path.splitext(file_name or "")[1].lower())
+            if workbook in ("xlsx", "ods"):  # neither a workbook nor text: a damaged workbook
+                raise ImportRefused(_damaged(workbook)) from None
+            raise
         table = _read_csv(text, encoding, file_name, layout)
     if renamed:
         table.notes.insert(0, renamed)
@@ -317,12 +323,20 @@ def _check_zip(data: bytes, max_bytes: int, what: str = ".xlsx") -> None:
         ) from None
     with archive:
         inflated = sum(info.file_size for info in archive.infolist())
-    if inflated > XLSX_INFLATE_FACTOR * max_bytes:
-        raise ImportRefused(
-            f"Classeur refusé : une fois décompressé il ferait {inflated / 1024 / 1024:.0f} Mo, "
-            f"au-delà de la limite de {XLSX_INFLATE_FACTOR * max_bytes / 1024 / 1024:.0f} Mo "
-            "(fichier anormal ou piégé)."
-        )
+        if inflated > XLSX_INFLATE_FACTOR * max_bytes:
+            raise ImportRefused(
+                f"Classeur refusé : une fois décompressé il ferait {inflated / 1024 / 1024:.0f} "
+                f"Mo, au-delà de la limite de {XLSX_INFLATE_FACTOR * max_bytes / 1024 / 1024:.0f}"
+                " Mo (fichier anormal ou piégé)."
+            )
+        # every part inflated once and checked against its CRC: a damaged part (the styles
+        # that make a number a date…) would otherwise be skipped by a reader, silently
+        try:
+            damaged = archive.testzip()
+        except Exception:
+            damaged = "?"
+    if damaged is not None:
+        raise ImportRefused(_damaged("ods" if what == ".ods" else "xlsx"))
 
 
 def _cell_text(value: object) -> str:
@@ -423,8 +437,8 @@ def _open_workbook(data: bytes, *, values: bool) -> Any:
 
     try:
         return load_workbook(io.BytesIO(data), read_only=True, data_only=values)
-    except Exception as exc:  # openpyxl raises many types for damaged workbooks
-        raise ImportRefused(f"Ce fichier .xlsx est illisible ({type(exc).__name__}).") from None
+    except Exception:  # openpyxl raises many types for damaged workbooks
+        raise ImportRefused(_damaged("xlsx")) from None
 
 
 def sheet_names(data: bytes, *, max_bytes: int | None = None) -> list[str]:

@@ -86,6 +86,8 @@ class ImportReport:
         """The detected container, encoding and delimiter in French."""
         if self.container == "xlsx":
             return f"classeur Excel (.xlsx), feuille « {self.sheet} »"
+        if self.container == "ods":
+            return f"classeur LibreOffice (.ods), feuille « {self.sheet} »"
         if self.container == "csv":
             enc = ENCODING_LABELS.get(self.encoding or "", self.encoding)
             sep = DELIMITER_LABELS.get(self.delimiter or "", self.delimiter)
