@@ -58,8 +58,8 @@ def _header_index(rows: list[tuple[int, list[str]]], layout: Layout) -> int:
     """Which of the first records is the header.
 
     The first one, unless a later one names more known columns (a title block above), or the
-    first ones hold a single cell each while a later one holds several (a title without known
-    columns below it).
+    first ones hold a single cell each while a later one holds three or more (a title above
+    columns no kind knows).
     """
     candidates = rows[:HEADER_SEARCH]
     if layout.known:
@@ -69,8 +69,9 @@ def _header_index(rows: list[tuple[int, list[str]]], layout: Layout) -> int:
         if best >= 2 and scores[0] < best:
             return scores.index(best)
     for i, (_, cells) in enumerate(candidates[:10]):
-        if _count_filled(cells) > 1:
-            return i
+        filled = _count_filled(cells)
+        if filled > 1:  # a title is one cell; a header worth moving to names several columns
+            return i if filled >= 3 else 0
     return 0
 
 

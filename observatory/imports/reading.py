@@ -10,6 +10,7 @@ import os
 import re
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,9 +18,10 @@ from observatory.imports.errors import ImportRefused
 from observatory.imports.layout import Layout, Records, shape
 
 DEFAULT_MAX_MB = 20
-# Rows of data one file may hold: ten times a national year of any kind. Past it, the cells
-# alone would take gigabytes (a 20 MB file of one-letter lines is ten million rows).
-MAX_ROWS = 500_000
+# Rows of data one file may hold: four times the largest national file of any kind (a year of
+# facilitations, a survey). A file is read whole, at about 1 KB of memory per row: past this,
+# a 20 MB file of short lines (ten million of them) would take gigabytes.
+MAX_ROWS = 200_000
 
 
 def size_limit() -> int:
@@ -269,7 +271,7 @@ def sniff_delimiter(text: str, file_name: str | None = None) -> str:
 def _read_csv(text: str, encoding: str, file_name: str | None,
               layout: Layout | None = None) -> RawTable:
     delimiter = sniff_delimiter(text, file_name)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    reader = csv.reader(_lines(text), delimiter=delimiter, strict=True)
     found = Records()
     records, blanks = found.rows, found.blanks
     start = 1
@@ -289,6 +291,16 @@ def _read_csv(text: str, encoding: str, file_name: str | None,
     table = _table(found, layout, "csv")
     table.encoding, table.delimiter = encoding, delimiter
     return table
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The text's lines with their endings (\\n, \\r\\n or \\r), one at a time: a StringIO
+    would hold a second copy of the whole text, four bytes a character once one is accented."""
+    for m in _LINE.finditer(text):
+        yield m.group()
 
 
 def too_many_rows_message() -> str:
@@ -422,12 +434,16 @@ def _calamine_records(data: bytes, ws: Any) -> list[tuple[int, list[str]]] | Non
 
 def _xlsx_merges(data: bytes, title: str) -> list[tuple[int, int, int]]:
     """(first line, column, last line) of the ranges of a sheet merged over several rows."""
-    try:
-        from python_calamine import CalamineWorkbook
+    from python_calamine import CalamineWorkbook
 
-        with CalamineWorkbook.from_filelike(io.BytesIO(data)) as book:
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception:  # openpyxl read what calamine cannot open: its merges would be lost
+        raise ImportRefused(_damaged("xlsx")) from None
+    try:
+        with book:
             ranges = book.get_sheet_by_name(title).merged_cell_ranges or []
-    except Exception:  # no merges known: nothing is filled, the rows are read as they are
+    except Exception:  # a sheet calamine does not read (a chart sheet): no merged cells
         return []
     return [(r0 + 1, c0, r1 + 1) for (r0, c0), (r1, _) in ranges if r1 > r0]
 

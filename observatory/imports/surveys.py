@@ -660,6 +660,11 @@ def parse(table: RawTable, options: Options) -> Parsed:
             first = min(dates)
             meta["month"] = dt.date(first.year, first.month, 1)
             parsed.notes.append(f"Mois de l'enquête pris de la première réponse : {first:%m/%Y}.")
+        elif responses:  # counted in no year: no figure would ever show its respondents
+            raise ImportRefused(
+                "Date de l'enquête inconnue : ni indiquée à l'import, ni dans le fichier de "
+                "description, ni dans les réponses (sans date de soumission). Indiquez-la "
+                "(AAAA-MM, option --date).", list(parsed.errors))
     outside_federation(parsed, [r.departement for r in responses if r.departement], options)
     parsed.notes.append("Questions : " + "; ".join(
         f"{q.qid} ({QTYPE_LABELS[q.qtype]}{', déclaré' if q.declared else ''})" for q in questions))

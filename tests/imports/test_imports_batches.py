@@ -140,7 +140,7 @@ def test_report_text_is_french_and_complete(bad):
 
 def test_import_into_a_missing_store_is_refused_unless_asked_to_create_it(tmp_path, corpus):
     db = tmp_path / "nouvelle.duckdb"
-    with pytest.raises(imports.ImportRefused, match="Aucune base de données.*observatory init"):
+    with pytest.raises(imports.ImportRefused, match=r"Aucune base de données.*observatory init"):
         imports.import_file("fiches", corpus / "fiches_bom.csv", db=db)
     with pytest.raises(imports.ImportRefused, match="Aucune base de données"):
         imports.import_files([imports.ImportItem("fiches", corpus / "fiches_bom.csv")], db=db)

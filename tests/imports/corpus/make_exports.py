@@ -120,6 +120,13 @@ def limesurvey_csv(style: str, long: bool, sep: str = ",", undated: bool = False
     return b"\xef\xbb\xbf" + text.encode("utf-8")
 
 
+def limesurvey_sidecar() -> bytes:
+    """What a code-headed export does not say: the options' texts (written by staff)."""
+    lines = ["# Textes des options de la question Q2 (l'export ne donne que leurs codes)",
+             "[options.Q2]"] + [f'{code} = "{text}"' for code, text in USES]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
 def survey_expected() -> dict:
     done = [r for r in SURVEY if r["submit"]]
     uses = Counter(c for r in done for c in r["uses"])
@@ -388,17 +395,20 @@ def damaged_xlsx(data: bytes) -> bytes:
 
 def adhesions_with(cell: str) -> bytes:
     return ("Nom de l'équipe;Type;Département;Année\r\nMSP des Tilleuls;MSP;38;2025\r\n"
-            f"MSP du Plateau;MSP;{cell};2025\r\n").encode("utf-8")
+            f"MSP du Plateau;MSP;{cell};2025\r\n").encode()
 
 
-def main() -> None:
-    OUT.mkdir(exist_ok=True)
+def main(out: Path = OUT) -> dict[str, bytes]:
+    """Write every file into ``out`` and return them by name."""
+    out.mkdir(exist_ok=True)
     log = log_xlsx()
     files: dict[str, bytes] = {
         "limesurvey_codes.csv": limesurvey_csv("code", long=False),
         "limesurvey_texte_complet.csv": limesurvey_csv("full", long=True, sep=";"),
         "limesurvey_code_et_texte.csv": limesurvey_csv("codetext", long=True),
         "limesurvey_sans_horodatage.csv": limesurvey_csv("code", long=False, undated=True),
+        "limesurvey_codes.toml": limesurvey_sidecar(),
+        "limesurvey_sans_horodatage.toml": limesurvey_sidecar(),
         "google_forms_libre.csv": google_forms_csv(),
         "journal_tenu_main.xlsx": log,
         "journal_tenu_main.csv": log_csv(),
@@ -415,9 +425,10 @@ def main() -> None:
     files["expected.json"] = (json.dumps(expected, ensure_ascii=False, indent=1, sort_keys=True)
                               + "\n").encode("utf-8")
     for name, data in files.items():
-        (OUT / name).write_bytes(data)
-        print(f"exports/{name}: {len(data)} octets")
+        (out / name).write_bytes(data)
+    return files
 
 
 if __name__ == "__main__":
-    main()
+    for name, data in main().items():
+        print(f"exports/{name}: {len(data)} octets")
