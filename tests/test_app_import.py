@@ -199,5 +199,5 @@ def test_a_damaged_workbook_is_refused_in_french_and_its_upload_removed(
         "journal.xlsx", (EXPORTS / "journal_abime.xlsx").read_bytes(),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet").run()
     assert not app.exception
-    assert [e.value for e in app.error][0].startswith("Ce classeur .xlsx est endommagé")
+    assert app.error[0].value.startswith("Ce classeur .xlsx est endommagé")
     assert _staged_uploads() == before and store.version(demo_copy) == stamp
