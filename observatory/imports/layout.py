@@ -104,8 +104,9 @@ def _label(cells: list[str]) -> str | None:
 
 def _total(cells: list[str]) -> bool:
     """A row labelled « Total », « TOTAL », « Sous-total Est »… whose other cells are numbers."""
-    joined = "\x1f".join(cells).casefold()
-    if "total" not in joined and "somme" not in joined and "ensemble" not in joined:
+    joined = "\x1f".join(cells)  # most rows: a few substring searches in C, no case folding
+    if "otal" not in joined and "OTAL" not in joined and "omme" not in joined \
+            and "OMME" not in joined and "nsemble" not in joined and "NSEMBLE" not in joined:
         return False
     filled = [c.strip() for c in cells if c.strip()]
     labels = [c for c in filled if _TOTAL.match(option_key(c))]

@@ -10,7 +10,6 @@ import os
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -271,7 +270,7 @@ def sniff_delimiter(text: str, file_name: str | None = None) -> str:
 def _read_csv(text: str, encoding: str, file_name: str | None,
               layout: Layout | None = None) -> RawTable:
     delimiter = sniff_delimiter(text, file_name)
-    reader = csv.reader(_lines(text), delimiter=delimiter, strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     found = Records()
     records, blanks = found.rows, found.blanks
     start = 1
@@ -291,16 +290,6 @@ def _read_csv(text: str, encoding: str, file_name: str | None,
     table = _table(found, layout, "csv")
     table.encoding, table.delimiter = encoding, delimiter
     return table
-
-
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
-
-
-def _lines(text: str) -> Iterator[str]:
-    """The text's lines with their endings (\\n, \\r\\n or \\r), one at a time: a StringIO
-    would hold a second copy of the whole text, four bytes a character once one is accented."""
-    for m in _LINE.finditer(text):
-        yield m.group()
 
 
 def too_many_rows_message() -> str:
