@@ -23,6 +23,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from observatory import privacy
 from observatory.imports import normalise as n
 from observatory.imports.errors import ImportRefused
 from observatory.imports.normalise import Field, header_key, option_key
@@ -75,11 +76,6 @@ RESPONDENT_FIELDS = (
         "Nom de l'équipe", "Structure", "Votre équipe", "Votre structure")),
     Field("team_type", "Type de structure", ("Type de structure", "Type d'équipe")),
 )
-# Columns identifying a person: never imported from a survey.
-PERSONAL = {header_key(h) for h in (
-    "Email", "E-mail", "Courriel", "Adresse e-mail", "Adresse mail", "Nom", "Prénom",
-    "Nom et prénom", "Nom prénom", "Téléphone", "Numéro de téléphone",
-)}
 SCALES: tuple[tuple[str, ...], ...] = (
     ("Pas du tout", "Plutôt pas", "Plutôt", "Tout à fait"),
     ("Pas du tout d'accord", "Plutôt pas d'accord", "Plutôt d'accord", "Tout à fait d'accord"),
@@ -278,7 +274,7 @@ def survey_evidence(header: Sequence[str]) -> set[int]:
         if technical:
             if technical != "timestamp":
                 found.add(i)
-        elif header_key(text) in PERSONAL:
+        elif privacy.is_personal_header(text):
             continue
         elif i in exact or _respondent_field(code or "") or _respondent_field(text) \
                 or question_shaped(h, style):
@@ -360,7 +356,7 @@ def _columns(table: RawTable, sidecar: dict[str, Any], parsed: Parsed) -> tuple[
         elif i in respondent_at:
             respondent[respondent_at[i]] = i
             parsed.header_mapping[h] = f"répondant:{respondent_at[i]}"
-        elif header_key(text) in PERSONAL:
+        elif privacy.is_personal_header(text):
             parsed.ignored_columns.append(h)
             parsed.notes.append(f"Colonne « {h} » : donnée personnelle, non importée.")
         elif (split := _split_option_header(h)) is not None:
