@@ -202,8 +202,6 @@ def _cmd_import(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return EXIT_REFUSED
         return EXIT_OK
-    if not store.exists(args.db):
-        store.init(args.db)
     try:
         report = imports.import_file(args.kind, args.file, db=args.db,
                                      valid_rows_only=args.valid_rows_only, **options)
