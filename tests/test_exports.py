@@ -199,7 +199,7 @@ def test_png_and_svg_of_a_page_chart(home: View, ctx: ExportContext) -> None:
     assert png_size(png) == (round(2 * w), round(2 * h))  # presentation resolution: scale 2
     assert w >= images.EXPORT_WIDTH  # fixed width instead of "container"
     joined = " ".join(texts)
-    for expected in (fig.title, "n = 172 équipes", "Source : formulaires d'adhésion 2025",
+    for expected in (fig.title, "n = 172 équipes en 2025", "formulaires d'adhésion 2024 et 2025",
                      "Auvergne-Rhône-Alpes · 2025", FED.name, "exporté le 25 novembre 2026"):
         assert expected in joined, expected
     # the page's own chart is untouched

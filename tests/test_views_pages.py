@@ -61,8 +61,8 @@ def test_facilitations_comparison_table_is_the_report_one(demo_db: Path) -> None
                 FROM facilitations WHERE year IN (2024, 2025) GROUP BY ALL""", db=demo_db)
     for row in sql.itertuples(index=False):
         assert df.loc[(row.territory, row.team_type), str(row.year)] == row.n
-    assert df.loc[("Total", "Tous types"), "2025"] == 154
-    assert df.loc[("Total", "Tous types"), "2024"] == 164
+    assert df.loc[("Total Auvergne-Rhône-Alpes", "Tous types"), "2025"] == 154
+    assert df.loc[("Total Auvergne-Rhône-Alpes", "Tous types"), "2024"] == 164
     assert df.loc[("Total Est", "Tous types"), "Évolution"] == 62 - 66
 
 
