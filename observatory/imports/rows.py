@@ -17,10 +17,10 @@ from observatory.imports.normalise import (
     HeaderMatch,
     clean_cell,
     formula_message,
-    looks_like_formula,
     match_headers,
 )
 from observatory.imports.reading import RawTable
+from observatory.privacy import looks_like_formula
 
 
 @dataclass
