@@ -21,6 +21,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from observatory.privacy import GRAND_TOTAL, Margin, masked_note
+
 from observatory import vocabulary
 
 # Altair checks every object against the Vega-Lite JSON schema as it is built ("debug mode"):
@@ -216,9 +218,16 @@ class Figure:
     notes: str = ""
     # columns holding survey respondent counts, masked below the threshold in exports
     count_columns: tuple[str, ...] = field(default_factory=tuple)
-    # drawn from individual answers (team forms, survey responses): hidden from `lecture`
-    # viewers when n is below the small-count threshold, since it would show those answers
+    # drawn from individual answers (team forms, survey responses): withheld from readers and
+    # exports when n is below the small-count threshold, since it would show those answers
     sensitive: bool = False
+    # the sums of the count columns a reader sees or works out (its n, shares' denominators):
+    # what complementary suppression protects (``privacy.Margin``)
+    margins: tuple[Margin, ...] = GRAND_TOTAL
+    # set by ``views.access.protect``: cells suppressed, or why the chart is withheld whole
+    protected: bool = False
+    masked_cells: int = 0
+    withheld: str = ""
 
     @property
     def summary(self) -> str:
@@ -230,8 +239,10 @@ class Figure:
 
     @property
     def caption(self) -> str:
-        """The summary and the notes: the line under the chart on the page."""
-        return " · ".join(p for p in (self.summary, self.notes) if p)
+        """The summary and the notes (and the masking, if any): what the page and every
+        export write with the chart."""
+        masked = masked_note().capitalize() if self.masked_cells and not self.withheld else ""
+        return " · ".join(p for p in (self.summary, self.notes, masked) if p)
 
 
 def count_axis(fmt: str = ",d") -> dict[str, Any]:
@@ -355,10 +366,11 @@ def figure(
     notes: str = "",
     count_columns: tuple[str, ...] = (),
     sensitive: bool = False,
+    margins: tuple[Margin, ...] = GRAND_TOTAL,
 ) -> Figure:
     """A Figure whose chart carries its title and its n/source caption inside the spec."""
     fig = Figure(key, title, None, data, int(n), n_label, source, notes, tuple(count_columns),
-                 sensitive)
+                 sensitive, tuple(margins))
     if chart is not None:
         fig.chart = titled(chart, title, fig.summary)
     return fig

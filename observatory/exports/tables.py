@@ -26,7 +26,7 @@ from observatory import privacy
 from observatory.charts import Figure
 from observatory.exports.common import ExportContext
 from observatory.formats import is_missing
-from observatory.views import Table
+from observatory.views import Table, access
 
 CSV_MIME = "text/csv"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -139,11 +139,12 @@ def frame_to_xlsx(df: pd.DataFrame, *, info: Sequence[tuple[str, str]] = (),
 
 def figure_frame(fig: Figure, limit: int | None = None) -> tuple[pd.DataFrame, int]:
     """A figure's data as it may leave the server, and the number of masked cells."""
-    return privacy.safe_frame(fig.data, fig.count_columns, limit)
+    fig = access.protect_figure(fig, limit)
+    return privacy.safe_frame(fig.data)[0], fig.masked_cells
 
 
 def table_frame(table: Table, limit: int | None = None) -> pd.DataFrame:
-    return privacy.safe_frame(table.data, getattr(table, "count_columns", ()), limit)[0]
+    return privacy.safe_frame(access.protect_table(table, limit).data)[0]
 
 
 def _info(title: str, context: ExportContext | None, rows: list[tuple[str, str]]) -> list:
