@@ -21,9 +21,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from observatory.privacy import GRAND_TOTAL, Margin, masked_note
-
 from observatory import vocabulary
+from observatory.privacy import GRAND_TOTAL, Margin, masked_note
 
 # Altair checks every object against the Vega-Lite JSON schema as it is built ("debug mode"):
 # the app builds its own specs as plain data, and the charts Altair still builds (the exported

@@ -131,7 +131,6 @@ def write_files(view: Any, federation: Any, fmt: str, out: Path,
     failed = [] if failed is None else failed
     from observatory.exports import images, tables
     from observatory.exports.common import ExportContext, slug
-
     from observatory.views import access
 
     view = access.protect(view)

@@ -12,6 +12,7 @@ from observatory import charts, formats, geo, indicators
 from observatory.charts import Figure
 from observatory.config import Federation, get_federation
 from observatory.filters import Scope
+from observatory.privacy import Margin
 from observatory.views import Table, View
 
 SELECTION = "departement_clique"
@@ -141,11 +142,14 @@ def build(scope: Scope, federation: Federation, db: indicators.DB = None,
     notes = [_scope_value(shown, ind)]
     if partial:  # the n and the total are the scope's, the colours the whole federation's
         notes.insert(0, f"Périmètre : {where}, autres départements estompés")
-    fig = Figure("carte", title, None, df[columns].rename(
+    # The figure's data (its CSV) is the scope's départements, whose total the subtitle
+    # gives; the map's own data is every département's, the scope's among them (``in_scope``).
+    fig = Figure("carte", title, None, shown[columns].rename(
         columns={"departement": "Code", "name": "Département", ind.column: ind.label,
-                 "aci_teams": ACI_TEAMS}),
+                 "aci_teams": ACI_TEAMS}).reset_index(drop=True),
         n, n_label, f"{ind.source} {year}".strip(), " · ".join(notes),
-        count_columns=(ACI_TEAMS, "aci_teams") if aci else ())
+        count_columns=(ACI_TEAMS, "aci_teams") if aci else (),
+        margins=(Margin(where="in_scope"),))
     fig.chart = map_chart(df, federation, ind, title, fig.caption)
     view.figures.append(fig)
     shown = df[df["in_scope"]]
