@@ -636,7 +636,8 @@ def choropleth(shapes: str, values: pd.DataFrame, labels: pd.DataFrame, *, label
         # clicks meant for the départements under them.
         return {
             "data": data, "mark": {"type": "geoshape", "filled": False, "strokeWidth": width},
-            "transform": [*(transform or []), {"calculate": json.dumps(name), "as": "ligne"}],
+            "transform": [*(transform or []),
+                          {"calculate": json.dumps(name, ensure_ascii=False), "as": "ligne"}],
             "encoding": {"fill": {"value": None}, "stroke": _channel(
                 "ligne", "N", scale=line_scale,
                 legend={"title": None, "orient": "bottom", "symbolType": "stroke",

@@ -100,9 +100,18 @@ def looks_like_formula(text: str) -> bool:
     return bool(_FORMULA.match(text))
 
 
+# A signed number as the product writes a change (« +120 % », « -3 », « +2 360 711 € »): a
+# spreadsheet reads it as the number it is, and nothing in it can run.
+# (« +33 6 00 », a telephone number, is not one: its groups are not thousands.)
+_SIGNED_NUMBER = re.compile(
+    r"^[+-]\d{1,3}(?:[\u00a0\u202f ]\d{3})*(?:,\d+)?(?:[\u00a0\u202f ]?[%€])?$")
+
+
 def neutralise(text: str) -> str:
     """``=HYPERLINK(…)`` → ``'=HYPERLINK(…)``: a spreadsheet shows it, never runs it."""
-    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+    if text.startswith(FORMULA_TRIGGERS) and not _SIGNED_NUMBER.match(text):
+        return "'" + text
+    return text
 
 
 def clean_text(value: Any) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from matrix import chart_subtitles
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -27,7 +28,8 @@ def test_home_region(app: AppTest) -> None:
     assert metric(app, "Facilitations") == "154"
     assert metric(app, "Équipes facilitées") == "129"
     assert app.query_params["annee"] == "2025"
-    assert any("n =" in c.value for c in app.caption)
+    assert any("n =" in line for line in chart_subtitles(app))
+    assert not any("n =" in c.value for c in app.caption)  # not repeated under the charts
 
 
 def test_home_reacts_to_filters_and_url(app: AppTest) -> None:
