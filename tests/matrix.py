@@ -10,8 +10,9 @@ from pathlib import Path
 import pandas as pd
 
 from observatory.config import get_federation
-from observatory.filters import TEAM_TYPES, Scope
+from observatory.filters import Scope
 from observatory.views import View, capitalisation, carte, facilitations, home, portrait, surveys
+from observatory.vocabulary import TEAM_TYPES
 
 FED = get_federation("femasaura")
 YEAR = 2025

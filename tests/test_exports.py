@@ -22,7 +22,7 @@ from openpyxl import load_workbook
 from pptx import Presentation
 from pptx.util import Emu
 
-from observatory import charts, config, privacy, store
+from observatory import charts, privacy, store
 from observatory.charts import Figure
 from observatory.config import get_federation
 from observatory.exports import cli as export_cli
@@ -312,7 +312,7 @@ def test_small_counts_masked_in_csv_and_xlsx(monkeypatch: pytest.MonkeyPatch) ->
     ws = load_workbook(io.BytesIO(tables.figure_xlsx(fig)))["Données"]
     assert ws["B2"].value == ws["B3"].value == "< 5" and ws["B4"].value == 40
 
-    monkeypatch.setattr(config, "SMALL_COUNT_THRESHOLD", 15)  # the setting
+    monkeypatch.setenv("OBSERVATORY_SMALL_COUNT", "15")  # the setting, read at each call
     back = read_csv(tables.figure_csv(fig))
     assert back["Répondants"].tolist() == ["< 15", "< 15", "40"]
     masked = access.protect_figure(fig)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import struct
 import textwrap
 from pathlib import Path
@@ -24,6 +25,8 @@ from observatory import privacy
 from observatory.charts import FR_LOCALE, Figure
 from observatory.exports.common import ExportContext
 from observatory.views import access
+
+log = logging.getLogger(__name__)
 
 EXPORT_WIDTH = 800  # px of plot area; the image adds axes, legend and titles around it
 EXPORT_HEIGHT = 400  # only used when a chart asks for height="container"
@@ -100,6 +103,7 @@ def export_spec(fig: Figure, context: ExportContext, *, width: int = EXPORT_WIDT
         raise NoChart(f"{fig.title} : aucune donnée pour ce périmètre.")
     # The page validated this spec when it drew it: no second JSON-schema pass here.
     spec = _fixed_size(fig.chart.to_dict(validate=False), width, EXPORT_HEIGHT)
+    log.debug("image de « %s » : %d effectif(s) masqué(s)", fig.title, fig.masked_cells)
     if not header:
         spec.pop("title", None)
         spec.setdefault("background", "white")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import logging
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -29,6 +30,8 @@ from observatory.charts import Figure
 from observatory.exports.common import ExportContext
 from observatory.formats import is_missing
 from observatory.views import Table, access
+
+log = logging.getLogger(__name__)
 
 CSV_MIME = "text/csv"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -178,7 +181,10 @@ def frame_to_xlsx(df: pd.DataFrame, *, info: Sequence[tuple[str, str]] = (),
 def figure_frame(fig: Figure, limit: int | None = None) -> tuple[pd.DataFrame, int]:
     """A figure's data as it may leave the server, and the number of masked cells."""
     fig = access.protect_figure(fig, limit)
-    return presentable(privacy.safe_frame(fig.data)[0]), fig.masked_cells
+    frame = presentable(privacy.safe_frame(fig.data)[0])
+    log.debug("données de « %s » : %d lignes, %d effectif(s) masqué(s)", fig.title, len(frame),
+              fig.masked_cells)
+    return frame, fig.masked_cells
 
 
 def table_frame(table: Table, limit: int | None = None) -> pd.DataFrame:

@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from observatory import privacy, vocabulary
+from observatory import privacy, store, vocabulary
 from observatory.imports import normalise as n
 from observatory.imports.normalise import Field
 from observatory.imports.reading import RawTable
@@ -62,7 +62,7 @@ class Facilitation:
     """One facilitation as logged, normalised."""
 
     line: int
-    date: dt.date
+    date: dt.date | None  # None on a rejected row only
     departement: str
     teams: list[str]
     team_type: str | None
@@ -144,14 +144,14 @@ LINK_SCHEMA = (("facilitation_id", pa.int32()), ("team_id", pa.int32()))
 def write(con: duckdb.DuckDBPyConnection, parsed: Parsed, batch_id: int) -> tuple[list[str], int]:
     """Replace the file's years and link each facilitation to its teams → (notes, teams created)."""
     years = sorted({r.date.year for r in parsed.records})
-    replaced = con.execute(
-        "SELECT count(*) FROM facilitations WHERE list_contains(?, year)", [years]).fetchone()[0]
+    replaced = store.scalar(
+        con, "SELECT count(*) FROM facilitations WHERE list_contains(?, year)", [years])
     con.execute(
         "DELETE FROM facilitation_teams WHERE facilitation_id IN "
         "(SELECT facilitation_id FROM facilitations WHERE list_contains(?, year))", [years])
     con.execute("DELETE FROM facilitations WHERE list_contains(?, year)", [years])
-    next_id = con.execute(
-        "SELECT coalesce(max(facilitation_id), 0) + 1 FROM facilitations").fetchone()[0]
+    next_id = store.scalar(
+        con, "SELECT coalesce(max(facilitation_id), 0) + 1 FROM facilitations")
     index = TeamIndex(con, batch_id)
     facilitations, links = [], []
     for offset, r in enumerate(parsed.records):
@@ -184,8 +184,8 @@ def write(con: duckdb.DuckDBPyConnection, parsed: Parsed, batch_id: int) -> tupl
 
 def _team(index: TeamIndex, ref: str, r: Facilitation) -> int:
     """A cited team: by external id, by name in the département, by unique name, else created."""
-    if looks_like_external_id(ref):
-        external = normalise_external_id(ref)
+    external = normalise_external_id(ref) if looks_like_external_id(ref) else None
+    if external is not None:
         found = index.by_external.get(external)
         if found is not None:
             return found

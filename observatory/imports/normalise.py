@@ -83,9 +83,9 @@ _OPTION_HEADER = re.compile(r"^(?P<question>.*?\S)\s*\[(?P<option>[^\[\]]+)\]\s*
 def match_headers(header: Sequence[str], fields: Sequence[Field]) -> HeaderMatch:
     """Match columns to fields by meaning; the first column of a field wins, others are ignored."""
     by_key: dict[str, Field] = {}
-    for f in fields:
-        for synonym in (f.name, f.label, *f.synonyms):
-            by_key.setdefault(header_key(synonym), f)
+    for declared in fields:
+        for synonym in (declared.name, declared.label, *declared.synonyms):
+            by_key.setdefault(header_key(synonym), declared)
     columns: dict[str, int] = {}
     options: dict[str, list[tuple[int, str]]] = {}
     mapping: dict[str, str] = {}
@@ -428,7 +428,7 @@ def _option_index(options: tuple[str, ...], aliases: tuple[tuple[str, str], ...]
     the number of words of the longest key."""
     index = {option_key(o): o for o in options}
     index.update({option_key(a): o for a, o in aliases})
-    prefixes = set()
+    prefixes: set[str] = set()
     for key in index:
         words = key.split()
         prefixes.update(" ".join(words[:n]) for n in range(1, len(words) + 1))

@@ -24,6 +24,7 @@ ERROR_COLUMNS = {"line": "Ligne", "column": "Colonne", "value": "Valeur", "messa
 REJECTED_LABELS = {"batch_id": "Lot", "line": "Ligne", "column_name": "Colonne",
                    "value": "Valeur", "message": "Problème", "raw": "Ligne d'origine"}
 FLASH = "_import_flash"  # a message that must survive the rerun after an undo
+UPLOAD_TYPES = ("csv", "tsv", "txt", "xlsx", "xlsm", "ods")
 
 
 def _staged(upload: UploadedFile, name: str, sidecar: UploadedFile | None) -> Path:
@@ -63,7 +64,7 @@ def _show_report(report: ImportReport) -> None:
 
 def _options(kind: str, upload: UploadedFile | None) -> dict:
     options: dict = {}
-    if upload is not None and upload.name.lower().endswith((".xlsx", ".xlsm")):
+    if upload is not None and upload.name.lower().endswith((".xlsx", ".xlsm", ".ods")):
         try:
             sheets = workbook_sheets(upload.getvalue())
         except ImportRefused:
@@ -156,18 +157,42 @@ def _import(kind: str, path: Path, name: str, valid_only: bool, options: dict) -
     st.text(done.to_text())
 
 
+def _preview_and_import(kind: str, path: Path, name: str, options: dict) -> None:
+    """The report of the staged file, then the import once confirmed."""
+    try:
+        report = imports.read_import(kind, path, file_name=name, db=data.current_db(), **options)
+    except ImportRefused as exc:
+        st.error(plain(exc.message))
+        if exc.errors:
+            st.dataframe(_errors_frame(exc.errors), hide_index=True, key="import_errors")
+        return
+    _show_report(report)
+    if report.duplicate:
+        st.info(f"Ce fichier a déjà été importé (lot {report.batch_id}) : "
+                "l'importer de nouveau ne changerait rien.")
+        return
+    valid_only = False
+    if report.errors:
+        valid_only = st.checkbox(
+            "Importer seulement les lignes valides (les lignes rejetées sont "
+            "conservées et téléchargeables)", key="import_valid_only")
+    if st.button("Importer", type="primary", key="import_confirm",
+                 disabled=bool(report.errors) and not valid_only):
+        _import(kind, path, name, valid_only, options)
+
+
 def page() -> None:
     """Upload → detected format and preview → confirm; then the history of import batches."""
     st.title("Importer des données")
     limit_mb = size_limit() // (1024 * 1024)
     st.caption(f"Formulaire d'adhésion, journal des facilitations, enquête flash, fiches de "
                "capitalisation ou décompte des équipes existantes, tels que vos outils les "
-               "exportent (CSV, TSV, TXT ou XLSX, "
+               "exportent (CSV, TSV, TXT, XLSX ou ODS, "
                f"{limit_mb} Mo au plus). Le fichier d'origine est conservé ; un import refusé "
                "ne change rien.")
-    kind = st.selectbox("Type de données", list(KIND_LABELS), format_func=KIND_LABELS.get,
+    kind = st.selectbox("Type de données", list(KIND_LABELS), format_func=KIND_LABELS.__getitem__,
                         key="import_kind")
-    upload = st.file_uploader("Fichier exporté", type=["csv", "tsv", "txt", "xlsx"],
+    upload = st.file_uploader("Fichier exporté", type=list(UPLOAD_TYPES),
                               key="import_file", max_upload_size=max(1, limit_mb))
     sidecar = None
     if kind == "survey":
@@ -181,27 +206,8 @@ def page() -> None:
             _history()
             return
         path = _staged(upload, name, sidecar)
-        try:
-            report = imports.read_import(kind, path, file_name=name, db=data.current_db(),
-                                         **options)
-        except ImportRefused as exc:
-            st.error(plain(exc.message))
-            if exc.errors:
-                st.dataframe(_errors_frame(exc.errors), hide_index=True, key="import_errors")
-            report = None
-        if report is not None:
-            _show_report(report)
-            if report.duplicate:
-                st.info(f"Ce fichier a déjà été importé (lot {report.batch_id}) : "
-                        "l'importer de nouveau ne changerait rien.")
-            else:
-                valid_only = False
-                if report.errors:
-                    valid_only = st.checkbox(
-                        "Importer seulement les lignes valides (les lignes rejetées sont "
-                        "conservées et téléchargeables)", key="import_valid_only")
-                if st.button("Importer", type="primary", key="import_confirm",
-                             disabled=bool(report.errors) and not valid_only):
-                    _import(kind, path, name, valid_only, options)
-        shutil.rmtree(path.parent, ignore_errors=True)
+        try:  # the staged copy goes whatever happens: a refusal, an error, a rerun
+            _preview_and_import(kind, path, name, options)
+        finally:
+            shutil.rmtree(path.parent, ignore_errors=True)
     _history()

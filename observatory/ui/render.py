@@ -25,7 +25,7 @@ def role() -> str | None:
     return st.session_state.get(ROLE_KEY)
 
 
-def figure(fig: Figure, export: ExportContext, *, on_select: str = "ignore") -> object:
+def figure(fig: Figure, export: ExportContext, *, selectable: bool = False) -> object:
     """One chart, its notes and its downloads; returns the selection if any.
 
     Three states, each in its own words: drawn; withheld (too few to show, ``Figure.withheld``);
@@ -34,8 +34,11 @@ def figure(fig: Figure, export: ExportContext, *, on_select: str = "ignore") -> 
     event = None
     drawn = fig.chart is not None and len(fig.data) and not fig.withheld
     if drawn:
-        event = st.vega_lite_chart(chart_payload(fig), width="stretch", key=f"chart_{fig.key}",
-                                   on_select=on_select)
+        payload, key = chart_payload(fig), f"chart_{fig.key}"
+        if selectable:  # a click reruns the page with the selection
+            event = st.vega_lite_chart(payload, width="stretch", key=key, on_select="rerun")
+        else:
+            st.vega_lite_chart(payload, width="stretch", key=key)
         if fig.notes:
             st.caption(plain(fig.notes))
     else:
@@ -154,7 +157,7 @@ def map_view(v: View, *, selection: str, on_click: Callable[[str | None], None],
         st.info(plain(note))
     left, right = st.columns([3, 2])
     with left:
-        event = figure(v.figures[0], export, on_select="rerun")
+        event = figure(v.figures[0], export, selectable=True)
     with right:
         for tab in v.tables:
             table(tab, export)

@@ -68,26 +68,28 @@ def key_metrics(now: dict[str, Any], before: dict[str, Any] | None, year: int | 
     ]
 
 
+def _type_columns(by_type: pd.DataFrame) -> charts.Spec:
+    return charts.columns(by_type, "Type", "Équipes", x_title="Type d'équipe",
+                          value_title="Équipes adhérentes", color="Année", color_title="Année",
+                          offset=True)
+
+
 def _by_type(now: dict[str, Any], before: dict[str, Any] | None, year: int | None,
              covered: dict[str, frozenset[int]]) -> charts.Figure:
     """Member teams per type, beside the year before where the forms cover it."""
     rows = [{"Type": key, "Année": str(year) if year else "Toutes années", "Équipes": n}
             for key, n in now["adherent_teams_by_type"].items()]
-    years = [year]
-    if before is not None and year is not None and year - 1 in covered["adhesions"]:
-        rows += [{"Type": key, "Année": str(year - 1), "Équipes": n}
-                 for key, n in before["adherent_teams_by_type"].items()]
-        years.insert(0, year - 1)
+    if before is None or year is None or year - 1 not in covered["adhesions"]:
+        by_type = pd.DataFrame(rows)
+        return charts.figure("adherents_par_type", "Équipes adhérentes par type",
+                             _type_columns(by_type), by_type,
+                             now["adherent_teams"], "équipes", _source("adhesions", year))
+    rows += [{"Type": key, "Année": str(year - 1), "Équipes": n}
+             for key, n in before["adherent_teams_by_type"].items()]
     by_type = pd.DataFrame(rows)
-    chart = charts.columns(by_type, "Type", "Équipes", x_title="Type d'équipe",
-                           value_title="Équipes adhérentes", color="Année",
-                           color_title="Année", offset=True)
-    if len(years) == 1:
-        return charts.figure("adherents_par_type", "Équipes adhérentes par type", chart,
-                             by_type, now["adherent_teams"], "équipes",
-                             _source("adhesions", year))
     return charts.figure(
-        "adherents_par_type", "Équipes adhérentes par type", chart, by_type,
+        "adherents_par_type", "Équipes adhérentes par type",
+        _type_columns(by_type), by_type,
         now["adherent_teams"], f"équipes en {year} ({formats.number(before['adherent_teams'])} "
         f"en {year - 1})", f"{SOURCES['adhesions']} {year - 1} et {year}")
 

@@ -183,7 +183,7 @@ def build(scope: Scope, federation: Federation, db: DB = None, survey_id: str | 
         ids, _, default = choices(scope, federation, db)
         survey_id = ids[default] if default is not None else None
     meta = ind.survey(survey_id, db) if survey_id else pd.DataFrame()
-    if not len(meta):
+    if survey_id is None or not len(meta):
         return View(title="Infographie", scope_label=label,
                     empty_message="Aucune enquête flash à afficher : importez-en une d'abord."
                     if survey_id is None else f"Enquête inconnue : {survey_id}.")
