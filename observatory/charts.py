@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from observatory import vocabulary
+from observatory.privacy import GRAND_TOTAL, Margin, masked_note
 
 # Altair checks every object against the Vega-Lite JSON schema as it is built ("debug mode"):
 # the app builds its own specs as plain data, and the charts Altair still builds (the exported
@@ -219,9 +220,16 @@ class Figure:
     notes: str = ""
     # columns holding survey respondent counts, masked below the threshold in exports
     count_columns: tuple[str, ...] = field(default_factory=tuple)
-    # drawn from individual answers (team forms, survey responses): hidden from `lecture`
-    # viewers when n is below the small-count threshold, since it would show those answers
+    # drawn from individual answers (team forms, survey responses): withheld from readers and
+    # exports when n is below the small-count threshold, since it would show those answers
     sensitive: bool = False
+    # the sums of the count columns a reader sees or works out (its n, shares' denominators):
+    # what complementary suppression protects (``privacy.Margin``)
+    margins: tuple[Margin, ...] = GRAND_TOTAL
+    # set by ``views.access.protect``: cells suppressed, or why the chart is withheld whole
+    protected: bool = False
+    masked_cells: int = 0
+    withheld: str = ""
 
     @property
     def summary(self) -> str:
@@ -233,8 +241,10 @@ class Figure:
 
     @property
     def caption(self) -> str:
-        """The summary and the notes: the line under the chart on the page."""
-        return " · ".join(p for p in (self.summary, self.notes) if p)
+        """The summary and the notes (and the masking, if any): what the page and every
+        export write with the chart."""
+        masked = masked_note().capitalize() if self.masked_cells and not self.withheld else ""
+        return " · ".join(p for p in (self.summary, self.notes, masked) if p)
 
 
 def count_axis(fmt: str = ",d") -> dict[str, Any]:
@@ -358,10 +368,11 @@ def figure(
     notes: str = "",
     count_columns: tuple[str, ...] = (),
     sensitive: bool = False,
+    margins: tuple[Margin, ...] = GRAND_TOTAL,
 ) -> Figure:
     """A Figure whose chart carries its title and its n/source caption inside the spec."""
     fig = Figure(key, title, None, data, int(n), n_label, source, notes, tuple(count_columns),
-                 sensitive)
+                 sensitive, tuple(margins))
     if chart is not None:
         fig.chart = titled(chart, title, fig.summary)
     return fig
@@ -582,56 +593,81 @@ def status_colors(chart: Spec, data: pd.DataFrame, column: str) -> Spec:
     return Spec({**chart.spec, "encoding": encoding}, chart.datasets)
 
 
+# Lines drawn over the map, named in its legend.
+TERRITORY_LINE = "Limites des territoires"
+SCOPE_LINE = "Périmètre affiché"
+LINE_COLORS = {TERRITORY_LINE: "#D55E00", SCOPE_LINE: "#222222"}
+
+
 def choropleth(shapes: str, values: pd.DataFrame, labels: pd.DataFrame, *, label: str,
-               fmt: str, selection: str, borders: str | None = None) -> Spec:
+               fmt: str, selection: str, borders: str | None = None,
+               partial: bool = False) -> Spec:
     """Départements coloured by ``values``' value, clickable, labelled with code and value.
 
     ``shapes`` (and the territories' ``borders``) travel as TopoJSON strings (quantised, a
     third of the GeoJSON) that nothing walks; ``values`` (``departement``, ``name``,
     ``value``, ``in_scope``) are joined to the shapes by code in the spec, not repeated in
     every feature; ``labels`` (``departement``, ``lon``, ``lat``, ``v``) place the labels.
+    ``partial``: the scope is part of the map; the départements outside it are faded and the
+    scope is outlined, whether it was chosen in the sidebar, the URL or by a click.
     """
     datasets: dict[str, Any] = {}
+    lookup = {"lookup": "code", "from": {"data": _dataset(values, datasets), "key": "departement",
+                                         "fields": ["name", "value", "in_scope"]}}
+    topo = {"format": {"feature": "departements", "type": "topojson"}, "values": shapes}
     fill = {
-        "data": {"format": {"feature": "departements", "type": "topojson"}, "values": shapes},
+        "data": topo,
         "mark": {"type": "geoshape", "stroke": "white", "strokeWidth": 1},
         "encoding": {
             "color": _channel("value", "Q", title=label, scale={"scheme": "blues"},
                               legend={"orient": "right", "format": fmt}),
-            "strokeWidth": {"condition": {"test": "datum.in_scope", "value": 2.5}, "value": 0.8},
-            "stroke": {"condition": {"test": "datum.in_scope", "value": "#222222"},
-                       "value": "white"},
-            "opacity": {"condition": {"param": selection, "value": 1}, "value": 0.75},
+            "opacity": {"condition": {"test": "datum.in_scope", "value": 1}, "value": 0.3},
             "tooltip": [_channel("name", "N", title="Département"),
                         _channel("code", "N", title="Code"),
                         _channel("value", "Q", title=label, format=fmt)],
         },
-        "transform": [
-            {"calculate": "datum.properties.code", "as": "code"},
-            {"lookup": "code", "from": {"data": _dataset(values, datasets), "key": "departement",
-                                        "fields": ["name", "value", "in_scope"]}},
-        ],
+        "transform": [{"calculate": "datum.properties.code", "as": "code"}, lookup],
     }
     # the layer the click selection lives in, named from its content like Altair's
     fill["name"] = "view_" + hashlib.sha256(json.dumps(
         [fill["mark"], fill["encoding"], fill["transform"]], sort_keys=True).encode()
     ).hexdigest()[:16] + "_0"
+    lines = [name for name, shown in ((TERRITORY_LINE, borders is not None),
+                                      (SCOPE_LINE, partial)) if shown]
+    line_scale = {"domain": lines, "range": [LINE_COLORS[n] for n in lines]}
+
+    def outline(name: str, data: dict[str, Any], width: float,
+                transform: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        # No fill at all (not even "transparent"): the outlines must not catch the hover and
+        # clicks meant for the départements under them.
+        return {
+            "data": data, "mark": {"type": "geoshape", "filled": False, "strokeWidth": width},
+            "transform": [*(transform or []),
+                          {"calculate": json.dumps(name, ensure_ascii=False), "as": "ligne"}],
+            "encoding": {"fill": {"value": None}, "stroke": _channel(
+                "ligne", "N", scale=line_scale,
+                legend={"title": None, "orient": "bottom", "symbolType": "stroke",
+                        "symbolStrokeWidth": 3})}}
+
     layers = [fill]
     if borders is not None:
-        layers.append({
-            "data": {"format": {"feature": "territories", "type": "topojson"}, "values": borders},
-            "mark": {"type": "geoshape", "filled": False, "stroke": "#D55E00", "strokeWidth": 2.5},
-            # No fill at all (not even "transparent"): the outlines must not catch the hover and
-            # clicks meant for the départements under them.
-            "encoding": {"fill": {"value": None}},
-        })
+        layers.append(outline(TERRITORY_LINE, {"format": {"feature": "territories",
+                                                          "type": "topojson"},
+                                               "values": borders}, 2.5))
+    if partial:
+        layers.append(outline(SCOPE_LINE, topo, 2.5, [
+            {"calculate": "datum.properties.code", "as": "code"}, lookup,
+            {"filter": "datum.in_scope"}]))
     named = _dataset(labels, datasets)
     position = {"longitude": _channel("lon", "Q"), "latitude": _channel("lat", "Q")}
+    faded = {"condition": {"test": "datum.in_scope", "value": 1}, "value": 0.45}
     layers.append({"data": named,
                    "mark": {"type": "text", "fontSize": 12, "fontWeight": "bold", "dy": -7},
-                   "encoding": {**position, "text": _channel("departement", "N")}})
+                   "encoding": {**position, "text": _channel("departement", "N"),
+                                "opacity": faded}})
     layers.append({"data": named, "mark": {"type": "text", "fontSize": 11, "dy": 7},
-                   "encoding": {**position, "text": _channel("v", "Q", format=fmt)}})
+                   "encoding": {**position, "text": _channel("v", "Q", format=fmt),
+                                "opacity": faded}})
     return Spec({
         "layer": layers,
         "params": [{"name": selection, "select": {"type": "point", "fields": ["code"],

@@ -45,9 +45,31 @@ def month(value: dt.date | None) -> str:
     return "–" if value is None else f"{MONTHS_SHORT[value.month - 1]} {value.year}"
 
 
-def delta(current: float, previous: float | None) -> str | None:
-    """Signed difference for st.metric, or None when there is nothing to compare with."""
+def delta(current: float, previous: float | None, unit: str = "") -> str | None:
+    """Signed difference for st.metric, or None when there is nothing to compare with.
+
+    ``unit`` (``€``) follows the number, as on the figure itself: « +2 360 711 € »."""
     if previous is None:
         return None
     diff = current - previous
-    return f"{'+' if diff > 0 else ''}{number(diff)}" if diff else "0"
+    suffix = f"{NBSP}{unit}" if unit else ""
+    return f"{'+' if diff > 0 else ''}{number(diff)}{suffix}" if diff else f"0{suffix}"
+
+
+def change(current: float, previous: float) -> str:
+    """A relative change as a French reader writes it: « +12 % », « −6 % »; « nouveau » from 0,
+    « — » from 0 to 0 (a change from nothing is not a percentage)."""
+    if not previous:
+        return "nouveau" if current else "—"
+    pct = round(100 * (current - previous) / previous)
+    if pct == 0:
+        return f"0{NBSP}%"
+    return f"{'+' if pct > 0 else '−'}{number(abs(pct))}{NBSP}%"
+
+
+def day(value: dt.date | None) -> str:
+    """``2025-07-20`` → ``20 juil. 2025`` (``1er`` for the first of the month)."""
+    if value is None or value != value:  # None, NaT
+        return "–"
+    first = "1er" if value.day == 1 else str(value.day)
+    return f"{first} {MONTHS_SHORT[value.month - 1]} {value.year}"

@@ -22,8 +22,10 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from observatory import settings
@@ -98,9 +100,18 @@ def looks_like_formula(text: str) -> bool:
     return bool(_FORMULA.match(text))
 
 
+# A signed number as the product writes a change (« +120 % », « -3 », « +2 360 711 € »): a
+# spreadsheet reads it as the number it is, and nothing in it can run.
+# (« +33 6 00 », a telephone number, is not one: its groups are not thousands.)
+_SIGNED_NUMBER = re.compile(
+    r"^[+-]\d{1,3}(?:[\u00a0\u202f ]\d{3})*(?:,\d+)?(?:[\u00a0\u202f ]?[%€])?$")
+
+
 def neutralise(text: str) -> str:
     """``=HYPERLINK(…)`` → ``'=HYPERLINK(…)``: a spreadsheet shows it, never runs it."""
-    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+    if text.startswith(FORMULA_TRIGGERS) and not _SIGNED_NUMBER.match(text):
+        return "'" + text
+    return text
 
 
 def clean_text(value: Any) -> Any:
@@ -118,7 +129,6 @@ DERIVED_COLUMN = re.compile(
     r"|montant|total|€",
     re.IGNORECASE,
 )
-DERIVED_MASK = "masqué"
 
 
 def threshold(value: int | None = None) -> int:
@@ -132,6 +142,16 @@ def mask_label(limit: int | None = None) -> str:
 
 def masked_note(limit: int | None = None) -> str:
     return f"valeurs < {threshold(limit)} masquées"
+
+
+# What a masked amount, share or total reads on screen and in every export (a masked count
+# reads « < 5 »).
+MASKED_VALUE = DERIVED_MASK = "masqué"
+
+
+def too_few(limit: int | None = None, unit: str = "équipes ou répondants") -> str:
+    """Why a figure is not shown: masked, which is neither "no data" nor zero."""
+    return f"effectif trop faible pour être affiché (moins de {threshold(limit)} {unit})"
 
 
 def is_derived_column(name: Any) -> bool:
@@ -148,41 +168,147 @@ def _is_number(value: Any) -> bool:
     return not isinstance(value, str | bytes)
 
 
-def small_count_rows(df: pd.DataFrame, count_columns: Iterable[str],
-                     limit: int | None = None) -> dict[str, pd.Series]:
-    """For each count column present: a boolean Series, True where the count is below the limit."""
+@dataclass(frozen=True)
+class Margin:
+    """A sum of count cells a reader sees beside them, or can work out: a total, a chart's n,
+    the denominator of the shares shown (count ÷ share). One sum per value of ``by`` (the
+    grand total when empty), over the rows where the boolean column ``where`` is true (all rows
+    when the frame has no such column: it holds the scope's rows only).
+
+    A cell hidden in a group whose sum is known can be worked out by subtraction unless another
+    cell of the group is hidden too: complementary (secondary) suppression.
+    """
+
+    by: tuple[str, ...] = ()
+    where: str | None = None
+
+
+# What a figure or a table shows unless it says otherwise: the total of each count column.
+GRAND_TOTAL = (Margin(),)
+
+
+def _groups(df: pd.DataFrame, margins: Iterable[Margin]) -> list[np.ndarray]:
+    """The row positions of each group whose sum a reader knows."""
+    groups = []
+    for margin in margins:
+        rows = np.ones(len(df), dtype=bool)
+        if margin.where and margin.where in df.columns:
+            rows = df[margin.where].fillna(False).astype(bool).to_numpy()
+        by = [c for c in margin.by if c in df.columns]
+        if not by:
+            groups.append(np.flatnonzero(rows))
+            continue
+        keys = df[by].astype(str).agg("\x1f".join, axis=1).to_numpy()
+        for key in dict.fromkeys(keys[rows]):
+            groups.append(np.flatnonzero(rows & (keys == key)))
+    return [g for g in groups if len(g)]
+
+
+def _determined(masked: np.ndarray, groups: list[np.ndarray]) -> list[int]:
+    """The hidden cells the known sums determine exactly (by adding and subtracting them).
+
+    Cell ``i`` is determined when the unit vector ``e_i`` lies in the row space of the
+    groups' incidence matrix restricted to the hidden cells.
+    """
+    hidden = np.flatnonzero(masked)
+    if not len(hidden) or not groups:
+        return []
+    index = {cell: k for k, cell in enumerate(hidden)}
+    rows = []
+    for group in groups:
+        row = np.zeros(len(hidden))
+        for cell in group:
+            if cell in index:
+                row[index[cell]] = 1.0
+        if row.any():
+            rows.append(row)
+    if not rows:
+        return []
+    matrix = np.array(rows)
+    rank = np.linalg.matrix_rank(matrix)
+    found = []
+    for k, cell in enumerate(hidden):
+        unit = np.zeros(len(hidden))
+        unit[k] = 1.0
+        if np.linalg.matrix_rank(np.vstack([matrix, unit])) == rank:
+            found.append(int(cell))
+    return found
+
+
+def _complement(values: np.ndarray, masked: np.ndarray, group: np.ndarray) -> int | None:
+    """The cell to hide beside a hidden one: the smallest shown count of the group above 0
+    (else a 0), the first such row on a tie; None when the group has nothing left to hide."""
+    shown = [i for i in group if not masked[i] and not np.isnan(values[i])]
+    if not shown:
+        return None
+    positive = [i for i in shown if values[i] > 0]
+    pool = positive or shown
+    return min(pool, key=lambda i: (values[i], i))
+
+
+class Unprotectable(Exception):
+    """A hidden count that no other cell can protect: its group's sum alone gives it away."""
+
+
+def suppression(df: pd.DataFrame, count_columns: Iterable[str],
+                margins: Iterable[Margin] = GRAND_TOTAL,
+                limit: int | None = None) -> dict[str, np.ndarray]:
+    """The count cells to hide, per count column: primary and complementary suppression.
+
+    Primary: a count of 1 to threshold − 1 (0 is shown: "none" gives nobody away). A cell
+    already written ``< 5`` counts as hidden. Complementary: as long as a known sum
+    (``margins``) determines a hidden cell exactly, the smallest shown count of that group is
+    hidden too — the rule of official statistics (INSEE, CASD: primary threshold, secondary
+    suppression). Raises Unprotectable when a group has no cell left to hide.
+    """
     t = threshold(limit)
+    margins = tuple(margins)
     out = {}
     for col in count_columns:
-        if col in df.columns:
-            values = pd.to_numeric(df[col], errors="coerce")
-            out[col] = values.notna() & (values < t)
+        if col not in df.columns:
+            continue
+        raw = df[col]
+        values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        already = raw.map(lambda v: isinstance(v, str) and v.startswith("<")).to_numpy(bool)
+        masked = already | ((values > 0) & (values < t))
+        groups = _groups(df, margins)
+        while True:
+            cells = set(_determined(masked, groups))
+            if not cells:
+                break
+            candidates = [c for g in groups if cells.intersection(g.tolist())
+                          if (c := _complement(values, masked, g)) is not None]
+            if not candidates:
+                raise Unprotectable(col)
+            masked[min(candidates, key=lambda i: (values[i], i))] = True
+        out[col] = masked
     return out
 
 
 def count_masked(df: pd.DataFrame | None, count_columns: Iterable[str],
-                 limit: int | None = None) -> int:
-    """How many count cells of ``df`` the export will mask."""
+                 limit: int | None = None, margins: Iterable[Margin] = GRAND_TOTAL) -> int:
+    """How many count cells of ``df`` an export masks."""
     if df is None or not len(df):
         return 0
-    return int(sum(s.sum() for s in small_count_rows(df, count_columns, limit).values()))
+    return int(sum(m.sum() for m in suppression(df, count_columns, margins, limit).values()))
 
 
 def mask_small_counts(df: pd.DataFrame, count_columns: Iterable[str],
-                      limit: int | None = None) -> tuple[pd.DataFrame, int]:
-    """Counts below the threshold become ``< 5`` (and derived figures on their rows ``masqué``).
+                      limit: int | None = None, margins: Iterable[Margin] = GRAND_TOTAL
+                      ) -> tuple[pd.DataFrame, int]:
+    """Hidden counts (``suppression``) become ``< 5``, derived figures on their rows ``masqué``.
 
     Returns the masked copy and the number of masked count cells.
     """
     count_columns = tuple(count_columns)
-    small = small_count_rows(df, count_columns, limit)
-    if not small or not any(s.any() for s in small.values()):
+    hidden = suppression(df, count_columns, margins, limit)
+    if not any(m.any() for m in hidden.values()):
         return df, 0
     out = df.copy()
     label = mask_label(limit)
-    any_row = pd.Series(False, index=df.index)
+    any_row = np.zeros(len(df), dtype=bool)
     masked = 0
-    for col, rows in small.items():
+    for col, rows in hidden.items():
         if rows.any():
             out[col] = out[col].astype(object)
             out.loc[rows, col] = label
@@ -190,7 +316,7 @@ def mask_small_counts(df: pd.DataFrame, count_columns: Iterable[str],
             any_row |= rows
     for col in out.columns:
         if col not in count_columns and is_derived_column(col):
-            hit = any_row & df[col].map(_is_number)
+            hit = any_row & df[col].map(_is_number).to_numpy(bool)
             if hit.any():
                 out[col] = out[col].astype(object)
                 out.loc[hit, col] = DERIVED_MASK
@@ -199,7 +325,8 @@ def mask_small_counts(df: pd.DataFrame, count_columns: Iterable[str],
 
 # -- the gate: every table, chart's data and image spec that leaves the server ----------------
 def safe_frame(df: pd.DataFrame | None, count_columns: Iterable[str] = (),
-               limit: int | None = None) -> tuple[pd.DataFrame, int]:
+               limit: int | None = None, margins: Iterable[Margin] = GRAND_TOTAL
+               ) -> tuple[pd.DataFrame, int]:
     """The one gate before any table leaves the server: drop, mask, redact, neutralise.
 
     Returns the safe copy (column names cleaned too) and the number of masked count cells.
@@ -207,7 +334,7 @@ def safe_frame(df: pd.DataFrame | None, count_columns: Iterable[str] = (),
     if df is None:
         return pd.DataFrame(), 0
     out = drop_personal_columns(df.reset_index(drop=True))
-    out, masked = mask_small_counts(out, count_columns, limit)
+    out, masked = mask_small_counts(out, count_columns, limit, margins)
     out = out.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
@@ -217,21 +344,25 @@ def safe_frame(df: pd.DataFrame | None, count_columns: Iterable[str] = (),
 
 
 def safe_records(records: list[dict[str, Any]], count_columns: Iterable[str],
-                 limit: int | None = None) -> tuple[list[dict[str, Any]], int]:
+                 limit: int | None = None, margins: Iterable[Margin] = GRAND_TOTAL
+                 ) -> tuple[list[dict[str, Any]], int]:
     """A chart's inline data made safe for an image: personal fields dropped, e-mails redacted,
-    small counts removed so that no mark is drawn for them.
+    hidden counts (``suppression``) removed so that no mark is drawn for them.
 
-    A record whose counts are all small is dropped (a null summed by the chart would be drawn as
-    a bar of 0); otherwise its small counts, and the derived figures on its row, become null.
+    A record whose counts are all hidden is dropped (a null summed by the chart would be drawn
+    as a bar of 0); otherwise its hidden counts, and the derived figures on its row, become null.
     """
-    t = threshold(limit)
     count_columns = tuple(count_columns)
+    rows = [{k: (redact_emails(v) if isinstance(v, str) else v)
+             for k, v in record.items() if not is_personal_column(k)} for record in records]
+    present = [c for c in count_columns if any(c in row for row in rows)]
+    if not present:
+        return rows, 0
+    hidden = suppression(pd.DataFrame.from_records(rows), present, margins, limit)
     masked = 0
     out = []
-    for record in records:
-        row = {k: (redact_emails(v) if isinstance(v, str) else v)
-               for k, v in record.items() if not is_personal_column(k)}
-        small = [c for c in count_columns if _is_number(row.get(c)) and float(row[c]) < t]
+    for i, row in enumerate(rows):
+        small = [c for c in present if hidden[c][i]]
         if small:
             masked += len(small)
             if len(small) == sum(1 for c in count_columns if c in row):
@@ -246,7 +377,7 @@ def safe_records(records: list[dict[str, Any]], count_columns: Iterable[str],
 
 
 def safe_spec(spec: dict[str, Any], count_columns: Iterable[str],
-              limit: int | None = None) -> int:
+              limit: int | None = None, margins: Iterable[Margin] = GRAND_TOTAL) -> int:
     """A Vega-Lite spec's inline data made safe in place (``safe_records`` on every dataset and
     every inline ``values``, lookups included); returns the count cells masked."""
     count_columns = tuple(count_columns)
@@ -255,7 +386,7 @@ def safe_spec(spec: dict[str, Any], count_columns: Iterable[str],
     if isinstance(datasets, dict):
         for name, records in datasets.items():
             if isinstance(records, list):
-                datasets[name], n = safe_records(records, count_columns, limit)
+                datasets[name], n = safe_records(records, count_columns, limit, margins)
                 masked += n
 
     def walk(node: Any) -> None:
@@ -264,7 +395,8 @@ def safe_spec(spec: dict[str, Any], count_columns: Iterable[str],
             data = node.get("data")
             if isinstance(data, dict) and isinstance(data.get("values"), list) and all(
                     isinstance(r, dict) for r in data["values"]):
-                data["values"], n = safe_records(data["values"], count_columns, limit)
+                data["values"], n = safe_records(data["values"], count_columns, limit,
+                                                 margins)
                 masked += n
             for key, value in node.items():
                 if key != "datasets":

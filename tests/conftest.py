@@ -19,6 +19,18 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def scope_matrix(demo_db: Path) -> dict:
+    """Every page of every scope of ``matrix.scopes()`` on the demo store, built once."""
+    from matrix import pages, scopes
+
+    from observatory import geo
+
+    deps = geo.departements()
+    names = dict(zip(deps["code"], deps["name"], strict=True))
+    return {scope: pages(scope, demo_db, names) for scope in scopes()}
+
+
 @pytest.fixture
 def demo_copy(demo_db: Path, tmp_path: Path) -> Path:
     """A private copy of the demo store for tests that write."""

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from matrix import chart_subtitles
 from streamlit.testing.v1 import AppTest
 
 from observatory.config import get_federation
@@ -42,14 +43,14 @@ def test_map_renders_for_each_scope(demo_db: Path, monkeypatch: pytest.MonkeyPat
     at.switch_page("pages/carte.py").run()
     assert not at.exception
     assert len(table(at)) == rows
-    assert any("n =" in c.value for c in at.caption)
+    assert any("n =" in line for line in chart_subtitles(at))
 
 
 def test_indicator_and_filters_change_the_map(app: AppTest) -> None:
     assert table(app)["Équipes adhérentes"].sum() == 172
-    caption = next(c.value for c in app.caption if "n =" in c.value)
+    caption = next(line for line in chart_subtitles(app) if "n =" in line)
     app.selectbox(key="carte_indicateur").select("facilitations").run()
-    new_caption = next(c.value for c in app.caption if "n =" in c.value)
+    new_caption = next(line for line in chart_subtitles(app) if "n =" in line)
     assert new_caption != caption and "154 facilitations" in new_caption
     app.selectbox(key="f_type").select("CPTS").run()
     assert table(app)["Facilitations"].sum() == 23

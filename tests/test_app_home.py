@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from matrix import chart_subtitles
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -25,9 +26,10 @@ def test_home_region(app: AppTest) -> None:
     assert not app.exception
     assert metric(app, "Équipes adhérentes") == "172"
     assert metric(app, "Facilitations") == "154"
-    assert metric(app, "Équipes facilitées (uniques)") == "129"
+    assert metric(app, "Équipes facilitées") == "129"
     assert app.query_params["annee"] == "2025"
-    assert any("n =" in c.value for c in app.caption)
+    assert any("n =" in line for line in chart_subtitles(app))
+    assert not any("n =" in c.value for c in app.caption)  # not repeated under the charts
 
 
 def test_home_reacts_to_filters_and_url(app: AppTest) -> None:
@@ -38,7 +40,7 @@ def test_home_reacts_to_filters_and_url(app: AppTest) -> None:
     assert app.query_params["territoire"] == "Est"
     app.selectbox(key="f_dep").select("38").run()
     assert metric(app, "Facilitations") == "33"
-    assert metric(app, "Équipes facilitées (uniques)") == "30"
+    assert metric(app, "Équipes facilitées") == "30"
     assert app.query_params["dep"] == "38"
     app.selectbox(key="f_type").select("CPTS").run()
     assert metric(app, "Facilitations") == "3"
@@ -56,7 +58,7 @@ def test_url_reproduces_view(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert not at.exception
     assert at.selectbox(key="f_dep").value == "63"
     assert metric(at, "Facilitations") == "20"
-    assert metric(at, "Équipes facilitées (uniques)") == "16"
+    assert metric(at, "Équipes facilitées") == "16"
 
 
 def test_year_without_data_and_previous_year_delta(app: AppTest) -> None:
@@ -73,4 +75,4 @@ def test_deltas_only_against_a_year_with_data(app: AppTest) -> None:
     deltas = {m.label: m.delta for m in app.metric}
     assert deltas["Équipes adhérentes"] == "+14"  # 158 forms in 2024
     assert deltas["Facilitations"] == "-10"
-    assert not deltas["Répondants aux enquêtes flash"]  # no survey imported for 2024
+    assert not deltas["Répondants aux enquêtes"]  # no survey imported for 2024

@@ -29,7 +29,7 @@ from observatory.exports import cli as export_cli
 from observatory.exports import deck, departement_sheet, images, pdf, tables
 from observatory.exports.common import ExportContext, french_date
 from observatory.filters import Scope
-from observatory.views import Table, View
+from observatory.views import Table, View, access
 
 DAY = dt.date(2026, 11, 25)
 FED = get_federation("femasaura")
@@ -199,7 +199,7 @@ def test_png_and_svg_of_a_page_chart(home: View, ctx: ExportContext) -> None:
     assert png_size(png) == (round(2 * w), round(2 * h))  # presentation resolution: scale 2
     assert w >= images.EXPORT_WIDTH  # fixed width instead of "container"
     joined = " ".join(texts)
-    for expected in (fig.title, "n = 172 équipes", "Source : formulaires d'adhésion 2025",
+    for expected in (fig.title, "n = 172 équipes en 2025", "formulaires d'adhésion 2024 et 2025",
                      "Auvergne-Rhône-Alpes · 2025", FED.name, "exporté le 25 novembre 2026"):
         assert expected in joined, expected
     # the page's own chart is untouched
@@ -222,7 +222,9 @@ def test_chart_image_masks_small_counts(ctx: ExportContext) -> None:
     fig = survey_figure([3, 12, 40])
     spec = images.export_spec(fig, ctx)
     rows = next(iter(spec["datasets"].values()))
-    assert [r["Répondants"] for r in rows] == [12, 40]  # the small count's row is removed
+    # the small count's row is removed, and so is the smallest other one: n = 55 is shown, and
+    # 55 − 12 − 40 would give the 3 away
+    assert [r["Répondants"] for r in rows] == [40]
     _, texts = svg_texts(images.svg(fig, ctx))
     assert "valeurs < 5 masquées" in texts
     assert "Profession 0" not in texts  # the masked bar is not drawn
@@ -305,15 +307,16 @@ def test_xlsx_keeps_numbers_and_says_what_it_is(home: View, ctx: ExportContext) 
 def test_small_counts_masked_in_csv_and_xlsx(monkeypatch: pytest.MonkeyPatch) -> None:
     fig = survey_figure([3, 12, 40])
     back = read_csv(tables.figure_csv(fig))
-    assert back["Répondants"].tolist() == ["< 5", "12", "40"]
+    assert back["Répondants"].tolist() == ["< 5", "< 5", "40"]  # and its complement
     assert back["Part (%)"].iloc[0] == "masqué"
     ws = load_workbook(io.BytesIO(tables.figure_xlsx(fig)))["Données"]
-    assert ws["B2"].value == "< 5" and ws["B3"].value == 12
+    assert ws["B2"].value == ws["B3"].value == "< 5" and ws["B4"].value == 40
 
     monkeypatch.setenv("OBSERVATORY_SMALL_COUNT", "15")  # the setting, read at each call
     back = read_csv(tables.figure_csv(fig))
     assert back["Répondants"].tolist() == ["< 15", "< 15", "40"]
-    assert images.subtitle_lines(fig, ExportContext("x"), 2)[1] == "valeurs < 15 masquées"
+    masked = access.protect_figure(fig)
+    assert images.subtitle_lines(masked, ExportContext("x"))[1] == "valeurs < 15 masquées"
 
 
 def test_personal_columns_and_emails_never_leave() -> None:

@@ -61,8 +61,8 @@ def test_facilitations_comparison_table_is_the_report_one(demo_db: Path) -> None
                 FROM facilitations WHERE year IN (2024, 2025) GROUP BY ALL""", db=demo_db)
     for row in sql.itertuples(index=False):
         assert df.loc[(row.territory, row.team_type), str(row.year)] == row.n
-    assert df.loc[("Total", "Tous types"), "2025"] == 154
-    assert df.loc[("Total", "Tous types"), "2024"] == 164
+    assert df.loc[("Total Auvergne-Rhône-Alpes", "Tous types"), "2025"] == 154
+    assert df.loc[("Total Auvergne-Rhône-Alpes", "Tous types"), "2024"] == 164
     assert df.loc[("Total Est", "Tous types"), "Évolution"] == 62 - 66
 
 
@@ -542,7 +542,9 @@ def test_views_on_a_nearly_empty_store(sparse_db: Path) -> None:
     assert portrait.build(Y2025, AURA, sparse_db).empty_message
     assert directory.build(Y2025, AURA, sparse_db).empty_message
     single = surveys.build(Y2025, AURA, sparse_db, survey_id="2025-06-essai")
-    assert "1 réponse complète" in single.empty_message and not single.figures
+    # withheld without stating the count it withholds
+    assert "Moins de 5 réponses complètes" in single.empty_message and not single.figures
+    assert "1 réponse" not in single.empty_message
     cat = table(surveys.catalogue(Y2025, AURA, sparse_db), "catalogue")
     assert cat["Réponses complètes"].tolist() == [1] and cat["Date"].tolist() == ["juin 2025"]
     assert capitalisation.build(Scope(departement="01"), AURA, sparse_db).empty_message
@@ -565,9 +567,9 @@ def test_pages_show_empty_states(request: pytest.FixtureRequest,
     at = _open(request.getfixturevalue(db_name), page, monkeypatch, **params)
     has_content = page == "pages/capitalisation.py" and db_name == "sparse_db" and not params
     assert bool(at.info) is not has_content, [i.value for i in at.info]
-    assert all(i.value.startswith("Aucun") or "réponse complète" in i.value for i in at.info)
+    assert all(i.value.startswith("Aucun") or "réponses complètes" in i.value for i in at.info)
     if page == "pages/enquetes.py" and db_name == "sparse_db" and not params:
-        assert any("1 réponse complète" in i.value for i in at.info)
+        assert any("Moins de 5 réponses complètes" in i.value for i in at.info)
 
 
 def test_user_text_is_never_rendered_as_markup(sparse_db: Path,

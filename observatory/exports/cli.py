@@ -126,13 +126,18 @@ def write_files(view: Any, federation: Any, fmt: str, out: Path,
     failed = [] if failed is None else failed
     from observatory.exports import images, tables
     from observatory.exports.common import ExportContext, slug
+    from observatory.views import access
 
+    view = access.protect(view)
     context = ExportContext(view.scope_label, federation.name)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     used: set[str] = set()
     for fig in view.figures:
         name = _unique(slug(fig.key), used)
+        if fig.withheld:  # no file of a chart too few to show: not an empty one
+            print(f"Ignoré : {fig.title} : {fig.withheld}.", file=sys.stderr)
+            continue
         if fmt in ("png", "svg"):
             try:
                 data = images.png(fig, context) if fmt == "png" else images.svg(fig, context)

@@ -25,7 +25,7 @@ from observatory.charts import Figure
 from observatory.config import Federation
 from observatory.exports import images
 from observatory.exports.common import ExportContext, display, shorten, today
-from observatory.views import Metric, Table, View
+from observatory.views import Metric, Table, View, access
 
 log = logging.getLogger(__name__)
 PDF_MIME = "application/pdf"
@@ -252,8 +252,6 @@ def _figure_page(doc: Document, fig: Figure) -> None:
         doc.line_text(str(exc), 12, color=GREY)
         return
     doc.figure_image(png, doc.epw, doc.eph - (doc.get_y() - doc.t_margin) - 12)
-    if privacy.count_masked(fig.data, fig.count_columns):
-        doc.line_text(privacy.masked_note(), 9, color=GREY)
 
 
 def _table_pages(doc: Document, table: Table) -> None:
@@ -275,6 +273,7 @@ def pdf(view: View, federation: Federation, *, export_date: dt.date | None = Non
     context = ExportContext(view.scope_label, federation.name, export_date or today())
     doc = Document(context, footer_title=f"{federation.name} — {view.title}",
                    unicode_font=unicode_font)
+    view = access.protect(view)  # what may leave the server, whoever exports
     _title_page(doc, view, federation)
     if view.empty_message:
         doc.add_page()

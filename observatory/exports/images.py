@@ -3,14 +3,14 @@
 The export works on a copy of the spec: a fixed width instead of ``"container"``, and the title
 block rewritten so that a chart pasted alone into a slide still says what it is — title, n and
 source, the filters in force, the federation and the export date. Survey counts below the
-threshold are removed from the chart's data (a note says so). No network: vl-convert bundles
+threshold, and the cells that would give them away, are removed from the chart's data
+(``views.access.protect_figure``; a note says so). No network: vl-convert bundles
 Vega, Vega-Lite and the Liberation Sans font the theme asks for, and external data URLs are
 refused.
 """
 
 from __future__ import annotations
 
-import copy
 import functools
 import json
 import logging
@@ -24,6 +24,7 @@ import vl_convert as vlc
 from observatory import privacy
 from observatory.charts import FR_LOCALE, Figure
 from observatory.exports.common import ExportContext
+from observatory.views import access
 
 log = logging.getLogger(__name__)
 
@@ -78,12 +79,12 @@ def _fixed_size(node: Any, width: int, height: int) -> Any:
     return node
 
 
-def subtitle_lines(fig: Figure, context: ExportContext, masked: int = 0,
-                   limit: int | None = None) -> list[str]:
+def subtitle_lines(fig: Figure, context: ExportContext) -> list[str]:
     """n and source (and notes), the masking note, then filters · federation · export date."""
-    lines = textwrap.wrap(fig.caption, SUBTITLE_WRAP) or []
-    if masked:
-        lines.append(privacy.masked_note(limit))
+    lines = textwrap.wrap(" · ".join(p for p in (fig.summary, fig.notes) if p),
+                          SUBTITLE_WRAP) or []
+    if fig.masked_cells:
+        lines.append(privacy.masked_note())
     lines.extend(textwrap.wrap(context.line, SUBTITLE_WRAP))
     return lines
 
@@ -95,13 +96,14 @@ def export_spec(fig: Figure, context: ExportContext, *, width: int = EXPORT_WIDT
     ``header=False`` drops the title block, for a slide or a page that already carries the
     title, n, source, filters and date around the image.
     """
+    fig = access.protect_figure(fig, limit)
+    if fig.withheld:  # too few to show is not "no data": the file says which
+        raise NoChart(f"{fig.title} : {fig.withheld}.")
     if fig.chart is None or fig.data is None or not len(fig.data):
         raise NoChart(f"{fig.title} : aucune donnée pour ce périmètre.")
     # The page validated this spec when it drew it: no second JSON-schema pass here.
-    spec = copy.deepcopy(fig.chart.to_dict(validate=False))
-    spec = _fixed_size(spec, width, EXPORT_HEIGHT)
-    masked = privacy.safe_spec(spec, tuple(fig.count_columns), limit)
-    log.debug("image de « %s » : %d effectif(s) masqué(s)", fig.title, masked)
+    spec = _fixed_size(fig.chart.to_dict(validate=False), width, EXPORT_HEIGHT)
+    log.debug("image de « %s » : %d effectif(s) masqué(s)", fig.title, fig.masked_cells)
     if not header:
         spec.pop("title", None)
         spec.setdefault("background", "white")
@@ -109,7 +111,7 @@ def export_spec(fig: Figure, context: ExportContext, *, width: int = EXPORT_WIDT
     title = spec.get("title")
     title = dict(title) if isinstance(title, dict) else {}
     title["text"] = fig.title
-    title["subtitle"] = subtitle_lines(fig, context, masked, limit)
+    title["subtitle"] = subtitle_lines(fig, context)
     spec["title"] = title
     spec.setdefault("background", "white")
     return spec

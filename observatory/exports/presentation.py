@@ -16,7 +16,7 @@ from observatory.charts import PALETTE, Figure
 from observatory.config import Federation
 from observatory.exports import images
 from observatory.exports.common import ExportContext, display, shorten, today
-from observatory.views import Metric, Table, View
+from observatory.views import Metric, Table, View, access
 
 log = logging.getLogger(__name__)
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
@@ -120,9 +120,6 @@ def _chart_slide(prs, fig: Figure, context: ExportContext) -> None:
         png, message = None, str(exc)
         notes.insert(0, message)
     caption = fig.caption
-    if privacy.count_masked(fig.data, fig.count_columns):
-        caption += f" · {privacy.masked_note()}"
-        notes.append(privacy.masked_note())
     slide = _slide(prs, fig.title, "\n".join(notes))
     top, bottom = Inches(1.3), HEIGHT - Inches(1.0)
     if png is None:
@@ -190,6 +187,7 @@ def deck(view: View, federation: Federation, *, export_date: dt.date | None = No
     props.title = f"{view.title} — {view.scope_label}"
     props.author = props.last_modified_by = federation.name
     props.subject = "Observatoire de l'exercice coordonné"
+    view = access.protect(view)  # what may leave the server, whoever exports
     _title_slide(prs, view, federation, context)
     if view.empty_message:
         slide = _slide(prs, view.title)

@@ -163,7 +163,8 @@ def departement_sheet(code: str, year: int, federation: Federation, db: indicato
     doc.ln(4)
 
     doc.line_text(f"Chiffres clés {year}", 13, bold=True, height=7)
-    doc.metric_boxes(key_metrics(now, before, year), per_row=3, box_h=27, help_text=False)
+    doc.metric_boxes(key_metrics(now, before, year, indicators.source_years(federation, db)),
+                     per_row=3, box_h=27, help_text=False)
     if not (now["adherent_teams"] or now["facilitations"] or now["survey_respondents"]):
         doc.line_text(f"Aucune donnée pour {name} en {year}.", 10, color=GREY)
 

@@ -1,7 +1,8 @@
 """CSV (for French Excel) and XLSX files of a table or of a chart's data, made safe by privacy.py.
 
 CSV: ``;`` separator, UTF-8 with a byte order mark (Excel otherwise reads it as Windows-1252),
-decimal comma, no thousands separator (Excel would read ``1 234`` as text), ISO dates.
+decimal comma, no thousands separator (Excel would read ``1 234`` as text), dates as
+``20/07/2025``, shares as percentages (``5,8`` under a « (%) » header), months as on screen.
 XLSX: numbers stay numbers, text is always written as text (never as a formula), and a second
 sheet « Informations » says what the table is, for which filters, from which source and when.
 """
@@ -13,6 +14,7 @@ import datetime as dt
 import io
 import logging
 import math
+import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -23,11 +25,11 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from observatory import privacy
+from observatory import formats, privacy
 from observatory.charts import Figure
 from observatory.exports.common import ExportContext
 from observatory.formats import is_missing
-from observatory.views import Table
+from observatory.views import Table, access
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,40 @@ def _scalar(value: Any) -> Any:
     return value
 
 
+# A share (0–1) column: « Part des répondants », « Taux de… », « Part des équipes… ».
+SHARE_COLUMN = re.compile(r"^(?:part|taux|proportion)\b|share", re.IGNORECASE)
+PERCENT_SUFFIX = " (%)"
+
+
+def _is_share(series: pd.Series) -> bool:
+    values = pd.to_numeric(series, errors="coerce").dropna()
+    name = str(series.name)
+    return bool(SHARE_COLUMN.search(name)) and "%" not in name and len(values) > 0 and bool(
+        ((values >= 0) & (values <= 1)).all())
+
+
+def presentable(df: pd.DataFrame, *, percent_numbers: bool = True) -> pd.DataFrame:
+    """A chart's or table's data as a file should read, like the screen: shares as
+    percentages rounded to a tenth (their header says « (%) »), months as « janv. 2025 »,
+    other dates as dates (no 00:00:00). Cells already masked stay as they are.
+
+    ``percent_numbers=False`` keeps the 0–1 share (XLSX formats it as a percentage)."""
+    out = df.copy()
+    renames = {}
+    for col in out.columns:
+        series = out[col]
+        if _is_share(series) and percent_numbers:
+            out[col] = series.map(lambda v: v if isinstance(v, str) or is_missing(v)
+                                  else round(100 * float(v), 1))
+            renames[col] = f"{col}{PERCENT_SUFFIX}"
+        elif pd.api.types.is_datetime64_any_dtype(series):
+            if str(col).lower().startswith("mois"):
+                out[col] = series.map(lambda v: None if is_missing(v) else formats.month(v))
+            elif (series.dropna().dt.normalize() == series.dropna()).all():
+                out[col] = series.map(lambda v: None if is_missing(v) else v.date())
+    return out.rename(columns=renames)
+
+
 def csv_cell(value: Any) -> str:
     """One cell as text for French Excel (the value has already been through privacy)."""
     value = _scalar(value)
@@ -57,11 +93,13 @@ def csv_cell(value: Any) -> str:
         return str(value)
     if isinstance(value, float | Decimal):
         value = float(value)
-        return "" if not math.isfinite(value) else repr(value).replace(".", ",")
-    if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=None).isoformat(sep=" ")
+        if not math.isfinite(value):
+            return ""
+        return str(int(value)) if value.is_integer() else repr(value).replace(".", ",")
+    if isinstance(value, dt.datetime):  # as French Excel reads a date and time
+        return value.replace(tzinfo=None).strftime("%d/%m/%Y %H:%M")
     if isinstance(value, dt.date):
-        return value.isoformat()
+        return value.strftime("%d/%m/%Y")
     return privacy.clean_text(str(value))
 
 
@@ -142,14 +180,15 @@ def frame_to_xlsx(df: pd.DataFrame, *, info: Sequence[tuple[str, str]] = (),
 
 def figure_frame(fig: Figure, limit: int | None = None) -> tuple[pd.DataFrame, int]:
     """A figure's data as it may leave the server, and the number of masked cells."""
-    frame, masked = privacy.safe_frame(fig.data, fig.count_columns, limit)
+    fig = access.protect_figure(fig, limit)
+    frame = presentable(privacy.safe_frame(fig.data)[0])
     log.debug("données de « %s » : %d lignes, %d effectif(s) masqué(s)", fig.title, len(frame),
-              masked)
-    return frame, masked
+              fig.masked_cells)
+    return frame, fig.masked_cells
 
 
 def table_frame(table: Table, limit: int | None = None) -> pd.DataFrame:
-    return privacy.safe_frame(table.data, getattr(table, "count_columns", ()), limit)[0]
+    return presentable(privacy.safe_frame(access.protect_table(table, limit).data)[0])
 
 
 def _info(title: str, context: ExportContext | None, rows: list[tuple[str, str]]) -> list:

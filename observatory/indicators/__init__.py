@@ -54,6 +54,24 @@ def available_years(db: DB = None) -> list[int]:
     return [int(y) for y in df["year"]]
 
 
+def source_years(federation: Federation, db: DB = None) -> dict[str, frozenset[int]]:
+    """For each source (``adhesions``, ``facilitations``, ``surveys``), the years it covers
+    anywhere in the federation. A year outside them has no data, which is not zero: no figure
+    compares with it nor shows it as a column of zeros."""
+    df = store.query(
+        """
+        SELECT DISTINCT 'adhesions' AS source, year FROM memberships
+        WHERE list_contains($deps, departement)
+        UNION SELECT DISTINCT 'facilitations', year FROM facilitations
+        WHERE list_contains($deps, departement)
+        UNION SELECT DISTINCT 'surveys', year(month) FROM surveys WHERE month IS NOT NULL
+        """, {"deps": list(federation.departements)}, db=db)
+    found: dict[str, set[int]] = {"adhesions": set(), "facilitations": set(), "surveys": set()}
+    for source, year in zip(df["source"], df["year"], strict=True):
+        found[source].add(int(year))
+    return {k: frozenset(v) for k, v in found.items()}
+
+
 def _counts(df: pd.DataFrame, keys: tuple[str, ...], column: str) -> dict[str, int]:
     found = dict(zip(df[column], df["n"], strict=True)) if len(df) else {}
     out = {k: int(found.get(k, 0)) for k in keys}

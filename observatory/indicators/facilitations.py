@@ -69,11 +69,18 @@ def breakdowns(scope: Scope, federation: Federation, db: DB = None) -> pd.DataFr
 def by_month(scope: Scope, federation: Federation, db: DB = None) -> pd.DataFrame:
     """Facilitations and unique teams per month, months without any kept at zero.
 
-    With a year: its twelve months; without: every month from the first to the last facilitation.
+    With a year: its months up to the last one the log covers in the federation (twelve for a
+    finished year; a year under way stops at its last month logged, not at zeros to come);
+    without: every month from the first to the last facilitation.
     """
     cte, params = _base(scope, federation)
     if scope.year is not None:
-        span = "SELECT make_date($year, 1, 1) AS lo, make_date($year, 12, 1) AS hi"
+        params["all_deps"] = list(federation.departements)
+        span = ("SELECT make_date($year, 1, 1) AS lo, coalesce((SELECT CAST(date_trunc("
+                "'month', max(fac_date)) AS DATE) FROM facilitations WHERE year = $year AND "
+                "list_contains($all_deps, departement) AND NOT EXISTS (SELECT 1 FROM "
+                "facilitations WHERE year > $year AND list_contains($all_deps, departement))), "
+                "make_date($year, 12, 1)) AS hi")
     else:
         span = ("SELECT date_trunc('month', min(fac_date)) AS lo, "
                 "date_trunc('month', max(fac_date)) AS hi FROM fac")
@@ -121,14 +128,15 @@ def comparison_years(scope: Scope, federation: Federation, db: DB = None) -> tup
 
 def comparison(scope: Scope, federation: Federation, previous: int, current: int,
                db: DB = None) -> pd.DataFrame:
-    """Facilitations per territory × team type for two years, with territory and overall totals.
+    """Facilitations per area × team type for two years, with area and overall totals.
 
-    Federations without territories are compared per département. ``level`` is 0 for a detail
-    row, 1 for a territory total and 2 for the overall total.
+    The area is the département when the scope is one département or the federation has no
+    territories, the territory otherwise: a row never names a wider area than it counts.
+    ``level`` is 0 for a detail row, 1 for an area total and 2 for the overall total.
     """
     cte, params = _base(scope, federation, years=(previous, current))
     params.update(prev=previous, cur=current)
-    area = "territory" if federation.territories else "departement"
+    area = "territory" if federation.territories and not scope.departement else "departement"
     return store.query(
         cte + f"""
         SELECT {area} AS area, team_type,

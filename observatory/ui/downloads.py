@@ -23,7 +23,7 @@ from observatory.config import Federation, get_federation
 from observatory.exports import images, tables
 from observatory.exports.common import ExportContext, as_context, slug, today
 from observatory.ui.text import plain
-from observatory.views import Table, View
+from observatory.views import Table, View, access
 
 MIMES = {
     "png": images.PNG_MIME,
@@ -121,7 +121,11 @@ def figure_buttons(fig: Figure, view_context: ExportContext | View | str, *,
     key = f"dl_{key_prefix}{fig.key}"
 
     def fill() -> None:
-        if _can_draw(fig):
+        safe = access.protect_figure(fig)  # what the files hold, whoever downloads them
+        if safe.withheld:
+            st.caption(plain(f"Pas de fichier : {safe.withheld}."))
+            return
+        if _can_draw(safe):
             st.download_button(
                 "Image PNG (présentation)", data=lambda: _png(_spec_text(fig, ctx)),
                 file_name=f"{name}.png", mime=MIMES["png"], key=f"{key}_png",
@@ -140,9 +144,9 @@ def figure_buttons(fig: Figure, view_context: ExportContext | View | str, *,
             "Données XLSX", data=lambda: tables.figure_xlsx(fig, ctx),
             file_name=f"{name}.xlsx", mime=MIMES["xlsx"], key=f"{key}_xlsx",
             on_click="ignore", icon=":material/grid_on:")
-        if fig.count_columns:
-            st.caption(f"Effectifs de répondants inférieurs à {privacy.threshold()} masqués "
-                       "dans les fichiers.")
+        if safe.masked_cells:
+            st.caption(f"Effectifs inférieurs à {privacy.threshold()} masqués dans les fichiers, "
+                       "ainsi que les cases qui permettraient de les retrouver.")
 
     menu("Télécharger", ":material/download:", f"{key}_menu", fill)
 

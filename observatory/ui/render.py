@@ -26,20 +26,26 @@ def role() -> str | None:
 
 
 def figure(fig: Figure, export: ExportContext, *, selectable: bool = False) -> object:
-    """One chart, its n/source caption and its downloads; returns the selection if any."""
+    """One chart, its notes and its downloads; returns the selection if any.
+
+    Three states, each in its own words: drawn; withheld (too few to show, ``Figure.withheld``);
+    no data for the scope. A drawn chart carries its n and source in its subtitle: only the
+    notes go under it."""
     event = None
-    if fig.chart is not None and len(fig.data):
+    drawn = fig.chart is not None and len(fig.data) and not fig.withheld
+    if drawn:
         payload, key = chart_payload(fig), f"chart_{fig.key}"
         if selectable:  # a click reruns the page with the selection
             event = st.vega_lite_chart(payload, width="stretch", key=key, on_select="rerun")
         else:
             st.vega_lite_chart(payload, width="stretch", key=key)
-    elif fig.sensitive and fig.n:
-        st.info(plain(f"{fig.title} : trop peu de réponses pour être affiché."))
+        if fig.notes:
+            st.caption(plain(fig.notes))
     else:
-        st.info(plain(f"{fig.title} : aucune donnée pour ce périmètre."))
-    st.caption(plain(fig.caption))
-    if fig.data is not None and len(fig.data):
+        state = fig.withheld or "aucune donnée pour ce périmètre"
+        st.info(plain(f"{fig.title} : {state}."))
+        st.caption(plain(fig.caption))
+    if drawn:
         downloads.figure_buttons(fig, export)
     return event
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from observatory.charts import Figure
+from observatory.privacy import GRAND_TOTAL, Margin
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,9 @@ class Metric:
     # how many teams or respondents the value comes from, when that is few enough to identify
     # them: a `lecture` viewer gets the value masked below the small-count threshold
     count: int | None = None
+    # (table key, column) when the value is that column's total: masked as soon as a cell of
+    # the column is, since the total minus the cells shown would give the hidden one away
+    total_of: tuple[str, str] | None = None
 
 
 @dataclass
@@ -34,6 +38,12 @@ class Table:
     detail: bool = False
     # columns counting teams or respondents: small values masked for `lecture` and in exports
     count_columns: tuple[str, ...] = ()
+    # the sums of the count columns a reader sees or works out (``privacy.Margin``): what
+    # complementary suppression protects; () when the cells are public elsewhere and a
+    # metric's ``total_of`` hides the total instead
+    margins: tuple[Margin, ...] = GRAND_TOTAL
+    protected: bool = False  # set by ``views.access.protect``
+    masked_cells: int = 0
 
 
 @dataclass

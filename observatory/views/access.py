@@ -1,25 +1,31 @@
-"""What a role may see of a View: team-level detail for staff only, small groups masked for readers.
+"""What may be shown of a View: small groups suppressed for readers and in every export.
 
-The `lecture` role (board, partners) sees aggregates only. A View is built once for everybody
-(and cached); ``for_role`` derives what a reader gets from it, on the server, before anything is
-laid out or exported:
+A View is built once for everybody (and cached). ``protect`` derives what may leave the server
+from it; ``for_role`` is what a role sees on screen. Staff and administrators see the View as
+built; the `lecture` role (board, partners) and every exported file get ``protect``'s version:
 
-- tables flagged ``detail`` (lists of teams, verbatim answers, fiches) are removed;
-- counts of fewer than ``privacy.threshold()`` teams or respondents are masked in tables
-  (``count_columns``), in charts (their data and the chart drawn from it) and in metrics
-  (``Metric.count``), with what is derived from them on the same row (shares, amounts);
+- counts of fewer than ``privacy.threshold()`` teams or respondents are suppressed in tables and
+  charts (``count_columns``), with what is derived from them on the same row (shares, amounts),
+  and so are the complementary cells that would let a reader work them out from a total shown
+  beside them (``privacy.suppression``, the figure's or table's ``margins``);
+- a metric counting that few (``Metric.count``), or totalling a column with a hidden cell
+  (``Metric.total_of``), is masked;
 - a ``sensitive`` figure whose n is below the threshold is withheld whole: with a
-  département and a team type chosen, one team's answers would otherwise show as an "aggregate".
+  département and a team type chosen, one team's answers would otherwise show as an
+  "aggregate"; so is a chart none of whose marks may be drawn. A withheld chart says so
+  (``Figure.withheld``): it is never drawn empty, nor described as having no data.
+
+For readers, ``for_role`` also removes the tables flagged ``detail`` (lists of teams, verbatim
+answers, fiches).
 """
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 
 import pandas as pd
 
-from observatory import auth, privacy
+from observatory import auth, formats, privacy
 from observatory.charts import Figure
 from observatory.views import Metric, Table, View
 
@@ -28,77 +34,125 @@ DETAIL_NOTE = ("Listes d'équipes, fiches et réponses individuelles réservées
 
 
 def masked_note() -> str:
-    return (f"Effectifs de moins de {privacy.threshold()} équipes ou répondants masqués "
-            "(rôle « lecture »).")
+    return (f"Effectifs de moins de {privacy.threshold()} équipes ou répondants masqués, ainsi "
+            "que les cases qui permettraient de les retrouver par différence.")
 
 
 def for_role(view: View, role: str | None) -> View:
-    """``view`` as ``role`` may see it (unchanged for staff and administrators)."""
+    """``view`` as ``role`` may see it on screen (unchanged for staff and administrators)."""
     if auth.can_see_team_details(role):
         return view
-    withheld = masked = False
-    tables = []
-    for table in view.tables:
-        if table.detail:
-            withheld = True
-            continue
-        shown, n = _table(table)
-        masked |= n > 0
-        tables.append(shown)
-    figures = []
-    for fig in view.figures:
-        drawn, n = _figure(fig)
-        masked |= n > 0
-        figures.append(drawn)
-    metrics = []
-    for metric in view.metrics:
-        told = _metric(metric)
-        masked |= told is not metric
-        metrics.append(told)
-    notes = list(view.notes)
-    if withheld:
+    safe = protect(view)
+    tables = [t for t in safe.tables if not t.detail]
+    notes = list(safe.notes)
+    if len(tables) < len(safe.tables):
         notes.append(DETAIL_NOTE)
-    if masked:
+    return dataclasses.replace(safe, tables=tables, notes=notes)
+
+
+def protect(view: View, limit: int | None = None) -> View:
+    """``view`` with its small groups suppressed: what a reader sees and every export holds."""
+    tables = [protect_table(t, limit) for t in view.tables]
+    figures = [protect_figure(f, limit) for f in view.figures]
+    hidden = {(t.key, c) for t in tables for c in t.count_columns
+              if t.masked_cells and _has_hidden(t.data, c)}
+    metrics = [_metric(m, hidden, limit) for m in view.metrics]
+    masked = (any(t.masked_cells for t in tables) or any(f.masked_cells or f.withheld
+                                                         for f in figures)
+              or any(a is not b for a, b in zip(metrics, view.metrics, strict=True)))
+    notes = list(view.notes)
+    if masked and masked_note() not in notes:
         notes.append(masked_note())
-    return dataclasses.replace(view, tables=tables, figures=figures, metrics=metrics, notes=notes)
+    return dataclasses.replace(view, tables=tables, figures=figures, metrics=metrics,
+                               notes=notes)
 
 
-def _table(table: Table) -> tuple[Table, int]:
-    data, n = privacy.mask_small_counts(table.data, table.count_columns)
-    return dataclasses.replace(table, data=data), n
+def _has_hidden(df: pd.DataFrame, column: str) -> bool:
+    return column in df.columns and bool(df[column].map(
+        lambda v: isinstance(v, str) and v.startswith("<")).any())
 
 
-def _metric(metric: Metric) -> Metric:
-    if metric.count is None or metric.count >= privacy.threshold():
+def protect_table(table: Table, limit: int | None = None) -> Table:
+    """The table with its small counts and their complements masked (``< 5``, ``masqué``)."""
+    if table.protected:
+        return table
+    if not table.count_columns or not len(table.data):
+        return dataclasses.replace(table, protected=True)
+    try:
+        data, n = privacy.mask_small_counts(table.data, table.count_columns, limit,
+                                            table.margins)
+    except privacy.Unprotectable:  # a total of one hidden cell: every count of it goes
+        data, n = _mask_columns(table.data, table.count_columns, limit)
+    return dataclasses.replace(table, data=data, protected=True, masked_cells=n)
+
+
+def _mask_columns(df: pd.DataFrame, columns: tuple[str, ...],
+                  limit: int | None) -> tuple[pd.DataFrame, int]:
+    out = df.copy()
+    masked = 0
+    for col in columns:
+        if col in out.columns:
+            out[col] = privacy.mask_label(limit)
+            masked += len(out)
+    for col in out.columns:
+        if col not in columns and privacy.is_derived_column(col):
+            out[col] = privacy.DERIVED_MASK
+    return out, masked
+
+
+def _metric(metric: Metric, hidden: set[tuple[str, str]], limit: int | None) -> Metric:
+    t = privacy.threshold(limit)
+    small = metric.count is not None and 0 < metric.count < t
+    if not small and (metric.total_of is None or metric.total_of not in hidden):
         return metric
-    return dataclasses.replace(metric, value=privacy.mask_label(), delta=None)
+    # a count reads « < 5 »; an amount or a share of that few is masked
+    is_count = metric.count is not None and metric.value == formats.number(metric.count)
+    why = privacy.too_few(limit) if small else (
+        "Total masqué : une des valeurs qui le composent est masquée et s'en déduirait.")
+    return dataclasses.replace(metric, value=privacy.mask_label(limit) if small and is_count
+                               else privacy.MASKED_VALUE, delta=None,
+                               help=" ".join(p for p in (why, metric.help) if p))
 
 
-def _figure(fig: Figure) -> tuple[Figure, int]:
-    """The figure with its small counts masked, or an empty one when its n is too small."""
-    limit = privacy.threshold()
-    if fig.sensitive and 0 < fig.n < limit:
-        empty = fig.data.iloc[0:0]
-        notes = " ".join(p for p in (fig.notes, f"Moins de {limit} réponses : non affiché "
-                                     "(rôle « lecture »).") if p)
-        return dataclasses.replace(fig, chart=None, data=empty, notes=notes), 1
+def _withheld(fig: Figure, reason: str) -> Figure:
+    return dataclasses.replace(fig, chart=None, data=fig.data.iloc[0:0], protected=True,
+                               withheld=reason, masked_cells=max(1, fig.masked_cells))
+
+
+def _unit(fig: Figure) -> str:
+    return "répondants" if "répondant" in fig.n_label else "équipes"
+
+
+def protect_figure(fig: Figure, limit: int | None = None) -> Figure:
+    """The figure as it may leave the server: small counts and their complements suppressed in
+    its data (``< 5``) and chart (no mark), or withheld whole when nothing may be drawn."""
+    if fig.protected:
+        return fig
+    t = privacy.threshold(limit)
+    if fig.sensitive and 0 < fig.n < t:
+        return _withheld(fig, privacy.too_few(limit, _unit(fig)))
     if not fig.count_columns or fig.data is None or not len(fig.data):
-        return fig, 0
-    # rows whose counts are all small disappear, other small counts become empty: a chart
-    # cannot draw "< 5", and a bar of 0 would be a lie
-    records = fig.data.to_dict("records")
-    safe_records, n = privacy.safe_records(records, fig.count_columns, limit)
+        return dataclasses.replace(fig, protected=True)
+    try:
+        data, n = privacy.mask_small_counts(fig.data, fig.count_columns, limit, fig.margins)
+    except privacy.Unprotectable:
+        return _withheld(fig, privacy.too_few(limit, _unit(fig)))
     if not n:
-        return fig, 0
-    data = pd.DataFrame(safe_records, columns=[c for c in fig.data.columns
-                                                if not privacy.is_personal_column(c)])
+        return dataclasses.replace(fig, protected=True)
     chart = fig.chart
     if chart is not None:
-        spec = copy.deepcopy(chart.to_dict(validate=False))
-        privacy.safe_spec(spec, fig.count_columns, limit)
+        spec = chart.to_dict(validate=False)
+        privacy.safe_spec(spec, fig.count_columns, limit, fig.margins)
+        if not _has_marks(spec):
+            return _withheld(fig, privacy.too_few(limit, _unit(fig)))
         title = spec.get("title")
         if isinstance(title, dict) and isinstance(title.get("subtitle"), list):
             title["subtitle"] = [*title["subtitle"], privacy.masked_note(limit)]
         chart = type(chart).from_dict(spec, validate=False)
-    notes = " ".join(p for p in (fig.notes, privacy.masked_note(limit).capitalize() + ".") if p)
-    return dataclasses.replace(fig, chart=chart, data=data, notes=notes), n
+    return dataclasses.replace(fig, chart=chart, data=data, protected=True, masked_cells=n)
+
+
+def _has_marks(spec: dict) -> bool:
+    """Whether any dataset of the spec still has a row to draw."""
+    datasets = spec.get("datasets") or {}
+    return not datasets or any(len(rows) for rows in datasets.values())

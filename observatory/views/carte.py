@@ -8,10 +8,11 @@ from typing import Any
 
 import pandas as pd
 
-from observatory import charts, geo, indicators
+from observatory import charts, formats, geo, indicators
 from observatory.charts import Figure
 from observatory.config import Federation, get_federation
 from observatory.filters import Scope
+from observatory.privacy import Margin
 from observatory.views import Table, View
 
 SELECTION = "departement_clique"
@@ -83,26 +84,44 @@ def _values(scope: Scope, federation: Federation, db: indicators.DB) -> pd.DataF
 def map_chart(df: pd.DataFrame, federation: Federation, ind: MapIndicator, title: str,
               caption: str) -> charts.Spec:
     """Choropleth of ``ind`` with the values joined in the spec (not repeated per feature)."""
-    values = df[["departement", "name", ind.column, "in_scope", "aci_teams"]].rename(
+    extra = ["aci_teams"] if ind.column == "aci_total_eur" else []
+    values = df[["departement", "name", ind.column, "in_scope", *extra]].rename(
         columns={ind.column: "value"})
-    if ind.column != "aci_total_eur":
-        values = values.drop(columns="aci_teams")
     deps = geo.departements()
     labels = df.merge(deps[["code", "lon", "lat"]], left_on="departement", right_on="code")
-    labels = labels[["departement", "lon", "lat", ind.column, "aci_teams"]].rename(
+    labels = labels[["departement", "lon", "lat", ind.column, "in_scope", *extra]].rename(
         columns={ind.column: "v"})
-    if ind.column != "aci_total_eur":
-        labels = labels.drop(columns="aci_teams")
     chart = charts.choropleth(
         geo.departement_topojson(frozenset(federation.departements)), values, labels,
         label=ind.label, fmt=ind.fmt, selection=SELECTION,
-        borders=_borders_topojson(federation.id) if federation.territories else None)
+        borders=_borders_topojson(federation.id) if federation.territories else None,
+        partial=not bool(df["in_scope"].all()))
     return charts.titled(chart, title, caption)
+
+
+def _scope_value(shown: pd.DataFrame, ind: MapIndicator) -> str:
+    """The indicator over the whole scope, as the subtitle states it: a total, or a rate."""
+    if ind.column == "per_100k":
+        population = float(shown["population"].sum())
+        rate = shown["adherent_teams"].sum() / population * 100_000 if population else None
+        return f"Ensemble : {formats.number(rate, 1)} pour 100 000 habitants"
+    if ind.column == "coverage":
+        ref = shown["reference_teams"].sum()
+        if not shown["reference_teams"].notna().any() or not ref:
+            return "Ensemble : non calculable sans décompte de référence"
+        return f"Ensemble : {formats.percent(shown['reference_members'].sum() / ref)}"
+    total = shown[ind.column].sum()
+    if ind.column == "aci_total_eur":
+        return f"Total : {formats.euros(total)}"
+    return f"Total : {formats.number(total)}"
 
 
 def build(scope: Scope, federation: Federation, db: indicators.DB = None,
           indicator: str = "adherent_teams") -> View:
-    """The map of the chosen indicator and the table of the same figures."""
+    """The map of the chosen indicator and the table of the same figures.
+
+    The map shows the whole federation, for comparison; its n and total count the scope only,
+    and the départements outside the scope are faded."""
     ind = INDICATORS.get(indicator, INDICATORS["adherent_teams"])
     df = _values(scope, federation, db)
     label = scope.label(federation, dict(zip(df["departement"], df["name"], strict=True)))
@@ -110,21 +129,27 @@ def build(scope: Scope, federation: Federation, db: indicators.DB = None,
     if indicator == "coverage" and df["reference_teams"].isna().all():
         view.notes.append("Aucun décompte de référence des équipes existantes n'est chargé : "
                           "la part des équipes adhérentes ne peut pas être calculée.")
-    total = df[ind.column].sum() if ind.column not in ("per_100k", "coverage") else None
-    n = int(df["adherent_teams"].sum()) if ind.column not in (
-        "facilitations", "facilitated_teams") else int(df["facilitations"].sum())
-    n_label = "facilitations" if ind.column in ("facilitations", "facilitated_teams") else "équipes"
+    shown = df[df["in_scope"]]
+    facilitation = ind.column in ("facilitations", "facilitated_teams")
+    n = int(shown["facilitations" if facilitation else "adherent_teams"].sum())
+    n_label = "facilitations" if facilitation else "équipes"
     year = scope.year or ""
     title = f"{ind.label} par département, {year}".strip(", ")
     aci = ind.column == "aci_total_eur"
     columns = ["departement", "name", ind.column] + (["aci_teams"] if aci else [])
-    fig = Figure("carte", title, None, df[columns].rename(
+    partial = not bool(df["in_scope"].all())
+    where = label.split(" · ")[0]
+    notes = [_scope_value(shown, ind)]
+    if partial:  # the n and the total are the scope's, the colours the whole federation's
+        notes.insert(0, f"Périmètre : {where}, autres départements estompés")
+    # The figure's data (its CSV) is the scope's départements, whose total the subtitle
+    # gives; the map's own data is every département's, the scope's among them (``in_scope``).
+    fig = Figure("carte", title, None, shown[columns].rename(
         columns={"departement": "Code", "name": "Département", ind.column: ind.label,
-                 "aci_teams": ACI_TEAMS}),
-        n, n_label, f"{ind.source} {year}".strip(),
-        "Cliquez sur un département pour filtrer" if total is None else
-        f"Total : {total:,.0f}".replace(",", "\u00a0"),
-        count_columns=(ACI_TEAMS, "aci_teams") if aci else ())
+                 "aci_teams": ACI_TEAMS}).reset_index(drop=True),
+        n, n_label, f"{ind.source} {year}".strip(), " · ".join(notes),
+        count_columns=(ACI_TEAMS, "aci_teams") if aci else (),
+        margins=(Margin(where="in_scope"),))
     fig.chart = map_chart(df, federation, ind, title, fig.caption)
     view.figures.append(fig)
     shown = df[df["in_scope"]]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from observatory import charts, formats
+from observatory import charts, formats, indicators
 from observatory.config import Federation
 from observatory.filters import Scope
 from observatory.indicators import DB
@@ -50,30 +50,147 @@ def _bars(key: str, title: str, part: pd.DataFrame, category: str, total: int, s
                                notes)
 
 
-def comparison_table(scope: Scope, federation: Federation, db: DB = None) -> Table | None:
-    """Facilitations per territory × team type, year N-1 against year N, like the report."""
+def _area_label(area: object, federation: Federation, names: dict[str, str]) -> str:
+    """A comparison row's area as the reader knows it: « Isère (38) », « Est »."""
+    code = str(area)
+    if federation.territories and code in federation.territories:
+        return code
+    return f"{names[code]} ({code})" if code in names else code
+
+
+def comparison_table(scope: Scope, federation: Federation, db: DB = None,
+                     departement_names: dict[str, str] | None = None) -> Table | None:
+    """Facilitations per area × team type, year N-1 against year N, like the activity report.
+
+    Every label names what its number counts: one département's rows are that département's
+    (not its territory's), a team-type filter shows in the totals, and a year the log does not
+    cover is not a column of zeros.
+    """
     years = ind.comparison_years(scope, federation, db)
     if years is None:
         return None
     prev, cur = years
+    covered = indicators.source_years(federation, db)["facilitations"]
     df = ind.comparison(scope, federation, prev, cur, db)
-    area_title = "Territoire" if federation.territories else "Département"
-    area = df["area"].astype("object").where(df["level"] < 2, "Total")
-    area = area.where(df["level"] != 1, "Total " + df["area"].astype("object").fillna(""))
-    team_type = df["team_type"].astype("object").where(df["level"] == 0, "Tous types")
-    diff = df["n_cur"] - df["n_prev"]
-    pct = (100 * diff / df["n_prev"]).where(df["n_prev"] > 0).round(0)
+    names = departement_names or {}
+    by_departement = bool(scope.departement) or not federation.territories
+    area_title = "Département" if by_departement else "Territoire"
+    areas = df["area"].map(lambda a: "" if a is None or a != a
+                           else _area_label(a, federation, names))
+    all_types = scope.team_type or "Tous types"
+    single_area = df.loc[df["level"] == 0, "area"].nunique() <= 1
+    keep = (df["level"] < 2) | (not single_area)  # one area: its total is the overall total
+    area_col = [f"Total {a}" if level == 1 else
+                f"Total {scope.label(federation, names).split(' · ')[0]}" if level == 2 else a
+                for a, level in zip(areas, df["level"], strict=True)]
     out = pd.DataFrame({
-        area_title: area,
-        "Type d'équipe": team_type,
-        str(prev): df["n_prev"].astype(int),
-        str(cur): df["n_cur"].astype(int),
-        "Évolution": diff.astype(int),
-        "Évolution (%)": pct,
+        area_title: area_col,
+        "Type d'équipe": df["team_type"].astype("object").where(df["level"] == 0, all_types),
     })
-    return Table("comparaison_annuelle",
-                 f"Facilitations par {area_title.lower()} et type d'équipe : {prev} et {cur}",
-                 out, f"Source : journal des facilitations {prev}–{cur}. {COUNTING}")
+    notes = [f"Source : journal des facilitations {prev}–{cur}." if prev in covered
+             else f"Source : journal des facilitations {cur}.", COUNTING]
+    if prev in covered:
+        out[str(prev)] = df["n_prev"].astype(int)
+        out[str(cur)] = df["n_cur"].astype(int)
+        out["Évolution"] = (df["n_cur"] - df["n_prev"]).astype(int)
+        out["Évolution (%)"] = [formats.change(c, p) for c, p
+                                in zip(df["n_cur"], df["n_prev"], strict=True)]
+        title = f"Facilitations par {area_title.lower()} et type d'équipe : {prev} et {cur}"
+    else:
+        out[str(cur)] = df["n_cur"].astype(int)
+        title = f"Facilitations par {area_title.lower()} et type d'équipe, {cur}"
+        notes.insert(1, f"Le journal ne couvre pas {prev} : pas de comparaison.")
+    return Table("comparaison_annuelle", title, out[keep.to_numpy()].reset_index(drop=True),
+                 " ".join(notes))
+
+
+def _metrics(scope: Scope, federation: Federation, df: pd.DataFrame, years: pd.DataFrame,
+             db: DB) -> list[Metric]:
+    """Facilitations, unique teams (each against the year before, where the log covers it)
+    and the share of facilitations of teams in project."""
+    total_row = df[df["axis"] == "total"]
+    total = int(total_row["facilitations"].iloc[0])
+    teams = int(total_row["teams"].iloc[0])
+    before: dict[str, int] | None = None
+    covered = indicators.source_years(federation, db)["facilitations"]
+    if scope.year is not None and scope.year - 1 in covered:
+        prev = years[years["year"] == scope.year - 1]
+        before = {"facilitations": int(prev["facilitations"].sum()),
+                  "teams": int(prev["teams"].sum())}
+    profiles = _axis(df, "team_profile", STATUS_LABELS)
+    project = profiles.loc[profiles["key"] == STATUS_LABELS["en_projet"], "facilitations"].sum()
+    return [
+        Metric("Facilitations", formats.number(total),
+               formats.delta(total, None if before is None else before["facilitations"]),
+               f"Interventions sur site ou en visio. {COUNTING} Source : {_source(scope)}."),
+        Metric("Équipes uniques facilitées", formats.number(teams),
+               formats.delta(teams, None if before is None else before["teams"]),
+               f"Équipes distinctes facilitées. Source : {_source(scope)}."),
+        Metric("Facilitations d'équipes en projet", formats.percent(project / total),
+               None, "Part des facilitations dont l'équipe était en projet le jour même."),
+    ]
+
+
+def _time_figures(scope: Scope, federation: Federation, total: int, years: pd.DataFrame,
+                  db: DB) -> list[charts.Figure]:
+    """Facilitations and unique teams per month of the period, and per year."""
+    months = ind.by_month(scope, federation, db)
+    data = _long(months.rename(columns={"month": "Mois"}), "Mois")
+    chart = charts.line(data, "Mois", "Nombre", x_title="Mois", value_title="Nombre",
+                        color="Mesure", color_title="Mesure")
+    by_month = charts.figure(
+        "facilitations_par_mois", "Facilitations et équipes uniques par mois", chart, data,
+        total, "facilitations", _source(scope), COUNTING)
+    data = _long(years.rename(columns={"year": "Année"}), "Année")
+    chart = charts.measure_columns(data, "Année", "Nombre", "Mesure", x_title="Année",
+                                   value_title="Nombre", measure_order=MEASURES)
+    by_year = charts.figure(
+        "facilitations_par_annee", "Facilitations et équipes uniques par année", chart, data,
+        int(years["facilitations"].sum()), "facilitations", "journal des facilitations",
+        "Toutes les années ; les autres filtres s'appliquent. " + COUNTING)
+    return [by_month, by_year]
+
+
+def _breakdown_figures(scope: Scope, federation: Federation, df: pd.DataFrame, total: int,
+                       names: dict[str, str]) -> list[charts.Figure]:
+    """Facilitations and unique teams by team type, profile, kind, territory and département."""
+    figures = [
+        _bars("facilitations_par_type_equipe", "Par type d'équipe", _axis(df, "team_type"),
+              "Type", total, scope, sort=list(FACILITATION_TEAM_TYPES),
+              category_title="Type d'équipe"),
+        _bars("facilitations_par_profil", "Par profil de l'équipe le jour de la facilitation",
+              _axis(df, "team_profile", STATUS_LABELS), "Profil", total, scope,
+              sort=list(STATUS_LABELS.values()),
+              notes="Statut de l'équipe au jour de la facilitation. " + COUNTING),
+        _bars("facilitations_par_nature", "Par type de facilitation",
+              _axis(df, "kind", KIND_LABELS), "Type de facilitation", total, scope),
+    ]
+    if federation.territories and not scope.departement:
+        figures.append(_bars("facilitations_par_territoire", "Par territoire",
+                             _axis(df, "territory"), "Territoire", total, scope,
+                             sort=list(federation.territories)))
+    deps = _axis(df, "departement")
+    deps = deps.assign(key=deps["key"].map(lambda c: f"{c} – {names[c]}" if c in names else c))
+    figures.append(_bars("facilitations_par_departement", "Par département", deps,
+                         "Département", total, scope, sort="ascending"))
+    return figures
+
+
+def _top_teams(scope: Scope, federation: Federation, db: DB) -> Table:
+    """The teams facilitated most often (staff only: a list of teams)."""
+    top = ind.top_teams(scope, federation, db)
+    top_table = pd.DataFrame({
+        "Équipe": top["team"],
+        "Type": top["team_type"],
+        "Département": top["departement"],
+        "Facilitations": top["facilitations"].astype(int),
+        "Première": pd.to_datetime(top["first_date"]).map(formats.day),
+        "Dernière": pd.to_datetime(top["last_date"]).map(formats.day),
+        "Adhérente": top["member"].map({True: "Oui", False: "Non (pas encore)"}),
+    })
+    return Table("equipes_les_plus_facilitees", "Équipes les plus facilitées", top_table,
+                 f"Source : {_source(scope)}. Les {len(top)} équipes facilitées le plus souvent "
+                 "dans le périmètre.", detail=True)
 
 
 def build(scope: Scope, federation: Federation, db: DB = None,
@@ -85,77 +202,15 @@ def build(scope: Scope, federation: Federation, db: DB = None,
     df = ind.breakdowns(scope, federation, db)
     total_row = df[df["axis"] == "total"]
     total = int(total_row["facilitations"].iloc[0]) if len(total_row) else 0
-    teams = int(total_row["teams"].iloc[0]) if len(total_row) else 0
     if not total:
         view.empty_message = f"Aucune facilitation enregistrée pour {label}."
         return view
-
     years = ind.by_year(scope, federation, db)
-    prev = years[years["year"] == scope.year - 1] if scope.year is not None else years.iloc[:0]
-    before = prev.iloc[0] if len(prev) else None
-    profiles = _axis(df, "team_profile", STATUS_LABELS)
-    project = profiles.loc[profiles["key"] == STATUS_LABELS["en_projet"], "facilitations"].sum()
-    view.metrics = [
-        Metric("Facilitations", formats.number(total),
-               formats.delta(total, None if before is None else before["facilitations"]),
-               f"Interventions sur site ou en visio. {COUNTING} Source : {_source(scope)}."),
-        Metric("Équipes uniques facilitées", formats.number(teams),
-               formats.delta(teams, None if before is None else before["teams"]),
-               f"Équipes distinctes facilitées. Source : {_source(scope)}."),
-        Metric("Facilitations d'équipes en projet", formats.percent(project / total),
-               None, "Part des facilitations dont l'équipe était en projet le jour même."),
-    ]
-
-    months = ind.by_month(scope, federation, db)
-    data = _long(months.rename(columns={"month": "Mois"}), "Mois")
-    chart = charts.line(data, "Mois", "Nombre", x_title="Mois", value_title="Nombre",
-                        color="Mesure", color_title="Mesure")
-    view.figures.append(charts.figure(
-        "facilitations_par_mois", "Facilitations et équipes uniques par mois", chart, data,
-        total, "facilitations", _source(scope), COUNTING))
-
-    data = _long(years.rename(columns={"year": "Année"}), "Année")
-    chart = charts.measure_columns(data, "Année", "Nombre", "Mesure", x_title="Année",
-                                         value_title="Nombre", measure_order=MEASURES)
-    view.figures.append(charts.figure(
-        "facilitations_par_annee", "Facilitations et équipes uniques par année", chart, data,
-        int(years["facilitations"].sum()), "facilitations", "journal des facilitations",
-        "Toutes les années ; les autres filtres s'appliquent. " + COUNTING))
-
-    view.figures.append(_bars("facilitations_par_type_equipe", "Par type d'équipe",
-                              _axis(df, "team_type"), "Type", total, scope,
-                              sort=list(FACILITATION_TEAM_TYPES),
-                              category_title="Type d'équipe"))
-    view.figures.append(_bars(
-        "facilitations_par_profil", "Par profil de l'équipe le jour de la facilitation",
-        profiles, "Profil", total, scope, sort=list(STATUS_LABELS.values()),
-        notes="Statut de l'équipe au jour de la facilitation. " + COUNTING))
-    view.figures.append(_bars("facilitations_par_nature", "Par type de facilitation",
-                              _axis(df, "kind", KIND_LABELS), "Type de facilitation", total,
-                              scope))
-    if federation.territories and not scope.departement:
-        view.figures.append(_bars("facilitations_par_territoire", "Par territoire",
-                                  _axis(df, "territory"), "Territoire", total, scope,
-                                  sort=list(federation.territories)))
-    deps = _axis(df, "departement")
-    deps = deps.assign(key=deps["key"].map(lambda c: f"{c} – {names[c]}" if c in names else c))
-    view.figures.append(_bars("facilitations_par_departement", "Par département", deps,
-                              "Département", total, scope, sort="ascending"))
-
-    table = comparison_table(scope, federation, db)
+    view.metrics = _metrics(scope, federation, df, years, db)
+    view.figures += _time_figures(scope, federation, total, years, db)
+    view.figures += _breakdown_figures(scope, federation, df, total, names)
+    table = comparison_table(scope, federation, db, names)
     if table is not None:
         view.tables.append(table)
-    top = ind.top_teams(scope, federation, db)
-    top_table = pd.DataFrame({
-        "Équipe": top["team"],
-        "Type": top["team_type"],
-        "Département": top["departement"],
-        "Facilitations": top["facilitations"].astype(int),
-        "Première": pd.to_datetime(top["first_date"]).dt.date,
-        "Dernière": pd.to_datetime(top["last_date"]).dt.date,
-        "Adhérente": top["member"].map({True: "Oui", False: "Non (pas encore)"}),
-    })
-    view.tables.append(Table("equipes_les_plus_facilitees", "Équipes les plus facilitées",
-                             top_table, f"Source : {_source(scope)}. Les {len(top)} équipes "
-                             "facilitées le plus souvent dans le périmètre.", detail=True))
+    view.tables.append(_top_teams(scope, federation, db))
     return view

@@ -19,21 +19,32 @@ SOURCES = {
 }
 
 
+def _source(source: str, year: int | None) -> str:
+    return f"{SOURCES[source]} {year}" if year else SOURCES[source]
+
+
 def _metric(label: str, now: float, before: float | None, help_text: str) -> Metric:
     return Metric(label, formats.number(now), formats.delta(now, before), help_text)
 
 
-def key_metrics(now: dict[str, Any], before: dict[str, Any] | None,
-                year: int | None) -> list[Metric]:
-    """The five key figures of ``indicators.key_figures``, each with its one-year difference."""
-    # A difference only where the year before has data from the same source: no "+241
-    # respondents" against a year whose surveys were never imported.
-    present = {"adherent_teams": "adherent_teams", "aci_total_eur": "adherent_teams",
-               "facilitations": "facilitations", "facilitated_teams": "facilitations",
-               "survey_respondents": "surveys"}
+# The source each key figure comes from (``indicators.source_years``' keys).
+SOURCE_OF = {"adherent_teams": "adhesions", "aci_total_eur": "adhesions",
+             "facilitations": "facilitations", "facilitated_teams": "facilitations",
+             "survey_respondents": "surveys"}
 
+
+def key_metrics(now: dict[str, Any], before: dict[str, Any] | None, year: int | None,
+                covered: dict[str, frozenset[int]]) -> list[Metric]:
+    """The five key figures of ``indicators.key_figures``, each with its one-year difference.
+
+    A difference only where the year before has data from the same source (``covered``, from
+    ``indicators.source_years``): no "+241 respondents" against a year whose surveys were never
+    imported, and a true 0 where the source covers that year but not this scope.
+    """
     def prev(key: str) -> float | None:
-        return before[key] if before and before[present[key]] else None
+        if before is None or year is None or year - 1 not in covered[SOURCE_OF[key]]:
+            return None
+        return before[key]
 
     return [
         _metric("Équipes adhérentes", now["adherent_teams"], prev("adherent_teams"),
@@ -42,18 +53,45 @@ def key_metrics(now: dict[str, Any], before: dict[str, Any] | None,
         _metric("Facilitations", now["facilitations"], prev("facilitations"),
                 "Interventions sur site ; une facilitation compte une fois quel que soit le "
                 f"nombre d'équipes. Source : {SOURCES['facilitations']}."),
-        _metric("Équipes facilitées (uniques)", now["facilitated_teams"],
+        _metric("Équipes facilitées", now["facilitated_teams"],
                 prev("facilitated_teams"),
-                f"Équipes distinctes facilitées en {year}. Source : {SOURCES['facilitations']}."),
-        _metric("Répondants aux enquêtes flash", now["survey_respondents"],
+                f"Équipes distinctes (uniques) facilitées en {year}. Source : "
+                f"{SOURCES['facilitations']}."),
+        _metric("Répondants aux enquêtes", now["survey_respondents"],
                 prev("survey_respondents"),
-                f"Réponses complètes aux {now['surveys']} enquêtes de {year}. "
+                f"Réponses complètes aux {now['surveys']} enquêtes flash de {year}. "
                 f"Source : {SOURCES['surveys']}."),
         Metric("Montant ACI déclaré", formats.euros(now["aci_total_eur"]),
-               formats.delta(now["aci_total_eur"], prev("aci_total_eur")),
+               formats.delta(now["aci_total_eur"], prev("aci_total_eur"), "€"),
                f"Somme des montants ACI déclarés par {now['aci_teams']} équipes. Source : "
                f"{SOURCES['adhesions']}.", count=now["aci_teams"]),
     ]
+
+
+def _type_columns(by_type: pd.DataFrame) -> charts.Spec:
+    return charts.columns(by_type, "Type", "Équipes", x_title="Type d'équipe",
+                          value_title="Équipes adhérentes", color="Année", color_title="Année",
+                          offset=True)
+
+
+def _by_type(now: dict[str, Any], before: dict[str, Any] | None, year: int | None,
+             covered: dict[str, frozenset[int]]) -> charts.Figure:
+    """Member teams per type, beside the year before where the forms cover it."""
+    rows = [{"Type": key, "Année": str(year) if year else "Toutes années", "Équipes": n}
+            for key, n in now["adherent_teams_by_type"].items()]
+    if before is None or year is None or year - 1 not in covered["adhesions"]:
+        by_type = pd.DataFrame(rows)
+        return charts.figure("adherents_par_type", "Équipes adhérentes par type",
+                             _type_columns(by_type), by_type,
+                             now["adherent_teams"], "équipes", _source("adhesions", year))
+    rows += [{"Type": key, "Année": str(year - 1), "Équipes": n}
+             for key, n in before["adherent_teams_by_type"].items()]
+    by_type = pd.DataFrame(rows)
+    return charts.figure(
+        "adherents_par_type", "Équipes adhérentes par type",
+        _type_columns(by_type), by_type,
+        now["adherent_teams"], f"équipes en {year} ({formats.number(before['adherent_teams'])} "
+        f"en {year - 1})", f"{SOURCES['adhesions']} {year - 1} et {year}")
 
 
 def build(scope: Scope, federation: Federation, db: indicators.DB = None,
@@ -68,21 +106,10 @@ def build(scope: Scope, federation: Federation, db: indicators.DB = None,
         return view
 
     year = scope.year
-    view.metrics = key_metrics(now, before, year)
-
-    rows = []
-    for key, n in now["adherent_teams_by_type"].items():
-        rows.append({"Type": key, "Année": str(year), "Équipes": n})
-    if before and year is not None:
-        for key, n in before["adherent_teams_by_type"].items():
-            rows.append({"Type": key, "Année": str(year - 1), "Équipes": n})
-    by_type = pd.DataFrame(rows)
-    chart = charts.columns(by_type, "Type", "Équipes", x_title="Type d'équipe",
-                           value_title="Équipes adhérentes", color="Année",
-                           color_title="Année", offset=True)
-    members = (now["adherent_teams"], "équipes", f"{SOURCES['adhesions']} {year}")
-    view.figures.append(charts.figure("adherents_par_type", "Équipes adhérentes par type", chart,
-                                      by_type, *members))
+    covered = indicators.source_years(federation, db)
+    view.metrics = key_metrics(now, before, year, covered)
+    view.figures.append(_by_type(now, before, year, covered))
+    members = (now["adherent_teams"], "équipes", _source("adhesions", year))
 
     status = pd.DataFrame(
         [{"Statut": STATUS_LABELS.get(k, k), "Équipes": n}
@@ -101,7 +128,7 @@ def build(scope: Scope, federation: Federation, db: indicators.DB = None,
                         category_title="Type de facilitation", value_title="Facilitations")
     view.figures.append(charts.figure(
         "facilitations_par_type", "Facilitations par type d'intervention", chart, kinds,
-        now["facilitations"], "facilitations", f"{SOURCES['facilitations']} {year}"))
+        now["facilitations"], "facilitations", _source("facilitations", year)))
 
     per_dep = pd.DataFrame(
         [{"Code": code, "Département": d["name"], "Équipes adhérentes": d["adherent_teams"],
@@ -109,6 +136,6 @@ def build(scope: Scope, federation: Federation, db: indicators.DB = None,
          for code, d in now["by_departement"].items()]
     )
     view.tables.append(Table("par_departement", "Par département", per_dep,
-                             f"Sources : {SOURCES['adhesions']}, {SOURCES['facilitations']} "
-                             f"{year}."))
+                             f"Sources : {SOURCES['adhesions']}, "
+                             f"{_source('facilitations', year)}."))
     return view

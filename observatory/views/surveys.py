@@ -13,6 +13,7 @@ from observatory.config import Federation
 from observatory.filters import Scope
 from observatory.indicators import DB
 from observatory.indicators import surveys as ind
+from observatory.privacy import Margin
 from observatory.views import Metric, Table, View
 
 RESPONDENTS = "Répondants"
@@ -65,10 +66,11 @@ def catalogue(scope: Scope, federation: Federation, db: DB = None,
                "Enquêtes dont le mois tombe dans l'année choisie."),
         Metric("Répondants", formats.number(complete), None,
                "Réponses complètes des départements du périmètre. Source : enquêtes flash.",
-               count=complete),
+               count=complete, total_of=("catalogue", "Réponses complètes")),
         Metric("Réponses incomplètes", formats.number(int(df["incomplete"].sum())), None,
                "Questionnaires commencés mais non terminés : exclus des résultats.",
-               count=int(df["incomplete"].sum())),
+               count=int(df["incomplete"].sum()),
+               total_of=("catalogue", "Réponses incomplètes")),
     ]
     table = pd.DataFrame({
         "Date": df["month"].map(_month),
@@ -81,7 +83,10 @@ def catalogue(scope: Scope, federation: Federation, db: DB = None,
     })
     view.tables.append(Table("catalogue", "Catalogue des enquêtes flash", table,
                              "Source : enquêtes flash. Répondants des départements du périmètre.",
-                             count_columns=("Réponses complètes", "Réponses incomplètes")))
+                             count_columns=("Réponses complètes", "Réponses incomplètes"),
+                             # each survey's count is its infographic's headline: a hidden
+                             # one is protected by masking the totals above, not a neighbour
+                             margins=()))
     return view
 
 
@@ -131,9 +136,14 @@ def _choice_figure(q: Mapping[str, Any], rows: pd.DataFrame, breakdown: str | No
             notes.append("Plusieurs réponses possibles : les parts ne s'additionnent pas à "
                          "100 %.")
         notes.append("Parts calculées sur les personnes ayant répondu à la question.")
+    # What a reader can add up: the n (single choice and scales: the counts sum to it), and
+    # with a breakdown each group's respondents (a shown count over its share gives it).
+    margins: tuple[Margin, ...] = ()  # several answers each: the counts add up to nothing
+    if q["qtype"] != "multiple":
+        margins = (Margin((BREAKDOWN_LABELS[breakdown],)),) if breakdown else (Margin(),)
     return charts.figure(_key(q["question_id"], q["position"]), _title(q), chart, data, n,
-                               "répondants à la question", source, " ".join(notes),
-                               count_columns=(RESPONDENTS,), sensitive=True)
+                         "répondants à la question", source, " ".join(notes),
+                         count_columns=(RESPONDENTS,), sensitive=True, margins=margins)
 
 
 def _number_figure(q: Mapping[str, Any], rows: pd.DataFrame, source: str) -> charts.Figure:
@@ -186,12 +196,11 @@ def build(scope: Scope, federation: Federation, db: DB = None, survey_id: str | 
     axis, counts = resp["axis"].to_numpy(), resp["n"].to_numpy()
     total = int(counts[axis == "total"].sum())
     limit = privacy.threshold()
-    if total < max(1, limit):
+    if total < max(1, limit):  # the message never states the small count it withholds
         view.empty_message = (
             f"Aucune réponse complète à cette enquête pour {label}." if not total else
-            f"Seulement {total} réponse{'s' if total > 1 else ''} complète"
-            f"{'s' if total > 1 else ''} pour {label} : en dessous de {limit} "
-            "répondants, les résultats ne sont pas affichés afin de préserver l'anonymat.")
+            f"Moins de {limit} réponses complètes pour {label} : les résultats ne sont pas "
+            "affichés afin de préserver l'anonymat des répondants.")
         return view
     source = f"enquête flash « {s['title']} », {when}"
     professions = resp[axis == "profession"]
