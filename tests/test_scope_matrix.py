@@ -284,3 +284,21 @@ def test_every_export_holds_the_screen_figures(demo_db: Path, scope: Scope) -> N
                 for m in access.protect(view).metrics:
                     if "Montant" in m.label and m.value != "masqué":
                         assert "€" in m.value, (scope, page, m)
+
+
+def test_the_departement_sheet_masks_an_amount_of_few_teams(demo_db: Path) -> None:
+    from observatory import formats
+    from observatory.exports.sheet import departement_sheet
+
+    found = indicators.key_figures(Scope(year=2025, departement="03"), FED, demo_db)
+    assert 0 < found["aci_teams"] < 5  # Allier: two teams declared an amount
+    text = departement_sheet("03", 2025, FED, demo_db, compress=False,
+                             unicode_font=False).decode("latin-1")
+    assert "masqu" in text
+    amount = formats.number(found["aci_total_eur"])
+    assert amount in formats.euros(found["aci_total_eur"])
+    assert amount not in text and amount.replace("\u00a0", " ") not in text  # the two teams'
+    isere = departement_sheet("38", 2025, FED, demo_db, compress=False,
+                              unicode_font=False).decode("latin-1")
+    total = indicators.key_figures(Scope(year=2025, departement="38"), FED, demo_db)
+    assert formats.number(total["aci_total_eur"]) in isere  # the control: 14 teams' total
