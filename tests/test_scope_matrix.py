@@ -302,3 +302,22 @@ def test_the_departement_sheet_masks_an_amount_of_few_teams(demo_db: Path) -> No
                               unicode_font=False).decode("latin-1")
     total = indicators.key_figures(Scope(year=2025, departement="38"), FED, demo_db)
     assert formats.number(total["aci_total_eur"]) in isere  # the control: 14 teams' total
+
+
+def test_respondents_without_departement_count_for_the_federation_only(demo_copy: Path,
+                                                                        tmp_path: Path) -> None:
+    from observatory import imports
+    from observatory.views import surveys
+
+    path = tmp_path / "sans_departement.csv"
+    path.write_text("Horodateur;Profession;Êtes-vous satisfait ?\n"
+                    + "".join(f"12/10/2025 10:0{i};Infirmier;Oui\n" for i in range(6)),
+                    encoding="utf-8")
+    imports.import_file("survey", path, db=demo_copy, survey_meta={
+        "id": "2025-10-sans-dep", "title": "Sans département", "date": "2025-10"})
+    for scope, added in ((Scope(year=2025), 6), (Scope(year=2025, territory="Est"), 0)):
+        kf = indicators.key_figures(scope, FED, demo_copy)
+        catalogue = surveys.catalogue(scope, FED, demo_copy).tables[0].data
+        assert kf["survey_respondents"] == int(catalogue["Réponses complètes"].sum())
+        row = catalogue[catalogue["Titre"] == "Sans département"]["Réponses complètes"]
+        assert int(row.sum()) == added

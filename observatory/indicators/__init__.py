@@ -135,9 +135,18 @@ def facilitation_figures(scope: Scope, federation: Federation, db: DB = None) ->
     }
 
 
+def respondent_sql(scope: Scope, federation: Federation) -> tuple[str, dict[str, Any]]:
+    """The clause keeping a survey response ``r`` of the scope, and its parameters: a response
+    without a département counts for the whole federation, never for a part of it."""
+    whole = not scope.departement and not scope.territory
+    clause = "(list_contains($deps, r.departement) OR ($whole AND r.departement IS NULL))"
+    return clause, {"deps": list(scope.departements(federation)), "whole": whole}
+
+
 def survey_figures(scope: Scope, federation: Federation, db: DB = None) -> dict[str, Any]:
-    """Flash surveys of the year and their complete responses within the scope's départements."""
-    params: dict[str, Any] = {"deps": list(scope.departements(federation))}
+    """Flash surveys of the year and their complete responses within the scope (the same
+    responses the survey catalogue counts)."""
+    clause, params = respondent_sql(scope, federation)
     year_clause = ""
     if scope.year is not None:
         year_clause = "AND year(s.month) = $year"
@@ -147,14 +156,14 @@ def survey_figures(scope: Scope, federation: Federation, db: DB = None) -> dict[
         SELECT count(DISTINCT s.survey_id) FILTER (WHERE r.response_id IS NOT NULL) AS surveys,
                count(r.response_id) AS respondents
         FROM surveys s
-        LEFT JOIN survey_responses r
-          ON r.survey_id = s.survey_id AND r.complete AND list_contains($deps, r.departement)
+        LEFT JOIN survey_responses r ON r.survey_id = s.survey_id AND r.complete AND {clause}
         WHERE true {year_clause}
         """,
         params,
         db=db,
     )
-    return {"surveys": int(df["surveys"].iloc[0]), "survey_respondents": int(df["respondents"].iloc[0])}
+    return {"surveys": int(df["surveys"].iloc[0]),
+            "survey_respondents": int(df["respondents"].iloc[0])}
 
 
 def by_departement(scope: Scope, federation: Federation, db: DB = None) -> pd.DataFrame:
