@@ -24,7 +24,8 @@ from observatory.exports.common import is_missing
 # "facilitat" alone would also drop the aggregate columns "Facilitations" and "Équipes
 # facilitées": only the person nouns (facilitateur, facilitatrice, facilitator) are personal.
 PERSONAL_COLUMN = re.compile(
-    r"e-?mail|courriel|contact|facilitat(?:eur|rice|or)|telephone|phone|portable",
+    r"e-?mail|courriel|contact|facilitat(?:eur|rice|or)|telephone|phone|portable|messagerie"
+    r"|^\s*(?:nom|prenom|nom (?:et )?prenom)\s*$",
     re.IGNORECASE,
 )
 # Columns derived from a count on the same row (a share or a mean of 3 people is still 3 people;

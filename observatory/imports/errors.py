@@ -31,6 +31,7 @@ class ImportRefused(Exception):
     message: str
     errors: list[RowError] = field(default_factory=list)
     report: object | None = None
+    request: object | None = None  # a mapping.MappingRequest: columns the user may map
 
     def __post_init__(self) -> None:
         super().__init__(self.message)

@@ -52,6 +52,9 @@ class RawTable:
     notes: list[str] = field(default_factory=list)
     # xlsx only: line -> columns holding a formula saved without its computed value
     formulas: dict[int, set[int]] = field(default_factory=dict)
+    # xlsx only: line -> columns holding a number cell (its text is Python's: 1234.5, never
+    # grouped), told apart from a number typed as text ("1.234,5") whose writing must be read
+    numbers: dict[int, set[int]] = field(default_factory=dict)
 
 
 def size_limit_message(size: int, max_bytes: int) -> str:
@@ -270,7 +273,8 @@ def _scan_parts(data: bytes) -> tuple[bool, bool]:
 _CALAMINE_DIFFERS = (b'<v>-', b':v>-', b't="e"', b"t='e'", b't="d"', b"t='d'", b"rPh")
 
 
-def _calamine_records(data: bytes, ws: Any) -> list[tuple[int, list[str]]] | None:
+def _calamine_records(data: bytes, ws: Any, numbers: dict[int, set[int]] | None = None
+                      ) -> list[tuple[int, list[str]]] | None:
     """What ``_openpyxl_records(ws)`` gives, read by calamine; None where it might differ.
 
     openpyxl reads a sheet one cell object at a time, a quarter of a national import; calamine
@@ -290,13 +294,20 @@ def _calamine_records(data: bytes, ws: Any) -> list[tuple[int, list[str]]] | Non
     if ws.max_row is not None:
         rows = rows[:ws.max_row]
     width = ws.max_column
+    numbers = {} if numbers is None else numbers
     records: list[tuple[int, list[str]]] = []
     for line, values in enumerate(rows, start=1):
         cells = []
-        for value in values[:width] if width is not None else values:
-            if type(value) is float and abs(value) >= 1e15:
-                return None  # openpyxl keeps a large whole number as an int: its digits differ
-            cells.append(value if type(value) is str else _cell_text(value))
+        for col, value in enumerate(values[:width] if width is not None else values):
+            kind = type(value)
+            if kind is str:
+                cells.append(value)
+                continue
+            if kind is float or kind is int:
+                if kind is float and abs(value) >= 1e15:
+                    return None  # openpyxl keeps a large whole number as an int: digits differ
+                numbers.setdefault(line, set()).add(col)
+            cells.append(_cell_text(value))
         if _filled(cells):
             records.append((line, cells))
     return records
@@ -329,6 +340,7 @@ def _read_xlsx(data: bytes, *, sheet: str | None, max_bytes: int) -> RawTable:
     # read alone it would be an empty cell, silently. The formulas' own pass finds them.
     formulas_wb = _open_workbook(data, values=False) if formulas else None
     uncomputed: dict[int, set[int]] = {}
+    numbers: dict[int, set[int]] = {}
     try:
         if sheet is not None:
             if sheet not in wb.sheetnames:
@@ -338,8 +350,12 @@ def _read_xlsx(data: bytes, *, sheet: str | None, max_bytes: int) -> RawTable:
             ws = wb[sheet]
         else:
             ws = wb.worksheets[0]
-        fast = _calamine_records(data, ws) if calamine_alike and formulas_wb is None else None
-        records = fast if fast is not None else _openpyxl_records(ws, formulas_wb, uncomputed)
+        fast = (_calamine_records(data, ws, numbers) if calamine_alike and formulas_wb is None
+                else None)
+        if fast is None:
+            numbers.clear()
+        records = (fast if fast is not None
+                   else _openpyxl_records(ws, formulas_wb, uncomputed, numbers))
         title, sheets = ws.title, wb.sheetnames
     finally:
         wb.close()
@@ -354,6 +370,7 @@ def _read_xlsx(data: bytes, *, sheet: str | None, max_bytes: int) -> RawTable:
                            f"{others} — indiquez laquelle importer)")
         raise
     table.container, table.sheet, table.formulas = "xlsx", title, uncomputed
+    table.numbers = numbers
     if uncomputed:
         table.notes.append(
             f"{sum(len(c) for c in uncomputed.values())} cellule(s) contiennent une formule "
@@ -361,8 +378,8 @@ def _read_xlsx(data: bytes, *, sheet: str | None, max_bytes: int) -> RawTable:
     return table
 
 
-def _openpyxl_records(ws: Any, formulas_wb: Any, uncomputed: dict[int, set[int]]
-                      ) -> list[tuple[int, list[str]]]:
+def _openpyxl_records(ws: Any, formulas_wb: Any, uncomputed: dict[int, set[int]],
+                      numbers: dict[int, set[int]] | None = None) -> list[tuple[int, list[str]]]:
     """The non-empty rows of ``ws`` with their sheet row; formulas without a value noted."""
     formula_rows = formulas_wb[ws.title].iter_rows() if formulas_wb is not None else None
     records: list[tuple[int, list[str]]] = []
@@ -370,6 +387,10 @@ def _openpyxl_records(ws: Any, formulas_wb: Any, uncomputed: dict[int, set[int]]
         # read-only sheets pad missing cells with EmptyCell, which has no row number
         line = next((c.row for c in row if getattr(c, "row", None)), number)
         cells = [_cell_text(c.value) for c in row]
+        typed = {col for col, c in enumerate(row)
+                 if isinstance(c.value, (int, float)) and not isinstance(c.value, bool)}
+        if typed and numbers is not None:
+            numbers[line] = typed
         written = next(formula_rows, ()) if formula_rows is not None else ()
         for col, (value, stored) in enumerate(zip(row, written, strict=False)):
             text = stored.value
