@@ -295,8 +295,12 @@ def _latest_answers(records: list[Membership], rows: list[Row], parsed: Parsed) 
                         f"remplacée par sa réponse plus récente (ligne {winner.line}).")
             continue
         why = "sans horodatage pour départager" if None in moments else "même horodatage"
+        lines = [a.line for a in answers]
         for record in answers:
-            others = ", ".join(str(a.line) for a in answers if a is not record)
+            near = [line for line in lines[:4] if line != record.line][:3]
+            others = ", ".join(map(str, near)) + (
+                f" et {len(lines) - 1 - len(near)} autre(s)" if len(lines) - 1 > len(near)
+                else "")
             row = by_line[record.line]
             row.error(
                 row.column("team_name"), record.name,

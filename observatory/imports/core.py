@@ -392,8 +392,14 @@ def import_file(
     snapshot = path.with_name(path.name + f".undo-{batch_id}")
     options = {"year": year, "survey_meta": survey_meta, "valid_rows_only": valid_rows_only,
                "sheet": sheet, "replace": (choices or Choices()).replace}
-    with store.writing(path, keep_previous=snapshot) as con:
-        pruned = _write_batch(con, kind, report, parsed, data, batch_id, options, snapshot)
+    try:
+        with store.writing(path, keep_previous=snapshot) as con:
+            pruned = _write_batch(con, kind, report, parsed, data, batch_id, options, snapshot)
+    except ImportRefused as exc:  # e.g. more removed than added, unconfirmed: say how many
+        if exc.report is None:
+            report.replacement = parsed.extra.get("plan", {})
+            exc.report = report
+        raise
     for old in pruned:
         Path(old).unlink(missing_ok=True)
     return report

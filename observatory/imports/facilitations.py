@@ -368,6 +368,7 @@ def write(con: duckdb.DuckDBPyConnection, parsed: Parsed, batch_id: int) -> tupl
     """Replace what the file covers and link each facilitation to its teams → (notes, created)."""
     replace = parsed.extra.get("replace")
     found = plan(con, parsed, batch_id)
+    parsed.extra["plan"] = found.summary()
     scope = found.chosen(replace)
     if scope.removed > scope.added and replace is None:
         raise ImportRefused(refusal(scope, found))

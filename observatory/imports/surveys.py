@@ -57,6 +57,9 @@ TECHNICAL = {
     "datestamp": "datestamp", "date de la derniere action": "datestamp",
     "date last action": "datestamp", "horodateur": "timestamp", "horodatage": "timestamp",
     "timestamp": "timestamp", "date de reponse": "timestamp",
+    # Microsoft Forms: only submitted answers are exported, "Heure de fin" is when
+    "heure de debut": "startdate", "heure de fin": "timestamp",
+    "heure de la derniere modification": "datestamp",
 }
 RESPONDENT_FIELDS = (
     Field("profession", "Profession", ("Profession", "Votre profession")),
@@ -69,6 +72,7 @@ RESPONDENT_FIELDS = (
 PERSONAL = {header_key(h) for h in (
     "Email", "E-mail", "Courriel", "Adresse e-mail", "Adresse mail", "Nom", "Prénom",
     "Nom et prénom", "Nom prénom", "Téléphone", "Numéro de téléphone",
+    "Adresse de messagerie",  # Microsoft Forms: the respondent's account
 )}
 SCALES: tuple[tuple[str, ...], ...] = (
     ("Pas du tout", "Plutôt pas", "Plutôt", "Tout à fait"),
@@ -103,6 +107,7 @@ class Question:
     option_columns: list[tuple[int, str]] = field(default_factory=list)  # per-option layout
     other_column: int | None = None
     declared: bool = False
+    convention: str | None = None  # a number question: how its column writes numbers
 
 
 @dataclass
@@ -325,8 +330,9 @@ def infer_type(values: Sequence[str], text: str = "") -> tuple[str, list[str] | 
     folded = {n.fold(v).strip(" .") for v in distinct_values}
     if folded <= n.YES_NO_WORDS:
         return "yesno", ["Oui", "Non"]
+    convention = n.number_convention(distinct_values).convention
     try:
-        if all(n.parse_number(v) is not None for v in distinct_values):
+        if all(n.parse_number(v, convention=convention) is not None for v in distinct_values):
             return "number", None
     except ValueError:
         pass
@@ -379,6 +385,8 @@ def _settle_types(table: RawTable, questions: list[Question], sidecar: dict[str,
         inferred, inferred_options = infer_type(values, q.text)
         q.declared = qtype is not None
         q.qtype = qtype or inferred
+        if q.qtype == "number":
+            q.convention = n.number_convention(values).convention
         if q.qtype in ("text", "number"):
             q.options = None
         elif q.qtype == "yesno":
@@ -446,7 +454,7 @@ def _typed(cell: str, q: Question) -> list[tuple[str, float | None]]:
         yes = n.parse_yes_no(cell)
         return [("Oui" if yes else "Non", 1.0 if yes else 0.0)]
     if q.qtype == "number":
-        number = n.parse_number(cell)
+        number = n.parse_number(cell, convention=q.convention)
         return [(_number_text(number), number)]
     if q.qtype == "scale":
         if q.options:
@@ -484,7 +492,11 @@ def parse(table: RawTable, options: Options) -> Parsed:
     if not questions:
         raise ImportRefused("Aucune question trouvée dans ce fichier d'enquête.")
     _settle_types(table, questions, sidecar)
-    parsed.extra = {"meta": meta, "questions": questions}
+    for q in questions:
+        if q.qtype == "number" and q.column is not None:
+            note = n.number_convention(r[q.column] for r in table.rows).note(table.header[q.column])
+            parsed.notes += [note] if note else []
+    parsed.extra = {"meta": meta, "questions": questions, "replace": options.replace}
     responses = _responses(table, technical, respondent, questions, parsed)
     parsed.records = responses
     incomplete = sum(1 for r in responses if not r.complete)
@@ -588,10 +600,41 @@ QUESTION_SCHEMA = (
 )
 
 
+@dataclass
+class Plan:
+    """Re-importing a survey replaces it whole: its stored responses, and the file's."""
+
+    label: str
+    removed: int
+    added: int
+
+    def summary(self) -> dict[str, dict[str, Any]]:
+        """What the report keeps (nothing when the survey is new)."""
+        if not self.removed:
+            return {}
+        return {"survey": {"label": self.label, "removed": self.removed, "added": self.added,
+                           "unchanged": 0}}
+
+
+def plan(con: duckdb.DuckDBPyConnection, parsed: Parsed) -> Plan:
+    """What replacing the survey would remove (read only)."""
+    sid = parsed.extra["meta"]["id"]
+    stored = con.execute("SELECT count(*) FROM survey_responses WHERE survey_id = ?",
+                         [sid]).fetchall()[0][0]
+    return Plan(f"enquête « {sid} »", stored, len(parsed.records))
+
+
 def write(con: duckdb.DuckDBPyConnection, parsed: Parsed, batch_id: int) -> tuple[list[str], int]:
     """Replace the survey (metadata, questions, responses, answers) by this file's content."""
     meta = parsed.extra["meta"]
     sid = meta["id"]
+    found = plan(con, parsed)
+    parsed.extra["plan"] = found.summary()
+    if found.removed > found.added and parsed.extra.get("replace") is None:
+        raise ImportRefused(
+            f"Cet import remplacerait les {found.removed} réponses déjà enregistrées de l'"
+            f"{found.label} par {found.added} : rien n'a été importé. Si c'est voulu (export "
+            "partiel, lignes rejetées…), confirmez-le (--confirm-deletions).")
     existed = con.execute("SELECT count(*) FROM surveys WHERE survey_id = ?", [sid]).fetchone()[0]
     for table in ("survey_answers", "survey_responses", "survey_questions", "surveys"):
         con.execute(f"DELETE FROM {table} WHERE survey_id = ?", [sid])
