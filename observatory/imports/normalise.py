@@ -187,6 +187,8 @@ def match_headers(header: Sequence[str], fields: Sequence[Field], *,
     found.missing = [
         f for f in fields if f.required and f.name not in columns and f.name not in options
     ]
+    position = {name: i for i, name in enumerate(header)}  # the report lists columns in order
+    found.mapping = dict(sorted(found.mapping.items(), key=lambda item: position[item[0]]))
     return found
 
 
@@ -334,9 +336,19 @@ class NumberConvention:
     convention: str | None  # FR, EN, or None when nothing (or everything) decides it
     evidence: dict[str, str]  # convention -> a cell only it reads
     ambiguous: tuple[str, ...]  # cells both conventions read, as different values
+    kind: str = DECIMAL
+    by_kind: tuple[str, ...] = ()  # cells ambiguous as numbers, not as amounts or counts
 
     def note(self, column: str) -> str | None:
         """What the report says about the reading taken, when a choice was made."""
+        if self.by_kind and not self.ambiguous:
+            shown = ", ".join(f"« {a} » = {plain_number(parse_number(a, kind=self.kind) or 0)}"
+                              for a in self.by_kind[:3])
+            more = f" et {len(self.by_kind) - 3} autre(s)" if len(self.by_kind) > 3 else ""
+            why = ("un montant en euros n'a pas trois décimales" if self.kind == MONEY
+                   else "un nombre entier n'a pas de décimales")
+            return (f"Colonne « {column} » : {shown}{more} ({why} : le séparateur y sépare "
+                    "les milliers).")
         if not self.ambiguous:
             return None
         shown = ", ".join(f"« {a} »" for a in self.ambiguous[:3])
@@ -359,6 +371,7 @@ def number_convention(cells: Iterable[str], kind: str = DECIMAL) -> NumberConven
     written one way). Cells of no convention's are left to their rows' errors."""
     evidence: dict[str, str] = {}
     ambiguous: list[str] = []
+    by_kind: list[str] = []
     for cell in dict.fromkeys(cells):
         try:
             readings = number_readings(cell, kind)
@@ -368,10 +381,12 @@ def number_convention(cells: Iterable[str], kind: str = DECIMAL) -> NumberConven
             continue
         if len(readings) == 1:
             evidence.setdefault(next(iter(readings)), clean_cell(cell))
+            if kind != DECIMAL and len(set((number_readings(cell) or {}).values())) > 1:
+                by_kind.append(clean_cell(cell))  # 45.000 €: thousands, being euros
         elif len(set(readings.values())) > 1:
             ambiguous.append(clean_cell(cell))
     convention = next(iter(evidence)) if len(evidence) == 1 else None
-    return NumberConvention(convention, evidence, tuple(ambiguous))
+    return NumberConvention(convention, evidence, tuple(ambiguous), kind, tuple(by_kind))
 
 
 def parse_int(value: object, *, convention: str | None = None) -> int | None:

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from observatory.config import Federation, Plausibility
+from observatory.exports import privacy
 from observatory.imports import mapping as mappings
 from observatory.imports import normalise as n
 from observatory.imports.errors import ImportRefused, RowError
@@ -262,13 +263,15 @@ def start_parse(table: RawTable, fields: tuple[Field, ...], what: str,
         example = match.missing[0].label
         raise ImportRefused(
             f"Ce fichier ne ressemble pas à {what} : colonne(s) obligatoire(s) introuvable(s) "
-            f"{missing}. Colonnes trouvées : {found}. Si elles y sont sous un autre titre, "
+            f"{missing}. Colonnes trouvées : {found}. Si le fichier les a sous un autre titre, "
             f"indiquez laquelle est laquelle (--map \"{example}=Titre de la colonne\", ou "
             "l'étape « Correspondance des colonnes » de la page d'import).",
             request=request,
         )
     parsed = Parsed(match.mapping, match.ignored, len(table.rows))
     parsed.notes += mappings.applied_notes(applied, match, fields)
+    parsed.notes += [f"Colonne « {h} » : donnée personnelle, non importée."
+                     for h in match.ignored if privacy.is_personal_column(h)]
     parsed.extra["mapping"] = {
         "chosen": {f: c for f, c in chosen.items()} if options.mapping else {},
         "header": list(table.header), "name": options.mapping_name,

@@ -54,7 +54,7 @@ def _show_report(report: ImportReport) -> None:
     with right:
         st.markdown(f"**Aperçu** ({report.rows_total} lignes)")
         st.dataframe(report.preview_table().head(20), hide_index=True, width="stretch",
-                     key="import_preview")
+                     key="import_preview", placeholder="–")
     for note in report.notes:
         st.caption(plain(note))
     if report.errors:
