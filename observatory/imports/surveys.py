@@ -150,6 +150,14 @@ def _month(value: Any) -> dt.date | None:
     raise ImportRefused(f"Date de l'enquête « {text} » illisible : attendu AAAA-MM (ex. 2025-04).")
 
 
+def _plausible_month(month: dt.date | None, options: Options) -> dt.date | None:
+    years = options.plausibility.years()
+    if month is not None and month.year not in years:
+        raise ImportRefused(f"Date de l'enquête « {month:%Y-%m} » : année non plausible "
+                            f"(attendue {n.years_text(years)}).")
+    return month
+
+
 def survey_metadata(options: Options, sidecar: dict[str, Any], notes: list[str]) -> dict[str, Any]:
     """id, title, theme, month, objective, published: import options first, then the sidecar."""
     given = {k: v for k, v in (options.survey_meta or {}).items() if v not in (None, "")}
@@ -173,7 +181,8 @@ def survey_metadata(options: Options, sidecar: dict[str, Any], notes: list[str])
             raise ImportRefused(f"Champ « published » : {exc}") from None
     return {
         "id": str(meta["id"]), "title": str(meta["title"]), "theme": meta.get("theme"),
-        "month": _month(meta.get("date")), "objective": meta.get("objective"),
+        "month": _plausible_month(_month(meta.get("date")), options),
+        "objective": meta.get("objective"),
         "published": published,
     }
 
@@ -497,7 +506,8 @@ def parse(table: RawTable, options: Options) -> Parsed:
             note = n.number_convention(r[q.column] for r in table.rows).note(table.header[q.column])
             parsed.notes += [note] if note else []
     parsed.extra = {"meta": meta, "questions": questions, "replace": options.replace}
-    responses = _responses(table, technical, respondent, questions, parsed)
+    responses = _responses(table, technical, respondent, questions, parsed,
+                           options.plausibility.years())
     parsed.records = responses
     incomplete = sum(1 for r in responses if not r.complete)
     parsed.extra["incomplete"] = incomplete
@@ -527,7 +537,9 @@ def parse(table: RawTable, options: Options) -> Parsed:
 
 
 def _responses(table: RawTable, technical: dict[str, int], respondent: dict[str, int],
-               questions: list[Question], parsed: Parsed) -> list[Response]:
+               questions: list[Question], parsed: Parsed,
+               years: range | None = None) -> list[Response]:
+    years = years or range(1, 10_000)
     ids = [n.clean_cell(r[technical["id"]]) for r in table.rows] if "id" in technical else []
     use_ids = bool(ids) and all(i.isdigit() for i in ids) and len(set(ids)) == len(ids)
     match = n.HeaderMatch(respondent, {}, {}, [], [])
@@ -542,6 +554,10 @@ def _responses(table: RawTable, technical: dict[str, int], respondent: dict[str,
                 submitted = n.parse_date(text, excel_serial=table.container == "xlsx")
             except ValueError as exc:
                 row.error(table.header[submit], text, str(exc))
+            if submitted is not None and submitted.year not in years:
+                row.error(table.header[submit], text, f"« {text} » n'est pas une date "
+                          f"plausible (année attendue {n.years_text(years)})")
+                submitted = None
         complete = "submitdate" not in technical or bool(row.cell(technical["submitdate"]))
         team_type = row.text("team_type") or None
         if team_type:  # a respondent's own wording is kept when it is not a known type

@@ -88,14 +88,20 @@ def test_preview_hides_facilitators(corpus):
     assert "Claire" not in report.to_text()
 
 
+def october_log(folder: Path) -> Path:
+    """A log of one facilitation, in October 2025, saved by French Excel."""
+    log = folder / "journal_2025.csv"
+    log.write_text(
+        "Date;Département;Équipe(s);Type de structure;Profil de l'équipe;Type de facilitation\n"
+        "15/10/2025;38;MSP du Plateau;MSP;Sous ACI;Conseil et soutien\n", encoding="cp1252")
+    return log
+
+
 def test_new_log_replaces_the_months_it_contains_only(members, corpus, tmp_path, count):
     # A log of October 2025 alone adds October; it used to replace the whole of 2025 (issue 13)
     imports.import_file("facilitations", corpus / LOG, db=members)
     teams = count("SELECT count(*) FROM teams")
-    log = tmp_path / "journal_2025.csv"
-    log.write_text(
-        "Date;Département;Équipe(s);Type de structure;Profil de l'équipe;Type de facilitation\n"
-        "15/10/2025;38;MSP du Plateau;MSP;Sous ACI;Conseil et soutien\n", encoding="cp1252")
+    log = october_log(tmp_path)
     report = imports.import_file("facilitations", log, db=members)
     assert count("SELECT count(*) FROM facilitations WHERE year = 2024") == 2
     assert count("SELECT count(*) FROM facilitations WHERE year = 2025") == 6
@@ -107,10 +113,7 @@ def test_replace_year_replaces_every_facilitation_of_the_file_years(members, cor
                                                                    count):
     imports.import_file("facilitations", corpus / LOG, db=members)
     teams = count("SELECT count(*) FROM teams")
-    log = tmp_path / "journal_2025.csv"
-    log.write_text(
-        "Date;Département;Équipe(s);Type de structure;Profil de l'équipe;Type de facilitation\n"
-        "15/10/2025;38;MSP du Plateau;MSP;Sous ACI;Conseil et soutien\n", encoding="cp1252")
+    log = october_log(tmp_path)
     preview = imports.read_import("facilitations", log, db=members)
     assert preview.replacement["year"]["removed"] == 5
     assert preview.replacement["year"]["teams_removed"] == 3

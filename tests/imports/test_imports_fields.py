@@ -253,3 +253,19 @@ def test_missing_optional_columns_are_counted_as_unknown_never_as_nan(db):
         for module in (home, carte, facilitations, portrait, surveys, directory, capitalisation):
             for text in _texts(module.build(scope, aura, db)):
                 assert not UNSHOWN.search(text), (module.__name__, text)
+
+
+def test_a_survey_dated_in_2099_is_refused(db, state):
+    before = state(db)
+    with pytest.raises(imports.ImportRefused, match="« 2099-04 » : année non plausible"):
+        imports.import_file("survey", CORPUS / "enquete_minimale.csv", db=db,
+                            survey_meta={"id": "s", "title": "S", "date": "2099-04"})
+    assert state(db) == before
+
+
+def test_a_survey_response_dated_1899_is_a_row_error(db, tmp_path):
+    path = tmp_path / "enquete.csv"
+    path.write_text("Horodateur,Votre avis ?\n02/06/2025 09:00:00,Oui\n01/01/1899 09:00:00,Non\n",
+                    encoding="utf-8")
+    report = imports.read_import("survey", path, survey_meta={"id": "s", "title": "S"})
+    assert [(e.line, e.value) for e in report.errors] == [(3, "01/01/1899 09:00:00")]
