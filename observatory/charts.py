@@ -21,6 +21,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from observatory import vocabulary
+
 # Altair checks every object against the Vega-Lite JSON schema as it is built ("debug mode"):
 # the app builds its own specs as plain data, and the charts Altair still builds (the exported
 # département sheet's map) are fixed code checked by the tests.
@@ -28,7 +30,6 @@ alt.utils.schemapi.disable_debug_mode()
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
-STATUS_COLORS = {"En projet": "#E69F00", "Labellisée": "#56B4E9", "Sous ACI": "#0072B2"}
 FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
 # Characters per line of a chart's title and subtitle: a chart in a half-width column is about
 # 450 px wide; longer titles wrap instead of being cut with « … ».
@@ -567,7 +568,7 @@ def measure_columns(
 
 def status_colors(chart: Spec, data: pd.DataFrame, column: str) -> Spec:
     """The project's status colours on a chart coloured by status (grey for a missing one)."""
-    colors = {**STATUS_COLORS, "Non renseigné": "#BBBBBB"}
+    colors = vocabulary.status_colors_by_label()
     present = [s for s in colors if s in set(data[column])]
     encoding = {**chart.spec["encoding"], "color": _channel(
         column, "N", title="Statut", sort=present,

@@ -6,20 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from observatory.config import Federation
-
-TEAM_TYPES = ("MSP", "CPTS", "ESP", "CDS")
-# Facilitations also reach teams that are not care teams (e.g. a commune's elected officials).
-FACILITATION_TEAM_TYPES = ("MSP", "ESP", "CPTS", "CDS", "Collectivité", "Autre")
-STATUSES = ("en_projet", "labellisee", "sous_aci")
-STATUS_LABELS = {"en_projet": "En projet", "labellisee": "Labellisée", "sous_aci": "Sous ACI"}
-KINDS = ("sensibilisation", "conseil", "complexe", "specifique", "patient_partenaire")
-KIND_LABELS = {
-    "sensibilisation": "Sensibilisation",
-    "conseil": "Conseil et soutien",
-    "complexe": "Complexe",
-    "specifique": "Spécifique ou thématique",
-    "patient_partenaire": "Patient partenaire",
-}
+from observatory.vocabulary import TEAM_TYPES
 
 
 @dataclass(frozen=True)

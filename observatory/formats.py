@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import Any
 
 NBSP = "\u00a0"  # what French typography puts between thousands and before units
 MONTHS_SHORT = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.",
                 "oct.", "nov.", "déc.")
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
           "octobre", "novembre", "décembre")
+
+
+def is_missing(value: Any) -> bool:
+    """None, NaN, NaT or pd.NA: a cell with no value."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)  # NaN, NaT, pd.NA compare unequal to themselves
+    except (TypeError, ValueError):
+        return False
 
 
 def number(value: float | int | None, decimals: int = 0) -> str:

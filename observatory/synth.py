@@ -239,7 +239,7 @@ class World:
 
     # -- teams ----------------------------------------------------------------------------------
     def _unique_name(self, prefix: str) -> str:
-        from observatory.imports.normalise import team_name_key
+        from observatory.vocabulary import team_name_key
 
         while True:
             name = f"{prefix} {demo._fake_place(self.rng)}"

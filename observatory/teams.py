@@ -26,7 +26,7 @@ import pandas as pd
 
 from observatory import store
 from observatory.config import db_path
-from observatory.imports.normalise import team_name_key
+from observatory.vocabulary import team_name_key
 
 ERASED = "[équipe supprimée]"
 

@@ -4,9 +4,9 @@ information system."""
 import streamlit as st
 
 from observatory import auth
-from observatory.filters import STATUS_LABELS
 from observatory.ui import data, render, shell
 from observatory.views import directory
+from observatory.vocabulary import STATUS_LABELS
 
 ctx = shell.context("pages/annuaire.py")
 options = data.load(directory.filter_options, ctx.scope, ctx.federation)

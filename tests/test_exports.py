@@ -22,11 +22,11 @@ from openpyxl import load_workbook
 from pptx import Presentation
 from pptx.util import Emu
 
-from observatory import charts, config, store
+from observatory import charts, config, privacy, store
 from observatory.charts import Figure
 from observatory.config import get_federation
 from observatory.exports import cli as export_cli
-from observatory.exports import deck, departement_sheet, images, pdf, privacy, tables
+from observatory.exports import deck, departement_sheet, images, pdf, tables
 from observatory.exports.common import ExportContext, french_date
 from observatory.filters import Scope
 from observatory.views import Table, View
@@ -279,6 +279,15 @@ def test_formulas_are_neutralised_in_csv_and_xlsx() -> None:
     with zipfile.ZipFile(io.BytesIO(tables.table_xlsx(table))) as z:
         sheet = z.read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in sheet  # no formula anywhere
+
+
+@pytest.mark.parametrize("text", [*HOSTILE, "=1+1", "@SOMME(A1)", "+cmd|' /C calc'!A0",
+                                  "-2+3+cmd|' /C calc'!A0", "+33 MSP", "- la coordination"])
+def test_the_formula_rule_is_one_rule(text: str) -> None:
+    """What an import refuses as a formula, an export neutralises (exports neutralise more)."""
+    if privacy.looks_like_formula(text):
+        assert privacy.neutralise(text) == "'" + text
+    assert privacy.clean_text(text).startswith("'")
 
 
 def test_xlsx_keeps_numbers_and_says_what_it_is(home: View, ctx: ExportContext) -> None:

@@ -1,7 +1,7 @@
 """Files built on the server from what the pages show: PNG/SVG, CSV/XLSX, PPTX/PDF, the
 département sheet. No Streamlit here: the CLI, the tests and the pages' download buttons share it.
 
-Every table goes through ``privacy.safe_frame`` (personal columns dropped, small survey counts
+Every table goes through ``observatory.privacy.safe_frame`` (personal columns dropped, small survey counts
 masked, formula-like text neutralised) and every chart image through ``images.export_spec``.
 
 Submodules load on first use (``presentation`` imports python-pptx, ``document`` fpdf2…), so
@@ -27,8 +27,7 @@ _LAZY = {
     "pdf": ("document", "pdf"),
     "departement_sheet": ("sheet", "departement_sheet"),
 }
-_SUBMODULES = {"common", "images", "tables", "privacy", "presentation", "document", "sheet",
-               "cli"}
+_SUBMODULES = {"common", "images", "tables", "presentation", "document", "sheet", "cli"}
 
 __all__ = sorted(_LAZY)
 

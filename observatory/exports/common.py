@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from observatory import formats
+from observatory.formats import is_missing
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -65,15 +66,6 @@ def slug(text: str, default: str = "export") -> str:
     ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
     cleaned = re.sub(r"[^A-Za-z0-9]+", "_", ascii_text).strip("_").lower()
     return cleaned[:80] or default
-
-
-def is_missing(value: Any) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(value != value)  # NaN, NaT, pd.NA compare unequal to themselves
-    except (TypeError, ValueError):
-        return False
 
 
 # Integers that are labels, not quantities: no thousands separator (« 2025 », not « 2 025 »).

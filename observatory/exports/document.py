@@ -20,9 +20,10 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
+from observatory import privacy
 from observatory.charts import Figure
 from observatory.config import Federation
-from observatory.exports import images, privacy
+from observatory.exports import images
 from observatory.exports.common import ExportContext, display, shorten, today
 from observatory.views import Metric, Table, View
 

@@ -20,8 +20,8 @@ from typing import Any
 
 import vl_convert as vlc
 
+from observatory import privacy
 from observatory.charts import FR_LOCALE, Figure
-from observatory.exports import privacy
 from observatory.exports.common import ExportContext
 
 EXPORT_WIDTH = 800  # px of plot area; the image adds axes, legend and titles around it

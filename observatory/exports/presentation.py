@@ -11,9 +11,10 @@ from pptx.dml.color import RGBColor
 from pptx.enum.text import PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
+from observatory import privacy
 from observatory.charts import PALETTE, Figure
 from observatory.config import Federation
-from observatory.exports import images, privacy
+from observatory.exports import images
 from observatory.exports.common import ExportContext, display, shorten, today
 from observatory.views import Metric, Table, View
 

@@ -20,9 +20,17 @@ from observatory.config import Federation
 from observatory.exports import images
 from observatory.exports.common import ExportContext, today
 from observatory.exports.document import BLUE, GREY, Document
-from observatory.filters import KIND_LABELS, STATUS_LABELS, STATUSES, TEAM_TYPES, Scope
+from observatory.filters import Scope
 from observatory.indicators import sheets
 from observatory.views.home import key_metrics
+from observatory.vocabulary import (
+    KIND_LABELS,
+    STATUS_LABELS,
+    STATUSES,
+    TEAM_TYPES,
+    UNKNOWN_LABEL,
+    status_label,
+)
 
 OTHER = "#d9d9d9"
 SHAPES = "departement_shapes"
@@ -107,8 +115,7 @@ def _trend(code: str, year: int, federation: Federation, db: indicators.DB) -> p
 
 def _status(code: str, year: int, federation: Federation, db: indicators.DB) -> pd.DataFrame:
     df = sheets.memberships_by_status(Scope(year=year, departement=code), federation, db)
-    df["Statut"] = df["status"].map(lambda s: STATUS_LABELS.get(s, "Non renseigné")
-                                    if isinstance(s, str) else "Non renseigné")
+    df["Statut"] = df["status"].map(status_label)
     return df.rename(columns={"team_type": "Type", "teams": "Équipes"})[
         ["Statut", "Type", "Équipes"]]
 
@@ -116,7 +123,7 @@ def _status(code: str, year: int, federation: Federation, db: indicators.DB) -> 
 def _status_table(df: pd.DataFrame) -> pd.DataFrame:
     pivot = df.pivot_table(index="Statut", columns="Type", values="Équipes", aggfunc="sum",
                            fill_value=0)
-    order = [STATUS_LABELS[s] for s in STATUSES] + ["Non renseigné"]
+    order = [STATUS_LABELS[s] for s in STATUSES] + [UNKNOWN_LABEL]
     pivot = pivot.reindex([s for s in order if s in pivot.index])
     types = [t for t in TEAM_TYPES if t in pivot.columns] + \
         [t for t in pivot.columns if t not in TEAM_TYPES]

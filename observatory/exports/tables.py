@@ -22,9 +22,10 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from observatory import privacy
 from observatory.charts import Figure
-from observatory.exports import privacy
-from observatory.exports.common import ExportContext, is_missing
+from observatory.exports.common import ExportContext
+from observatory.formats import is_missing
 from observatory.views import Table
 
 CSV_MIME = "text/csv"

@@ -26,14 +26,14 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from observatory import store
+from observatory import privacy, store
 from observatory.config import Federation, Plausibility, db_path, federations, get_federation
 from observatory.imports import adhesions, facilitations, fiches, references, surveys
 from observatory.imports import mapping as mappings
 from observatory.imports.errors import ImportRefused
 from observatory.imports.normalise import parse_year, team_name_key
 from observatory.imports.reading import read_table, size_limit, size_limit_message
-from observatory.imports.report import KIND_LABELS, PERSONAL_COLUMNS, ImportReport
+from observatory.imports.report import KIND_LABELS, ImportReport
 from observatory.imports.rows import Options, Parsed
 from observatory.imports.storage import insert_rows
 
@@ -172,7 +172,7 @@ def _prepare(
     report.notes = table.notes + parsed.notes
     report.incomplete_responses = parsed.extra.get("incomplete", 0)
     preview = parsed.preview
-    report.preview = preview.drop(columns=[c for c in PERSONAL_COLUMNS if c in preview.columns])
+    report.preview = preview.drop(columns=[c for c in privacy.PERSONAL_FIELDS if c in preview.columns])
     report.mapping_request = parsed.extra.get("mapping_request")
     return report, parsed, data
 
@@ -591,19 +591,8 @@ def rejected_rows(batch_id: int, db: str | os.PathLike | None = None) -> pd.Data
     df = store.query(
         f"SELECT {', '.join(REJECTED_COLUMNS)} FROM rejected_rows WHERE batch_id = ? "
         "ORDER BY line, column_name", [batch_id], db=db)
-    df["raw"] = df["raw"].map(_without_personal_cells)
+    df["raw"] = df["raw"].map(privacy.without_personal_cells)
     return df
-
-
-def _without_personal_cells(raw: str | None) -> str | None:
-    from observatory.exports import privacy
-
-    if not raw:
-        return raw
-    row = json.loads(raw)
-    return json.dumps({k: ("[donnée personnelle masquée]" if privacy.is_personal_column(k)
-                           and v else privacy.redact_emails(v) if isinstance(v, str) else v)
-                       for k, v in row.items()}, ensure_ascii=False)
 
 
 def original_file(batch_id: int, db: str | os.PathLike | None = None) -> bytes | None:

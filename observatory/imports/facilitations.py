@@ -26,7 +26,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from observatory.filters import TEAM_TYPES
+from observatory import privacy, vocabulary
 from observatory.formats import MONTHS
 from observatory.imports import normalise as n
 from observatory.imports.errors import ImportRefused
@@ -158,7 +158,7 @@ def parse(table: RawTable, options: Options) -> Parsed:
         moment = row.require("date", row.date("date", excel, years), "date")
         teams = split_teams(row.text("teams"))
         for team in teams:
-            if n.looks_like_formula(team):
+            if privacy.looks_like_formula(team):
                 row.error(row.column("teams"), team, n.formula_message(team, "une équipe"))
         if not teams:
             row.require("teams", None, "équipe")
@@ -442,9 +442,9 @@ def _team(index: TeamIndex, ref: str, r: Facilitation) -> int:
         if found is not None:
             return found
         return index.create(id_key(external), ref, external_id=external, departement=r.departement,
-                            team_type=r.team_type if r.team_type in TEAM_TYPES else None)
+                            team_type=r.team_type if r.team_type in vocabulary.TEAM_TYPES else None)
     local = index.by_name(ref, r.departement)
     if local:
         return local[0]
     return index.create(name_key(ref, r.departement), ref, departement=r.departement,
-                        team_type=r.team_type if r.team_type in TEAM_TYPES else None)
+                        team_type=r.team_type if r.team_type in vocabulary.TEAM_TYPES else None)

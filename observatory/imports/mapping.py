@@ -192,7 +192,7 @@ def _pairs(columns: Mapping[str, str], fields: Sequence[Field]) -> str:
 def request(header: Sequence[str], rows: Sequence[Sequence[str]], fields: Sequence[Field],
             match: HeaderMatch, saved: SavedMapping | None) -> MappingRequest:
     """The mapping step's content: every field, every column with its first values."""
-    from observatory.exports import privacy
+    from observatory import privacy
 
     columns = []
     for i, h in enumerate(header):
@@ -204,8 +204,8 @@ def request(header: Sequence[str], rows: Sequence[Sequence[str]], fields: Sequen
             if len(values) == 3:
                 break
         # personal data is not shown, even to the admin choosing columns
-        columns.append((h, ["(donnée personnelle)"] if privacy.is_personal_column(h) and values
-                        else values))
+        personal = privacy.is_personal_column(h) or privacy.is_personal_header(h)
+        columns.append((h, ["(donnée personnelle)"] if personal and values else values))
     proposed = {f: header[i] for f, i in match.columns.items()}
     return MappingRequest([(f.name, f.label, f.required) for f in fields], columns, proposed,
                           [f.name for f in match.missing], saved.name if saved else None)

@@ -13,7 +13,8 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from observatory.filters import FACILITATION_TEAM_TYPES, TEAM_TYPES
+from observatory import vocabulary
+from observatory.vocabulary import fold, header_key, option_key, team_name_key
 
 OTHER = "Autre"
 
@@ -43,62 +44,10 @@ def _clean_text(text: str) -> str:
 _INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200d\u2060\ufeff]")
 
 
-# What a spreadsheet runs: "=…", "@SOMME(…)", and the "+cmd|…" / "-2+3+cmd|…" forms of
-# formula injection. "+33 MSP", "- la coordination" or "-12,5" are text or numbers.
-_FORMULA = re.compile(r"^(?:=.|@\w+\(|[+-].*(?:\||\b[A-Za-z_][\w.]*\())", re.DOTALL)
-
-
-def looks_like_formula(text: str) -> bool:
-    """True when a spreadsheet would run this cell as a formula."""
-    return bool(_FORMULA.match(text))
-
-
 def formula_message(text: str, what: str) -> str:
     """The French error for a formula where ``what`` (a team's name…) was expected."""
     return (f"« {text} » est une formule de tableur, pas {what} : remplacez-la par sa valeur "
             "(les formules ne sont jamais exécutées ni importées)")
-
-
-@functools.lru_cache(maxsize=65536)
-def fold(text: str) -> str:
-    """Case- and accent-insensitive form of a text (œ → oe, É → e)."""
-    text = text.replace("œ", "oe").replace("Œ", "oe").replace("æ", "ae").replace("Æ", "ae")
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
-
-def _words(text: str) -> str:
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", text).split())
-
-
-_HINT = re.compile(r"\s*\([^()]*\)\s*$")
-
-
-def header_key(text: str) -> str:
-    """A header's meaning: case, accents, punctuation, spaces and a trailing (hint) ignored."""
-    text = text.strip()
-    while True:
-        stripped = _HINT.sub("", text)
-        if stripped == text or not stripped:
-            break
-        text = stripped
-    return _words(fold(text))
-
-
-# inclusive writing: Infirmier·e, Pharmacien·ne, Salarié·e, Professionnel·le, Coordinateur·rice
-_INCLUSIVE = re.compile(r"[·•.‧⋅](?:e|es|ne|nes|le|les|se|ses|rice|rices|trice|trices)\b")
-
-
-@functools.lru_cache(maxsize=65536)
-def option_key(text: str) -> str:
-    """An answer's identity for matching: like header_key but keeps parentheses' content."""
-    return _words(fold(_INCLUSIVE.sub("", text)))
-
-
-@functools.lru_cache(maxsize=65536)
-def team_name_key(name: str) -> str:
-    """A team name's identity: casefolded, accents and punctuation dropped, spaces collapsed."""
-    return _words(fold(name))
 
 
 def slugify(text: str) -> str:
@@ -492,32 +441,15 @@ def parse_yes_no(value: object, *, checkbox: bool = False) -> bool | None:
     raise ValueError(f"« {text} » n'est pas une réponse oui/non")
 
 
-# -- coded values ----------------------------------------------------------------------------
+# -- coded values (codes, labels and synonyms: observatory.vocabulary) -----------------------
 def _lookup(table: Mapping[str, str], text: str) -> str | None:
     key = option_key(text)
     if key in table:
         return table[key]
-    bare = option_key(_HINT.sub("", text))  # "MSP (Maison de santé…)"
+    bare = option_key(vocabulary.HINT.sub("", text))  # "MSP (Maison de santé…)"
     if bare in table:
         return table[bare]
     return None
-
-
-_TEAM_TYPES = {
-    "msp": "MSP", "maison de sante pluriprofessionnelle": "MSP",
-    "maison de sante pluri professionnelle": "MSP", "maison de sante pluridisciplinaire": "MSP",
-    "maison de sante": "MSP", "maison de sante pluriprofessionnelle msp": "MSP",
-    "cpts": "CPTS", "communaute professionnelle territoriale de sante": "CPTS",
-    "esp": "ESP", "equipe de soins primaires": "ESP", "esp clap": "ESP",
-    "equipe de soins primaires coordonnee": "ESP",
-    "cds": "CDS", "centre de sante": "CDS", "centre de sante pluriprofessionnel": "CDS",
-    "centre de sante polyvalent": "CDS",
-}
-_FACILITATION_ONLY = {
-    "collectivite": "Collectivité", "collectivite territoriale": "Collectivité",
-    "collectivites": "Collectivité", "commune": "Collectivité", "mairie": "Collectivité",
-    "elus": "Collectivité", "communaute de communes": "Collectivité", "autre": "Autre",
-}
 
 
 def parse_team_type(value: object, *, facilitation: bool = False) -> str | None:
@@ -525,27 +457,17 @@ def parse_team_type(value: object, *, facilitation: bool = False) -> str | None:
     text = clean_cell(value)
     if not text:
         return None
-    found = _lookup(_TEAM_TYPES, text)
+    found = _lookup(vocabulary.TEAM_TYPE_SYNONYMS, text)
     if found is None:
         first = option_key(text).split(" ")[0]  # "MSP - Maison de santé…"
-        found = first.upper() if first.upper() in TEAM_TYPES else None
+        found = first.upper() if first.upper() in vocabulary.TEAM_TYPES else None
     if found is None and facilitation:
-        found = _lookup(_FACILITATION_ONLY, text)
+        found = _lookup(vocabulary.FACILITATION_TEAM_TYPE_SYNONYMS, text)
     if found is None:
-        known = ", ".join(FACILITATION_TEAM_TYPES if facilitation else TEAM_TYPES)
+        known = ", ".join(vocabulary.FACILITATION_TEAM_TYPES if facilitation
+                          else vocabulary.TEAM_TYPES)
         raise ValueError(f"« {text} » n'est pas un type de structure connu ({known})")
     return found
-
-
-_STATUSES = {
-    "en projet": "en_projet", "projet": "en_projet", "en cours": "en_projet",
-    "en cours de labellisation": "en_projet", "en construction": "en_projet",
-    "emergente": "en_projet", "equipe en projet": "en_projet",
-    "labellisee": "labellisee", "labellise": "labellisee", "projet de sante valide": "labellisee",
-    "projet de sante valide par l ars": "labellisee", "validee": "labellisee",
-    "sous aci": "sous_aci", "signataire aci": "sous_aci", "signataire de l aci": "sous_aci",
-    "aci": "sous_aci", "aci signe": "sous_aci", "signataire": "sous_aci",
-}
 
 
 def parse_status(value: object) -> str | None:
@@ -553,43 +475,24 @@ def parse_status(value: object) -> str | None:
     text = clean_cell(value)
     if not text:
         return None
-    found = _lookup(_STATUSES, text)
+    found = _lookup(vocabulary.STATUS_SYNONYMS, text)
     if found is None:
-        raise ValueError(
-            f"« {text} » n'est pas un stade connu (En projet, Labellisée, Sous ACI)"
-        )
+        known = ", ".join(vocabulary.STATUS_LABELS[s] for s in vocabulary.STATUSES)
+        raise ValueError(f"« {text} » n'est pas un stade connu ({known})")
     return found
 
 
-_KIND_PREFIXES = (
-    ("sensibilisation", "sensibilisation"),
-    ("conseil", "conseil"), ("soutien", "conseil"),
-    ("complexe", "complexe"), ("mediation", "complexe"),
-    ("specifique", "specifique"), ("thematique", "specifique"),
-    ("patient partenaire", "patient_partenaire"), ("patients partenaires", "patient_partenaire"),
-)
-
-
 def parse_kind(value: object) -> str | None:
-    """A facilitation type → one of filters.KINDS (sensibilisation, conseil, complexe…)."""
+    """A facilitation type → one of vocabulary.KINDS (sensibilisation, conseil, complexe…)."""
     text = clean_cell(value)
     if not text:
         return None
     key = option_key(text)
-    for prefix, kind in _KIND_PREFIXES:
+    for prefix, kind in vocabulary.KIND_PREFIXES:
         if key == prefix or key.startswith(prefix + " "):
             return kind
-    raise ValueError(
-        f"« {text} » n'est pas un type de facilitation connu (Sensibilisation, Conseil et "
-        "soutien, Complexe, Spécifique ou thématique, Patient partenaire)"
-    )
-
-
-_MODES = {
-    "presentiel": "Présentiel", "sur place": "Présentiel", "en presentiel": "Présentiel",
-    "visio": "Visio", "visioconference": "Visio", "distanciel": "Visio", "en visio": "Visio",
-    "a distance": "Visio", "telephone": "Téléphone", "mixte": "Mixte", "hybride": "Mixte",
-}
+    known = ", ".join(vocabulary.KIND_LABELS[k] for k in vocabulary.KINDS)
+    raise ValueError(f"« {text} » n'est pas un type de facilitation connu ({known})")
 
 
 def parse_mode(value: object) -> str | None:
@@ -597,9 +500,11 @@ def parse_mode(value: object) -> str | None:
     text = clean_cell(value)
     if not text:
         return None
-    found = _lookup(_MODES, text)
+    found = _lookup(vocabulary.MODE_SYNONYMS, text)
     if found is None:
-        raise ValueError(f"« {text} » n'est pas un format connu (Présentiel, Visio)")
+        # the two modes staff are asked to write; Téléphone and Mixte are read too
+        known = ", ".join(vocabulary.MODES[:2])
+        raise ValueError(f"« {text} » n'est pas un format connu ({known})")
     return found
 
 

@@ -18,8 +18,6 @@ KIND_LABELS = {
     "fiches": "fiches de capitalisation",
     "references": "décompte des équipes existantes",
 }
-# Columns holding personal data: stored, never shown in a preview nor written in a report.
-PERSONAL_COLUMNS = ("email", "facilitators")
 MAX_ERRORS_IN_TEXT = 200
 # What the mapping's technical targets mean, in French (fields have their own labels).
 TARGET_PREFIXES = {"technique": "colonne technique", "répondant": "répondant",

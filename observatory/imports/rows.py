@@ -11,8 +11,8 @@ from typing import Any
 
 import pandas as pd
 
+from observatory import privacy
 from observatory.config import Federation, Plausibility
-from observatory.exports import privacy
 from observatory.imports import mapping as mappings
 from observatory.imports import normalise as n
 from observatory.imports.errors import ImportRefused, RowError
@@ -21,10 +21,10 @@ from observatory.imports.normalise import (
     HeaderMatch,
     clean_cell,
     formula_message,
-    looks_like_formula,
     match_headers,
 )
 from observatory.imports.reading import RawTable
+from observatory.privacy import looks_like_formula
 
 
 @dataclass
@@ -271,7 +271,8 @@ def start_parse(table: RawTable, fields: tuple[Field, ...], what: str,
     parsed = Parsed(match.mapping, match.ignored, len(table.rows))
     parsed.notes += mappings.applied_notes(applied, match, fields)
     parsed.notes += [f"Colonne « {h} » : donnée personnelle, non importée."
-                     for h in match.ignored if privacy.is_personal_column(h)]
+                     for h in match.ignored
+                     if privacy.is_personal_column(h) or privacy.is_personal_header(h)]
     parsed.extra["mapping"] = {
         "chosen": {f: c for f, c in chosen.items()} if options.mapping else {},
         "header": list(table.header), "name": options.mapping_name,

@@ -22,6 +22,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from observatory import privacy
 from observatory.imports import normalise as n
 from observatory.imports.errors import ImportRefused
 from observatory.imports.normalise import Field, header_key, option_key
@@ -68,12 +69,6 @@ RESPONDENT_FIELDS = (
         "Nom de l'équipe", "Structure", "Votre équipe", "Votre structure")),
     Field("team_type", "Type de structure", ("Type de structure", "Type d'équipe")),
 )
-# Columns identifying a person: never imported from a survey.
-PERSONAL = {header_key(h) for h in (
-    "Email", "E-mail", "Courriel", "Adresse e-mail", "Adresse mail", "Nom", "Prénom",
-    "Nom et prénom", "Nom prénom", "Téléphone", "Numéro de téléphone",
-    "Adresse de messagerie",  # Microsoft Forms: the respondent's account
-)}
 SCALES: tuple[tuple[str, ...], ...] = (
     ("Pas du tout", "Plutôt pas", "Plutôt", "Tout à fait"),
     ("Pas du tout d'accord", "Plutôt pas d'accord", "Plutôt d'accord", "Tout à fait d'accord"),
@@ -259,7 +254,7 @@ def _columns(table: RawTable, sidecar: dict[str, Any], parsed: Parsed) -> tuple[
         elif i in respondent_at:
             respondent[respondent_at[i]] = i
             parsed.header_mapping[h] = f"répondant:{respondent_at[i]}"
-        elif key in PERSONAL:
+        elif privacy.is_personal_header(h):
             parsed.ignored_columns.append(h)
             parsed.notes.append(f"Colonne « {h} » : donnée personnelle, non importée.")
         elif (split := _split_option_header(h)) is not None:

@@ -13,7 +13,8 @@ import pandas as pd
 
 from observatory import store
 from observatory.config import Federation
-from observatory.filters import KINDS, STATUSES, TEAM_TYPES, Scope
+from observatory.filters import Scope
+from observatory.vocabulary import KINDS, STATUSES, TEAM_TYPES
 
 DB = str | os.PathLike | None
 

@@ -17,9 +17,10 @@ from typing import Any
 
 import streamlit as st
 
+from observatory import privacy
 from observatory.charts import Figure
 from observatory.config import Federation, get_federation
-from observatory.exports import images, privacy, tables
+from observatory.exports import images, tables
 from observatory.exports.common import ExportContext, as_context, slug, today
 from observatory.ui.text import plain
 from observatory.views import Table, View

@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from observatory.config import Federation
-from observatory.filters import TEAM_TYPES, Scope
+from observatory.filters import Scope
+from observatory.vocabulary import TEAM_TYPES
 
 KEYS = {"year": "f_annee", "territory": "f_territoire", "departement": "f_dep",
         "team_type": "f_type"}

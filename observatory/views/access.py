@@ -19,9 +19,8 @@ import dataclasses
 
 import pandas as pd
 
-from observatory import auth
+from observatory import auth, privacy
 from observatory.charts import Figure
-from observatory.exports import privacy
 from observatory.views import Metric, Table, View
 
 DETAIL_NOTE = ("Listes d'équipes, fiches et réponses individuelles réservées à l'équipe de la "

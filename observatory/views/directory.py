@@ -6,10 +6,11 @@ import pandas as pd
 
 from observatory import formats
 from observatory.config import Federation
-from observatory.filters import STATUS_LABELS, Scope
+from observatory.filters import Scope
 from observatory.indicators import DB
 from observatory.indicators import directory as ind
 from observatory.views import Metric, Table, View
+from observatory.vocabulary import STATUS_LABELS
 
 
 def filter_options(scope: Scope, federation: Federation,

@@ -6,10 +6,11 @@ import pandas as pd
 
 from observatory import charts, formats
 from observatory.config import Federation
-from observatory.filters import FACILITATION_TEAM_TYPES, KIND_LABELS, STATUS_LABELS, Scope
+from observatory.filters import Scope
 from observatory.indicators import DB
 from observatory.indicators import facilitations as ind
 from observatory.views import Metric, Table, View
+from observatory.vocabulary import FACILITATION_TEAM_TYPES, KIND_LABELS, STATUS_LABELS
 
 FACILITATIONS = "Facilitations"
 TEAMS = "Équipes uniques"

@@ -8,8 +8,9 @@ import pandas as pd
 
 from observatory import charts, formats, indicators
 from observatory.config import Federation
-from observatory.filters import KIND_LABELS, STATUS_LABELS, Scope
+from observatory.filters import Scope
 from observatory.views import Metric, Table, View
+from observatory.vocabulary import KIND_LABELS, STATUS_LABELS
 
 SOURCES = {
     "adhesions": "formulaires d'adhésion",

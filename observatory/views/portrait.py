@@ -9,10 +9,11 @@ import pandas as pd
 
 from observatory import charts, formats
 from observatory.config import Federation
-from observatory.filters import STATUS_LABELS, TEAM_TYPES, Scope
+from observatory.filters import Scope
 from observatory.indicators import DB
 from observatory.indicators import portrait as ind
 from observatory.views import Metric, Table, View
+from observatory.vocabulary import STATUS_LABELS, TEAM_TYPES, status_label
 
 STATUS_ORDER = list(STATUS_LABELS.values())
 MULTIPLE = "Plusieurs réponses possibles : les parts ne s'additionnent pas à 100 %."
@@ -23,7 +24,7 @@ def _source(scope: Scope) -> str:
 
 
 def _status(values: pd.Series) -> pd.Series:
-    return values.map(lambda s: STATUS_LABELS.get(s, "Non renseigné"))
+    return values.map(status_label)
 
 
 class _Answers:

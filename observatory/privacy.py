@@ -1,16 +1,24 @@
-"""The rules every export goes through: no personal data, no small survey counts, no formulas.
+"""What may leave the server: no personal data, no small counts, no formulas. Every rule here.
 
-- Columns whose name says they hold people's contact or identity (e-mail, courriel, contact,
-  téléphone, facilitateur·rice) are dropped, whatever the view put in them.
-- Any e-mail address left inside a text cell is replaced by ``[courriel masqué]``.
-- Survey respondent counts below ``config.SMALL_COUNT_THRESHOLD`` (Figure.count_columns) become
-  ``< 5``; shares, means or scores on the same row are masked too (they give the count away).
-- Text cells that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab, CR)
-  get a leading apostrophe. Numbers are never touched: ``-3`` stays the number -3.
+Importers, views (what a role may see) and exports (every file) all go through these rules.
+
+- **Personal data.** Columns whose name says they hold people's contact or identity (e-mail,
+  courriel, contact, téléphone, facilitateur·rice) are dropped from whatever leaves, whatever the
+  view put in them; the store fields that hold personal data (``PERSONAL_FIELDS``) never reach a
+  preview or a report; survey columns that name a person outright (``is_personal_header``) are not
+  imported at all; any e-mail address left inside a text is replaced by ``[courriel masqué]``.
+- **Suppression of small counts.** Counts of teams or respondents below the small-count threshold
+  (``threshold``) become ``< 5``; shares, means, amounts on the same row are masked too (they
+  give the count away). This is primary suppression; every suppression rule belongs in the
+  "suppression" section below, so that what is masked is decided in one place.
+- **Formulas.** A text cell that a spreadsheet would run is refused by the importers
+  (``looks_like_formula``) and neutralised in every exported cell (``neutralise``: a leading
+  apostrophe). Numbers are never touched: ``-3`` stays the number -3.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -19,15 +27,91 @@ from typing import Any
 import pandas as pd
 
 from observatory import config
-from observatory.exports.common import is_missing
+from observatory.formats import is_missing
+from observatory.vocabulary import header_key
 
+# -- personal data ---------------------------------------------------------------------------
 # "facilitat" alone would also drop the aggregate columns "Facilitations" and "Équipes
 # facilitées": only the person nouns (facilitateur, facilitatrice, facilitator) are personal.
 PERSONAL_COLUMN = re.compile(
-    r"e-?mail|courriel|contact|facilitat(?:eur|rice|or)|telephone|phone|portable|messagerie"
-    r"|^\s*(?:nom|prenom|nom (?:et )?prenom)\s*$",
+    r"e-?mail|courriel|contact|facilitat(?:eur|rice|or)|telephone|phone|portable|messagerie",
     re.IGNORECASE,
 )
+# An import's headers are other people's text ("Avez-vous contacté l'ARS ?" is a question):
+# a survey column is left out when its whole header names a person or a contact.
+PERSONAL_HEADERS = frozenset(header_key(h) for h in (
+    "Email", "E-mail", "Courriel", "Adresse e-mail", "Adresse mail", "Nom", "Prénom",
+    "Nom et prénom", "Nom prénom", "Téléphone", "Numéro de téléphone",
+    "Adresse de messagerie",  # Microsoft Forms: the respondent's account
+))
+# Store fields holding personal data: stored, never shown in a preview nor written in a report.
+PERSONAL_FIELDS = ("email", "facilitators")
+PERSONAL_MASK = "[donnée personnelle masquée]"
+EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+EMAIL_MASK = "[courriel masqué]"
+
+
+def _plain(name: Any) -> str:
+    text = unicodedata.normalize("NFKD", str(name))
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def is_personal_column(name: Any) -> bool:
+    """True when a column we name (a view's, a stored row's) holds people's contact or identity."""
+    return bool(PERSONAL_COLUMN.search(_plain(name)))
+
+
+def is_personal_header(header: str) -> bool:
+    """True when an imported file's header names a person outright (such a column is not read)."""
+    return header_key(header) in PERSONAL_HEADERS
+
+
+def drop_personal_columns(df: pd.DataFrame) -> pd.DataFrame:
+    keep = [c for c in df.columns if not is_personal_column(c)]
+    return df if len(keep) == len(df.columns) else df.loc[:, keep]
+
+
+def redact_emails(text: str) -> str:
+    return EMAIL.sub(EMAIL_MASK, text) if "@" in text else text
+
+
+def without_personal_cells(raw: str | None) -> str | None:
+    """A rejected row kept as JSON, its personal cells masked and e-mails redacted (to show it)."""
+    if not raw:
+        return raw
+    row = json.loads(raw)
+    return json.dumps({k: (PERSONAL_MASK if (is_personal_column(k) or is_personal_header(k)) and v
+                           else redact_emails(v) if isinstance(v, str) else v)
+                       for k, v in row.items()}, ensure_ascii=False)
+
+
+# -- formulas --------------------------------------------------------------------------------
+# What a spreadsheet runs: "=…", "@SOMME(…)", and the "+cmd|…" / "-2+3+cmd|…" forms of
+# formula injection. "+33 MSP", "- la coordination" or "-12,5" are text or numbers: an import
+# keeps them. An exported cell is neutralised more widely (any leading trigger), since whoever
+# opens it may type after it; every text ``looks_like_formula`` flags starts with a trigger.
+_FORMULA = re.compile(r"^(?:=.|@\w+\(|[+-].*(?:\||\b[A-Za-z_][\w.]*\())", re.DOTALL)
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def looks_like_formula(text: str) -> bool:
+    """True when a spreadsheet would run this cell as a formula (an import refuses it)."""
+    return bool(_FORMULA.match(text))
+
+
+def neutralise(text: str) -> str:
+    """``=HYPERLINK(…)`` → ``'=HYPERLINK(…)``: a spreadsheet shows it, never runs it."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def clean_text(value: Any) -> Any:
+    """A text cell made safe for export; any other value unchanged."""
+    if isinstance(value, str):
+        return neutralise(redact_emails(value))
+    return value
+
+
+# -- suppression: small counts and what gives them away --------------------------------------
 # Columns derived from a count on the same row (a share or a mean of 3 people is still 3 people;
 # the ACI total of 2 teams is still their two amounts).
 DERIVED_COLUMN = re.compile(
@@ -35,9 +119,6 @@ DERIVED_COLUMN = re.compile(
     r"|montant|total|€",
     re.IGNORECASE,
 )
-EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
-EMAIL_MASK = "[courriel masqué]"
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 DERIVED_MASK = "masqué"
 
 
@@ -54,38 +135,8 @@ def masked_note(limit: int | None = None) -> str:
     return f"valeurs < {threshold(limit)} masquées"
 
 
-def _plain(name: Any) -> str:
-    text = unicodedata.normalize("NFKD", str(name))
-    return "".join(c for c in text if not unicodedata.combining(c))
-
-
-def is_personal_column(name: Any) -> bool:
-    return bool(PERSONAL_COLUMN.search(_plain(name)))
-
-
 def is_derived_column(name: Any) -> bool:
     return bool(DERIVED_COLUMN.search(_plain(name)))
-
-
-def drop_personal_columns(df: pd.DataFrame) -> pd.DataFrame:
-    keep = [c for c in df.columns if not is_personal_column(c)]
-    return df if len(keep) == len(df.columns) else df.loc[:, keep]
-
-
-def neutralise(text: str) -> str:
-    """``=HYPERLINK(…)`` → ``'=HYPERLINK(…)``: a spreadsheet shows it, never runs it."""
-    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
-
-
-def redact_emails(text: str) -> str:
-    return EMAIL.sub(EMAIL_MASK, text) if "@" in text else text
-
-
-def clean_text(value: Any) -> Any:
-    """A text cell made safe for export; any other value unchanged."""
-    if isinstance(value, str):
-        return neutralise(redact_emails(value))
-    return value
 
 
 def _is_number(value: Any) -> bool:
@@ -147,6 +198,7 @@ def mask_small_counts(df: pd.DataFrame, count_columns: Iterable[str],
     return out, masked
 
 
+# -- the gate: every table, chart's data and image spec that leaves the server ----------------
 def safe_frame(df: pd.DataFrame | None, count_columns: Iterable[str] = (),
                limit: int | None = None) -> tuple[pd.DataFrame, int]:
     """The one gate before any table leaves the server: drop, mask, redact, neutralise.
