@@ -2,7 +2,7 @@
 """The project's two commands, with nothing but Python and pip on the machine.
 
     python manage.py run    set up .venv, build the demo store if needed, start the app
-    python manage.py test   set up .venv (and the headless browser), run ruff and every test
+    python manage.py test   set up .venv (and the headless browser), run ruff, mypy and every test
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import subprocess
 import sys
 import venv
 from pathlib import Path
+
+from observatory import settings  # standard library only: readable before .venv exists
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
@@ -43,7 +45,7 @@ def setup() -> None:
 
 def browser() -> None:
     """Debian's Chromium for the end-to-end tests (no browser download from elsewhere)."""
-    if shutil.which("chromium") or os.environ.get("OBSERVATORY_NO_BROWSER_INSTALL"):
+    if shutil.which("chromium") or settings.value("no_browser_install"):
         return
     apt = shutil.which("apt-get")
     if not apt:
@@ -58,8 +60,7 @@ def browser() -> None:
 
 def run() -> int:
     setup()
-    env = dict(os.environ)
-    db = Path(env.get("OBSERVATORY_DB", ROOT / "data" / "observatory.duckdb"))
+    db = settings.value("db")
     if not db.exists():
         sh(BIN / "observatory", "demo", "--db", db)
     return sh(BIN / "streamlit", "run", ROOT / "app.py", "--browser.gatherUsageStats", "false",
@@ -70,6 +71,8 @@ def test() -> int:
     setup()
     browser()
     if sh(BIN / "ruff", "check", ".", check=False):
+        return 1
+    if sh(BIN / "mypy", check=False):  # files and settings: [tool.mypy] in pyproject.toml
         return 1
     return sh(PY, "-m", "pytest", *sys.argv[2:], check=False)
 

@@ -362,17 +362,17 @@ def bench_page(db: Path, path: str, title: str, label: str, params: dict[str, st
 def bench_pages(db: Path, year: int, warm: int, cold: int) -> list[PageRun]:
     import streamlit.logger
 
-    from observatory.ui.shell import PAGES
+    from observatory.pages import PAGES
 
     os.environ["OBSERVATORY_DB"] = str(db)
     apptest_reruns_app_py()
     streamlit.logger.set_log_level("error")  # AppTest warns on every run outside a server
     results = []
-    for path, title, *_ in PAGES:
+    for page in PAGES:
         for label, _, params in scopes(year):
-            r = bench_page(db, path, title, label, params, warm, cold)
+            r = bench_page(db, page.file, page.title, label, params, warm, cold)
             results.append(r)
-            log(f"[pages] {title} · {label}: " + (f"ERREUR {r.error}" if r.error else
+            log(f"[pages] {page.title} · {label}: " + (f"ERREUR {r.error}" if r.error else
                 f"chaud {ms(median(r.warm))}, froid {ms(median(r.cold))} (SQL nue "
                 f"{ms(r.bare_s)}, {r.queries} requêtes)"))
     return results
@@ -414,22 +414,12 @@ def bench_specs(db: Path, year: int) -> tuple[list[Specs], dict[str, int]]:
     """Every figure's spec size per page and scope; the map sizes."""
     from observatory import store
     from observatory.config import get_federation
+    from observatory.exports.cli import PAGES, resolve_page
     from observatory.filters import Scope
-    from observatory.views import (
-        capitalisation,
-        carte,
-        directory,
-        facilitations,
-        home,
-        portrait,
-        surveys,
-    )
+    from observatory.views import carte
 
     fed = get_federation(store.federation_id(db))
-    builds = {"Chiffres clés": home.build, "Carte des équipes": carte.build,
-              "Facilitations": facilitations.build, "Portrait des équipes": portrait.build,
-              "Enquêtes flash": surveys.build, "Annuaire": directory.build,
-              "Capitalisation": capitalisation.build}
+    builds = {page.title: resolve_page(name) for name, page in PAGES.items()}
     rows = []
     for page, build in builds.items():
         for label, scope, _ in scopes(year):
@@ -545,10 +535,9 @@ def bench_server(script: Path, db: Path, paths: list[str], work: Path, label: st
 
 def session_paths(year: int) -> list[str]:
     """Ten visitors spread over the pages and the three scopes."""
-    from observatory.ui.shell import PAGES
+    from observatory.pages import PAGES
 
-    pages = ["" if default else Path(path).stem for path, _, _, default, role in PAGES
-             if role != "admin"]
+    pages = [p.url_path for p in PAGES if p.role != "admin"]
     return [f"{pages[i % len(pages)]}?" + urllib.parse.urlencode(
         {"annee": str(year), **scopes(year)[i % 3][2]}) for i in range(SESSIONS)]
 

@@ -11,6 +11,7 @@ With no user configured the app runs in a clearly labelled local demo mode.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import tomllib
@@ -22,15 +23,16 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from observatory.config import PROJECT_DIR
+from observatory import settings
 
 ROLES = ("lecture", "equipe", "admin")
 ROLE_LABELS = {
     "lecture": "Lecture (agrégats)", "equipe": "Équipe (salariés)", "admin": "Administration",
 }
 DEMO_ROLE = "admin"  # local demo mode: no account configured, the person at the keyboard owns it
-DEFAULT_SECRETS = PROJECT_DIR / ".streamlit" / "secrets.toml"
-SECTION = "observatoire"
+DEFAULT_SECRETS: Path = settings.setting("secrets").default
+SECTION = settings.SECRETS_SECTION
+log = logging.getLogger(__name__)
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _hasher = PasswordHasher()
 
@@ -51,8 +53,7 @@ def can_see_team_details(role: str | None) -> bool:
 
 def users(secrets: Mapping[str, Any]) -> dict[str, dict[str, str]]:
     """The configured accounts (name → role, password_hash) from parsed secrets."""
-    section = secrets.get(SECTION, {}) or {}
-    found = section.get("users", {}) or {}
+    found = settings.secret(secrets, "users")
     return {str(name): {"role": str(u.get("role", "")), "password_hash": str(u.get("password_hash", ""))}
             for name, u in found.items() if isinstance(u, Mapping)}
 
@@ -64,7 +65,7 @@ def accounts(secrets: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 def uses_st_login(secrets: Mapping[str, Any]) -> bool:
     """True when sign-in goes through Streamlit's st.login (an OpenID Connect provider)."""
-    return "auth" in secrets and bool((secrets.get(SECTION, {}) or {}).get("use_st_login"))
+    return settings.has_secret(secrets, "auth") and bool(settings.secret(secrets, "use_st_login"))
 
 
 def role_name(text: str) -> str:
@@ -83,9 +84,12 @@ def verify(secrets: Mapping[str, Any], name: str, password: str) -> str | None:
     try:
         _hasher.verify(stored, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
+        log.warning("connexion refusée : identifiant ou mot de passe incorrect")
         return None
     if account is None or account["role"] not in ROLES:
+        log.warning("connexion refusée : compte sans rôle valide")
         return None
+    log.info("connexion réussie (rôle %s)", account["role"])  # never the account's name
     return account["role"]
 
 
@@ -112,12 +116,13 @@ def add_user(name: str, role: str, password: str, secrets_path: Path | None = No
     block = f"{header}\nrole = {_toml_string(role)}\npassword_hash = {hashed}\n"
     text = _user_block(name).sub("", text).rstrip("\n")  # replaces an existing account
     _write_secrets(path, f"{text}\n\n{block}" if text else block)
+    log.info("compte de rôle %s enregistré dans %s", role, path)  # its name is personal
     return path
 
 
 def secrets_file(explicit: Path | None = None) -> Path:
     """The secrets file: explicit path, else $OBSERVATORY_SECRETS, else .streamlit/secrets.toml."""
-    return Path(explicit or os.environ.get("OBSERVATORY_SECRETS") or DEFAULT_SECRETS)
+    return Path(explicit or settings.value("secrets"))
 
 
 def _user_block(name: str) -> re.Pattern[str]:
@@ -146,6 +151,7 @@ def remove_user(name: str, secrets_path: Path | None = None) -> bool:
     if kept == text:
         return False
     _write_secrets(path, kept.rstrip("\n") + "\n")
+    log.info("un compte retiré de %s", path)
     return True
 
 

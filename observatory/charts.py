@@ -36,7 +36,7 @@ FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
 TITLE_WIDTH = 40
 SUBTITLE_WIDTH = 62
 
-FR_LOCALE: dict[str, Any] = {
+FR_LOCALE: alt.theme.LocaleKwds = {
     "number": {"decimal": ",", "thousands": "\u00a0", "grouping": [3],
                "currency": ["", "\u00a0€"]},
     "time": {
@@ -153,7 +153,10 @@ def _values(df: pd.DataFrame) -> list[dict[str, Any]]:
              and not isinstance(df.index, pd.MultiIndex))
     columns = [_column(col) for _, col in df.items()] if plain else [None]
     if any(c is None for c in columns):
-        return alt.data_transformers.get()(df)["values"]
+        transform = alt.data_transformers.get()
+        if transform is None:  # Altair always has its default transformer enabled
+            raise RuntimeError("no Altair data transformer enabled")
+        return transform(df)["values"]
     return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
@@ -174,7 +177,7 @@ def _column(col: pd.Series) -> list[Any] | None:
     if kind == "M":  # a full ISO string with time: dates-only would be read as UTC
         return ["" if v is pd.NaT else v.isoformat() for v in col]
     if str(col.dtype) in OBJECT_LIKE:
-        out = []
+        out: list[str | int | float | None] = []
         for v in col.tolist():  # the same Python objects as astype(object)
             if v is None or v is pd.NA or (isinstance(v, float) and v != v):
                 out.append(None)
@@ -464,17 +467,20 @@ def diverging_positions(
     split across 0. Keeps ``options`` order within each bar. Computed row by row: a scale has a
     handful of rows, for which a dozen pandas operations cost milliseconds on every page.
     """
-    rank = {o: i for i, o in enumerate(options)}
+    rank: dict[Hashable, int] = {o: i for i, o in enumerate(options)}
     middle, odd = len(options) // 2, len(options) % 2
     cats, counts = df[category].tolist(), df[count].tolist()
-    ranks = [rank.get(o) if isinstance(o, Hashable) else None for o in df[option].tolist()]
+    found = [rank.get(o) if isinstance(o, Hashable) else None for o in df[option].tolist()]
+    ranks = [-1 if r is None else r for r in found]  # -1: not an option, left out of ``order``
     missing = _isna(cats)
     # rows of known options, by category (a missing one last, like pandas) then option rank
-    order = sorted((i for i, r in enumerate(ranks) if r is not None),
+    order = sorted((i for i, r in enumerate(found) if r is not None),
                    key=lambda i: (missing[i], "" if missing[i] else cats[i], ranks[i]))
-    shares, starts, ends = [], [], []
-    for _, rows in itertools.groupby(order, key=lambda i: (missing[i], cats[i])):
-        rows = list(rows)
+    shares: list[float] = []
+    starts: list[float] = []
+    ends: list[float] = []
+    for _, group in itertools.groupby(order, key=lambda i: (missing[i], cats[i])):
+        rows = list(group)
         if missing[rows[0]]:  # no category, no bar (pandas leaves such groups out)
             shares += [0.0] * len(rows)
             starts += [math.nan] * len(rows)

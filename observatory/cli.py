@@ -6,12 +6,14 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
-from observatory import store, synth
+from observatory import logs, store, synth
 from observatory.config import get_federation
 from observatory.exports import cli as export_cli
 from observatory.filters import Scope
 from observatory.imports.errors import ImportRefused
+from observatory.vocabulary import TEAM_TYPES
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
@@ -22,8 +24,23 @@ def _db_arg(p: argparse.ArgumentParser) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="observatory", description="Observatoire de l'exercice coordonné")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="journal de ce que fait la commande sur la sortie d'erreur "
+                             "(-vv : le détail) ; à placer avant la commande")
     sub = parser.add_subparsers(dest="command", required=True)
+    _store_parsers(sub)
+    _import_parser(sub)
+    _figures_parser(sub)
+    export_cli.add_parser(sub)
+    synth.add_parser(sub)
+    _user_parser(sub)
+    _team_parser(sub)
+    _backup_parsers(sub)
+    return parser
 
+
+def _store_parsers(sub: Any) -> None:
+    """``init`` and ``demo``: a new store, the demo store."""
     p = sub.add_parser("init", help="créer (ou mettre à jour) la base")
     _db_arg(p)
     p.add_argument("--federation", help="identifiant de la fédération (femasaura, fecop…)")
@@ -32,15 +49,21 @@ def _parser() -> argparse.ArgumentParser:
     _db_arg(p)
     p.add_argument("--regenerate", action="store_true", help="réécrire d'abord les fichiers de démonstration")
 
+
+IMPORT_KINDS = (
+    ("adhesions", "formulaire d'adhésion"),
+    ("facilitations", "journal des facilitations"),
+    ("survey", "enquête flash"),
+    ("fiches", "fiches de capitalisation"),
+    ("references", "décompte des équipes existantes par département et type"),
+)
+
+
+def _import_parser(sub: Any) -> None:
+    """``import KIND FILE`` for each kind, and the batches: history, undo, original, rejected."""
     p = sub.add_parser("import", help="importer un fichier exporté, voir l'historique, annuler")
     kinds = p.add_subparsers(dest="kind", required=True)
-    for kind, help_text in (
-        ("adhesions", "formulaire d'adhésion"),
-        ("facilitations", "journal des facilitations"),
-        ("survey", "enquête flash"),
-        ("fiches", "fiches de capitalisation"),
-        ("references", "décompte des équipes existantes par département et type"),
-    ):
+    for kind, help_text in IMPORT_KINDS:
         k = kinds.add_parser(kind, help=help_text)
         k.add_argument("file", type=Path)
         _db_arg(k)
@@ -67,13 +90,7 @@ def _parser() -> argparse.ArgumentParser:
         if kind in ("adhesions", "references"):
             k.add_argument("--year", type=int)
         if kind == "survey":
-            k.add_argument("--id", dest="survey_id")
-            k.add_argument("--title")
-            k.add_argument("--date", help="AAAA-MM")
-            k.add_argument("--theme")
-            k.add_argument("--objective")
-            k.add_argument("--published", action=argparse.BooleanOptionalAction, default=None,
-                           help="infographie publiée (--no-published : non publiée)")
+            _survey_options(k)
     k = kinds.add_parser("history", help="historique des imports (lots)")
     _db_arg(k)
     k = kinds.add_parser("undo", help="annuler le dernier import")
@@ -87,17 +104,30 @@ def _parser() -> argparse.ArgumentParser:
     _db_arg(k)
     k.add_argument("--out", type=Path, help="fichier CSV à écrire (défaut : la sortie standard)")
 
+
+def _survey_options(k: argparse.ArgumentParser) -> None:
+    """What a survey's sidecar file may also say: its id, title, date, theme, objective."""
+    k.add_argument("--id", dest="survey_id")
+    k.add_argument("--title")
+    k.add_argument("--date", help="AAAA-MM")
+    k.add_argument("--theme")
+    k.add_argument("--objective")
+    k.add_argument("--published", action=argparse.BooleanOptionalAction, default=None,
+                   help="infographie publiée (--no-published : non publiée)")
+
+
+def _figures_parser(sub: Any) -> None:
     p = sub.add_parser("figures", help="chiffres clés d'un périmètre")
     _db_arg(p)
     p.add_argument("--year", type=int, required=True)
     p.add_argument("--departement")
     p.add_argument("--territory")
-    p.add_argument("--team-type", choices=["MSP", "CPTS", "ESP", "CDS"])
+    p.add_argument("--team-type", choices=list(TEAM_TYPES))
     p.add_argument("--json", action="store_true", help="sortie JSON")
 
-    export_cli.add_parser(sub)
-    synth.add_parser(sub)
 
+def _user_parser(sub: Any) -> None:
+    """``user add|remove|list``: the accounts of the secrets file."""
     p = sub.add_parser("user", help="comptes de connexion (fichier de secrets du serveur)")
     users = p.add_subparsers(dest="action", required=True)
     u = users.add_parser("add", help="ajouter ou remplacer un compte")
@@ -113,6 +143,9 @@ def _parser() -> argparse.ArgumentParser:
     u = users.add_parser("list", help="lister les comptes et leurs rôles")
     u.add_argument("--secrets", type=Path, help="défaut : .streamlit/secrets.toml")
 
+
+def _team_parser(sub: Any) -> None:
+    """``team find|delete``: a team's data, erased on request."""
     p = sub.add_parser("team", help="retrouver une équipe, effacer ses données à sa demande")
     team = p.add_subparsers(dest="action", required=True)
     t = team.add_parser("find", help="chercher une équipe (nom, FINESS/SIRET ou numéro)")
@@ -125,13 +158,14 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--yes", action="store_true", help="ne pas demander de confirmation")
     _db_arg(t)
 
+
+def _backup_parsers(sub: Any) -> None:
     p = sub.add_parser("backup", help="sauvegarde cohérente de la base (Parquet)")
     _db_arg(p)
     p.add_argument("destination", type=Path)
     p = sub.add_parser("restore", help="restaurer une sauvegarde")
     _db_arg(p)
     p.add_argument("source", type=Path)
-    return parser
 
 
 def _role(text: str) -> str:
@@ -188,14 +222,12 @@ def _cmd_import(args: argparse.Namespace) -> int:
                   "confirmation (voir « Remplacement » ci-dessus).", file=sys.stderr)
             return EXIT_REFUSED
         return EXIT_OK
-    if not store.exists(args.db):
-        store.init(args.db)
     try:
         report = imports.import_file(args.kind, args.file, db=args.db,
                                      valid_rows_only=args.valid_rows_only, **options)
     except ImportRefused as exc:
-        parsed = exc.report is not None and bool(getattr(exc.report, "header_mapping", None))
-        if parsed:  # the same report as a success, errors included; the verdict on stderr
+        if exc.report is not None and exc.report.header_mapping:
+            # the same report as a success, errors included; the verdict on stderr
             print(exc.report.to_text())
             print(exc.message.split("\n", 1)[0], file=sys.stderr)
         else:
@@ -396,6 +428,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: 0 for --help, 2 for bad usage
         return int(exc.code or 0)
+    logs.to_stderr(logs.level_for(args.verbose))
     try:
         return COMMANDS[args.command](args)
     except ImportRefused as exc:  # the message already lists the first errors

@@ -9,15 +9,14 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from observatory import settings
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
 FEDERATIONS_DIR = PACKAGE_DIR / "federations"
 DATA_DIR = PROJECT_DIR / "data"
 DEMO_DIR = DATA_DIR / "demo"
-DEFAULT_DB = DATA_DIR / "observatory.duckdb"
-
-# Survey breakdown cells counting fewer respondents than this are masked in exports.
-SMALL_COUNT_THRESHOLD = int(os.environ.get("OBSERVATORY_SMALL_COUNT", "5"))
+DEFAULT_DB: Path = settings.setting("db").default
 
 
 # What an imported value may plausibly be, unless the profile's [plausibility] says otherwise.
@@ -110,7 +109,4 @@ def get_federation(federation_id: str | None = None) -> Federation:
 
 def db_path(path: str | os.PathLike | None = None) -> Path:
     """The store file: explicit path, else $OBSERVATORY_DB, else data/observatory.duckdb."""
-    if path:
-        return Path(path)
-    env = os.environ.get("OBSERVATORY_DB")
-    return Path(env) if env else DEFAULT_DB
+    return Path(path) if path else settings.value("db")

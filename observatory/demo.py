@@ -7,83 +7,19 @@ also shows what an import looks like; their aggregates reproduce the FemasAURA&C
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import json
 import random
-import re
 import tomllib
-import zipfile
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from observatory import demo_spec as spec
+from observatory import exportfiles as ef
 from observatory.config import DEMO_DIR, get_federation
+from observatory.exportfiles import Question
+from observatory.vocabulary import STATUSES
 
 SEED = 20251125
-STATUS_ORDER = ("en_projet", "labellisee", "sous_aci")
-STATUS_TEXT = {"en_projet": "En projet", "labellisee": "Labellisée", "sous_aci": "Sous ACI"}
-KIND_TEXT = (
-    "Sensibilisation",
-    "Conseil et soutien",
-    "Complexe (médiation, immobilier, conflit)",
-    "Spécifique ou thématique",
-    "Patient partenaire",
-)
-TYPE_PREFIX = {
-    "MSP": ("MSP", "Maison de santé", "Pôle de santé"),
-    "CPTS": ("CPTS",),
-    "ESP": ("ESP", "Équipe de soins primaires"),
-    "CDS": ("Centre de santé",),
-}
-PROFESSIONS = (
-    "Médecin généraliste", "Infirmier·e", "Masseur-kinésithérapeute", "Pharmacien·ne",
-    "Sage-femme", "Chirurgien-dentiste", "Orthophoniste", "Podologue", "Diététicien·ne",
-    "Psychologue", "Ergothérapeute", "Orthoptiste",
-)
-SI_OPTIONS = ("Weda", "MédiStory", "Crossway", "HelloDoc", "AxiSanté", "Éo by Doctolib")
-COORDINATION = (
-    "Salarié·e de la structure", "Prestataire", "Professionnel·le de santé de l'équipe", "Aucune",
-)
-MISSIONS = (
-    "Vaccination", "Dépistage des cancers", "Éducation thérapeutique du patient",
-    "Santé mentale", "Prévention des addictions", "Santé environnementale",
-    "Prévention de la perte d'autonomie",
-)
-PROTOCOLS = (
-    "Diabète de type 2", "Insuffisance cardiaque", "Anticoagulants oraux", "Plaies chroniques",
-    "Soins non programmés", "Cystite simple (protocole de coopération)",
-    "Personnes âgées fragiles", "Lombalgie aiguë",
-)
-SYLLABLES = (
-    "bel", "mar", "vau", "ro", "cha", "lin", "mon", "ter", "bru", "sal", "vel", "dor", "gar",
-    "fon", "lan", "mir", "pra", "sor", "tal", "vi", "cor", "ba", "ne", "lu", "ga", "ri",
-)
-SUFFIXES = ("ac", "ieu", "oux", "ange", "ière", "on", "ey", "as", "ignac", "ols", "eval", "ens")
-FIRST_NAMES = (
-    "Claire", "Julien", "Sophie", "Thomas", "Camille", "Nicolas", "Élodie", "Mathieu", "Anaïs",
-    "Pierre", "Laure", "Antoine", "Marion", "Hugo", "Pauline", "Romain", "Inès", "Lucas",
-)
-
-
-def _fake_word(rng: random.Random) -> str:
-    word = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(1, 2))) + rng.choice(SUFFIXES)
-    return word.capitalize()
-
-
-def _fake_place(rng: random.Random) -> str:
-    form = rng.random()
-    word = _fake_word(rng)
-    if form < 0.2:
-        return f"Saint-{word}"
-    if form < 0.3:
-        return f"{word}-sur-{_fake_word(rng)}"
-    if form < 0.4:
-        return f"du Val de {word}"
-    return word
 
 
 @dataclass
@@ -111,15 +47,15 @@ class _World:
         self.facilitators = self._people(40)
 
     def _people(self, n: int) -> list[str]:
-        people = set()
+        people: set[str] = set()
         while len(people) < n:
-            people.add(f"{self.rng.choice(FIRST_NAMES)} {_fake_word(self.rng)}")
+            people.add(f"{self.rng.choice(ef.FIRST_NAMES)} {ef.fake_word(self.rng)}")
         return sorted(people)
 
     def new_team(self, team_type: str, departement: str) -> Team:
         while True:
-            prefix = self.rng.choice(TYPE_PREFIX[team_type])
-            name = f"{prefix} {_fake_place(self.rng)}"
+            prefix = self.rng.choice(ef.TYPE_PREFIX[team_type])
+            name = f"{prefix} {ef.fake_place(self.rng)}"
             if name.casefold() not in self.names:
                 break
         self.names.add(name.casefold())
@@ -159,14 +95,14 @@ class _World:
                     group.append(changer)
                     continue
                 team = self.new_team(cell.team_type, cell.departement)
-                team.status[2025] = STATUS_ORDER[p]
+                team.status[2025] = STATUSES[p]
                 group.append(team)
             teams_by_profile.append(group)
         if changer:
             changer.status[2025] = "sous_aci"
         kinds = [k for k, n in enumerate(cell.kinds) for _ in range(n)]
         # early kinds (awareness) go to project teams, which come first
-        rows = []
+        rows: list[tuple[int, Team | None]] = []  # None: a grouped facilitation's teams
         for p, n in enumerate(cell.profiles):
             group = teams_by_profile[p]
             for i in range(n):
@@ -182,10 +118,10 @@ class _World:
                 dates[lab[0]], dates[aci[0]] = dates[aci[0]], dates[lab[0]]
         if cell.grouped:
             groups = _chunk(teams_by_profile[2], cell.facilitations)
-        for i, ((p, team), date) in enumerate(zip(rows, dates, strict=True)):
-            members = groups[i] if cell.grouped else [team]
+        for i, ((p, one), date) in enumerate(zip(rows, dates, strict=True)):
+            members = [one] if one is not None else groups[i]
             self.facilitations.append(self._facilitation(date, cell.departement, cell.team_type,
-                                                         STATUS_ORDER[p], kinds[i], members))
+                                                         STATUSES[p], kinds[i], members))
 
     def _facilitation(self, date: dt.date, dep: str, team_type: str, profile: str, kind: int,
                       teams: list[Team]) -> dict:
@@ -206,7 +142,7 @@ class _World:
             deps = fed.territories[territory]
             weights = [1 + sum(c.facilitations for c in spec.CELLS_2025 if c.departement == d)
                        for d in deps]
-            counts = _apportion(total, weights)
+            counts = ef.apportion(total, weights)
             for dep, n in zip(deps, counts, strict=True):
                 types = (team_type,)
                 pool = [t for t in self.teams if t.departement == dep and t.team_type in types]
@@ -227,10 +163,10 @@ class _World:
     def _status_2024(self, team: Team) -> str:
         if 2024 not in team.status:
             current = team.status.get(2025, "en_projet")
-            step = STATUS_ORDER.index(current)
+            step = STATUSES.index(current)
             if step > 0 and team.key % 5 == 0:
                 step -= 1  # one team in five progressed during 2025
-            team.status[2024] = STATUS_ORDER[step]
+            team.status[2024] = STATUSES[step]
         return team.status[2024]
 
     # -- membership ----------------------------------------------------------------------
@@ -247,7 +183,7 @@ class _World:
             i = 0
             while len(members) < target:
                 team = self.new_team(cycle[(i + int(dep[:2])) % len(cycle)], dep)
-                team.status[2025] = self.rng.choices(STATUS_ORDER, weights=(2, 2, 6))[0]
+                team.status[2025] = self.rng.choices(STATUSES, weights=(2, 2, 6))[0]
                 members.append(team)
                 i += 1
             for team in members:
@@ -261,13 +197,13 @@ class _World:
         for _ in range(spec.LEAVERS_2024):
             dep = self.rng.choice(sorted(spec.MEMBERS_2025))
             team = self.new_team(self.rng.choice(("MSP", "MSP", "ESP")), dep)
-            team.status[2024] = self.rng.choice(STATUS_ORDER)
+            team.status[2024] = self.rng.choice(STATUSES)
             team.member.add(2024)
 
 
 def _chunk(items: list, parts: int) -> list[list]:
     """Split items into ``parts`` groups, largest first (thematic facilitations)."""
-    sizes = _apportion(len(items), list(range(parts, 0, -1)))
+    sizes = ef.apportion(len(items), list(range(parts, 0, -1)))
     out, start = [], 0
     for size in sizes:
         out.append(items[start:start + size])
@@ -275,224 +211,42 @@ def _chunk(items: list, parts: int) -> list[list]:
     return out
 
 
-def _apportion(total: int, weights: list[int]) -> list[int]:
-    """Largest-remainder split of ``total`` along ``weights``."""
-    s = sum(weights)
-    raw = [total * w / s for w in weights]
-    out = [int(r) for r in raw]
-    for i in sorted(range(len(raw)), key=lambda i: raw[i] - out[i], reverse=True)[: total - sum(out)]:
-        out[i] += 1
-    return out
-
-
 # -- writers ----------------------------------------------------------------------------------
-def _fr_number(value: float, decimals: int = 0, nbsp: str = "\u202f") -> str:
-    text = f"{value:,.{decimals}f}".replace(",", " ").replace(".", ",")
-    return text.replace(" ", nbsp)
-
-
-def _csv_text(header: list[str], rows: list[list[str]], delimiter: str = ",") -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buf.getvalue()
-
-
-def _membership_answers(rng: random.Random, team: Team, year: int) -> dict:
+def _form(rng: random.Random, team: Team, year: int) -> ef.MembershipForm:
     status = team.status[year]
-    size = {"MSP": (8, 40), "CPTS": (60, 420), "ESP": (4, 12), "CDS": (5, 20)}[team.team_type]
-    professionals = rng.randint(*size)
-    aci = None
-    if status == "sous_aci":
-        base = {"MSP": (18_000, 95_000), "CPTS": (90_000, 420_000)}.get(team.team_type)
-        aci = round(rng.uniform(*base), 2) if base else None
-        if team.team_type == "MSP" and year == 2025:
-            aci = round(aci * 1.04, 2) if aci else aci
-    n_prof = min(len(PROFESSIONS), max(2, professionals // 3))
-    professions = ["Médecin généraliste", "Infirmier·e"] + rng.sample(PROFESSIONS[2:], n_prof - 2)
-    if rng.random() < 0.08:
-        professions.append("Autre : Enseignant·e en activité physique adaptée")
-    si = rng.choice(SI_OPTIONS)
-    if rng.random() < 0.07:
-        si = "Autre : logiciel maison"
-    coordination = rng.choice(COORDINATION[:3]) if status != "en_projet" else rng.choice(
-        COORDINATION)
-    fte = None if coordination == "Aucune" else round(rng.choice((0.2, 0.3, 0.5, 0.8, 1.0)), 1)
-    missions = rng.sample(MISSIONS, rng.randint(0 if status == "en_projet" else 1, 4))
-    if missions and rng.random() < 0.05:
-        missions.append("Autre : prévention solaire")
-    protocols = rng.sample(PROTOCOLS, rng.randint(0, 5 if status == "sous_aci" else 2))
-    return {
-        "professionals": professionals,
-        "professions": professions,
-        "aci": aci,
-        "si": si,
-        "coordination": coordination,
-        "fte": fte,
-        "pacte": coordination != "Aucune" and rng.random() < 0.45,
-        "missions": missions,
-        "protocols": protocols,
-    }
-
-
-def _slug(text: str) -> str:
-    import unicodedata
-
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return "".join(c if c.isalnum() else "-" for c in plain.lower()).strip("-").replace("--", "-")
-
-
-def _email(team: Team) -> str:
-    return f"contact@{_slug(team.name)}.example"
-
-
-def _dep_label(code: str, names: dict[str, str], style: int) -> str:
-    """Départements written the many ways people write them."""
-    name = names[code]
-    return (code, name, f"{code} - {name}", f"{name} ({code})", name.upper())[style % 5]
+    return ef.MembershipForm(team.name, team.finess, team.team_type, status, team.departement,
+                             ef.membership_answers(rng, team.team_type, status, year))
 
 
 def write_adhesions_2024(world: _World, rng: random.Random, names: dict[str, str]) -> bytes:
     """French Excel: Windows-1252, ';', no time stamp, year given at import."""
-    header = [
-        "Nom de la structure", "N° FINESS", "Type de structure", "Stade", "Département",
-        "Montant ACI", "Nombre de professionnels", "Professions représentées",
-        "Système d'information partagé", "Fonction de coordination", "ETP coordination",
-        "Coordinateur formé PACTE", "Missions de santé publique", "Protocoles pluriprofessionnels",
-        "Nombre de protocoles", "Email",
-    ]
-    rows = []
-    for team in sorted((t for t in world.teams if 2024 in t.member), key=lambda t: t.name):
-        a = _membership_answers(rng, team, 2024)
-        rows.append([
-            team.name, team.finess or "", team.team_type, STATUS_TEXT[team.status[2024]],
-            names[team.departement],
-            _fr_number(a["aci"], 2, "\u00a0") + " €" if a["aci"] else "",
-            str(a["professionals"]), ", ".join(a["professions"]), a["si"], a["coordination"],
-            "" if a["fte"] is None else str(a["fte"]).replace(".", ","),
-            "Oui" if a["pacte"] else "Non", ", ".join(a["missions"]), ", ".join(a["protocols"]),
-            str(len(a["protocols"])), _email(team),
-        ])
-    return _csv_text(header, rows, ";").encode("cp1252")
-
-
-# How the online form writes a team's type and status (full words, not the codes).
-LONG_TYPE = {
-    "MSP": "Maison de santé pluriprofessionnelle",
-    "CPTS": "Communauté professionnelle territoriale de santé",
-    "ESP": "Équipe de soins primaires",
-    "CDS": "Centre de santé",
-}
-FORM_STATUS = {"en_projet": "En projet", "labellisee": "Projet de santé validé",
-               "sous_aci": "Signataire ACI"}
+    teams = sorted((t for t in world.teams if 2024 in t.member), key=lambda t: t.name)
+    return ef.excel_membership_export([_form(rng, t, 2024) for t in teams], names)
 
 
 def write_adhesions_2025(world: _World, rng: random.Random, names: dict[str, str]) -> bytes:
     """Online form export: UTF-8, ',', a 'Horodateur' column and full question texts."""
-    header = [
-        "Horodateur", "Année d'adhésion", "Nom de l'équipe", "Identifiant",
-        "Type d'exercice coordonné", "Stade du projet", "Département",
-        "Montant de l'ACI perçu (en euros)", "Nb de PS", "Catégories professionnelles",
-        "SI partagé", "Coordinateur", "ETP coordination", "Formation PACTE",
-        "Missions de santé publique", "Thèmes des protocoles", "Nombre de protocoles",
-        "Adresse e-mail",
-    ]
     members = sorted((t for t in world.teams if 2025 in t.member), key=lambda t: t.key)
     stamps = sorted(dt.datetime(2025, 1, 6, 8) + dt.timedelta(minutes=rng.randrange(0, 60 * 24 * 150))
                     for _ in members)
-    rows = []
+    answers = []
     for i, (team, stamp) in enumerate(zip(members, stamps, strict=True)):
-        a = _membership_answers(rng, team, 2025)
-        row = [
-            stamp.strftime("%d/%m/%Y %H:%M:%S"), "2025", team.name, team.finess or "",
-            LONG_TYPE[team.team_type], FORM_STATUS[team.status[2025]],
-            _dep_label(team.departement, names, i),
-            _fr_number(a["aci"], 0) + " €" if a["aci"] else "",
-            str(a["professionals"]), ", ".join(a["professions"]), a["si"], a["coordination"],
-            "" if a["fte"] is None else str(a["fte"]).replace(".", ","),
-            "Oui" if a["pacte"] else "Non", ", ".join(a["missions"]), ", ".join(a["protocols"]),
-            str(len(a["protocols"])), _email(team),
-        ]
-        rows.append(row)
-        if i == 7:
-            # the team answered twice: an earlier draft answer that the later one replaces
-            draft = list(row)
-            draft[0] = (stamp - dt.timedelta(days=3)).strftime("%d/%m/%Y %H:%M:%S")
-            draft[8] = str(int(row[8]) + 5)
-            rows.insert(len(rows) - 1, draft)
-    return _csv_text(header, rows, ",").encode("utf-8")
-
-
-def _xlsx(header: list[str], rows: list[list], date_columns: set[int]) -> bytes:
-    """An .xlsx as a spreadsheet user would save it, with byte-stable zip entries."""
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Facilitations"
-    ws.append(header)
-    for row in rows:
-        ws.append(row)
-    for col in date_columns:
-        for cell in ws.iter_cols(min_col=col + 1, max_col=col + 1, min_row=2):
-            for c in cell:
-                c.number_format = "DD/MM/YYYY"
-    return stable_xlsx(wb, dt.datetime(2026, 1, 15, 9, 0, 0))
-
-
-def stable_xlsx(wb: Any, when: dt.datetime) -> bytes:
-    """An openpyxl workbook's .xlsx bytes with every date stamp set to ``when``: the same
-    workbook always gives the same bytes (generated files stay unchanged in git)."""
-    wb.properties.created = when
-    wb.properties.modified = when
-    raw = io.BytesIO()
-    wb.save(raw)
-    out = io.BytesIO()
-    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            stable = zipfile.ZipInfo(info.filename, date_time=when.timetuple()[:6])
-            stable.compress_type = zipfile.ZIP_DEFLATED
-            content = src.read(info.filename)
-            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time here
-                content = re.sub(rb"<dcterms:modified([^>]*)>[^<]*<",
-                                 rb"<dcterms:modified\1>" + stamp + rb"<", content)
-            dst.writestr(stable, content)
-    return out.getvalue()
+        form = _form(rng, team, 2025)
+        # the eighth team answered twice: an earlier draft that the later answer replaces
+        draft = (stamp - dt.timedelta(days=3), form.answers.professionals + 5) if i == 7 else None
+        answers.append(ef.OnlineAnswer(form, stamp, draft))
+    return ef.online_membership_export(answers, 2025, names)
 
 
 def write_facilitations(world: _World, names: dict[str, str]) -> bytes:
     """The staff spreadsheet: one row per facilitation, teams joined by ';', real Excel dates."""
-    header = [
-        "Date", "Département", "Équipe(s)", "Type de structure", "Profil de l'équipe",
-        "Type de facilitation", "Facilitateur(s)", "Format",
-    ]
-    facs = sorted(world.facilitations, key=lambda f: (f["date"], f["departement"]))
-    rows = []
-    for i, f in enumerate(facs):
-        rows.append([
-            f["date"], _dep_label(f["departement"], names, i),
-            "; ".join(t.name for t in f["teams"]), f["team_type"], STATUS_TEXT[f["profile"]],
-            KIND_TEXT[f["kind"]], " / ".join(f["facilitators"]), f["mode"],
-        ])
-    return _xlsx(header, rows, {0})
+    return ef.facilitation_log([
+        ef.Facilitation(f["date"], f["departement"], tuple(t.name for t in f["teams"]),
+                        f["team_type"], f["profile"], f["kind"], tuple(f["facilitators"]),
+                        f["mode"]) for f in world.facilitations], names)
 
 
 # -- surveys -----------------------------------------------------------------------------
-SCALE_AGREE = ("Pas du tout", "Plutôt pas", "Plutôt", "Tout à fait")
-SCALE_SATISFIED = ("Pas du tout satisfait", "Peu satisfait", "Satisfait", "Très satisfait")
-SURVEY_PROFESSIONS = PROFESSIONS + ("Coordinateur·rice",)
-
-
-@dataclass(frozen=True)
-class Question:
-    code: str
-    text: str
-    qtype: str
-    options: tuple[str, ...] = ()
-
-
 SURVEY_QUESTIONS: dict[str, tuple[Question, ...]] = {
     "2025-04-recherche": (
         Question("Q1", "Votre équipe participe-t-elle à des projets de recherche ?", "yesno"),
@@ -500,7 +254,7 @@ SURVEY_QUESTIONS: dict[str, tuple[Question, ...]] = {
             "Recueil de données", "Inclusion de patients", "Co-investigation",
             "Accueil d'étudiants chercheurs")),
         Question("Q3", "La recherche en soins primaires vous intéresse-t-elle ?", "scale",
-                 SCALE_AGREE),
+                 ef.SCALE_AGREE),
         Question("Q4", "Nombre de projets de recherche en cours dans l'équipe", "number"),
         Question("Q5", "Principal frein à la participation", "single", (
             "Manque de temps", "Manque de financement", "Manque de formation",
@@ -512,7 +266,7 @@ SURVEY_QUESTIONS: dict[str, tuple[Question, ...]] = {
         Question("", "Quels outils utilisez-vous ?", "multiple", (
             "Matrice de maturité", "Revue de dossiers", "Enquête de satisfaction patients",
             "Analyse des événements indésirables")),
-        Question("", "Êtes-vous satisfait de la démarche actuelle ?", "scale", SCALE_SATISFIED),
+        Question("", "Êtes-vous satisfait de la démarche actuelle ?", "scale", ef.SCALE_SATISFIED),
         Question("", "Combien de réunions qualité par an ?", "number"),
         Question("", "Quels besoins d'accompagnement ?", "text"),
     ),
@@ -532,33 +286,11 @@ SURVEY_QUESTIONS: dict[str, tuple[Question, ...]] = {
             "Formation", "Facilitation", "Représentation", "Recherche", "Communication",
             "Plaidoyer")),
         Question("", "Êtes-vous satisfait de l'accompagnement de la fédération ?", "scale",
-                 SCALE_SATISFIED),
+                 ef.SCALE_SATISFIED),
         Question("", "Souhaitez-vous vous impliquer dans la gouvernance ?", "yesno"),
         Question("", "Suggestions", "text"),
     ),
 }
-FREE_TEXTS = (
-    "Besoin d'exemples concrets", "Manque de temps médical", "Merci pour l'accompagnement",
-    "Plus de webinaires en soirée", "Difficile de mobiliser les libéraux", "RAS",
-    "Souhait d'un temps d'échange départemental", "Des outils partagés seraient utiles",
-)
-
-
-def _answer(rng: random.Random, q: Question, yes_text: tuple[str, str]) -> object:
-    if q.qtype == "yesno":
-        return yes_text[0] if rng.random() < 0.6 else yes_text[1]
-    if q.qtype == "multiple":
-        return rng.sample(q.options, rng.randint(1, min(3, len(q.options))))
-    if q.qtype == "scale":
-        weights = [1 + i for i in range(len(q.options))]
-        return rng.choices(q.options, weights=weights)[0]
-    if q.qtype == "number":
-        return rng.choice((0, 1, 1, 2, 2, 3, 4, 6, 12, 25))
-    if q.qtype == "single":
-        return rng.choice(q.options)
-    return rng.choice(FREE_TEXTS) if rng.random() < 0.6 else ""
-
-
 def _respondents(rng: random.Random, s: spec.SurveySpec, world: _World) -> list[dict]:
     """Who answered: as many distinct teams and départements as the report says."""
     deps = sorted(spec.MEMBERS_2025)
@@ -578,7 +310,7 @@ def _respondents(rng: random.Random, s: spec.SurveySpec, world: _World) -> list[
     while len(teams) < wanted:  # surveys reach non-member teams too
         teams.append(world.new_team(pool_types[0], deps[len(teams) % len(deps)]))
     order = teams + [rng.choice(teams) for _ in range(s.respondents - len(teams))]
-    professions = list(SURVEY_PROFESSIONS[: s.professions or len(SURVEY_PROFESSIONS)])
+    professions = list(ef.SURVEY_PROFESSIONS[: s.professions or len(ef.SURVEY_PROFESSIONS)])
     people = []
     for i, team in enumerate(order):
         prof = professions[i] if i < len(professions) else rng.choice(professions)
@@ -586,96 +318,11 @@ def _respondents(rng: random.Random, s: spec.SurveySpec, world: _World) -> list[
     return people
 
 
-@dataclass(frozen=True)
-class Respondent:
-    """One person answering a flash survey, as the export describes them."""
-
-    profession: str
-    departement: str
-    team_name: str
-    team_type: str
-
-
-def toml_value(value: object) -> str:
-    """A TOML value (JSON's strings and arrays are TOML's)."""
-    return json.dumps(value, ensure_ascii=False)
-
-
-def survey_tool_export(rng: random.Random, questions: Sequence[Question],
-                       people: list[Respondent], incomplete: int, start: dt.datetime,
-                       ) -> tuple[list[str], list[list[str]], list[str]]:
-    """A survey tool's export (LimeSurvey-like): technical columns, codes as headers, one column
-    per option, ``incomplete`` unfinished responses; returns the header, the rows and the
-    sidecar's question and option tables."""
-    header = ["id", "submitdate", "lastpage", "startlanguage", "seed", "startdate",
-              "datestamp", "Profession", "Département", "Structure", "Type de structure"]
-    for q in questions:
-        if q.qtype == "multiple":
-            header += [f"{q.code}[SQ{j + 1:03d}]" for j in range(len(q.options))]
-        else:
-            header.append(q.code)
-    total = len(people) + incomplete
-    starts = sorted(start + dt.timedelta(minutes=rng.randrange(0, 60 * 24 * 20))
-                    for _ in range(total))
-    rows = []
-    for i in range(total):
-        complete = i < len(people)
-        person = people[i] if complete else rng.choice(people)
-        moment = starts[i]
-        row = [str(i + 1), (moment + dt.timedelta(minutes=9)).strftime("%Y-%m-%d %H:%M:%S")
-               if complete else "", "3" if complete else "1", "fr", str(rng.randrange(10**8)),
-               moment.strftime("%Y-%m-%d %H:%M:%S"), moment.strftime("%Y-%m-%d %H:%M:%S"),
-               person.profession, person.departement, person.team_name, person.team_type]
-        for k, q in enumerate(questions):
-            value = _answer(rng, q, ("Y", "N"))
-            if not complete and k >= 2:
-                value = [] if q.qtype == "multiple" else ""
-            if q.qtype == "multiple":
-                row += ["Y" if opt in value else "" for opt in q.options]
-            else:
-                row.append(str(value))
-        rows.append(row)
-    sidecar: list[str] = []
-    for q in questions:
-        sidecar += [f"[questions.{q.code}]", f"type = {toml_value(q.qtype)}",
-                    f"text = {toml_value(q.text)}"]
-        if q.options and q.qtype != "multiple":
-            sidecar.append(f"options = {toml_value(list(q.options))}")
-        sidecar.append("")
-    for q in questions:
-        if q.qtype == "multiple":
-            sidecar.append(f"[options.{q.code}]")
-            sidecar += [f"SQ{j + 1:03d} = {toml_value(o)}" for j, o in enumerate(q.options)]
-            sidecar.append("")
-    return header, rows, sidecar
-
-
-def online_form_export(rng: random.Random, questions: Sequence[Question],
-                       people: list[Respondent], start: dt.datetime, names: dict[str, str],
-                       ) -> tuple[list[str], list[list[str]]]:
-    """An online form's export: a time stamp, the full question texts as headers, joined
-    answers, départements written as people write them; returns the header and the rows."""
-    header = ["Horodateur", "Votre profession", "Votre département", "Votre équipe",
-              "Type de structure"] + [q.text for q in questions]
-    stamps = sorted(start + dt.timedelta(minutes=rng.randrange(0, 60 * 24 * 25))
-                    for _ in people)
-    rows = []
-    for i, (person, stamp) in enumerate(zip(people, stamps, strict=True)):
-        row = [stamp.strftime("%d/%m/%Y %H:%M:%S"), person.profession,
-               _dep_label(person.departement, names, i + 1), person.team_name,
-               person.team_type]
-        for q in questions:
-            value = _answer(rng, q, ("Oui", "Non"))
-            row.append(", ".join(value) if isinstance(value, list) else str(value))
-        rows.append(row)
-    return header, rows
-
-
 def write_survey(world: _World, rng: random.Random, s: spec.SurveySpec,
                  names: dict[str, str]) -> tuple[bytes, str]:
     """A survey export in its tool's layout, and its sidecar TOML."""
     questions = SURVEY_QUESTIONS[s.survey_id]
-    people = [Respondent(p["profession"], p["team"].departement, p["team"].name,
+    people = [ef.Respondent(p["profession"], p["team"].departement, p["team"].name,
                          p["team"].team_type) for p in _respondents(rng, s, world)]
     sidecar = [
         f'id = "{s.survey_id}"', f'title = "{s.title}"', f'theme = "{s.theme}"',
@@ -683,27 +330,17 @@ def write_survey(world: _World, rng: random.Random, s: spec.SurveySpec,
     ]
     year, month = int(s.month[:4]), int(s.month[5:])
     if s.layout == "survey_tool":
-        header, rows, tables = survey_tool_export(rng, questions, people, s.incomplete,
+        header, rows, tables = ef.survey_tool_export(rng, questions, people, s.incomplete,
                                                   dt.datetime(year, month, 2, 9))
         sidecar += tables
     else:
-        header, rows = online_form_export(rng, questions, people,
+        header, rows = ef.online_form_export(rng, questions, people,
                                           dt.datetime(year, month, 1, 9), names)
         for q in questions:
             if q.qtype == "scale":
-                sidecar += [f"[questions.{toml_value(q.text)}]", 'type = "scale"',
-                            f"options = {toml_value(list(q.options))}", ""]
-    return _csv_text(header, rows, ",").encode("utf-8"), "\n".join(sidecar).rstrip() + "\n"
-
-
-FICHE_THEMES = (
-    ("Prévention", "Atelier d'activité physique adaptée pour patients diabétiques"),
-    ("Accès aux soins", "Consultations de soins non programmés partagées entre médecins"),
-    ("Coordination", "Réunion de concertation pluriprofessionnelle mensuelle en visio"),
-    ("Santé mentale", "Parcours de repérage de la dépression du sujet âgé"),
-    ("Qualité", "Revue annuelle des événements indésirables"),
-    ("Exercice coordonné", "Accueil commun des internes et étudiants en santé"),
-)
+                sidecar += [f"[questions.{ef.toml_value(q.text)}]", 'type = "scale"',
+                            f"options = {ef.toml_value(list(q.options))}", ""]
+    return ef.csv_text(header, rows, ",").encode("utf-8"), "\n".join(sidecar).rstrip() + "\n"
 
 
 def write_fiches(world: _World, rng: random.Random) -> bytes:
@@ -712,7 +349,7 @@ def write_fiches(world: _World, rng: random.Random) -> bytes:
                       "sous_aci"), key=lambda t: t.key)
     teams = rng.sample(members, spec.FICHES_2025)
     rows = []
-    for team, (theme, title) in zip(teams, FICHE_THEMES, strict=True):
+    for team, (theme, title) in zip(teams, ef.FICHE_THEMES, strict=True):
         rows.append([
             title, team.name, team.departement, theme, "2025",
             f"{title} mis en place par l'équipe depuis 2024.",
@@ -721,7 +358,7 @@ def write_fiches(world: _World, rng: random.Random) -> bytes:
             "évaluation au bout d'un an. Conditions de réussite : temps de coordination "
             "dédié et soutien de la fédération.",
         ])
-    return _csv_text(header, rows, ",").encode("utf-8")
+    return ef.csv_text(header, rows, ",").encode("utf-8")
 
 
 def write_references(world: _World, seed: int) -> bytes:
@@ -736,7 +373,7 @@ def write_references(world: _World, seed: int) -> bytes:
             existing = max(members, round(members * rng.uniform(*spread)) + rng.randint(0, 3))
             rows.append([code, team_type, str(existing), "2025",
                          "Décompte fictif de démonstration"])
-    return _csv_text(header, rows, ";").encode("utf-8")
+    return ef.csv_text(header, rows, ";").encode("utf-8")
 
 
 # -- entry points ------------------------------------------------------------------------
@@ -777,18 +414,7 @@ def generate(out_dir: Path = DEMO_DIR, seed: int = SEED) -> list[Path]:
     files["equipes_existantes_2025.csv"] = write_references(world, seed)
     manifest.append('[[import]]\nkind = "references"\nfile = "equipes_existantes_2025.csv"\n')
     files[MANIFEST] = "\n".join(manifest).encode("utf-8")
-    return write_files(out_dir, files)
-
-
-def write_files(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
-    """Write export files (name → bytes) into ``out_dir``; returns their paths."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, data in files.items():
-        path = out_dir / name
-        path.write_bytes(data)
-        written.append(path)
-    return written
+    return ef.write_files(out_dir, files)
 
 
 def manifest(demo_dir: Path = DEMO_DIR) -> list[dict]:

@@ -26,7 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from observatory import config
+from observatory import settings
 from observatory.formats import is_missing
 from observatory.vocabulary import header_key
 
@@ -124,7 +124,7 @@ DERIVED_MASK = "masqué"
 
 def threshold(value: int | None = None) -> int:
     """The small-count threshold: explicit value, else the setting read at call time."""
-    return int(config.SMALL_COUNT_THRESHOLD if value is None else value)
+    return int(settings.value("small_count") if value is None else value)
 
 
 def mask_label(limit: int | None = None) -> str:

@@ -9,6 +9,7 @@ the store exactly as it was, readers are never blocked by a writer, and the file
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import threading
@@ -21,15 +22,15 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from observatory import settings
 from observatory.config import db_path
+
+log = logging.getLogger(__name__)
 
 try:  # POSIX advisory lock; on other systems writers are not serialised across processes.
     import fcntl
 except ImportError:  # pragma: no cover
     fcntl = None  # type: ignore[assignment]
-
-LOCK_TIMEOUT_S = float(os.environ.get("OBSERVATORY_LOCK_TIMEOUT", "30"))
-
 
 class StoreError(Exception):
     """A store problem worth a French message to the user (missing file, busy, too new)."""
@@ -119,11 +120,20 @@ MIGRATIONS: list[tuple[int, str]] = [
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
+def scalar(con: duckdb.DuckDBPyConnection, sql: str,
+           params: Sequence[Any] | dict[str, Any] | None = None) -> Any:
+    """The one value of a query that always returns one row (a count, a max, a setting), on an
+    open connection (a write's, or a read's); ``query`` is the helper for everything else."""
+    row = con.execute(sql, params if params is not None else []).fetchone()
+    if row is None:  # an aggregate always returns a row: none means the query is wrong
+        raise LookupError(f"no row returned by: {sql}")
+    return row[0]
+
+
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     """The store's schema version (0 for an empty file)."""
-    has_meta = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
-    ).fetchone()[0]
+    has_meta = scalar(
+        con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'")
     if not has_meta:
         return 0
     row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
@@ -299,7 +309,7 @@ def writing(
     path = db_path(db).resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = path.with_name(path.name + ".lock")
-    with _exclusive_lock(lock, LOCK_TIMEOUT_S if timeout is None else timeout):
+    with _exclusive_lock(lock, settings.value("lock_timeout") if timeout is None else timeout):
         _remove_stale_copies(path)
         tmp = path.with_name(f".tmp-{path.name}-{os.getpid()}-{uuid.uuid4().hex[:8]}")
         source = base if base is not None else path
@@ -332,6 +342,7 @@ def writing(
                 os.replace(link, keep_previous)
             os.replace(tmp, path)
             _fsync(path.parent)
+            log.info("base écrite : %s", path)
         except BaseException:
             with contextlib.suppress(Exception):
                 con.close()
@@ -348,7 +359,7 @@ def _rewritten(tmp: Path) -> Path:
     try:
         con = duckdb.connect(str(fresh))
         try:
-            target = con.execute("SELECT current_database()").fetchone()[0]
+            target = scalar(con, "SELECT current_database()")
             con.execute(f"ATTACH '{_sql_path(tmp)}' AS previous (READ_ONLY)")
             con.execute(f'COPY FROM DATABASE previous TO "{target.replace(chr(34), chr(34) * 2)}"')
             con.execute("DETACH previous")
@@ -411,6 +422,7 @@ def backup(db: str | os.PathLike | None, destination: str | os.PathLike) -> Path
     dest.mkdir(parents=True, exist_ok=True)
     with reading(db) as con:  # the live file is only ever replaced whole: this is a snapshot
         con.execute(f"EXPORT DATABASE '{_sql_path(dest)}' (FORMAT parquet)")
+    log.info("sauvegarde de %s écrite dans %s", db_path(db), dest)
     return dest
 
 
@@ -421,7 +433,7 @@ def restore(source: str | os.PathLike, db: str | os.PathLike | None = None) -> P
         raise StoreError(f"« {src} » n'est pas une sauvegarde Observatoire (schema.sql absent).")
     path = db_path(db).resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
-    with _exclusive_lock(path.with_name(path.name + ".lock"), LOCK_TIMEOUT_S):
+    with _exclusive_lock(path.with_name(path.name + ".lock"), settings.value("lock_timeout")):
         tmp = path.with_name(f".tmp-{path.name}-{os.getpid()}-{uuid.uuid4().hex[:8]}")
         try:
             con = duckdb.connect(str(tmp))
@@ -435,6 +447,7 @@ def restore(source: str | os.PathLike, db: str | os.PathLike | None = None) -> P
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
+    log.info("base %s restaurée depuis %s", path, src)
     return path
 
 

@@ -8,12 +8,13 @@ status changes, about 50,000 facilitations, about 100 flash surveys of about 300
 ``observatory.imports.import_file``, file after file, as a federation would have over the years.
 The benchmark (bench/run.py) times that build as well as the pages on the store.
 
-The files are written the way the real tools write them, with observatory/demo.py's writers and
-helpers: French Excel membership exports (Windows-1252, ``;``) for the early years, online-form
-exports (UTF-8, ``Horodateur``, full question texts, some teams answering twice) later, the staff
-facilitation spreadsheet (.xlsx, real Excel dates, several teams in a cell), survey-tool exports
-(technical columns, one column per option, incomplete responses, sidecar .toml) and online-form
-surveys. Teams, people and answers are fictitious; communes and départements are real.
+The files are written the way the real tools write them, by observatory/exportfiles.py (which
+writes the demo files too): French Excel membership exports (Windows-1252, ``;``) for the early
+years, online-form exports (UTF-8, ``Horodateur``, full question texts, some teams answering
+twice) later, the staff facilitation spreadsheet (.xlsx, real Excel dates, several teams in a
+cell), survey-tool exports (technical columns, one column per option, incomplete responses,
+sidecar .toml) and online-form surveys. Teams, people and answers are fictitious; communes and
+départements are real.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import bisect
 import datetime as dt
+import logging
 import random
 import time
 import tomllib
@@ -28,10 +30,11 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 
-from observatory import demo
-from observatory.demo import Question
+from observatory import exportfiles as ef
+from observatory.exportfiles import Question
+
+log = logging.getLogger(__name__)
 
 FEDERATION = "avecsante"
 SEED = 20260115
@@ -110,19 +113,19 @@ BANK: dict[str, tuple[Question, ...]] = {
     ),
     "scale": (
         Question("", "La démarche répond-elle aux besoins de vos patients ?", "scale",
-                 demo.SCALE_AGREE),
+                 ef.SCALE_AGREE),
         Question("", "Êtes-vous satisfait de l'accompagnement reçu ?", "scale",
-                 demo.SCALE_SATISFIED),
-        Question("", "Le travail en équipe s'est-il amélioré ?", "scale", demo.SCALE_AGREE),
+                 ef.SCALE_SATISFIED),
+        Question("", "Le travail en équipe s'est-il amélioré ?", "scale", ef.SCALE_AGREE),
         Question("", "Difficulté perçue de la mise en œuvre (1 = faible, 5 = forte)", "scale",
                  SCALE_5),
         Question("", "Intérêt de l'équipe pour ce thème (1 = faible, 5 = fort)", "scale", SCALE_5),
         Question("", "Êtes-vous satisfait des outils numériques de l'équipe ?", "scale",
-                 demo.SCALE_SATISFIED),
+                 ef.SCALE_SATISFIED),
         Question("", "La charge de coordination est-elle soutenable ?", "scale",
-                 demo.SCALE_AGREE),
+                 ef.SCALE_AGREE),
         Question("", "Recommanderiez-vous la démarche à une autre équipe ?", "scale",
-                 demo.SCALE_AGREE),
+                 ef.SCALE_AGREE),
     ),
     "number": tuple(Question("", t, "number") for t in (
         "Nombre de professionnels impliqués", "Nombre de réunions sur ce thème cette année",
@@ -159,9 +162,9 @@ SURVEY_THEMES = (
     "Numérique en santé", "Coordination", "Formation", "Vaccination", "Patient partenaire",
     "Attractivité", "Soins non programmés", "Parcours complexes", "Télésanté",
 )
-PROFESSION_WEIGHTS = (8, 5, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 5)  # demo.SURVEY_PROFESSIONS order
+PROFESSION_WEIGHTS = (8, 5, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 5)  # ef.SURVEY_PROFESSIONS order
 FICHE_TITLES = (
-    *demo.FICHE_THEMES,
+    *ef.FICHE_THEMES,
     ("Prévention", "Dépistage organisé du cancer colorectal en salle d'attente"),
     ("Accès aux soins", "Accueil des patients sans médecin traitant"),
     ("Coordination", "Dossier patient partagé pour les sorties d'hospitalisation"),
@@ -194,11 +197,12 @@ class Team:
             return self.status.get(year - 1, "en_projet")
         return self.status[year]
 
-    def proxy(self, year: int) -> demo.Team:
-        """The demo writers' view of the team for one year (they read ``status[2024]``)."""
-        return demo.Team(self.key, self.name, self.types[year], self.departement,
-                         self.finess.get(year), status={2024: self.status[year], year:
-                                                        self.status[year]}, member={2024})
+    def form(self, rng: random.Random, year: int) -> ef.MembershipForm:
+        """The team's membership form of ``year``, its answers drawn from ``rng``."""
+        return ef.MembershipForm(
+            self.name, self.finess.get(year), self.types[year], self.status[year],
+            self.departement, ef.membership_answers(rng, self.types[year], self.status[year], year),
+            self.commune)
 
 
 class World:
@@ -233,16 +237,16 @@ class World:
         self.teams: list[Team] = []
         self.taken: set[str] = set()  # normalised names (the importers' identity of a name)
         self.finess_taken: set[str] = set()
-        self.organisations: dict[str, list[SimpleNamespace]] = defaultdict(list)
+        self.organisations: dict[str, list[str]] = defaultdict(list)  # names, by département
         self.facilitators = self._facilitators()
-        self.facilitations: dict[int, list[dict]] = defaultdict(list)
+        self.facilitations: dict[int, list[ef.Facilitation]] = defaultdict(list)
 
     # -- teams ----------------------------------------------------------------------------------
     def _unique_name(self, prefix: str) -> str:
         from observatory.vocabulary import team_name_key
 
         while True:
-            name = f"{prefix} {demo._fake_place(self.rng)}"
+            name = f"{prefix} {ef.fake_place(self.rng)}"
             if team_name_key(name) not in self.taken:
                 self.taken.add(team_name_key(name))
                 return name
@@ -266,7 +270,7 @@ class World:
             staff: set[str] = set()
             wanted = self.rng.randint(3, 6)
             while len(staff) < wanted:
-                staff.add(f"{self.rng.choice(demo.FIRST_NAMES)} {demo._fake_word(self.rng)}")
+                staff.add(f"{self.rng.choice(ef.FIRST_NAMES)} {ef.fake_word(self.rng)}")
             people[region] = sorted(staff)
         return people
 
@@ -278,7 +282,7 @@ class World:
     def create_teams(self) -> None:
         first, last = self.years[0], self.years[-1]
         weights = [self.population[d] for d in self.deps]
-        per_dep = demo._apportion(self.scale.teams, weights)
+        per_dep = ef.apportion(self.scale.teams, weights)
         types = list(TYPE_SHARES)
         shares = list(TYPE_SHARES.values())
         span = list(range(first - 6, last + 1))
@@ -288,7 +292,7 @@ class World:
             for _ in range(count):
                 team_type = self.rng.choices(types, shares)[0]
                 created = self.rng.choices(span, created_weights)[0]
-                prefix = self.rng.choice(demo.TYPE_PREFIX[team_type])
+                prefix = self.rng.choice(ef.TYPE_PREFIX[team_type])
                 team = Team(len(self.teams), self._unique_name(prefix), dep, self._commune(dep),
                             created)
                 self._story(team, team_type, first, last)
@@ -337,17 +341,17 @@ class World:
                 team.member.add(year)
 
     # -- facilitations ------------------------------------------------------------------------
-    def _organisation(self, dep: str) -> SimpleNamespace:
+    def _organisation(self, dep: str) -> str:
         """A commune or association facilitated (not a care team): a few per département."""
         pool = self.organisations[dep]
         if len(pool) < 3 or self.rng.random() < 0.2:
-            pool.append(SimpleNamespace(name=self._unique_name(self.rng.choice(ORGANISATIONS))))
+            pool.append(self._unique_name(self.rng.choice(ORGANISATIONS)))
         return self.rng.choice(pool)
 
     def facilitate(self) -> None:
         rng = self.rng
         weights = [1.0 + 0.12 * i for i in range(len(self.years))]
-        per_year = demo._apportion(self.scale.facilitations, [round(100 * w) for w in weights])
+        per_year = ef.apportion(self.scale.facilitations, [round(100 * w) for w in weights])
         stage_weight = {"en_projet": 3.0, "labellisee": 2.0, "sous_aci": 1.0}
         for year, count in zip(self.years, per_year, strict=True):
             teams = [t for t in self.teams if year in t.status]
@@ -364,18 +368,15 @@ class World:
                 date = rng.choice(days)
                 lead = teams[bisect.bisect_left(cum, rng.random() * total)]
                 dep = lead.departement
-                facilitators = self.facilitators[self.region_of[dep]]
-                row = {
-                    "date": date, "departement": dep,
-                    "facilitators": rng.sample(facilitators, rng.choice((1, 1, 2))),
-                    "mode": "Visio" if rng.random() < visio else "Présentiel",
-                }
+                facilitators = tuple(rng.sample(self.facilitators[self.region_of[dep]],
+                                                rng.choice((1, 1, 2))))
+                mode = "Visio" if rng.random() < visio else "Présentiel"
                 draw = rng.random()
                 if draw < 0.025:  # a commune, an association: not a care team
-                    row.update(teams=[self._organisation(dep)],
-                               team_type="Collectivité" if draw < 0.018 else "Autre",
-                               profile="en_projet", kind=0)
-                    self.facilitations[year].append(row)
+                    self.facilitations[year].append(ef.Facilitation(
+                        date, dep, (self._organisation(dep),),
+                        "Collectivité" if draw < 0.018 else "Autre", "en_projet", 0,
+                        facilitators, mode))
                     continue
                 group = [lead]
                 if draw > 0.88:  # several teams at once (a thematic session)
@@ -390,8 +391,9 @@ class World:
                         "sous_aci": rng.choice((1, 2, 3, 3, 4))}[profile]
                 if len(group) > 2:
                     kind = 3
-                row.update(teams=group, team_type=lead.types[year], profile=profile, kind=kind)
-                self.facilitations[year].append(row)
+                self.facilitations[year].append(ef.Facilitation(
+                    date, dep, tuple(t.name for t in group), lead.types[year], profile, kind,
+                    facilitators, mode))
 
 
 def _working_days(year: int) -> list[dt.date]:
@@ -407,51 +409,30 @@ def _working_days(year: int) -> list[dt.date]:
 # -- writers ------------------------------------------------------------------------------------------
 def write_adhesions_excel(world: World, year: int, rng: random.Random) -> bytes:
     """The early years: the French Excel export (Windows-1252, ';'), year given at import."""
-    teams = [t.proxy(year) for t in world.teams if year in t.member]
-    return demo.write_adhesions_2024(SimpleNamespace(teams=teams), rng, world.names)
+    teams = sorted((t for t in world.teams if year in t.member), key=lambda t: t.name)
+    return ef.excel_membership_export([t.form(rng, year) for t in teams], world.names)
 
 
 def write_adhesions_form(world: World, year: int, rng: random.Random) -> bytes:
     """The online form export (UTF-8, ','): time stamps, long texts, a few teams answer twice."""
-    header = [
-        "Horodateur", "Année d'adhésion", "Nom de l'équipe", "Identifiant",
-        "Type d'exercice coordonné", "Stade du projet", "Département", "Commune",
-        "Montant de l'ACI perçu (en euros)", "Nb de PS", "Catégories professionnelles",
-        "SI partagé", "Coordinateur", "ETP coordination", "Formation PACTE",
-        "Missions de santé publique", "Thèmes des protocoles", "Nombre de protocoles",
-        "Adresse e-mail",
-    ]
     members = [t for t in world.teams if year in t.member]
     start = dt.datetime(year, 1, 6, 8)
     stamps = sorted(start + dt.timedelta(minutes=rng.randrange(0, 60 * 24 * 150))
                     for _ in members)
-    rows = []
-    for i, (team, stamp) in enumerate(zip(members, stamps, strict=True)):
-        proxy = team.proxy(year)
-        a = demo._membership_answers(rng, proxy, year)
-        row = [
-            stamp.strftime("%d/%m/%Y %H:%M:%S"), str(year), team.name, proxy.finess or "",
-            demo.LONG_TYPE[proxy.team_type], demo.FORM_STATUS[team.status[year]],
-            demo._dep_label(team.departement, world.names, i), team.commune,
-            demo._fr_number(a["aci"], 0) + " €" if a["aci"] else "",
-            str(a["professionals"]), ", ".join(a["professions"]), a["si"], a["coordination"],
-            "" if a["fte"] is None else str(a["fte"]).replace(".", ","),
-            "Oui" if a["pacte"] else "Non", ", ".join(a["missions"]), ", ".join(a["protocols"]),
-            str(len(a["protocols"])), demo._email(proxy),
-        ]
+    answers = []
+    for team, stamp in zip(members, stamps, strict=True):
+        form = team.form(rng, year)
+        draft = None
         if rng.random() < 0.01:  # answered twice: an earlier draft the later answer replaces
-            draft = list(row)
-            draft[0] = (stamp - dt.timedelta(days=rng.randint(1, 5))).strftime("%d/%m/%Y %H:%M:%S")
-            draft[9] = str(int(row[9]) + rng.randint(1, 5))
-            rows.append(draft)
-        rows.append(row)
-    return demo._csv_text(header, rows, ",").encode("utf-8")
+            before = stamp - dt.timedelta(days=rng.randint(1, 5))
+            draft = (before, form.answers.professionals + rng.randint(1, 5))
+        answers.append(ef.OnlineAnswer(form, stamp, draft))
+    return ef.online_membership_export(answers, year, world.names, commune=True)
 
 
 def write_facilitations(world: World, year: int) -> bytes:
-    """One year of the staff spreadsheet (.xlsx), with demo.py's writer."""
-    return demo.write_facilitations(SimpleNamespace(facilitations=world.facilitations[year]),
-                                    world.names)
+    """One year of the staff spreadsheet (.xlsx)."""
+    return ef.facilitation_log(world.facilitations[year], world.names)
 
 
 @dataclass(frozen=True)
@@ -472,7 +453,7 @@ class SurveyPlan:
 
 def plan_surveys(world: World, rng: random.Random) -> list[SurveyPlan]:
     scale = world.scale
-    per_year = demo._apportion(scale.surveys, [1] * len(world.years))
+    per_year = ef.apportion(scale.surveys, [1] * len(world.years))
     plans, used = [], set()
     regions = sorted(set(world.region_of.values()))
     for year, count in zip(world.years, per_year, strict=True):
@@ -480,11 +461,11 @@ def plan_surveys(world: World, rng: random.Random) -> list[SurveyPlan]:
         months += [rng.randint(1, 12) for _ in range(count - len(months))]
         for month in sorted(months):
             theme = rng.choice(SURVEY_THEMES)
-            sid = f"{year}-{month:02d}-{demo._slug(theme)}"
+            sid = f"{year}-{month:02d}-{ef.slug(theme)}"
             k = 1
             while sid in used:
                 k += 1
-                sid = f"{year}-{month:02d}-{demo._slug(theme)}-{k}"
+                sid = f"{year}-{month:02d}-{ef.slug(theme)}-{k}"
             used.add(sid)
             deps = tuple(world.deps)
             if len(regions) > 1 and rng.random() < 0.4:  # a regional survey
@@ -520,34 +501,34 @@ def write_survey(world: World, plan: SurveyPlan, rng: random.Random) -> tuple[by
             and (plan.team_type is None or t.types[year] == plan.team_type)]
     if not pool:
         pool = [t for t in world.teams if year in t.member] or world.teams[:1]
-    people = [(rng.choice(pool), rng.choices(demo.SURVEY_PROFESSIONS, PROFESSION_WEIGHTS)[0])
+    people = [(rng.choice(pool), rng.choices(ef.SURVEY_PROFESSIONS, PROFESSION_WEIGHTS)[0])
               for _ in range(plan.respondents)]
-    sidecar = [f"id = {demo.toml_value(plan.survey_id)}", f"title = {demo.toml_value(plan.title)}",
-               f"theme = {demo.toml_value(plan.theme)}", f"date = {demo.toml_value(plan.month)}",
-               f"objective = {demo.toml_value(plan.objective)}",
+    sidecar = [f"id = {ef.toml_value(plan.survey_id)}", f"title = {ef.toml_value(plan.title)}",
+               f"theme = {ef.toml_value(plan.theme)}", f"date = {ef.toml_value(plan.month)}",
+               f"objective = {ef.toml_value(plan.objective)}",
                f"published = {'true' if plan.published else 'false'}", ""]
     start = dt.datetime(year, int(plan.month[5:]), 2, 9)
-    respondents = [demo.Respondent(profession, team.departement, team.name, team.types[year])
+    respondents = [ef.Respondent(profession, team.departement, team.name, team.types[year])
                    for team, profession in people]
     if plan.layout == "survey_tool":
-        header, rows, tables = demo.survey_tool_export(rng, plan.questions, respondents,
+        header, rows, tables = ef.survey_tool_export(rng, plan.questions, respondents,
                                                        plan.incomplete, start)
         sidecar += tables
     else:
-        header, rows = demo.online_form_export(rng, plan.questions, respondents, start,
+        header, rows = ef.online_form_export(rng, plan.questions, respondents, start,
                                                world.names)
         for q in plan.questions:  # what the person importing declares: scales and free texts
             if q.qtype == "scale":
-                sidecar += [f"[questions.{demo.toml_value(q.text)}]", 'type = "scale"',
-                            f"options = {demo.toml_value(list(q.options))}", ""]
+                sidecar += [f"[questions.{ef.toml_value(q.text)}]", 'type = "scale"',
+                            f"options = {ef.toml_value(list(q.options))}", ""]
             elif q.qtype == "text":
-                sidecar += [f"[questions.{demo.toml_value(q.text)}]", 'type = "text"', ""]
-    text = demo._csv_text(header, rows, ",")
+                sidecar += [f"[questions.{ef.toml_value(q.text)}]", 'type = "text"', ""]
+    text = ef.csv_text(header, rows, ",")
     return text.encode("utf-8"), ("\n".join(sidecar).rstrip() + "\n").encode("utf-8")
 
 
 def write_fiches(world: World, year: int, count: int, rng: random.Random) -> bytes | None:
-    """One year's capitalisation fiches, written by teams under ACI (as demo.py writes them)."""
+    """One year's capitalisation fiches, written by teams under ACI (as the demo's are written)."""
     pool = [t for t in world.teams if year in t.member and t.status[year] == "sous_aci"]
     if not pool or count <= 0:
         return None
@@ -564,7 +545,7 @@ def write_fiches(world: World, year: int, count: int, rng: random.Random) -> byt
             "évaluation au bout d'un an. Conditions de réussite : temps de coordination "
             "dédié et soutien de la fédération.",
         ])
-    return demo._csv_text(header, rows, ",").encode("utf-8")
+    return ef.csv_text(header, rows, ",").encode("utf-8")
 
 
 # -- entry points ----------------------------------------------------------------------------------
@@ -576,7 +557,7 @@ def generate(out_dir: Path, scale: str | Scale = "national", seed: int = SEED) -
     world.facilitate()
     rng = random.Random(seed + 1)
     plans = plan_surveys(world, rng)
-    fiches = demo._apportion(sc.fiches, [1 + i for i in range(len(world.years))])
+    fiches = ef.apportion(sc.fiches, [1 + i for i in range(len(world.years))])
     files: dict[str, bytes] = {}
     manifest = [f"# How `observatory synth --scale {sc.name}` imports these files (in this order).",
                 f'federation = "{FEDERATION}"', f'scale = "{sc.name}"', ""]
@@ -596,13 +577,15 @@ def generate(out_dir: Path, scale: str | Scale = "national", seed: int = SEED) -
             stem = f"enquete_{plan.survey_id}"
             files[f"{stem}.csv"], files[f"{stem}.toml"] = data, sidecar
             manifest.append(f'[[import]]\nkind = "survey"\nfile = "{stem}.csv"\n')
-        data = write_fiches(world, year, n_fiches, rng)
-        if data is not None:
+        fiche_file = write_fiches(world, year, n_fiches, rng)
+        if fiche_file is not None:
             name = f"fiches_capitalisation_{year}.csv"
-            files[name] = data
+            files[name] = fiche_file
             manifest.append(f'[[import]]\nkind = "fiches"\nfile = "{name}"\n')
     files[MANIFEST] = "\n".join(manifest).encode("utf-8")
-    return demo.write_files(out_dir, files)
+    written = ef.write_files(out_dir, files)
+    log.info("%d fichiers synthétiques (%s) écrits dans %s", len(written), sc.name, out_dir)
+    return written
 
 
 def manifest(out_dir: Path) -> list[dict]:
@@ -646,6 +629,8 @@ def build(db: Path | str, out_dir: Path,
         timing = ImportTiming(entry["kind"], entry["file"], report.rows_imported,
                               (out_dir / entry["file"]).stat().st_size, seconds)
         timings.append(timing)
+        log.info("%-14s %-46s %6d lignes  %6.2f s", timing.kind, timing.file, timing.rows,
+                 seconds)
         if progress:
             progress(timing)
 
@@ -664,7 +649,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--out", type=Path,
                    help="dossier des fichiers exportés (défaut : <db>-exports à côté de la base)")
     p.add_argument("--seed", type=int, default=SEED, help=argparse.SUPPRESS)
-    p.add_argument("--quiet", action="store_true", help="ne pas afficher chaque import")
+    p.add_argument("--quiet", action="store_true",
+                   help="n'afficher que la dernière ligne du bilan (chaque import : --verbose)")
     return p
 
 
@@ -674,14 +660,9 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     files = generate(out, args.scale, args.seed)
     generated = time.perf_counter() - started
-    print(f"{len(files)} fichiers écrits dans {out} en {generated:.1f} s")
-
-    def show(t: ImportTiming) -> None:
-        if not args.quiet:
-            print(f"  {t.kind:<14} {t.file:<46} {t.rows:>6} lignes  {t.seconds:6.2f} s",
-                  flush=True)
-
-    timings = build(db, out, progress=show)
+    if not args.quiet:
+        print(f"{len(files)} fichiers écrits dans {out} en {generated:.1f} s", flush=True)
+    timings = build(db, out)
     rows = sum(t.rows for t in timings)
     seconds = sum(t.seconds for t in timings)
     by_kind: dict[str, list[ImportTiming]] = defaultdict(list)
@@ -689,8 +670,9 @@ def run(args: argparse.Namespace) -> int:
         by_kind[t.kind].append(t)
     for kind, items in by_kind.items():
         n, s = sum(t.rows for t in items), sum(t.seconds for t in items)
-        print(f"{kind:<14} {len(items):>4} fichiers {n:>8} lignes {s:8.1f} s "
-              f"({n / s if s else 0:,.0f} lignes/s)".replace(",", "\u202f"))
+        if not args.quiet:
+            print(f"{kind:<14} {len(items):>4} fichiers {n:>8} lignes {s:8.1f} s "
+                  f"({n / s if s else 0:,.0f} lignes/s)".replace(",", "\u202f"))
     print(f"Base {db} : {rows} lignes importées en {seconds:.1f} s, "
           f"{db.stat().st_size / 1e6:.0f} Mo (génération {generated:.1f} s)")
     return 0

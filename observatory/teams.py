@@ -17,6 +17,7 @@ Backups made before the erasure still hold the team: the README says how to deal
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from observatory.config import db_path
 from observatory.vocabulary import team_name_key
 
 ERASED = "[équipe supprimée]"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -114,12 +116,12 @@ def delete(team_id: int, db: str | os.PathLike | None = None) -> Erasure:
                      USING (facilitation_id) WHERE x.team_id = $t
                UNION SELECT batch_id FROM fiches WHERE team_id = $t""",
             {"t": team_id}).fetchall() if b is not None}
-        done.memberships = con.execute(
-            "SELECT count(*) FROM memberships WHERE team_id = ?", [team_id]).fetchone()[0]
+        done.memberships = store.scalar(
+            con, "SELECT count(*) FROM memberships WHERE team_id = ?", [team_id])
         con.execute("DELETE FROM membership_choices WHERE team_id = ?", [team_id])
         con.execute("DELETE FROM memberships WHERE team_id = ?", [team_id])
-        done.facilitation_links = con.execute(
-            "SELECT count(*) FROM facilitation_teams WHERE team_id = ?", [team_id]).fetchone()[0]
+        done.facilitation_links = store.scalar(
+            con, "SELECT count(*) FROM facilitation_teams WHERE team_id = ?", [team_id])
         con.execute("DELETE FROM facilitation_teams WHERE team_id = ?", [team_id])
         key = team_name_key(name)
         fiches = con.execute("SELECT fiche_id, team_name, team_id FROM fiches").fetchall()
@@ -130,16 +132,16 @@ def delete(team_id: int, db: str | os.PathLike | None = None) -> Erasure:
             "SELECT DISTINCT team_name FROM survey_responses WHERE team_name IS NOT NULL"
         ).fetchall()
         named = [n for (n,) in responses if team_name_key(n) == key]
-        done.survey_responses = con.execute(
-            "SELECT count(*) FROM survey_responses WHERE list_contains(?, team_name)",
-            [named]).fetchone()[0]
+        done.survey_responses = store.scalar(
+            con, "SELECT count(*) FROM survey_responses WHERE list_contains(?, team_name)",
+            [named])
         con.execute("UPDATE survey_responses SET team_name = NULL "
                     "WHERE list_contains(?, team_name)", [named])
         needles = [name, *([external_id] if external_id else [])]
         pattern = "|".join(re.escape(n) for n in needles)
-        done.rejected_rows = con.execute(
-            "SELECT count(*) FROM rejected_rows WHERE regexp_matches(coalesce(raw, '') || ' ' || "
-            "coalesce(value, ''), ?, 'i')", [pattern]).fetchone()[0]
+        done.rejected_rows = store.scalar(
+            con, "SELECT count(*) FROM rejected_rows WHERE regexp_matches(coalesce(raw, '') || ' ' || "
+            "coalesce(value, ''), ?, 'i')", [pattern])
         con.execute("DELETE FROM rejected_rows WHERE regexp_matches(coalesce(raw, '') || ' ' || "
                     "coalesce(value, ''), ?, 'i')", [pattern])
         # original files: those that brought the team in, and any other holding its name
@@ -169,4 +171,9 @@ def delete(team_id: int, db: str | os.PathLike | None = None) -> Erasure:
         if target.exists():
             target.unlink()
             done.undo_copies_removed += 1
+    # the team's number only: its name is what was erased
+    log.info("équipe n° %d effacée : %d adhésions, %d liens de facilitation, %d fiches, "
+             "%d réponses, %d fichiers d'origine purgés", team_id, done.memberships,
+             done.facilitation_links, done.fiches, done.survey_responses,
+             len(done.originals_purged))
     return done

@@ -167,6 +167,42 @@ def test_sheet_choice_and_survey_options(app: AppTest, demo_copy: Path, tmp_path
                        "'2025-06-essai'", db=demo_copy)["n"][0] == 6
 
 
+EXPORTS = Path(__file__).resolve().parent / "imports" / "corpus" / "exports"
+
+
+def _staged_uploads() -> set[Path]:
+    import tempfile
+
+    return set(Path(tempfile.gettempdir()).glob("observatoire-upload-*"))
+
+
+def test_a_libreoffice_workbook_is_accepted(app: AppTest, demo_copy: Path) -> None:
+    before = _staged_uploads()
+    app.selectbox(key="import_kind").select("references").run()
+    app.number_input(key="import_year").set_value(2025).run()
+    app.file_uploader(key="import_file").upload(
+        "equipes.ods", (EXPORTS / "equipes_existantes.ods").read_bytes(),
+        "application/vnd.oasis.opendocument.spreadsheet").run()
+    assert not app.exception and not app.error
+    text = " ".join(shown(m.value) for m in app.markdown)
+    assert "classeur LibreOffice (.ods), feuille « Équipes »" in text
+    app.button(key="import_confirm").click().run()
+    assert not app.exception and app.success
+    assert _staged_uploads() == before
+
+
+def test_a_damaged_workbook_is_refused_in_french_and_its_upload_removed(
+        app: AppTest, demo_copy: Path) -> None:
+    before, stamp = _staged_uploads(), store.version(demo_copy)
+    app.selectbox(key="import_kind").select("facilitations").run()
+    app.file_uploader(key="import_file").upload(
+        "journal.xlsx", (EXPORTS / "journal_abime.xlsx").read_bytes(),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet").run()
+    assert not app.exception
+    assert app.error[0].value.startswith("Ce classeur .xlsx est endommagé")
+    assert _staged_uploads() == before and store.version(demo_copy) == stamp
+
+
 CORPUS = Path(__file__).resolve().parent / "imports" / "corpus"
 
 

@@ -18,8 +18,8 @@ from observatory.config import PACKAGE_DIR, PROJECT_DIR
 # another (without a cycle). Adding a room is adding it here, where it belongs.
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"config", "formats", "vocabulary", "privacy", "filters", "geo", "store", "auth",
-               "demo_spec", "__init__"}),
-    frozenset({"charts", "indicators", "imports", "teams"}),
+               "demo_spec", "pages", "settings", "logs", "__init__"}),
+    frozenset({"charts", "indicators", "imports", "teams", "exportfiles"}),
     frozenset({"views"}),
     frozenset({"exports", "demo"}),
     frozenset({"synth"}),
@@ -142,3 +142,17 @@ def test_the_checker_sees_a_wrong_arrow(tmp_path: Path) -> None:
     module.write_text("def f():\n    from observatory import views, store\n"
                       "    import observatory.exports.images\n", encoding="utf-8")
     assert {_room(m) for m in _imports(module)} >= {"views", "store", "exports"}
+
+
+def test_only_the_command_line_prints() -> None:
+    """The library logs (observatory.logs); ``print`` is the command line's own output."""
+    commands = {"observatory/cli.py", "observatory/exports/cli.py", "observatory/synth.py"}
+    wrong = []
+    for path in sorted(PACKAGE_DIR.rglob("*.py")):
+        relative = str(path.relative_to(PROJECT_DIR))
+        calls = [node for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                 and node.func.id == "print"]
+        if calls and relative not in commands:
+            wrong.append(relative)
+    assert not wrong

@@ -22,7 +22,7 @@ from openpyxl import load_workbook
 from pptx import Presentation
 from pptx.util import Emu
 
-from observatory import charts, config, privacy, store
+from observatory import charts, privacy, store
 from observatory.charts import Figure
 from observatory.config import get_federation
 from observatory.exports import cli as export_cli
@@ -310,7 +310,7 @@ def test_small_counts_masked_in_csv_and_xlsx(monkeypatch: pytest.MonkeyPatch) ->
     ws = load_workbook(io.BytesIO(tables.figure_xlsx(fig)))["Données"]
     assert ws["B2"].value == "< 5" and ws["B3"].value == 12
 
-    monkeypatch.setattr(config, "SMALL_COUNT_THRESHOLD", 15)  # the setting
+    monkeypatch.setenv("OBSERVATORY_SMALL_COUNT", "15")  # the setting, read at each call
     back = read_csv(tables.figure_csv(fig))
     assert back["Répondants"].tolist() == ["< 15", "< 15", "40"]
     assert images.subtitle_lines(fig, ExportContext("x"), 2)[1] == "valeurs < 15 masquées"

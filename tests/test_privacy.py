@@ -26,7 +26,7 @@ from observatory.exports import cli as export_cli
 from observatory.exports import document, images, presentation, sheet, tables
 from observatory.exports.common import ExportContext
 from observatory.filters import Scope
-from observatory.ui import shell
+from observatory.pages import PAGES
 from observatory.ui.text import shown
 from observatory.views import access, directory, surveys
 
@@ -72,11 +72,11 @@ def marked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
                  ["facilitations", str(log), "--valid-rows-only", "--confirm-deletions"],
                  ["survey", str(survey), "--id", "2025-06-marqueur", "--title", "Marqueur"],
                  ["history"]):
-        done = subprocess.run([sys.executable, "-m", "observatory", "import", *args, "--db",
-                               str(db)], capture_output=True, text=True, timeout=300)
+        done = subprocess.run([sys.executable, "-m", "observatory", "-vv", "import", *args,
+                               "--db", str(db)], capture_output=True, text=True, timeout=300)
         outputs.append(done.stdout + done.stderr)
     for batch in imports.batches(db).query("rows_rejected > 0")["batch_id"]:
-        done = subprocess.run([sys.executable, "-m", "observatory", "import", "rejected",
+        done = subprocess.run([sys.executable, "-m", "observatory", "-vv", "import", "rejected",
                                str(batch), "--db", str(db)], capture_output=True, text=True,
                               timeout=300)
         outputs.append(done.stdout + done.stderr)
@@ -118,7 +118,7 @@ def test_no_page_shows_personal_data(marked: tuple[Path, str], role: str | None,
     at.run()
     effective = role or auth.DEMO_ROLE
     visited = []
-    for path, _title, _icon, _default, needed in shell.PAGES:
+    for path, needed in ((p.file, p.role) for p in PAGES):
         if not auth.allows(effective, needed):
             with pytest.raises(ValueError):  # not even registered for this role
                 at.switch_page(path)
@@ -135,7 +135,7 @@ def test_no_page_shows_personal_data(marked: tuple[Path, str], role: str | None,
             assert "journal_marker.csv" in text  # the history is there, with its rejected rows
     staff_only = {"pages/annuaire.py", "pages/import.py", "pages/administration.py"}
     assert staff_only.isdisjoint(visited) is (role == "lecture")
-    assert len(visited) == sum(auth.allows(effective, p[4]) for p in shell.PAGES)
+    assert len(visited) == sum(auth.allows(effective, p.role) for p in PAGES)
 
 
 def _zip_text(data: bytes) -> str:
@@ -199,8 +199,10 @@ def test_no_export_holds_personal_data(marked: tuple[Path, str], role: str) -> N
 def test_command_line_outputs_and_logs_hold_no_personal_data(marked: tuple[Path, str],
                                                              tmp_path: Path) -> None:
     db, import_outputs = marked
-    # the controls: the reports were printed, the refused log's error quoted its bad value
+    # the controls: the reports were printed, the refused log's error quoted its bad value, the
+    # log lines (-vv) were written
     assert "Import : journal des facilitations" in import_outputs
+    assert "observatory.imports.core : import facilitations refusé" in import_outputs
     assert "« Isèr » n'est pas un département connu" in import_outputs
     assert "journal_marker.csv" in import_outputs and "MSP Rejetée" in import_outputs
     outputs = [import_outputs]
@@ -208,7 +210,7 @@ def test_command_line_outputs_and_logs_hold_no_personal_data(marked: tuple[Path,
         for fmt in ("csv", "pptx"):
             out = tmp_path / f"{page}-{fmt}"
             done = subprocess.run(
-                [sys.executable, "-m", "observatory", "export", "--page", page, "--year", "2025",
+                [sys.executable, "-m", "observatory", "-vv", "export", "--page", page, "--year", "2025",
                  "--departement", "38", "--format", fmt, "--out",
                  str(out if fmt == "csv" else out.with_suffix(".pptx")), "--db", str(db)],
                 capture_output=True, text=True, timeout=300)

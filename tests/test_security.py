@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -71,6 +72,17 @@ def test_the_default_secrets_file_is_never_committed() -> None:
     assert ignored.returncode == 0
     assert auth.secrets_file() == root / ".streamlit" / "secrets.toml" or \
         "OBSERVATORY_SECRETS" in os.environ
+
+
+def test_sign_ins_are_logged_without_the_account_name(caplog: pytest.LogCaptureFixture) -> None:
+    secrets = _secrets("equipe")
+    with caplog.at_level(logging.INFO, logger="observatory"):
+        assert auth.verify(secrets, "alice", PASSWORD) == "equipe"
+        assert auth.verify(secrets, "alice", "not the password") is None
+    lines = [r.getMessage() for r in caplog.records if r.name == "observatory.auth"]
+    assert lines == ["connexion réussie (rôle equipe)",
+                     "connexion refusée : identifiant ou mot de passe incorrect"]
+    assert "alice" not in caplog.text
 
 
 def test_sign_in_required_and_wrong_password_refused(demo_db: Path,
@@ -221,7 +233,7 @@ def _chart_frames(at: AppTest) -> list[pd.DataFrame]:
     return frames
 
 
-# The pages each role reaches, written out here rather than read from shell.PAGES: a page moved
+# The pages each role reaches, written out here rather than read from the registry: a page moved
 # to a lower role by mistake fails this test.
 REACHABLE = {
     "lecture": {"pages/accueil.py", "pages/carte.py", "pages/facilitations.py",
@@ -236,11 +248,11 @@ REACHABLE["admin"] = REACHABLE["equipe"] | {"pages/import.py", "pages/administra
 @pytest.mark.parametrize("role", ["lecture", "equipe", "admin"])
 def test_each_role_reaches_its_pages_only(demo_db: Path, monkeypatch: pytest.MonkeyPatch,
                                           role: str) -> None:
-    from observatory.ui import shell
+    from observatory.pages import PAGES
 
     at = _as(role, demo_db, monkeypatch)
     reached = set()
-    for path, *_ in shell.PAGES:
+    for path in (p.file for p in PAGES):
         try:
             at.switch_page(path)
         except ValueError:  # not in this role's navigation: no URL leads there

@@ -382,10 +382,10 @@ def test_charts_reach_the_browser_with_their_rows(
 
 
 # -- pages through AppTest ------------------------------------------------------------------------
-def test_the_shell_lists_these_pages() -> None:
-    from observatory.ui import shell
+def test_the_registry_lists_these_pages() -> None:
+    from observatory.pages import PAGES
 
-    assert set(PAGE_FILES) <= {entry[0] for entry in shell.PAGES}
+    assert set(PAGE_FILES) <= {p.file for p in PAGES}
 
 
 def _open(db: Path, page: str, monkeypatch: pytest.MonkeyPatch, **params: str) -> AppTest:

@@ -20,20 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from observatory.filters import Scope
+from observatory.pages import exportable
 from observatory.vocabulary import TEAM_TYPES
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
-# Page name on the command line → its module in observatory/views/ (the page files' own views).
-PAGES: dict[str, str] = {
-    "home": "home",
-    "carte": "carte",
-    "facilitations": "facilitations",
-    "portrait": "portrait",
-    "enquetes": "surveys",
-    "annuaire": "directory",
-    "capitalisation": "capitalisation",
-}
+# Page name on the command line → the page (observatory.pages), whose view is exported.
+PAGES = exportable()
+DEFAULT_PAGE = next(name for name, page in PAGES.items() if page.default)
 SINGLE_FILE = ("pptx", "pdf")
 PER_FIGURE = ("png", "svg", "csv", "xlsx")
 FORMATS = SINGLE_FILE + PER_FIGURE
@@ -59,7 +53,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                                 "data/observatory.duckdb)")
     target = p.add_mutually_exclusive_group()
     target.add_argument("--page", metavar="NOM",
-                        help=f"page à exporter : {', '.join(PAGES)} (défaut : home)")
+                        help=f"page à exporter : {', '.join(PAGES)} (défaut : {DEFAULT_PAGE})")
     target.add_argument("--sheet", metavar="CODE",
                         help="fiche PDF d'un département (code INSEE, ex. 38)")
     p.add_argument("--year", type=int, help="année (défaut : la plus récente de la base)")
@@ -79,7 +73,8 @@ def resolve_page(name: str) -> Callable[..., Any]:
     """The ``build`` function of a page, or Refused with a French message."""
     if name not in PAGES:
         raise Refused(f"Page inconnue : « {name} » (pages : {', '.join(PAGES)}).", EXIT_USAGE)
-    return importlib.import_module(f"observatory.views.{PAGES[name]}").build
+    page = PAGES[name]
+    return getattr(importlib.import_module(str(page.view_module)), str(page.view_function))
 
 
 def _departement_names() -> dict[str, str]:
@@ -203,7 +198,7 @@ def _run(args: argparse.Namespace) -> int:
         print(out)
         return EXIT_OK
 
-    page = args.page or "home"
+    page = args.page or DEFAULT_PAGE
     build = resolve_page(page)
     scope = _scope(args, federation, year)
     view = build_view(build, scope, federation, args.db)

@@ -295,4 +295,6 @@ def pdf(view: View, federation: Federation, *, export_date: dt.date | None = Non
         doc.heading("Notes et sources")
         for note in view.notes:
             doc.line_text(privacy.redact_emails(note), 11)
-    return doc.finish(compress)
+    data = doc.finish(compress)
+    log.info("export PDF « %s » (%s) : %d octets", view.title, view.scope_label, len(data))
+    return data

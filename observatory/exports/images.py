@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import logging
 import struct
 import textwrap
 from pathlib import Path
@@ -23,6 +24,8 @@ import vl_convert as vlc
 from observatory import privacy
 from observatory.charts import FR_LOCALE, Figure
 from observatory.exports.common import ExportContext
+
+log = logging.getLogger(__name__)
 
 EXPORT_WIDTH = 800  # px of plot area; the image adds axes, legend and titles around it
 EXPORT_HEIGHT = 400  # only used when a chart asks for height="container"
@@ -98,6 +101,7 @@ def export_spec(fig: Figure, context: ExportContext, *, width: int = EXPORT_WIDT
     spec = copy.deepcopy(fig.chart.to_dict(validate=False))
     spec = _fixed_size(spec, width, EXPORT_HEIGHT)
     masked = privacy.safe_spec(spec, tuple(fig.count_columns), limit)
+    log.debug("image de « %s » : %d effectif(s) masqué(s)", fig.title, masked)
     if not header:
         spec.pop("title", None)
         spec.setdefault("background", "white")

@@ -211,4 +211,6 @@ def deck(view: View, federation: Federation, *, export_date: dt.date | None = No
         _footer(slide, context)
     out = io.BytesIO()
     prs.save(out)
+    log.info("export PPTX « %s » (%s) : %d diapositives, %d octets", view.title,
+             view.scope_label, len(prs.slides), out.tell())
     return out.getvalue()

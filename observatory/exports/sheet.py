@@ -8,6 +8,7 @@ teams by status and team type.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 import altair as alt
@@ -32,6 +33,7 @@ from observatory.vocabulary import (
     status_label,
 )
 
+log = logging.getLogger(__name__)
 OTHER = "#d9d9d9"
 SHAPES = "departement_shapes"
 
@@ -216,5 +218,7 @@ def departement_sheet(code: str, year: int, federation: Federation, db: indicato
     doc.ln(1)
     doc.line_text(f"Source : journal des facilitations {year}. Équipes facilitées distinctes : "
                   f"{formats.number(now['facilitated_teams'])}.", 8, color=GREY, height=4)
-    return doc.finish(compress)
+    data = doc.finish(compress)
+    log.info("fiche département %s (%d) : %d octets", code, year, len(data))
+    return data
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import logging
 import math
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
@@ -27,6 +28,8 @@ from observatory.charts import Figure
 from observatory.exports.common import ExportContext
 from observatory.formats import is_missing
 from observatory.views import Table
+
+log = logging.getLogger(__name__)
 
 CSV_MIME = "text/csv"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -139,7 +142,10 @@ def frame_to_xlsx(df: pd.DataFrame, *, info: Sequence[tuple[str, str]] = (),
 
 def figure_frame(fig: Figure, limit: int | None = None) -> tuple[pd.DataFrame, int]:
     """A figure's data as it may leave the server, and the number of masked cells."""
-    return privacy.safe_frame(fig.data, fig.count_columns, limit)
+    frame, masked = privacy.safe_frame(fig.data, fig.count_columns, limit)
+    log.debug("données de « %s » : %d lignes, %d effectif(s) masqué(s)", fig.title, len(frame),
+              masked)
+    return frame, masked
 
 
 def table_frame(table: Table, limit: int | None = None) -> pd.DataFrame:

@@ -17,6 +17,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from observatory import store
 from observatory.imports import normalise as n
 from observatory.imports.errors import ImportRefused
 from observatory.imports.normalise import Choice, Field
@@ -380,8 +381,8 @@ def write(con: duckdb.DuckDBPyConnection, parsed: Parsed, batch_id: int) -> tupl
     pair_schema = (("team_id", pa.int32()), ("year", pa.int32()))
     con.execute("CREATE TEMP TABLE _pairs (team_id INTEGER, year INTEGER)")
     insert_rows(con, "_pairs", pair_schema, pairs)
-    replaced = con.execute(
-        "SELECT count(*) FROM memberships m JOIN _pairs p USING (team_id, year)").fetchone()[0]
+    replaced = store.scalar(
+        con, "SELECT count(*) FROM memberships m JOIN _pairs p USING (team_id, year)")
     for table in ("memberships", "membership_choices"):
         con.execute(
             f"DELETE FROM {table} t USING _pairs p WHERE t.team_id = p.team_id AND t.year = p.year"

@@ -12,6 +12,7 @@ import datetime as dt
 import gc
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -28,13 +29,13 @@ import pyarrow as pa
 
 from observatory import privacy, store
 from observatory.config import Federation, Plausibility, db_path, federations, get_federation
-from observatory.imports import adhesions, facilitations, fiches, references, surveys
+from observatory.imports import adhesions, facilitations, fiches, kinds, references, surveys
 from observatory.imports import mapping as mappings
 from observatory.imports.errors import ImportRefused
 from observatory.imports.normalise import parse_year, team_name_key
 from observatory.imports.reading import read_table, size_limit, size_limit_message
 from observatory.imports.report import KIND_LABELS, ImportReport
-from observatory.imports.rows import Options, Parsed
+from observatory.imports.rows import MAX_KEPT_ERRORS, Options, Parsed
 from observatory.imports.storage import insert_rows
 
 KINDS = ("adhesions", "facilitations", "survey", "fiches", "references")
@@ -55,6 +56,7 @@ REJECTED_SCHEMA = tuple(
     for name in REJECTED_COLUMNS
 )
 Source = Path | str | bytes
+log = logging.getLogger(__name__)
 
 
 def _module(kind: str) -> ModuleType:
@@ -88,18 +90,69 @@ def _display_path(path: Path) -> str:
     return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
+@dataclass(frozen=True)
+class Stamp:
+    """A file on disk as it was when read: checked again before an import is committed."""
+
+    path: Path
+    size: int
+    mtime_ns: int
+    sha256: str
+
+
 def _load(source: Source, file_name: str | None, max_bytes: int) -> tuple[bytes, str | None,
-                                                                          Path | None]:
-    """The file's bytes, its (safe) name and its path (None for uploaded bytes)."""
+                                                                          Stamp | None]:
+    """The file's bytes, its (safe) name and how it was on disk (None for uploaded bytes)."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         return bytes(source), safe_file_name(file_name), None
     path = Path(source)
-    if not path.is_file():
-        raise ImportRefused(f"Fichier introuvable : {_display_path(path)}")
-    size = path.stat().st_size
-    if size > max_bytes:  # refused before reading it into memory
-        raise ImportRefused(size_limit_message(size, max_bytes))
-    return path.read_bytes(), safe_file_name(file_name or path.name), path
+    try:
+        before = path.stat()
+    except FileNotFoundError:
+        raise ImportRefused(f"Fichier introuvable : {_display_path(path)}") from None
+    except OSError:
+        raise ImportRefused(f"Fichier inaccessible : {_display_path(path)}") from None
+    if not path.is_file():  # never opened: a FIFO would block, a device would never end
+        raise ImportRefused(f"« {_display_path(path)} » n'est pas un fichier (dossier, tube "
+                            "ou périphérique) : indiquez le fichier exporté lui-même.")
+    if before.st_size > max_bytes:  # refused before reading it into memory
+        raise ImportRefused(size_limit_message(before.st_size, max_bytes))
+    try:
+        data = path.read_bytes()
+    except OSError:
+        raise ImportRefused(f"Fichier illisible (droits d'accès ?) : {_display_path(path)}") \
+            from None
+    stamp = Stamp(path, before.st_size, before.st_mtime_ns, hashlib.sha256(data).hexdigest())
+    if len(data) != before.st_size:
+        raise _changed(path)
+    _check_unchanged(stamp, rehash=False)
+    return data, safe_file_name(file_name or path.name), stamp
+
+
+def _changed(path: Path) -> ImportRefused:
+    return ImportRefused(
+        f"Le fichier « {safe_file_name(path.name)} » a changé pendant sa lecture : il est sans "
+        "doute encore en cours d'écriture ou de copie. Rien n'a été importé ; attendez la fin "
+        "de l'enregistrement, puis relancez l'import.")
+
+
+def _check_unchanged(stamp: Stamp | None, *, rehash: bool = True) -> None:
+    """Refuse when the file read is no longer the file on disk (size, time, then content)."""
+    if stamp is None:
+        return
+    try:
+        now = stamp.path.stat()
+    except OSError:
+        raise _changed(stamp.path) from None
+    if (now.st_size, now.st_mtime_ns) != (stamp.size, stamp.mtime_ns):
+        raise _changed(stamp.path)
+    if rehash:
+        try:
+            same = hashlib.sha256(stamp.path.read_bytes()).hexdigest() == stamp.sha256
+        except OSError:
+            same = False
+        if not same:
+            raise _changed(stamp.path)
 
 
 def _federation(value: Federation | str | None) -> Federation | None:
@@ -135,8 +188,9 @@ def _prepare(
     max_bytes: int | None,
     choices: Choices | None = None,
     context: dict[str, Any] | None = None,
-) -> tuple[ImportReport, Parsed, bytes]:
-    """Read, parse and validate: the report (not yet imported), the parse result and the bytes.
+) -> tuple[ImportReport, Parsed, bytes, Stamp | None]:
+    """Read, parse and validate: the report (not yet imported), the parse result, the bytes and
+    the file's stamp (to check, before committing, that it did not change meanwhile).
 
     ``choices``: what the user chose besides the file (mapping, replacement); ``context``: what
     the store already holds that the parser needs (``_context``).
@@ -144,20 +198,29 @@ def _prepare(
     module = _module(kind)
     choices = choices or Choices()
     limit = size_limit() if max_bytes is None else max_bytes
-    data, name, path = _load(source, file_name, limit)
-    report = ImportReport(kind, name, hashlib.sha256(data).hexdigest(), len(data))
+    data, name, stamp = _load(source, file_name, limit)
+    report = ImportReport(kind, name, stamp.sha256 if stamp else hashlib.sha256(data).hexdigest(),
+                          len(data))
     report.replace = choices.replace
     try:
-        table = read_table(data, file_name=name, sheet=sheet, max_bytes=limit)
+        table = read_table(data, file_name=name, sheet=sheet, max_bytes=limit,
+                           layout=kinds.layout(kind))
         report.container, report.encoding = table.container, table.encoding
         report.delimiter, report.sheet = table.delimiter, table.sheet
+        context = context or {}
+        # columns the user said are this kind's (now, or in a mapping saved for these headers)
+        mapped = choices.mapping or mappings.closest(context.get("saved_mappings", ()),
+                                                     table.header)
+        if not mapped:
+            kinds.check(kind, table.header)
         fed = _federation(federation)
         if year is not None:
             year = _year_option(year, fed)
-        options = Options(name, path, year, survey_meta, fed, kind=kind,
-                          replace=choices.replace, mapping=choices.mapping,
-                          mapping_name=choices.mapping_name, **(context or {}))
+        options = Options(name, stamp.path if stamp else None, year, survey_meta, fed,
+                          kind=kind, replace=choices.replace, mapping=choices.mapping,
+                          mapping_name=choices.mapping_name, **context)
         parsed = module.parse(table, options)
+        _check_unchanged(stamp, rehash=False)
     except ImportRefused as exc:
         exc.report = exc.report or report
         if exc.request is not None and exc.report is report:
@@ -169,12 +232,13 @@ def _prepare(
     report.rows_rejected = parsed.rows_rejected
     report.rows_imported = parsed.rows_total - parsed.rows_rejected
     report.errors = parsed.errors
+    report.more_rejected = parsed.more_rejected
     report.notes = table.notes + parsed.notes
     report.incomplete_responses = parsed.extra.get("incomplete", 0)
     preview = parsed.preview
     report.preview = preview.drop(columns=[c for c in privacy.PERSONAL_FIELDS if c in preview.columns])
     report.mapping_request = parsed.extra.get("mapping_request")
-    return report, parsed, data
+    return report, parsed, data, stamp
 
 
 @dataclass(frozen=True)
@@ -192,8 +256,8 @@ class Choices:
     replace: str | None = None
 
 
-def _year_option(year: object, federation: Federation | None) -> int:
-    """The year given at import (an int or its text), checked like a year cell."""
+def _year_option(year: object, federation: Federation | None) -> int | None:
+    """The year given at import (an int or its text), checked like a year cell; '' is none."""
     limits = federation.plausibility if federation else Plausibility()
     try:
         return parse_year(str(year), years=limits.years())
@@ -209,9 +273,8 @@ def _context(con: Any, kind: str) -> dict[str, Any]:
     """What the parser of ``kind`` needs to know of the store: its saved column mappings and,
     for facilitations, its teams (to read a cell naming several teams)."""
     context: dict[str, Any] = {}
-    has_mappings = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'column_mappings'"
-    ).fetchone()[0]
+    has_mappings = store.scalar(
+        con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'column_mappings'")
     if kind in MAPPED_KINDS and has_mappings:  # a store not migrated yet has none
         context["saved_mappings"] = mappings.load(con, kind)
     if kind == "facilitations":
@@ -251,7 +314,7 @@ def read_import(
         with store.reading(db) as con:
             context = _context(con, kind)
             federation = federation or _store_federation(con)
-    report, parsed, _ = _prepare(
+    report, parsed, _, _ = _prepare(
         kind, source, file_name=file_name, year=year, survey_meta=survey_meta,
         federation=federation, sheet=sheet, max_bytes=max_bytes, choices=choices,
         context=context)
@@ -274,11 +337,14 @@ def _previous_batch(db: str | os.PathLike | None, kind: str, sha256: str) -> int
 
 
 def _refusal(report: ImportReport) -> ImportRefused:
-    lines = sorted({e.line for e in report.errors if e.line is not None})
+    lines = len({e.line for e in report.errors if e.line is not None}) + report.more_rejected
     shown = "\n".join(f"  {e}" for e in report.errors[:30])
     more = f"\n  … et {len(report.errors) - 30} autres erreurs" if len(report.errors) > 30 else ""
+    if report.more_rejected:
+        more += (f"\n  … et {report.more_rejected} autre(s) ligne(s) en erreur, sans détail "
+                 f"(au-delà des {MAX_KEPT_ERRORS} premières erreurs)")
     return ImportRefused(
-        f"Import refusé : {len(lines)} ligne(s) sur {report.rows_total} comportent des erreurs ; "
+        f"Import refusé : {lines} ligne(s) sur {report.rows_total} comportent des erreurs ; "
         "rien n'a été importé. Corrigez le fichier, ou choisissez d'importer seulement les "
         f"lignes valides (les lignes rejetées seront conservées).\n{shown}{more}",
         list(report.errors),
@@ -286,10 +352,16 @@ def _refusal(report: ImportReport) -> ImportRefused:
     )
 
 
-def _ensure_store(path: Path) -> None:
-    if not path.exists():
-        with store.writing(path):
-            pass  # an empty store with the current schema
+def _ensure_store(path: Path, create: bool) -> None:
+    """An import goes into an existing store: a mistyped --db must not make an empty one."""
+    if path.exists():
+        return
+    if not create:
+        raise ImportRefused(
+            f"Aucune base de données à « {_display_path(path)} » : vérifiez le chemin, ou créez "
+            "la base avec « observatory init » (« observatory demo » pour la démonstration).")
+    with store.writing(path):
+        pass  # an empty store with the current schema
 
 
 def _import_state(path: Path, kind: str | None = None
@@ -298,8 +370,8 @@ def _import_state(path: Path, kind: str | None = None
     what the parser of ``kind`` needs to know of the store."""
     with store.reading(path) as con:  # one read connection for what the import must know
         federation = _store_federation(con)
-        batch_id = con.execute(
-            "SELECT coalesce(max(batch_id), 0) + 1 FROM import_batches").fetchone()[0]
+        batch_id = store.scalar(
+            con, "SELECT coalesce(max(batch_id), 0) + 1 FROM import_batches")
         done = {(kind, sha): batch for kind, sha, batch in con.execute(
             "SELECT kind, sha256, max(batch_id) FROM import_batches WHERE NOT undone "
             "GROUP BY ALL").fetchall()}
@@ -310,6 +382,8 @@ def _import_state(path: Path, kind: str | None = None
 def _check(report: ImportReport, parsed: Parsed, valid_rows_only: bool) -> None:
     """Refuse a file with row errors (unless valid rows only are asked for) or without rows."""
     if parsed.errors and not valid_rows_only:
+        log.info("import %s refusé : %d erreur(s) sur %d ligne(s)", report.kind,
+                 len(report.errors), report.rows_total)
         raise _refusal(report)
     if not parsed.records:
         raise ImportRefused("Aucune ligne valide à importer.", list(report.errors), report)
@@ -323,12 +397,17 @@ def _write_batch(con: Any, kind: str, report: ImportReport, parsed: Parsed, data
 
     ``mark``: remember the data version this write commits (see ``_mark_import_version``).
     """
-    current = con.execute(
-        "SELECT coalesce(max(batch_id), 0) + 1 FROM import_batches").fetchone()[0]
+    current = store.scalar(
+        con, "SELECT coalesce(max(batch_id), 0) + 1 FROM import_batches")
     if current != batch_id:
         raise ImportRefused("Un autre import a eu lieu au même moment : relancez celui-ci.")
     notes, report.created_teams = _module(kind).write(con, parsed, batch_id)
     report.notes += notes
+    if parsed.more_rejected:
+        report.notes.append(
+            f"{parsed.more_rejected} autre(s) ligne(s) rejetée(s) ne sont pas conservées une à "
+            f"une (au-delà des {MAX_KEPT_ERRORS} premières erreurs) : le fichier d'origine du lot "
+            f"n° {batch_id} les contient (« observatory import original {batch_id} »).")
     report.replacement = parsed.extra.get("plan", {})
     chosen = parsed.extra.get("mapping", {})
     if chosen.get("chosen"):  # the user said which column is which: remembered for next time
@@ -350,8 +429,8 @@ def _write_batch(con: Any, kind: str, report: ImportReport, parsed: Parsed, data
          report.to_json(), data, None if snapshot is None else str(snapshot)],
     )
     insert_rows(con, "rejected_rows", REJECTED_SCHEMA, [
-        (batch_id, e.line, e.column, e.value, e.message, parsed.rejected.get(e.line))
-        for e in parsed.errors])
+        (batch_id, e.line, e.column, e.value, e.message,
+         None if e.line is None else parsed.rejected.get(e.line)) for e in parsed.errors])
     if mark:
         _mark_import_version(con)
     return pruned
@@ -375,13 +454,17 @@ def import_file(
     sheet: str | None = None,
     max_bytes: int | None = None,
     choices: Choices | None = None,
+    create: bool = False,
 ) -> ImportReport:
-    """Import one file in one transaction, or refuse it leaving the store untouched."""
+    """Import one file in one transaction, or refuse it leaving the store untouched.
+
+    The store must exist unless ``create`` (then an empty one is made first).
+    """
     path = db_path(db).resolve()
-    _ensure_store(path)
+    _ensure_store(path, create)
     _module(kind)
     federation, batch_id, done, context = _import_state(path, kind)
-    report, parsed, data = _prepare(
+    report, parsed, data, stamp = _prepare(
         kind, source, file_name=file_name, year=year, survey_meta=survey_meta,
         federation=federation, sheet=sheet, max_bytes=max_bytes, choices=choices,
         context=context)
@@ -395,6 +478,7 @@ def import_file(
     try:
         with store.writing(path, keep_previous=snapshot) as con:
             pruned = _write_batch(con, kind, report, parsed, data, batch_id, options, snapshot)
+            _check_unchanged(stamp)  # still the file that was read: else nothing is committed
     except ImportRefused as exc:  # e.g. more removed than added, unconfirmed: say how many
         if exc.report is None:
             report.replacement = parsed.extra.get("plan", {})
@@ -402,7 +486,15 @@ def import_file(
         raise
     for old in pruned:
         Path(old).unlink(missing_ok=True)
+    _log_batch(report)
     return report
+
+
+def _log_batch(report: ImportReport) -> None:
+    """What an import did, in counts: never a cell's value (it may be a person's)."""
+    log.info("import %s, lot n° %s : %d lignes importées, %d rejetées (sha256 %s)",
+             report.kind, report.batch_id, report.rows_imported, report.rows_rejected,
+             report.sha256[:12])
 
 
 @dataclass(frozen=True)
@@ -421,6 +513,7 @@ def import_files(
     *,
     db: str | os.PathLike | None = None,
     progress: Callable[[ImportReport, float], None] | None = None,
+    create: bool = False,
 ) -> list[ImportReport]:
     """Import several files in one copy-on-write of the store: all of them, or none.
 
@@ -431,7 +524,7 @@ def import_files(
     ``progress(report, seconds)`` is called after each file.
     """
     path = db_path(db).resolve()
-    _ensure_store(path)
+    _ensure_store(path, create)
     federation, batch_id, done, _ = _import_state(path)
     # the last file actually imported keeps the undo snapshot: duplicates are known by content
     seen, last = set(done), None
@@ -450,7 +543,7 @@ def import_files(
             for i, item in enumerate(items):
                 started = time.perf_counter()
                 try:
-                    report, parsed, data = _prepare(
+                    report, parsed, data, _ = _prepare(
                         item.kind, item.source, file_name=None, year=item.year,
                         survey_meta=item.survey_meta, federation=federation, sheet=None,
                         max_bytes=None, context=_context(con, item.kind))
@@ -473,6 +566,7 @@ def import_files(
                         done[(item.kind, report.sha256)] = batch_id
                         batch_id += 1
                         reports.append(report)
+                        _log_batch(report)
                 except ImportRefused as exc:
                     exc.message = f"{Path(item.source).name} : {exc.message}"
                     raise
@@ -490,8 +584,8 @@ def import_files(
 def _snapshot(con: Any, snapshot: Path) -> None:
     """Copy the write's private file as it is now (checkpointed) to ``snapshot``, atomically."""
     con.execute("CHECKPOINT")
-    tmp = con.execute("SELECT path FROM duckdb_databases() "
-                      "WHERE database_name = current_database()").fetchone()[0]
+    tmp = store.scalar(con, "SELECT path FROM duckdb_databases() "
+                       "WHERE database_name = current_database()")
     partial = snapshot.with_name(snapshot.name + ".partial")
     shutil.copyfile(tmp, partial)
     os.replace(partial, snapshot)
@@ -562,6 +656,7 @@ def undo_last_batch(db: str | os.PathLike | None = None) -> ImportReport | None:
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, true, NULL)", list(row))
         _mark_import_version(con)
     snapshot.unlink(missing_ok=True)
+    log.info("import %s, lot n° %s annulé", kind, batch_id)
     was = json.loads(stored or "{}")
     report = ImportReport(
         kind, file_name, sha256, size_bytes, container=was.get("container"),

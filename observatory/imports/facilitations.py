@@ -26,7 +26,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from observatory import privacy, vocabulary
+from observatory import privacy, store, vocabulary
 from observatory.formats import MONTHS
 from observatory.imports import normalise as n
 from observatory.imports.errors import ImportRefused
@@ -74,7 +74,7 @@ class Facilitation:
     """One facilitation as logged, normalised."""
 
     line: int
-    date: dt.date
+    date: dt.date | None  # None on a rejected row only
     departement: str
     teams: list[str]
     team_type: str | None
@@ -242,7 +242,7 @@ def _split_joined_teams(read: list[tuple[Row, Facilitation]], options: Options,
 
 def covered_months(records: list[Facilitation]) -> list[tuple[int, int]]:
     """The (year, month) the file's facilitations fall in."""
-    return sorted({(r.date.year, r.date.month) for r in records})
+    return sorted({(r.date.year, r.date.month) for r in records if r.date is not None})
 
 
 def months_text(months: list[tuple[int, int]]) -> str:
@@ -377,7 +377,7 @@ def write(con: duckdb.DuckDBPyConnection, parsed: Parsed, batch_id: int) -> tupl
     else:
         where = "list_contains(?, year * 100 + month(fac_date))"
         params = [[y * 100 + m for y, m in found.month_list]]
-    replaced = con.execute(f"SELECT count(*) FROM facilitations WHERE {where}", params).fetchone()[0]
+    replaced = store.scalar(con, f"SELECT count(*) FROM facilitations WHERE {where}", params)
     con.execute(
         "DELETE FROM facilitation_teams WHERE facilitation_id IN "
         f"(SELECT facilitation_id FROM facilitations WHERE {where})", params)
@@ -436,8 +436,8 @@ def _namesakes(index: TeamIndex) -> list[str]:
 
 def _team(index: TeamIndex, ref: str, r: Facilitation) -> int:
     """A cited team: by external id, else by name in the département, else created."""
-    if looks_like_external_id(ref):
-        external = normalise_external_id(ref)
+    external = normalise_external_id(ref) if looks_like_external_id(ref) else None
+    if external is not None:
         found = index.by_external.get(external)
         if found is not None:
             return found

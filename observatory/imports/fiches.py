@@ -12,6 +12,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from observatory import store
 from observatory.imports import normalise as n
 from observatory.imports.normalise import Field
 from observatory.imports.reading import RawTable
@@ -93,8 +94,8 @@ def write(con: duckdb.DuckDBPyConnection, parsed: Parsed, batch_id: int) -> tupl
     """Replace the fiches of the same ids, linking each to its team when the name is known."""
     index = TeamIndex(con, batch_id)
     ids = [f.fiche_id for f in parsed.records]
-    replaced = con.execute(
-        "SELECT count(*) FROM fiches WHERE list_contains(?, fiche_id)", [ids]).fetchone()[0]
+    replaced = store.scalar(
+        con, "SELECT count(*) FROM fiches WHERE list_contains(?, fiche_id)", [ids])
     con.execute("DELETE FROM fiches WHERE list_contains(?, fiche_id)", [ids])
     rows = []
     for f in parsed.records:

@@ -106,11 +106,11 @@ def match_headers(header: Sequence[str], fields: Sequence[Field], *,
     one column and one field do so: anything ambiguous is left for the user to say.
     """
     by_key: dict[str, Field] = {}
-    for f in fields:
-        for synonym in (f.name, f.label, *f.synonyms):
-            by_key.setdefault(header_key(synonym), f)
+    for declared in fields:
+        for synonym in (declared.name, declared.label, *declared.synonyms):
+            by_key.setdefault(header_key(synonym), declared)
     fixed = dict(fixed or {})
-    columns: dict[str, int] = {f: i for f, i in fixed.items() if i is not None}
+    columns: dict[str, int] = {name: i for name, i in fixed.items() if i is not None}
     options: dict[str, list[tuple[int, str]]] = {}
     mapping: dict[str, str] = {header[i]: f for f, i in columns.items()}
     ignored: list[str] = []
@@ -598,7 +598,7 @@ def _option_index(options: tuple[str, ...], aliases: tuple[tuple[str, str], ...]
     the number of words of the longest key."""
     index = {option_key(o): o for o in options}
     index.update({option_key(a): o for a, o in aliases})
-    prefixes = set()
+    prefixes: set[str] = set()
     for key in index:
         words = key.split()
         prefixes.update(" ".join(words[:n]) for n in range(1, len(words) + 1))

@@ -5,27 +5,38 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import os
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from observatory import settings
 from observatory.imports.errors import ImportRefused
+from observatory.imports.layout import Layout, Records, shape
 
-DEFAULT_MAX_MB = 20
+# Rows of data one file may hold: four times the largest national file of any kind (a year of
+# facilitations, a survey). A file is read whole, at about 1 KB of memory per row: past this,
+# a 20 MB file of short lines (ten million of them) would take gigabytes.
+MAX_ROWS = 200_000
 
 
 def size_limit() -> int:
-    """The size limit of an imported file: $OBSERVATORY_IMPORT_MAX_MB (read at each call), else 20 Mo."""
-    return int(float(os.environ.get("OBSERVATORY_IMPORT_MAX_MB") or DEFAULT_MAX_MB) * 1024 * 1024)
+    """The size limit of an imported file in bytes (setting import_max_mb, read at each call)."""
+    return int(settings.value("import_max_mb") * 1024 * 1024)
 
 
 # An .xlsx is a zip: its sheets may inflate far beyond the file size. Real workbooks compress
 # about 5-10x; anything past this ratio of the size limit is treated as a zip bomb.
 XLSX_INFLATE_FACTOR = 10
 
-CONTAINERS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx"}
+CONTAINERS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",
+              ".ods": "ods"}
+CONTAINER_LABELS = {"csv": "un fichier texte (CSV)", "xlsx": "un classeur Excel (.xlsx)",
+                    "ods": "un classeur LibreOffice (.ods)"}
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 DELIMITERS = (",", ";", "\t")
 ENCODING_LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 avec BOM", "cp1252": "Windows-1252"}
 DELIMITER_LABELS = {",": "virgule", ";": "point-virgule", "\t": "tabulation"}
@@ -44,15 +55,15 @@ class RawTable:
     header: list[str]
     rows: list[list[str]]
     lines: list[int]  # 1-based line (or sheet row) where each row starts; the header is line 1
-    container: str  # "csv" or "xlsx"
+    container: str  # "csv", "xlsx" or "ods"
     encoding: str | None = None  # csv only: "utf-8", "utf-8-sig" or "cp1252"
     delimiter: str | None = None  # csv only
-    sheet: str | None = None  # xlsx only
+    sheet: str | None = None  # workbooks only
     header_line: int = 1
     notes: list[str] = field(default_factory=list)
     # xlsx only: line -> columns holding a formula saved without its computed value
     formulas: dict[int, set[int]] = field(default_factory=dict)
-    # xlsx only: line -> columns holding a number cell (its text is Python's: 1234.5, never
+    # workbooks only: line -> columns holding a number cell (its text is Python's: 1234.5, never
     # grouped), told apart from a number typed as text ("1.234,5") whose writing must be read
     numbers: dict[int, set[int]] = field(default_factory=dict)
 
@@ -65,18 +76,69 @@ def size_limit_message(size: int, max_bytes: int) -> str:
     )
 
 
-def container_of(data: bytes, file_name: str | None) -> str:
-    """"csv" or "xlsx", from the file name's extension, else from the content."""
+def container_of(data: bytes, file_name: str | None) -> tuple[str, str | None]:
+    """("csv", "xlsx" or "ods", a note when the name's extension says otherwise), by content.
+
+    What the bytes are decides, not the name: an upload renamed by a browser, a workbook saved
+    as « .csv » by mistake. What no reader takes is refused, named for what it is.
+    """
     suffix = os.path.splitext(file_name or "")[1].lower()
-    if suffix == ".xls":
+    if data.startswith(b"\xd0\xcf\x11\xe0"):  # OLE2: Excel 97-2003, or a password-protected one
         raise ImportRefused(
-            "Les classeurs Excel anciens (.xls) ne sont pas pris en charge : enregistrez le "
-            "fichier au format .xlsx ou .csv."
+            "Les classeurs Excel anciens (.xls) et les classeurs protégés par un mot de passe ne "
+            "sont pas pris en charge : enregistrez le fichier au format .xlsx (sans mot de "
+            "passe) ou .csv."
         )
-    if suffix in CONTAINERS:
-        return CONTAINERS[suffix]
-    # no or unusual extension (an upload renamed by a browser…): the content decides
-    return "xlsx" if data.startswith(b"PK\x03\x04") else "csv"
+    if data.startswith(b"PK\x03\x04"):
+        found = _zip_kind(data, suffix)
+    else:
+        if _looks_like_html(data):
+            raise ImportRefused(
+                "Ce fichier est une page web (HTML), pas un export de tableur : enregistrez-le "
+                "depuis l'outil au format .csv ou .xlsx.")
+        if suffix == ".xls":
+            raise ImportRefused(
+                "Les classeurs Excel anciens (.xls) ne sont pas pris en charge : enregistrez le "
+                "fichier au format .xlsx ou .csv."
+            )
+        found = "csv"
+    expected = CONTAINERS.get(suffix)
+    if expected is None or expected == found:
+        return found, None
+    return found, (f"Le fichier porte l'extension {suffix} mais c'est {CONTAINER_LABELS[found]} "
+                   ": il est lu comme tel.")
+
+
+def _zip_kind(data: bytes, suffix: str) -> str:
+    """"xlsx" or "ods" for a zip archive; refuses another archive, named for what it is."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = archive.namelist()
+            mimetype = archive.read("mimetype")[:100] if "mimetype" in names else b""
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError, ValueError):
+        what = {".ods": ".ods"}.get(suffix, ".xlsx")
+        raise ImportRefused(
+            f"Ce fichier {what} est illisible (archive endommagée ou fichier d'un autre type) : "
+            "ouvrez-le dans Excel ou LibreOffice et enregistrez-le à nouveau, ou exportez-le "
+            "en .csv.") from None
+    if mimetype.startswith(ODS_MIMETYPE):
+        return "ods"
+    if any(n.startswith("xl/") for n in names):
+        return "xlsx"
+    if mimetype.startswith(b"application/vnd.oasis.opendocument"):
+        raise ImportRefused("Ce fichier est un document OpenDocument qui n'est pas un tableur "
+                            "(texte ou présentation) : exportez le tableau en .ods, .xlsx ou .csv.")
+    if any(n.startswith(("word/", "ppt/")) for n in names):
+        raise ImportRefused("Ce fichier est un document Word ou PowerPoint, pas un classeur : "
+                            "exportez le tableau en .xlsx ou .csv.")
+    raise ImportRefused("Ce fichier est une archive zip, pas un classeur : extrayez-en le fichier "
+                        "à importer (.csv, .xlsx ou .ods).")
+
+
+def _looks_like_html(data: bytes) -> bool:
+    head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml")) and (
+        b"<html" in head or b"<table" in head)
 
 
 def read_table(
@@ -85,17 +147,41 @@ def read_table(
     file_name: str | None = None,
     sheet: str | None = None,
     max_bytes: int | None = None,
+    layout: Layout | None = None,
 ) -> RawTable:
-    """Read any supported file into a RawTable, or refuse it with a French message."""
+    """Read any supported file into a RawTable, or refuse it with a French message.
+
+    ``layout`` (what the kind being imported knows of its columns) helps find the header row
+    below a title and the columns written once per block (see ``layout.shape``).
+    """
     limit = size_limit() if max_bytes is None else max_bytes
     if len(data) > limit:
         raise ImportRefused(size_limit_message(len(data), limit))
     if not data.strip(b" \t\r\n\xef\xbb\xbf"):
         raise ImportRefused("Le fichier est vide.")
-    if container_of(data, file_name) == "xlsx":
-        return _read_xlsx(data, sheet=sheet, max_bytes=limit)
-    text, encoding = decode(data)
-    return _read_csv(text, encoding, file_name)
+    container, renamed = container_of(data, file_name)
+    if container == "xlsx":
+        table = _read_xlsx(data, sheet=sheet, max_bytes=limit, layout=layout)
+    elif container == "ods":
+        table = _read_ods(data, sheet=sheet, max_bytes=limit, layout=layout)
+    else:
+        try:
+            text, encoding = decode(data)
+        except ImportRefused:
+            workbook = CONTAINERS.get(os.path.splitext(file_name or "")[1].lower())
+            if workbook in ("xlsx", "ods"):  # neither a workbook nor text: a damaged workbook
+                raise ImportRefused(_damaged(workbook)) from None
+            raise
+        table = _read_csv(text, encoding, file_name, layout)
+    if renamed:
+        table.notes.insert(0, renamed)
+    return table
+
+
+def _table(found: Records, layout: Layout | None, container: str) -> RawTable:
+    header, rows, lines, header_line, notes = shape(found, layout, csv=container == "csv")
+    return RawTable(header, rows, lines, container=container, header_line=header_line,
+                    notes=notes)
 
 
 # -- text files ------------------------------------------------------------------------------
@@ -165,7 +251,8 @@ def sniff_delimiter(text: str, file_name: str | None = None) -> str:
         widths = []
         try:
             for record in csv.reader(io.StringIO(sample, newline=""), delimiter=delim):
-                if any(c.strip() for c in record):
+                # « ;;;;; » is an empty row of six cells, not a one-cell row holding « ;;;;; »
+                if len(record) > 1 or any(c.strip() for c in record):
                     widths.append(len(record))
                 if len(widths) > 50:
                     break
@@ -183,47 +270,77 @@ def sniff_delimiter(text: str, file_name: str | None = None) -> str:
     return chosen
 
 
-def _read_csv(text: str, encoding: str, file_name: str | None) -> RawTable:
+def _read_csv(text: str, encoding: str, file_name: str | None,
+              layout: Layout | None = None) -> RawTable:
     delimiter = sniff_delimiter(text, file_name)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    records: list[tuple[int, list[str]]] = []
+    found = Records()
+    records, blanks = found.rows, found.blanks
     start = 1
     try:
         for record in reader:
             if _filled(record):
                 records.append((start, record))
+                if len(records) > MAX_ROWS:
+                    raise ImportRefused(too_many_rows_message())
+            elif blanks and blanks[-1][1] == start - 1:
+                blanks[-1] = (blanks[-1][0], reader.line_num)
+            else:
+                blanks.append((start, reader.line_num))
             start = reader.line_num + 1
     except csv.Error as exc:
-        if "end of data" in str(exc) or "EOF" in str(exc):
-            raise ImportRefused(
-                f"Le fichier semble tronqué : un champ entre guillemets ouvert ligne {start} "
-                "n'est jamais refermé. Exportez à nouveau le fichier complet."
-            ) from None
-        raise ImportRefused(
-            f"Ligne {start} illisible : guillemets mal placés ({exc}). Vérifiez que le fichier "
-            "est bien un export CSV."
-        ) from None
-    table = _shape(records)
-    table.container, table.encoding, table.delimiter = "csv", encoding, delimiter
+        raise ImportRefused(_csv_error_message(str(exc), start, reader.line_num)) from None
+    table = _table(found, layout, "csv")
+    table.encoding, table.delimiter = encoding, delimiter
     return table
 
 
+def too_many_rows_message() -> str:
+    return (f"Le fichier compte plus de {MAX_ROWS:,} lignes de données".replace(",", "\u202f")
+            + " : découpez-le (par année, par exemple) et importez les morceaux un à un.")
+
+
+def _csv_error_message(error: str, start: int, line: int) -> str:
+    """Python's csv error, said in French for the person who exported the file."""
+    if "field larger than field limit" in error:
+        return (f"Ligne {start} : cellule trop longue (plus de {csv.field_size_limit():,} "
+                "caractères".replace(",", "\u202f")
+                + ") : ce n'est pas une cellule de tableur ordinaire. Vérifiez que le fichier "
+                "est bien l'export attendu.")
+    if "end of data" in error or "EOF" in error:
+        return (f"Le fichier semble tronqué : un champ entre guillemets ouvert ligne {start} "
+                "n'est jamais refermé. Exportez à nouveau le fichier complet.")
+    if "NUL" in error or "null byte" in error:
+        return (f"Ligne {line} : le fichier contient un caractère nul (octet 0), ce n'est pas "
+                "un fichier texte ordinaire. Exportez-le à nouveau au format « CSV UTF-8 ».")
+    return (f"Ligne {start} illisible : guillemets mal placés (un guillemet au milieu d'une "
+            "cellule doit être doublé, « \"\" »). Vérifiez que le fichier est bien un export CSV.")
+
+
 # -- xlsx ------------------------------------------------------------------------------------
-def _check_zip(data: bytes, max_bytes: int) -> None:
+def _check_zip(data: bytes, max_bytes: int, what: str = ".xlsx") -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError):
         raise ImportRefused(
-            "Ce fichier .xlsx est illisible (archive endommagée ou fichier d'un autre type)."
+            f"Ce fichier {what} est illisible (archive endommagée ou fichier d'un autre type)."
         ) from None
     with archive:
         inflated = sum(info.file_size for info in archive.infolist())
-    if inflated > XLSX_INFLATE_FACTOR * max_bytes:
-        raise ImportRefused(
-            f"Classeur refusé : une fois décompressé il ferait {inflated / 1024 / 1024:.0f} Mo, "
-            f"au-delà de la limite de {XLSX_INFLATE_FACTOR * max_bytes / 1024 / 1024:.0f} Mo "
-            "(fichier anormal ou piégé)."
-        )
+        if inflated > XLSX_INFLATE_FACTOR * max_bytes:
+            raise ImportRefused(
+                f"Classeur refusé : une fois décompressé il ferait {inflated / 1024 / 1024:.0f} "
+                f"Mo, au-delà de la limite de {XLSX_INFLATE_FACTOR * max_bytes / 1024 / 1024:.0f}"
+                " Mo (fichier anormal ou piégé)."
+            )
+        # every part inflated once and checked against its CRC: a damaged part (the styles
+        # that make a number a date…) would otherwise be skipped by a reader, silently
+        try:
+            damaged = archive.testzip()
+        except Exception:
+            damaged = "?"
+    if damaged is not None:
+        raise ImportRefused(_damaged("ods" if what == ".ods" else "xlsx"))
 
 
 def _cell_text(value: object) -> str:
@@ -297,20 +414,37 @@ def _calamine_records(data: bytes, ws: Any, numbers: dict[int, set[int]] | None 
     numbers = {} if numbers is None else numbers
     records: list[tuple[int, list[str]]] = []
     for line, values in enumerate(rows, start=1):
-        cells = []
+        cells: list[str] = []
         for col, value in enumerate(values[:width] if width is not None else values):
-            kind = type(value)
-            if kind is str:
+            if isinstance(value, str):
                 cells.append(value)
                 continue
-            if kind is float or kind is int:
-                if kind is float and abs(value) >= 1e15:
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                if isinstance(value, float) and abs(value) >= 1e15:
                     return None  # openpyxl keeps a large whole number as an int: digits differ
                 numbers.setdefault(line, set()).add(col)
             cells.append(_cell_text(value))
         if _filled(cells):
             records.append((line, cells))
+            if len(records) > MAX_ROWS:
+                raise ImportRefused(too_many_rows_message())
     return records
+
+
+def _xlsx_merges(data: bytes, title: str) -> list[tuple[int, int, int]]:
+    """(first line, column, last line) of the ranges of a sheet merged over several rows."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception:  # openpyxl read what calamine cannot open: its merges would be lost
+        raise ImportRefused(_damaged("xlsx")) from None
+    try:
+        with book:
+            ranges = book.get_sheet_by_name(title).merged_cell_ranges or []
+    except Exception:  # a sheet calamine does not read (a chart sheet): no merged cells
+        return []
+    return [(r0 + 1, c0, r1 + 1) for (r0, c0), (r1, _) in ranges if r1 > r0]
 
 
 def _open_workbook(data: bytes, *, values: bool) -> Any:
@@ -318,22 +452,51 @@ def _open_workbook(data: bytes, *, values: bool) -> Any:
 
     try:
         return load_workbook(io.BytesIO(data), read_only=True, data_only=values)
-    except Exception as exc:  # openpyxl raises many types for damaged workbooks
-        raise ImportRefused(f"Ce fichier .xlsx est illisible ({type(exc).__name__}).") from None
+    except Exception:  # openpyxl raises many types for damaged workbooks
+        raise ImportRefused(_damaged("xlsx")) from None
 
 
 def sheet_names(data: bytes, *, max_bytes: int | None = None) -> list[str]:
     """The sheets of a workbook, in order (what the import page lets the user pick from)."""
-    _check_zip(data, size_limit() if max_bytes is None else max_bytes)
-    wb = _open_workbook(data, values=True)
+    container = "ods" if data.startswith(b"PK\x03\x04") and _zip_kind(data, "") == "ods" \
+        else "xlsx"
+    _check_zip(data, size_limit() if max_bytes is None else max_bytes, "." + container)
     try:
-        return list(wb.sheetnames)
-    finally:
-        wb.close()
+        if container == "ods":
+            from python_calamine import CalamineWorkbook
+
+            with CalamineWorkbook.from_filelike(io.BytesIO(data)) as book:
+                return list(book.sheet_names)
+        wb = _open_workbook(data, values=True)
+        try:
+            return list(wb.sheetnames)
+        finally:
+            wb.close()
+    except ImportRefused:
+        raise
+    except Exception:
+        raise ImportRefused(_damaged(container)) from None
 
 
-def _read_xlsx(data: bytes, *, sheet: str | None, max_bytes: int) -> RawTable:
+def _read_xlsx(data: bytes, *, sheet: str | None, max_bytes: int,
+               layout: Layout | None = None) -> RawTable:
     _check_zip(data, max_bytes)
+    try:
+        return _xlsx_table(data, sheet, layout)
+    except ImportRefused:
+        raise
+    except Exception:  # a damaged part (a flipped byte): zlib, XML or openpyxl errors
+        raise ImportRefused(_damaged("xlsx")) from None
+
+
+def _damaged(container: str) -> str:
+    what = {"xlsx": "Ce classeur .xlsx", "ods": "Ce classeur .ods"}[container]
+    return (f"{what} est endommagé : une partie de son contenu est illisible. Ouvrez-le dans "
+            "Excel ou LibreOffice (qui proposent de le réparer), enregistrez-le à nouveau, ou "
+            "exportez-le en .csv, puis importez-le.")
+
+
+def _xlsx_table(data: bytes, sheet: str | None, layout: Layout | None) -> RawTable:
     wb = _open_workbook(data, values=True)
     formulas, calamine_alike = _scan_parts(data)
     # A formula saved by a tool that does not compute it (a script, some exports) has no value:
@@ -342,14 +505,7 @@ def _read_xlsx(data: bytes, *, sheet: str | None, max_bytes: int) -> RawTable:
     uncomputed: dict[int, set[int]] = {}
     numbers: dict[int, set[int]] = {}
     try:
-        if sheet is not None:
-            if sheet not in wb.sheetnames:
-                known = ", ".join(f"« {n} »" for n in wb.sheetnames)
-                raise ImportRefused(
-                    f"Feuille « {sheet} » absente du classeur (feuilles : {known}).")
-            ws = wb[sheet]
-        else:
-            ws = wb.worksheets[0]
+        ws = _worksheet(wb, sheet)
         fast = (_calamine_records(data, ws, numbers) if calamine_alike and formulas_wb is None
                 else None)
         if fast is None:
@@ -361,21 +517,129 @@ def _read_xlsx(data: bytes, *, sheet: str | None, max_bytes: int) -> RawTable:
         wb.close()
         if formulas_wb is not None:
             formulas_wb.close()
+    table = _workbook_table(records, _xlsx_merges(data, title), layout, "xlsx", title, sheet,
+                            sheets)
+    table.formulas, table.numbers = uncomputed, numbers
+    if uncomputed:
+        table.notes.append(
+            f"{sum(len(c) for c in uncomputed.values())} cellule(s) contiennent une formule "
+            "enregistrée sans sa valeur : signalées en erreur sur leur ligne.")
+    return table
+
+
+def _worksheet(wb: Any, sheet: str | None) -> Any:
+    if sheet is None:
+        return wb.worksheets[0]
+    if sheet not in wb.sheetnames:
+        raise ImportRefused(_no_sheet(sheet, wb.sheetnames))
+    return wb[sheet]
+
+
+def _no_sheet(sheet: str, names: list[str]) -> str:
+    known = ", ".join(f"« {n} »" for n in names)
+    return f"Feuille « {sheet} » absente du classeur (feuilles : {known})."
+
+
+def _workbook_table(records: list[tuple[int, list[str]]], merges: list[tuple[int, int, int]],
+                    layout: Layout | None, container: str, title: str, sheet: str | None,
+                    sheets: list[str]) -> RawTable:
+    """A workbook's records as a table; a sheet without data names the others."""
+    found = Records(records, _gaps(records), merges)
     try:
-        table = _shape(records)
+        table = _table(found, layout, container)
     except ImportRefused as exc:
         if sheet is None and len(sheets) > 1:  # the data may sit on another sheet
             others = ", ".join(f"« {n} »" for n in sheets[1:])
             exc.message = (f"{exc.message} (première feuille « {title} » ; autres feuilles : "
                            f"{others} — indiquez laquelle importer)")
         raise
-    table.container, table.sheet, table.formulas = "xlsx", title, uncomputed
-    table.numbers = numbers
-    if uncomputed:
-        table.notes.append(
-            f"{sum(len(c) for c in uncomputed.values())} cellule(s) contiennent une formule "
-            "enregistrée sans sa valeur : signalées en erreur sur leur ligne.")
+    table.sheet = title
     return table
+
+
+def _gaps(records: list[tuple[int, list[str]]]) -> list[tuple[int, int]]:
+    """The runs of blank rows between a sheet's filled rows (a sheet row is one line)."""
+    return [(a + 1, b - 1) for (a, _), (b, _) in itertools.pairwise(records)
+            if b > a + 1]
+
+
+# -- ods (LibreOffice) -----------------------------------------------------------------------
+_ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+
+
+def _read_ods(data: bytes, *, sheet: str | None, max_bytes: int,
+              layout: Layout | None = None) -> RawTable:
+    """A LibreOffice workbook, read by calamine: the values LibreOffice saved with each cell."""
+    _check_zip(data, max_bytes, ".ods")
+    try:
+        from python_calamine import CalamineWorkbook
+
+        with CalamineWorkbook.from_filelike(io.BytesIO(data)) as book:
+            sheets = list(book.sheet_names)
+            if not sheets:
+                raise ImportRefused("Ce classeur .ods ne contient aucune feuille.")
+            if sheet is not None and sheet not in sheets:
+                raise ImportRefused(_no_sheet(sheet, sheets))
+            title = sheet if sheet is not None else sheets[0]
+            values = book.get_sheet_by_name(title).to_python(skip_empty_area=False)
+        records: list[tuple[int, list[str]]] = []
+        numbers: dict[int, set[int]] = {}
+        for line, row in enumerate(values, start=1):
+            cells = [v if type(v) is str else _cell_text(v) for v in row]
+            typed = {col for col, v in enumerate(row) if type(v) is float or type(v) is int}
+            if typed:
+                numbers[line] = typed
+            if _filled(cells):
+                records.append((line, cells))
+                if len(records) > MAX_ROWS:
+                    raise ImportRefused(too_many_rows_message())
+        merges = _ods_merges(data, title)
+    except ImportRefused:
+        raise
+    except Exception:
+        raise ImportRefused(_damaged("ods")) from None
+    table = _workbook_table(records, merges, layout, "ods", title, sheet, sheets)
+    table.numbers = numbers
+    return table
+
+
+def _ods_merges(data: bytes, title: str) -> list[tuple[int, int, int]]:
+    """(first line, column, last line) of the cells of sheet ``title`` spanning several rows.
+
+    calamine reads the values of an .ods, not its merged cells: they are in content.xml as
+    ``table:number-rows-spanned``, the covered cells below them holding nothing.
+    """
+    from xml.etree.ElementTree import iterparse
+
+    t = _ODS_TABLE
+    merges: list[tuple[int, int, int]] = []
+    inside, depth, row, col = False, 0, 0, 0
+    with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open("content.xml") as part:
+        for event, el in iterparse(part, events=("start", "end")):
+            tag = el.tag
+            if tag == t + "table":
+                if event == "start":
+                    depth += 1
+                    if depth == 1:
+                        inside, row = el.get(t + "name") == title, 0
+                else:
+                    depth -= 1
+                    if depth == 0 and inside:
+                        break
+            elif not inside or depth != 1:
+                pass
+            elif tag == t + "table-row":
+                if event == "start":
+                    col = 0
+                else:
+                    row += int(el.get(t + "number-rows-repeated") or 1)
+                    el.clear()
+            elif event == "start" and tag in (t + "table-cell", t + "covered-table-cell"):
+                span = int(el.get(t + "number-rows-spanned") or 1)
+                if span > 1 and tag == t + "table-cell":
+                    merges.append((row + 1, col, row + span))
+                col += int(el.get(t + "number-columns-repeated") or 1)
+    return merges
 
 
 def _openpyxl_records(ws: Any, formulas_wb: Any, uncomputed: dict[int, set[int]],
@@ -405,45 +669,3 @@ def _openpyxl_records(ws: Any, formulas_wb: Any, uncomputed: dict[int, set[int]]
 def _filled(cells: list[str]) -> bool:
     """Whether any cell holds more than white space (joined, the test runs in C)."""
     return bool("".join(cells).strip())
-
-
-# -- shape -----------------------------------------------------------------------------------
-def _shape(records: list[tuple[int, list[str]]]) -> RawTable:
-    """Header + rows of equal width; refuses empty and header-only files."""
-    if not records:
-        raise ImportRefused("Le fichier est vide.")
-    header_line, header = records[0]
-    header = [h.strip().lstrip("\ufeff") for h in header]
-    while header and not header[-1]:
-        header.pop()
-    if not header:
-        raise ImportRefused("Le fichier est vide.")
-    seen: dict[str, int] = {}
-    names = []
-    for i, name in enumerate(header, start=1):
-        name = name or f"(colonne {i} sans titre)"
-        if name in seen:  # two columns with one title: keep both, told apart
-            seen[name] += 1
-            name = f"{name} ({seen[name]})"
-        else:
-            seen[name] = 1
-        names.append(name)
-    width = len(names)
-    rows, lines, notes = [], [], []
-    for line, cells in records[1:]:  # the readers keep only rows holding something
-        if len(cells) > width:
-            if _filled(cells[width:]):
-                notes.append(f"ligne {line} : cellules au-delà de la dernière colonne nommée "
-                             "ignorées")
-            cells = cells[:width]
-            if not _filled(cells):
-                continue
-        elif len(cells) < width:
-            cells = cells + [""] * (width - len(cells))
-        rows.append(cells)
-        lines.append(line)
-    if not rows:
-        raise ImportRefused(
-            "Le fichier ne contient que la ligne d'en-tête : aucune ligne de données à importer."
-        )
-    return RawTable(names, rows, lines, container="csv", header_line=header_line, notes=notes)

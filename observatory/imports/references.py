@@ -13,6 +13,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from observatory import store
 from observatory.imports import normalise as n
 from observatory.imports.normalise import Field
 from observatory.imports.reading import RawTable
@@ -92,8 +93,8 @@ def write(con: duckdb.DuckDBPyConnection, parsed: Parsed, batch_id: int) -> tupl
     """Replace the counts of the same département, type and year."""
     keys = [f"{c.departement}|{c.team_type}|{c.year}" for c in parsed.records]
     where = "list_contains(?, departement || '|' || team_type || '|' || CAST(year AS VARCHAR))"
-    replaced = con.execute(f"SELECT count(*) FROM reference_team_counts WHERE {where}",
-                           [keys]).fetchone()[0]
+    replaced = store.scalar(con, f"SELECT count(*) FROM reference_team_counts WHERE {where}",
+                           [keys])
     con.execute(f"DELETE FROM reference_team_counts WHERE {where}", [keys])
     insert_rows(con, "reference_team_counts", SCHEMA, [
         (c.departement, c.team_type, c.year, c.teams, c.source) for c in parsed.records])

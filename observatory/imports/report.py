@@ -78,6 +78,7 @@ class ImportReport:
     incomplete_responses: int = 0
     imported: bool = False  # True once written to the store (False for a preview)
     undone: bool = False  # the report of undo_last_batch
+    more_rejected: int = 0  # rejected rows past the errors kept one by one
     # what the import removes besides what it adds (see each kind's ``plan``): by scope
     # ("months", "year" for facilitations; "survey"), counts removed/added/unchanged
     replacement: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -105,6 +106,8 @@ class ImportReport:
         """The detected container, encoding and delimiter in French."""
         if self.container == "xlsx":
             return f"classeur Excel (.xlsx), feuille « {self.sheet} »"
+        if self.container == "ods":
+            return f"classeur LibreOffice (.ods), feuille « {self.sheet} »"
         if self.container == "csv":
             enc = ENCODING_LABELS.get(self.encoding or "", self.encoding)
             sep = DELIMITER_LABELS.get(self.delimiter or "", self.delimiter)
@@ -149,6 +152,9 @@ class ImportReport:
             lines += [f"  {e}" for e in self.errors[:MAX_ERRORS_IN_TEXT]]
             if len(self.errors) > MAX_ERRORS_IN_TEXT:
                 lines.append(f"  … et {len(self.errors) - MAX_ERRORS_IN_TEXT} autres")
+            if self.more_rejected:
+                lines.append(f"  … et {self.more_rejected} autre(s) ligne(s) en erreur, sans "
+                             "détail (seules les premières erreurs sont gardées)")
         return "\n".join(lines)
 
     def replacement_lines(self) -> list[str]:

@@ -53,6 +53,12 @@ class Options:
         return self.federation.plausibility if self.federation else Plausibility()
 
 
+# Errors kept one by one (with their row, for the report and the rejected rows of a valid-rows
+# only import): past them, rejected rows are counted only, and the original file (kept whole
+# with its batch) holds them. A file of 200,000 broken rows must not take gigabytes to refuse.
+MAX_KEPT_ERRORS = 10_000
+
+
 @dataclass
 class Parsed:
     """A file read and validated: valid records for the writer, everything else for the report."""
@@ -66,10 +72,20 @@ class Parsed:
     notes: list[str] = field(default_factory=list)
     preview: pd.DataFrame = field(default_factory=pd.DataFrame)
     extra: dict[str, Any] = field(default_factory=dict)
+    more_rejected: int = 0  # rejected rows past MAX_KEPT_ERRORS: counted, not kept
 
     @property
     def rows_rejected(self) -> int:
-        return len(self.rejected)
+        return len(self.rejected) + self.more_rejected
+
+    def reject(self, row: Row) -> None:
+        """Take a row's errors (and its content, while under the cap) into the result."""
+        kept = [e for e in row.errors if e is not DROPPED]
+        if kept:
+            self.errors.extend(kept)
+            self.rejected[row.line] = row.raw_json()
+        else:
+            self.more_rejected += 1
 
 
 Outcome = tuple[bool, Any]  # (True, value) or (False, the French message of its ValueError)
@@ -93,17 +109,28 @@ def outcome(memo: dict[Hashable, Outcome], key: Hashable, compute: Callable[[], 
 
 
 _NO_FORMULAS: frozenset[int] = frozenset()
+# Marks a row in error once the file's errors kept reached MAX_KEPT_ERRORS.
+DROPPED = RowError(None, None, None, "")
+
+
+class Budget:
+    """How many errors the rows of one file have kept so far (see MAX_KEPT_ERRORS)."""
+
+    __slots__ = ("kept",)
+
+    def __init__(self) -> None:
+        self.kept = 0
 
 
 class Row:
     """One data row: cells by canonical field; parse helpers record errors instead of raising."""
 
-    __slots__ = ("cells", "cleaned", "conventions", "errors", "line", "match", "memo", "numbers",
-                 "table", "uncomputed")
+    __slots__ = ("budget", "cells", "cleaned", "conventions", "errors", "line", "match", "memo",
+                 "numbers", "table", "uncomputed")
 
     def __init__(self, table: RawTable, index: int, match: HeaderMatch,
                  memo: dict[Hashable, Outcome] | None = None,
-                 cleaned: dict[str, str] | None = None,
+                 cleaned: dict[str, str] | None = None, budget: Budget | None = None,
                  conventions: dict[str, str | None] | None = None) -> None:
         self.table = table
         self.line = table.lines[index]
@@ -113,6 +140,7 @@ class Row:
         # shared by the rows of one file (rows_of): outcomes of parsers, cells as clean_cell gives
         self.memo = {} if memo is None else memo
         self.cleaned = {} if cleaned is None else cleaned
+        self.budget = Budget() if budget is None else budget
         # columns holding a formula saved without its value (xlsx)
         self.uncomputed = table.formulas.get(self.line, _NO_FORMULAS)
         # columns holding a number cell (xlsx), and how each number column writes its numbers
@@ -204,9 +232,14 @@ class Row:
         return value
 
     def error(self, column: str | None, value: str | None, message: str) -> None:
+        if self.budget.kept >= MAX_KEPT_ERRORS:
+            if not self.errors:
+                self.errors.append(DROPPED)  # the row is rejected all the same
+            return
         error = RowError(self.line, column, value, message)
         if error not in self.errors:  # a cell read twice is reported once
             self.errors.append(error)
+            self.budget.kept += 1
 
     def raw_json(self) -> str:
         return raw_json(self.table, self.cells)
@@ -233,7 +266,9 @@ def rows_of(table: RawTable, match: HeaderMatch, numbers: dict[str, str] | None 
         note = found.note(table.header[i])
         if note and notes is not None:
             notes.append(note)
-    return [Row(table, i, match, memo, cleaned, conventions) for i in range(len(table.rows))]
+    budget = Budget()
+    return [Row(table, i, match, memo, cleaned, budget, conventions)
+            for i in range(len(table.rows))]
 
 
 def raw_json(table: RawTable, cells: list[str]) -> str:
@@ -285,8 +320,7 @@ def finish(parsed: Parsed, rows: list[Row]) -> None:
     """Move the rows' errors into the parse result (rejected rows keep their raw content)."""
     for row in rows:
         if row.errors:
-            parsed.errors.extend(row.errors)
-            parsed.rejected[row.line] = row.raw_json()
+            parsed.reject(row)
     parsed.errors.sort(key=lambda e: (e.line or 0))
 
 

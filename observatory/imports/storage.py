@@ -11,6 +11,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from observatory import store
 from observatory.imports.normalise import team_name_key
 
 
@@ -210,7 +211,7 @@ def delete_orphan_teams(con: duckdb.DuckDBPyConnection) -> int:
           AND team_id NOT IN (SELECT team_id FROM facilitation_teams)
           AND team_id NOT IN (SELECT team_id FROM fiches WHERE team_id IS NOT NULL)
     """
-    count = con.execute(f"SELECT count(*) {orphans}").fetchone()[0]
+    count = store.scalar(con, f"SELECT count(*) {orphans}")
     if count:
         con.execute(f"DELETE {orphans}")
     return int(count)

@@ -9,8 +9,10 @@ replaces that survey entirely.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import re
 import tomllib
 from collections import Counter
@@ -22,7 +24,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from observatory import privacy
+from observatory import privacy, store
 from observatory.imports import normalise as n
 from observatory.imports.errors import ImportRefused
 from observatory.imports.normalise import Field, header_key, option_key
@@ -34,7 +36,6 @@ from observatory.imports.rows import (
     Row,
     outcome,
     outside_federation,
-    raw_json,
     rows_of,
 )
 from observatory.imports.storage import insert_rows
@@ -61,7 +62,17 @@ TECHNICAL = {
     # Microsoft Forms: only submitted answers are exported, "Heure de fin" is when
     "heure de debut": "startdate", "heure de fin": "timestamp",
     "heure de la derniere modification": "datestamp",
+    # LimeSurvey's French labels of the same columns ("texte complet de la question")
+    "id de reponse": "id", "identifiant de la reponse": "id", "date de debut": "startdate",
+    "date de derniere action": "datestamp", "code d acces": "token", "access code": "token",
+    "tete de serie": "seed", "ip address": "ipaddr", "referrer url": "refurl",
+    "interviewtime": "interviewtime", "temps total": "interviewtime",
 }
+# The technical columns as LimeSurvey names them in its "question code" headings.
+TECHNICAL_CODES = ("id", "submitdate", "lastpage", "startlanguage", "seed", "token", "startdate",
+                   "datestamp", "ipaddr", "refurl")
+# LimeSurvey's submitdate of a complete response to a survey without date stamps.
+UNDATED = dt.datetime(1980, 1, 1)
 RESPONDENT_FIELDS = (
     Field("profession", "Profession", ("Profession", "Votre profession")),
     Field("departement", "Département", ("Département", "Votre département")),
@@ -87,6 +98,21 @@ _CODE_TEXT = re.compile(r"^(?P<code>[A-Za-z][A-Za-z_]*\d[A-Za-z0-9_]*)\s*[.:]\s+
 _CODE_SUB = re.compile(
     r"^(?P<code>[A-Za-z][A-Za-z0-9_]*)\[(?P<sub>[^\[\]]+)\](?:\s*[.:]?\s*(?P<rest>.*))?$")
 _FREE_TEXT_HINTS = ("commentaire", "remarque", "suggestion", "precisez", "pourquoi", "texte libre")
+# Survey-tool question codes need no digit (PROF, DEPT): any identifier, with its sub-question.
+_IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_ANY_CODE_TEXT = re.compile(
+    r"^(?P<code>[A-Za-z][A-Za-z0-9_]*(?:\[[^\[\]]+\])?)\.\s+(?P<text>.+)$", re.DOTALL)
+_OTHER_SUBS = {"other", "autre", "autres"}
+_INTERROGATIVES = {"quel", "quelle", "quels", "quelles", "combien", "comment", "pourquoi",
+                   "lequel", "laquelle", "lesquels", "lesquelles", "ou", "quand", "est", "avez",
+                   "etes", "pensez", "souhaitez", "utilisez", "connaissez", "seriez", "diriez"}
+# Respondent columns named by a survey tool's code or a question worded freely.
+_RESPONDENT_CODES = {
+    "prof": "profession", "profession": "profession", "metier": "profession",
+    "dept": "departement", "dep": "departement", "dpt": "departement",
+    "departement": "departement", "struct": "team_name", "structure": "team_name",
+    "equipe": "team_name", "typestruct": "team_type", "typestructure": "team_type",
+}
 
 
 @dataclass
@@ -103,6 +129,13 @@ class Question:
     other_column: int | None = None
     declared: bool = False
     convention: str | None = None  # a number question: how its column writes numbers
+
+    @property
+    def cell_column(self) -> int:
+        """The one column of a question answered in one cell (not one column per option)."""
+        if self.column is None:
+            raise LookupError(f"question {self.qid or self.text!r} has one column per option")
+        return self.column
 
 
 @dataclass
@@ -123,10 +156,23 @@ def _sidecar(options: Options) -> dict[str, Any]:
     path = options.source_path.with_suffix(".toml") if options.source_path else None
     if path is None or not path.exists():
         return {}
+    where = f"Fichier de description « {path.name} »"
+    if not path.is_file():
+        raise ImportRefused(f"{where} : ce n'est pas un fichier (un dossier porte ce nom).")
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ImportRefused(f"Fichier de description « {path.name} » illisible : {exc}") from None
+    except UnicodeDecodeError:
+        raise ImportRefused(f"{where} illisible : il n'est pas enregistré en UTF-8.") from None
+    except OSError:
+        raise ImportRefused(f"{where} illisible (droits d'accès ?).") from None
+    except tomllib.TOMLDecodeError as exc:
+        # the parser's own words are English: only where it stopped is kept
+        m = re.search(r"line (\d+), column (\d+)", str(exc))
+        at = f" ligne {m.group(1)}, colonne {m.group(2)}" if m else (
+            " à la fin du fichier" if "end of document" in str(exc) else "")
+        raise ImportRefused(
+            f"{where} illisible : erreur de syntaxe TOML{at} (chaque ligne s'écrit "
+            "clé = \"valeur\", les textes entre guillemets droits).") from None
 
 
 def _month(value: Any) -> dt.date | None:
@@ -183,6 +229,80 @@ def survey_metadata(options: Options, sidecar: dict[str, Any], notes: list[str])
 
 
 # -- columns ---------------------------------------------------------------------------------
+def header_style(header: Sequence[str]) -> str:
+    """How a survey tool named the columns: "codetext" (``Q1. Texte``), "code" (``Q1``, ``PROF``,
+    with ``submitdate``) or "text" (full question texts, online forms)."""
+    stripped = [h.strip() for h in header]
+    if any((m := _ANY_CODE_TEXT.match(h)) and m.group("code") in TECHNICAL_CODES
+           for h in stripped):
+        return "codetext"
+    if any(h in TECHNICAL_CODES for h in stripped):
+        return "code"
+    return "text"
+
+
+def split_header(header: str, style: str) -> tuple[str | None, str]:
+    """(the question code, or None, and the text) of a column title in that style."""
+    h = header.strip()
+    if style == "codetext" and (m := _ANY_CODE_TEXT.match(h)):
+        return m.group("code"), m.group("text").strip()
+    m = _CODE_TEXT.match(h)
+    if m:
+        return m.group("code"), m.group("text")
+    if _CODE.match(h) or (style == "code" and _IDENT.match(h)):
+        return h, h
+    return None, h
+
+
+def _respondent_field(text: str) -> str | None:
+    """The respondent field a code (``PROF``) or a freely worded question names, if any."""
+    key = header_key(text)
+    if key in _RESPONDENT_CODES:
+        return _RESPONDENT_CODES[key]
+    words = key.split()
+    if not words or words[0] in ("combien", "nombre", "nb") or n.option_header(text):
+        return None
+    if "departement" in words:
+        return "departement"
+    if "profession" in words or "metier" in words:
+        return "profession"
+    if "type" in words and {"structure", "equipe", "exercice"} & set(words):
+        return "team_type"
+    if "nom" in words and {"structure", "equipe"} & set(words):
+        return "team_name"
+    return None
+
+
+def question_shaped(header: str, style: str = "text") -> bool:
+    """A column title that asks something: ``…?``, a question code, ``Question [option]``."""
+    h = header.strip()
+    if h.endswith("?") or _CODE_SUB.match(h) or split_header(h, style)[0] or n.option_header(h):
+        return True
+    words = header_key(h).split()
+    return bool(words) and (words[0] in _INTERROGATIVES
+                            or (len(words) > 1 and bool({"vous", "votre", "vos"} & set(words))))
+
+
+def survey_evidence(header: Sequence[str]) -> set[int]:
+    """The columns that make a file a survey: survey-tool technical columns (not a time stamp,
+    which membership forms have too), respondent columns and question-shaped ones."""
+    style = header_style(header)
+    exact = set(n.match_headers(header, RESPONDENT_FIELDS).columns.values())
+    found = set()
+    for i, h in enumerate(header):
+        code, text = split_header(h, style)
+        technical = TECHNICAL.get(header_key(code or h)) or TECHNICAL.get(header_key(h))
+        if technical:
+            if technical != "timestamp":
+                found.add(i)
+        elif privacy.is_personal_header(text):
+            continue
+        elif i in exact or _respondent_field(code or "") or _respondent_field(text) \
+                or question_shaped(h, style):
+            found.add(i)
+    return found
+
+
 def _with_text_header_row(table: RawTable, parsed: Parsed) -> RawTable:
     """Survey tools may write question codes on the first line and their texts on the second.
 
@@ -201,7 +321,7 @@ def _with_text_header_row(table: RawTable, parsed: Parsed) -> RawTable:
     header = list(table.header)
     for i, (code, text) in enumerate(zip(table.header, first, strict=True)):
         text = n.clean_cell(text)
-        if text and i not in technical and (_CODE.match(code) or _CODE_SUB.match(code)):
+        if text and i not in technical and (_IDENT.match(code) or _CODE_SUB.match(code)):
             header[i] = f"{code}. {text}"
     parsed.notes.append(
         f"Ligne {table.lines[0]} : deuxième ligne d'en-tête (textes des questions) reconnue, "
@@ -242,30 +362,38 @@ def _columns(table: RawTable, sidecar: dict[str, Any], parsed: Parsed) -> tuple[
     """Technical columns, respondent columns and questions, in file order."""
     technical: dict[str, int] = {}
     respondent: dict[str, int] = {}
-    plain: list[tuple[int, str]] = []
+    plain: list[tuple[int, str | None, str]] = []
     groups: dict[tuple[str, bool], list[tuple[int, str, str | None, str | None]]] = {}
+    style = header_style(table.header)
     match = n.match_headers(table.header, RESPONDENT_FIELDS)
     respondent_at = {i: f for f, i in match.columns.items()}
     for i, h in enumerate(table.header):
-        key = header_key(h)
-        if key in TECHNICAL and TECHNICAL[key] not in technical:
-            technical[TECHNICAL[key]] = i
-            parsed.header_mapping[h] = f"technique:{TECHNICAL[key]}"
+        code, text = split_header(h, style)
+        key = header_key(code or h)
+        kind = TECHNICAL.get(key) or TECHNICAL.get(header_key(h))
+        if kind and kind not in technical:
+            technical[kind] = i
+            parsed.header_mapping[h] = f"technique:{kind}"
         elif i in respondent_at:
             respondent[respondent_at[i]] = i
             parsed.header_mapping[h] = f"répondant:{respondent_at[i]}"
-        elif privacy.is_personal_header(h):
+        elif privacy.is_personal_header(text):
             parsed.ignored_columns.append(h)
             parsed.notes.append(f"Colonne « {h} » : donnée personnelle, non importée.")
         elif (split := _split_option_header(h)) is not None:
             groups.setdefault(split[:2], []).append((i, *split[2:]))
         else:
-            plain.append((i, h))
+            plain.append((i, code, text))
+    # a survey tool names the respondent's questions by a code (PROF, DEPT) or in free words
+    # ("Dans quel département exercez-vous ?"): taken when the answers agree
+    for i, code, text in list(plain):
+        field = _respondent_field(code or "") or _respondent_field(text)
+        if field and field not in respondent and _answers_fit(table, i, field):
+            respondent[field] = i
+            parsed.header_mapping[table.header[i]] = f"répondant:{field}"
+            plain.remove((i, code, text))
     questions: list[Question] = []
-    for i, h in plain:
-        m = _CODE_TEXT.match(h)
-        code, text = (m.group("code"), m.group("text")) if m else (
-            (h, h) if _CODE.match(h) else (None, h))
+    for i, code, text in plain:
         questions.append(Question(qid=code or "", text=text, column=i, position=i))
     options_by_code = sidecar.get("options", {})
     for (group, is_code), cols in groups.items():
@@ -288,6 +416,27 @@ def _columns(table: RawTable, sidecar: dict[str, Any], parsed: Parsed) -> tuple[
     return technical, respondent, questions
 
 
+# Share of a column's distinct answers that must read as départements (or team types) for a
+# freely worded question to be taken as the respondent's: the others are then row errors.
+_FIT = 0.8
+
+
+def _answers_fit(table: RawTable, col: int, field: str) -> bool:
+    """Whether the answers of a column read as the respondent field a header suggests."""
+    parser = {"departement": n.parse_departement,
+              "team_type": lambda v: n.parse_team_type(v, facilitation=True)}.get(field)
+    if parser is None:
+        return True
+    values = {n.clean_cell(r[col]) for r in table.rows[:5000]} - {""}
+    if not values:
+        return True
+    ok = 0
+    for value in values:
+        with contextlib.suppress(ValueError):
+            ok += parser(value) is not None
+    return ok >= _FIT * len(values)
+
+
 def _group_questions(table: RawTable, group: str, is_code: bool, cols: list,
                      option_texts: dict[str, str], sidecar: dict[str, Any],
                      parsed: Parsed) -> list[Question]:
@@ -296,18 +445,20 @@ def _group_questions(table: RawTable, group: str, is_code: bool, cols: list,
     A survey-tool code (``Q5``) is the question's id; a question text gets a numbered id.
     """
     declared = _declared(sidecar, group)
-    boxes, other, texts = [], None, []
+    boxes: list[tuple[int, str]] = []
+    other: int | None = None
+    texts: list[str] = []
     for i, sub, qtext, otext in cols:
         if texts == [] and qtext:
             texts.append(qtext)
-        if sub.casefold() == "other":
-            other = i
-        elif sub.casefold().endswith("comment"):
+        folded = n.fold(sub).strip()
+        if folded in _OTHER_SUBS and not (folded != "other" and _checkboxes(table, [i])):
+            other = i  # LimeSurvey's « [other] » code, « [Autre] » in its French full text
+        elif folded.endswith(("comment", "commentaire")):
             parsed.ignored_columns.append(table.header[i])
         else:
             boxes.append((i, option_texts.get(sub) or otext or sub))
-    values = {n.fold(table.rows[r][i]).strip() for i, _ in boxes for r in range(len(table.rows))}
-    is_checkbox = values - {""} <= CHECKBOX
+    is_checkbox = _checkboxes(table, [i for i, _ in boxes])
     if declared.get("type", "multiple" if is_checkbox else None) == "multiple":
         first = min(i for i, *_ in cols)
         return [Question(
@@ -320,6 +471,12 @@ def _group_questions(table: RawTable, group: str, is_code: bool, cols: list,
     # not checkboxes: each column is a question of its own (e.g. a LimeSurvey array of scales)
     return [Question(qid=table.header[i] if is_code else "", text=table.header[i], column=i,
                      position=i) for i, *_ in cols]
+
+
+def _checkboxes(table: RawTable, cols: list[int]) -> bool:
+    """Whether these columns hold only checkbox marks (Y, Oui, 1, x…) or nothing."""
+    values = {n.fold(row[i]).strip() for i in cols for row in table.rows}
+    return values - {""} <= CHECKBOX
 
 
 # -- types -----------------------------------------------------------------------------------
@@ -376,10 +533,11 @@ def _settle_types(table: RawTable, questions: list[Question], sidecar: dict[str,
     for q in questions:
         if q.qtype == "multiple" and q.option_columns:
             continue
-        declared = _declared(sidecar, q.qid, table.header[q.column], q.text)
+        column = q.cell_column
+        declared = _declared(sidecar, q.qid, table.header[column], q.text)
         if declared.get("text"):
             q.text = str(declared["text"])
-        values = [n.clean_cell(r[q.column]) for r in table.rows]
+        values = [n.clean_cell(r[column]) for r in table.rows]
         qtype = declared.get("type")
         if qtype is not None and qtype not in QTYPES:
             raise ImportRefused(
@@ -424,14 +582,14 @@ def _number_text(number: float) -> str:
 
 def _option_answers(row: Row, q: Question) -> list[tuple[str, str, float | None]]:
     """The (question id, value, value_num) rows of a one-column-per-option question."""
-    out = []
+    out: list[tuple[str, str, float | None]] = []
     for i, option in q.option_columns:
         if i in row.uncomputed:
             row.cell(i)  # a formula saved without its value: the row's error
             continue
         raw = row.cells[i]
         ok, chosen = outcome(row.memo, (n.parse_yes_no, raw, True),
-                             lambda raw=raw: n.parse_yes_no(n.clean_cell(raw), checkbox=True))
+                             functools.partial(_checkbox, raw))
         if not ok:
             row.error(row.table.header[i], row.cell(i), chosen)
         elif chosen:
@@ -439,6 +597,10 @@ def _option_answers(row: Row, q: Question) -> list[tuple[str, str, float | None]
     if q.other_column is not None and row.cell(q.other_column):
         out.append((q.qid, f"{n.OTHER} : {row.cell(q.other_column)}", None))
     return out
+
+
+def _checkbox(raw: str) -> bool | None:
+    return n.parse_yes_no(n.clean_cell(raw), checkbox=True)
 
 
 def _cell_answers(raw: str, q: Question) -> Outcome:
@@ -459,7 +621,7 @@ def _typed(cell: str, q: Question) -> list[tuple[str, float | None]]:
         return [("Oui" if yes else "Non", 1.0 if yes else 0.0)]
     if q.qtype == "number":
         number = n.parse_number(cell, convention=q.convention)
-        return [(_number_text(number), number)]
+        return [] if number is None else [(_number_text(number), number)]
     if q.qtype == "scale":
         if q.options:
             for position, option in enumerate(q.options, start=1):
@@ -511,12 +673,30 @@ def parse(table: RawTable, options: Options) -> Parsed:
             f"{incomplete} réponse(s) incomplète(s) (non soumises) : enregistrées mais comptées "
             "à part."
         )
+    complete = len(responses) - incomplete
+    if responses and not complete:
+        raise ImportRefused(
+            f"Aucune réponse complète : les {len(responses)} réponse(s) de ce fichier sont "
+            "incomplètes (colonne « "
+            f"{table.header[technical['submitdate']]} » vide), l'enquête compterait 0 répondant. "
+            "Exportez les réponses complètes (ou toutes les réponses) de l'enquête close.",
+            list(parsed.errors))
+    if complete and "departement" not in respondent:
+        parsed.notes.insert(0, (
+            f"Attention : aucune colonne ne donne le département des répondants ; les {complete} "
+            "réponse(s) complète(s) figureront dans l'enquête, mais ne seront comptées ni dans "
+            "les chiffres clés (répondants) ni par département ou territoire."))
     if meta["month"] is None:
         dates = [r.submitted_at for r in responses if r.submitted_at]
         if dates:
             first = min(dates)
             meta["month"] = dt.date(first.year, first.month, 1)
             parsed.notes.append(f"Mois de l'enquête pris de la première réponse : {first:%m/%Y}.")
+        elif responses:  # counted in no year: no figure would ever show its respondents
+            raise ImportRefused(
+                "Date de l'enquête inconnue : ni indiquée à l'import, ni dans le fichier de "
+                "description, ni dans les réponses (sans date de soumission). Indiquez-la "
+                "(AAAA-MM, option --date).", list(parsed.errors))
     outside_federation(parsed, [r.departement for r in responses if r.departement], options)
     parsed.notes.append("Questions : " + "; ".join(
         f"{q.qid} ({QTYPE_LABELS[q.qtype]}{', déclaré' if q.declared else ''})" for q in questions))
@@ -540,6 +720,7 @@ def _responses(table: RawTable, technical: dict[str, int], respondent: dict[str,
     match = n.HeaderMatch(respondent, {}, {}, [], [])
     typed: dict[tuple[int, str], Outcome] = {}  # (question position, cell) -> its answers
     out = []
+    undated = 0
     for index, row in enumerate(rows_of(table, match)):
         submit = technical.get("submitdate", technical.get("timestamp"))
         submitted = None
@@ -549,7 +730,10 @@ def _responses(table: RawTable, technical: dict[str, int], respondent: dict[str,
                 submitted = n.parse_date(text, excel_serial=table.container == "xlsx")
             except ValueError as exc:
                 row.error(table.header[submit], text, str(exc))
-            if submitted is not None and submitted.year not in years:
+            if submitted == UNDATED:  # LimeSurvey: submitted, but the survey keeps no dates
+                submitted = None
+                undated += 1
+            elif submitted is not None and submitted.year not in years:
                 row.error(table.header[submit], text, f"« {text} » n'est pas une date "
                           f"plausible (année attendue {n.years_text(years)})")
                 submitted = None
@@ -557,7 +741,8 @@ def _responses(table: RawTable, technical: dict[str, int], respondent: dict[str,
         team_type = row.text("team_type") or None
         if team_type:  # a respondent's own wording is kept when it is not a known type
             ok, known = outcome(row.memo, (n.parse_team_type, team_type, True),
-                                lambda t=team_type: n.parse_team_type(t, facilitation=True))
+                                functools.partial(n.parse_team_type, team_type,
+                                                  facilitation=True))
             team_type = known if ok else team_type
         response = Response(
             line=row.line,
@@ -574,24 +759,27 @@ def _responses(table: RawTable, technical: dict[str, int], respondent: dict[str,
         for q in questions:
             if q.option_columns:
                 answers += _option_answers(row, q)
-            elif q.column in row.uncomputed:
-                row.cell(q.column)  # a formula saved without its value: the row's error
+            elif q.cell_column in row.uncomputed:
+                row.cell(q.cell_column)  # a formula saved without its value: the row's error
             else:
                 # 500,000 cells at national scale, few distinct per question: each is read once
-                raw = row.cells[q.column]
+                raw = row.cells[q.cell_column]
                 found = typed.get((q.position, raw))
                 if found is None:
                     found = typed[q.position, raw] = _cell_answers(raw, q)
                 if found[0]:
                     answers += found[1]
                 else:
-                    row.error(table.header[q.column], *found[1])
+                    row.error(table.header[q.cell_column], *found[1])
         if row.errors:
-            parsed.errors.extend(row.errors)
-            parsed.rejected[row.line] = raw_json(table, row.cells)
+            parsed.reject(row)
         else:
             out.append(response)
     parsed.errors.sort(key=lambda e: e.line or 0)
+    if undated:
+        parsed.notes.append(
+            f"{undated} réponse(s) datée(s) du 01/01/1980 : enquête sans horodatage (LimeSurvey), "
+            "réponses complètes, sans date de soumission.")
     return out
 
 
@@ -646,7 +834,7 @@ def write(con: duckdb.DuckDBPyConnection, parsed: Parsed, batch_id: int) -> tupl
             f"Cet import remplacerait les {found.removed} réponses déjà enregistrées de l'"
             f"{found.label} par {found.added} : rien n'a été importé. Si c'est voulu (export "
             "partiel, lignes rejetées…), confirmez-le (--confirm-deletions).")
-    existed = con.execute("SELECT count(*) FROM surveys WHERE survey_id = ?", [sid]).fetchone()[0]
+    existed = store.scalar(con, "SELECT count(*) FROM surveys WHERE survey_id = ?", [sid])
     for table in ("survey_answers", "survey_responses", "survey_questions", "surveys"):
         con.execute(f"DELETE FROM {table} WHERE survey_id = ?", [sid])
     con.execute(

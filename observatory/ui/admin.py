@@ -9,10 +9,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from observatory import auth, store
-from observatory.config import SMALL_COUNT_THRESHOLD, db_path
+from observatory import auth, settings, store
+from observatory.config import db_path
 from observatory.imports import core
-from observatory.imports.reading import size_limit
 from observatory.ui.auth import secrets
 from observatory.ui.shell import Context
 from observatory.ui.text import plain
@@ -33,25 +32,23 @@ def _sign_in_mode() -> str:
     return "mode démonstration locale (aucun compte configuré)"
 
 
-def settings(ctx: Context) -> pd.DataFrame:
-    """The settings in force on this server, in French."""
+def server_settings(ctx: Context) -> pd.DataFrame:
+    """The settings in force on this server, in French: the store, then the settings registry."""
     db = db_path()
     info = store.meta(db)
     size = db.stat().st_size if db.exists() else 0
     rows = [
-        ("Fédération", f"{ctx.federation.name} ({ctx.federation.id})"),
-        ("Base de données", str(db)),
-        ("Taille de la base", f"{size / 1024 / 1024:.1f} Mo".replace(".", ",")),
-        ("Version du schéma", info.get("schema_version", "–")),
-        ("Écritures depuis la création", info.get("data_version", "0")),
-        ("Connexion", _sign_in_mode()),
-        ("Seuil des petits effectifs (masqués en lecture et dans les exports)",
-         str(SMALL_COUNT_THRESHOLD)),
-        ("Taille maximale d'un fichier importé", f"{size_limit() // (1024 * 1024)} Mo"),
-        ("Imports annulables (copies de la base gardées)", str(core.UNDO_KEEP)),
-        ("Attente maximale derrière un autre import", f"{store.LOCK_TIMEOUT_S:.0f} s"),
+        ("Fédération", f"{ctx.federation.name} ({ctx.federation.id})",
+         "observatory init --federation ID"),
+        ("Taille de la base", f"{size / 1024 / 1024:.1f} Mo".replace(".", ","), ""),
+        ("Version du schéma", info.get("schema_version", "–"), ""),
+        ("Écritures depuis la création", info.get("data_version", "0"), ""),
+        ("Connexion", _sign_in_mode(), "fichier de secrets de Streamlit"),
+        ("Imports annulables (copies de la base gardées)", str(core.UNDO_KEEP), ""),
     ]
-    return pd.DataFrame(rows, columns=["Réglage", "Valeur"])
+    rows += [(s.label, s.shown(settings.value(s.name)), f"variable {s.env}")
+             for s in settings.SETTINGS if s.label and s.env]
+    return pd.DataFrame(rows, columns=["Réglage", "Valeur", "Où le changer"])
 
 
 def page(ctx: Context) -> None:
@@ -70,10 +67,9 @@ def page(ctx: Context) -> None:
                      "modifier un compte : observatory user add NOM --role lecture|équipe|admin ; "
                      "retirer un compte : observatory user remove NOM."))
     st.subheader("Réglages")
-    st.dataframe(settings(ctx), hide_index=True, width="stretch", key="admin_reglages")
-    st.caption(plain("Réglages du serveur (variables d'environnement OBSERVATORY_DB, "
-                     "OBSERVATORY_SMALL_COUNT, OBSERVATORY_IMPORT_MAX_MB, "
-                     "OBSERVATORY_LOCK_TIMEOUT ; fédération : observatory init --federation ID)."))
+    st.dataframe(server_settings(ctx), hide_index=True, width="stretch", key="admin_reglages")
+    st.caption(plain("Les variables d'environnement se règlent au démarrage du serveur ; "
+                     "la liste complète des réglages est dans le README."))
     st.subheader("Sauvegarde et suppression")
     st.caption(plain("Sauvegarde cohérente : observatory backup DOSSIER ; restauration : "
                      "observatory restore DOSSIER ; suppression des données d'une équipe à sa "

@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from observatory import auth
+from observatory import auth, settings
 from observatory.ui.text import plain
 
 ROLE_KEY = "role"
@@ -27,7 +27,7 @@ def _oidc_role(secrets: dict[str, Any]) -> str:
         st.title("Observatoire de l'exercice coordonné")
         st.button("Se connecter", on_click=st.login, type="primary")
         st.stop()
-    roles = (secrets.get(auth.SECTION, {}) or {}).get("oidc_roles", {}) or {}
+    roles = settings.secret(secrets, "oidc_roles")
     email = str(st.user.get("email", "")).lower()
     try:
         return auth.role_name(str(roles.get(email, roles.get("*", "lecture"))))
@@ -70,7 +70,7 @@ def current_role() -> str:
     user = st.session_state.get(USER_KEY)
     # the account must still exist with that role: a removed or demoted account loses its rights
     # at its next rerun, not at its next sign-in
-    if role not in auth.ROLES or dict(auth.accounts(configured)).get(user) != role:
+    if role not in auth.ROLES or user is None or dict(auth.accounts(configured)).get(user) != role:
         _password_form(configured)
     return st.session_state[ROLE_KEY]
 
@@ -86,7 +86,7 @@ def sidebar_badge(role: str) -> None:
                       on_click=st.logout if auth.uses_st_login(secrets()) else _logout)
 
 
-def require(role: str, needed: str) -> None:
+def require(role: str | None, needed: str) -> None:
     """Server-side check at the top of a page: hiding a menu entry is not protection."""
     if not auth.allows(role, needed):
         st.error("Cette page est réservée : votre rôle ne permet pas d'y accéder.")

@@ -46,7 +46,8 @@ def sidebar(federation: Federation, years: list[int], names: dict[str, str]) -> 
 
     with st.sidebar:
         st.subheader("Filtres")
-        year = st.selectbox("Année", years or [None], key=KEYS["year"],
+        choices: list[int | None] = [*years] or [None]
+        year = st.selectbox("Année", choices, key=KEYS["year"],
                             format_func=lambda y: "—" if y is None else str(y))
         territory = None
         if federation.territories:

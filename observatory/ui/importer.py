@@ -27,6 +27,7 @@ ERROR_COLUMNS = {"line": "Ligne", "column": "Colonne", "value": "Valeur", "messa
 REJECTED_LABELS = {"batch_id": "Lot", "line": "Ligne", "column_name": "Colonne",
                    "value": "Valeur", "message": "Problème", "raw": "Ligne d'origine"}
 FLASH = "_import_flash"  # a message that must survive the rerun after an undo
+UPLOAD_TYPES = ("csv", "tsv", "txt", "xlsx", "xlsm", "ods")
 
 
 def _staged(upload: UploadedFile, name: str, sidecar: UploadedFile | None) -> Path:
@@ -136,7 +137,7 @@ def _replacement(report: ImportReport) -> tuple[str | None, bool]:
 
 def _options(kind: str, upload: UploadedFile | None) -> dict:
     options: dict = {}
-    if upload is not None and upload.name.lower().endswith((".xlsx", ".xlsm")):
+    if upload is not None and upload.name.lower().endswith((".xlsx", ".xlsm", ".ods")):
         try:
             sheets = workbook_sheets(upload.getvalue())
         except ImportRefused:
@@ -231,18 +232,56 @@ def _import(kind: str, path: Path, name: str, valid_only: bool, options: dict) -
     st.text(done.to_text())
 
 
+def _preview_and_import(kind: str, path: Path, name: str, options: dict) -> None:
+    """The report of the staged file (with the user's column mapping and replacement choice),
+    then the import once confirmed."""
+    mapped = st.session_state.get(_mapping_key(kind, name), {})
+    replace = st.session_state.get("import_replace_scope") == "year"
+    options["choices"] = imports.Choices(mapped.get("columns") or None, mapped.get("name"),
+                                         "year" if replace else None)
+    try:
+        report = imports.read_import(kind, path, file_name=name, db=data.current_db(), **options)
+    except ImportRefused as exc:
+        st.error(plain(exc.message))
+        if exc.errors:
+            st.dataframe(_errors_frame(exc.errors), hide_index=True, key="import_errors")
+        if isinstance(exc.request, MappingRequest):
+            st.subheader("Correspondance des colonnes")
+            st.caption("Indiquez quelle colonne du fichier donne chaque champ obligatoire.")
+            _mapping_step(kind, name, exc.request)
+        return
+    _show_report(report)
+    if isinstance(report.mapping_request, MappingRequest):
+        with st.expander("Corriger la correspondance des colonnes"):
+            _mapping_step(kind, name, report.mapping_request)
+    if report.duplicate:
+        st.info(f"Ce fichier a déjà été importé (lot {report.batch_id}) : "
+                "l'importer de nouveau ne changerait rien.")
+        return
+    valid_only = False
+    if report.errors:
+        valid_only = st.checkbox(
+            "Importer seulement les lignes valides (les lignes rejetées sont "
+            "conservées et téléchargeables)", key="import_valid_only")
+    replace_choice, allowed = _replacement(report)
+    options["choices"] = dataclasses.replace(options["choices"], replace=replace_choice)
+    if st.button("Importer", type="primary", key="import_confirm",
+                 disabled=(bool(report.errors) and not valid_only) or not allowed):
+        _import(kind, path, name, valid_only, options)
+
+
 def page() -> None:
     """Upload → detected format and preview → confirm; then the history of import batches."""
     st.title("Importer des données")
     limit_mb = size_limit() // (1024 * 1024)
     st.caption(f"Formulaire d'adhésion, journal des facilitations, enquête flash, fiches de "
                "capitalisation ou décompte des équipes existantes, tels que vos outils les "
-               "exportent (CSV, TSV, TXT ou XLSX, "
+               "exportent (CSV, TSV, TXT, XLSX ou ODS, "
                f"{limit_mb} Mo au plus). Le fichier d'origine est conservé ; un import refusé "
                "ne change rien.")
-    kind = st.selectbox("Type de données", list(KIND_LABELS), format_func=KIND_LABELS.get,
+    kind = st.selectbox("Type de données", list(KIND_LABELS), format_func=KIND_LABELS.__getitem__,
                         key="import_kind")
-    upload = st.file_uploader("Fichier exporté", type=["csv", "tsv", "txt", "xlsx"],
+    upload = st.file_uploader("Fichier exporté", type=list(UPLOAD_TYPES),
                               key="import_file", max_upload_size=max(1, limit_mb))
     sidecar = None
     if kind == "survey":
@@ -256,40 +295,8 @@ def page() -> None:
             _history()
             return
         path = _staged(upload, name, sidecar)
-        mapped = st.session_state.get(_mapping_key(kind, name), {})
-        replace = st.session_state.get("import_replace_scope") == "year"
-        options["choices"] = imports.Choices(mapped.get("columns") or None, mapped.get("name"),
-                                             "year" if replace else None)
-        try:
-            report = imports.read_import(kind, path, file_name=name, db=data.current_db(),
-                                         **options)
-        except ImportRefused as exc:
-            st.error(plain(exc.message))
-            if exc.errors:
-                st.dataframe(_errors_frame(exc.errors), hide_index=True, key="import_errors")
-            if isinstance(exc.request, MappingRequest):
-                st.subheader("Correspondance des colonnes")
-                st.caption("Indiquez quelle colonne du fichier donne chaque champ obligatoire.")
-                _mapping_step(kind, name, exc.request)
-            report = None
-        if report is not None:
-            _show_report(report)
-            if isinstance(report.mapping_request, MappingRequest):
-                with st.expander("Corriger la correspondance des colonnes"):
-                    _mapping_step(kind, name, report.mapping_request)
-            if report.duplicate:
-                st.info(f"Ce fichier a déjà été importé (lot {report.batch_id}) : "
-                        "l'importer de nouveau ne changerait rien.")
-            else:
-                valid_only = False
-                if report.errors:
-                    valid_only = st.checkbox(
-                        "Importer seulement les lignes valides (les lignes rejetées sont "
-                        "conservées et téléchargeables)", key="import_valid_only")
-                replace, allowed = _replacement(report)
-                options["choices"] = dataclasses.replace(options["choices"], replace=replace)
-                if st.button("Importer", type="primary", key="import_confirm",
-                             disabled=(bool(report.errors) and not valid_only) or not allowed):
-                    _import(kind, path, name, valid_only, options)
-        shutil.rmtree(path.parent, ignore_errors=True)
+        try:  # the staged copy goes whatever happens: a refusal, an error, a rerun
+            _preview_and_import(kind, path, name, options)
+        finally:
+            shutil.rmtree(path.parent, ignore_errors=True)
     _history()

@@ -25,12 +25,15 @@ def role() -> str | None:
     return st.session_state.get(ROLE_KEY)
 
 
-def figure(fig: Figure, export: ExportContext, *, on_select: str = "ignore") -> object:
+def figure(fig: Figure, export: ExportContext, *, selectable: bool = False) -> object:
     """One chart, its n/source caption and its downloads; returns the selection if any."""
     event = None
     if fig.chart is not None and len(fig.data):
-        event = st.vega_lite_chart(chart_payload(fig), width="stretch", key=f"chart_{fig.key}",
-                                   on_select=on_select)
+        payload, key = chart_payload(fig), f"chart_{fig.key}"
+        if selectable:  # a click reruns the page with the selection
+            event = st.vega_lite_chart(payload, width="stretch", key=key, on_select="rerun")
+        else:
+            st.vega_lite_chart(payload, width="stretch", key=key)
     elif fig.sensitive and fig.n:
         st.info(plain(f"{fig.title} : trop peu de réponses pour être affiché."))
     else:
@@ -149,7 +152,7 @@ def map_view(v: View, *, selection: str, on_click: Callable[[str | None], None],
         st.info(plain(note))
     left, right = st.columns([3, 2])
     with left:
-        event = figure(v.figures[0], export, on_select="rerun")
+        event = figure(v.figures[0], export, selectable=True)
     with right:
         for tab in v.tables:
             table(tab, export)

@@ -1,33 +1,22 @@
-"""The app shell: page config, the store check, the shared sidebar and the page list."""
+"""The app shell: page config, the store check, the shared sidebar, the navigation of the pages."""
 
 from __future__ import annotations
 
+import functools
+import logging
 from dataclasses import dataclass
 from typing import NoReturn
 
 import streamlit as st
 
-from observatory import auth, store
+from observatory import auth, logs, store
 from observatory.config import Federation, get_federation
 from observatory.filters import Scope
+from observatory.pages import PAGES, by_file
 from observatory.ui import data
 from observatory.ui.auth import ROLE_KEY, current_role, require, sidebar_badge
 from observatory.ui.filters import sidebar
 from observatory.ui.text import plain
-
-# path, title, icon, default page, role needed (lecture < equipe < admin)
-PAGES = [
-    ("pages/accueil.py", "Chiffres clés", ":material/dashboard:", True, "lecture"),
-    ("pages/carte.py", "Carte des équipes", ":material/map:", False, "lecture"),
-    ("pages/facilitations.py", "Facilitations", ":material/handshake:", False, "lecture"),
-    ("pages/portrait.py", "Portrait des équipes", ":material/groups:", False, "lecture"),
-    ("pages/enquetes.py", "Enquêtes flash", ":material/poll:", False, "lecture"),
-    ("pages/annuaire.py", "Annuaire et expertises", ":material/contacts:", False, "equipe"),
-    ("pages/capitalisation.py", "Capitalisation", ":material/menu_book:", False, "lecture"),
-    ("pages/import.py", "Importer des données", ":material/upload_file:", False, "admin"),
-    ("pages/administration.py", "Administration", ":material/admin_panel_settings:", False,
-     "admin"),
-]
 
 
 @dataclass(frozen=True)
@@ -51,8 +40,15 @@ def _ensure_store() -> None:
     store.ensure_current(db)
 
 
+@functools.cache
+def _server_logs() -> None:
+    """The library's log lines (imports, sign-ins, exports, writes) in the server's output."""
+    logs.to_stderr(logging.INFO)
+
+
 def run() -> None:
     """Entry point called by app.py."""
+    _server_logs()
     st.set_page_config(page_title="Observatoire de l'exercice coordonné", page_icon="🩺",
                        layout="wide")
     role = current_role()
@@ -60,8 +56,8 @@ def run() -> None:
     info = data.store_info()
     federation = get_federation(info["federation"])
     names = data.departement_names()
-    pages = [st.Page(path, title=title, icon=icon, default=default)
-             for path, title, icon, default, needed in PAGES if auth.allows(role, needed)]
+    pages = [st.Page(p.file, title=p.title, icon=p.icon, url_path=p.id, default=p.default)
+             for p in PAGES if auth.allows(role, p.role)]
     nav = st.navigation(pages)
     st.sidebar.markdown(f"**{plain(federation.name)}** · {plain(federation.region)}")
     sidebar_badge(role)
@@ -85,7 +81,8 @@ def _leave_legacy_pages_mode() -> NoReturn:
 
 def needed_role(page: str) -> str:
     """The role ``page`` (its path, e.g. ``pages/annuaire.py``) needs; unknown pages: admin."""
-    return next((entry[4] for entry in PAGES if entry[0] == page), "admin")
+    found = by_file(page)
+    return "admin" if found is None else found.role
 
 
 def context(page: str) -> Context:

@@ -5,7 +5,7 @@ The `lecture` role (board, partners) sees aggregates only. A View is built once 
 laid out or exported:
 
 - tables flagged ``detail`` (lists of teams, verbatim answers, fiches) are removed;
-- counts of fewer than ``config.SMALL_COUNT_THRESHOLD`` teams or respondents are masked in tables
+- counts of fewer than ``privacy.threshold()`` teams or respondents are masked in tables
   (``count_columns``), in charts (their data and the chart drawn from it) and in metrics
   (``Metric.count``), with what is derived from them on the same row (shares, amounts);
 - a ``sensitive`` figure whose n is below the threshold is withheld whole: with a
@@ -42,19 +42,19 @@ def for_role(view: View, role: str | None) -> View:
         if table.detail:
             withheld = True
             continue
-        safe, n = _table(table)
+        shown, n = _table(table)
         masked |= n > 0
-        tables.append(safe)
+        tables.append(shown)
     figures = []
     for fig in view.figures:
-        safe, n = _figure(fig)
+        drawn, n = _figure(fig)
         masked |= n > 0
-        figures.append(safe)
+        figures.append(drawn)
     metrics = []
     for metric in view.metrics:
-        safe = _metric(metric)
-        masked |= safe is not metric
-        metrics.append(safe)
+        told = _metric(metric)
+        masked |= told is not metric
+        metrics.append(told)
     notes = list(view.notes)
     if withheld:
         notes.append(DETAIL_NOTE)

@@ -73,7 +73,7 @@ def build(scope: Scope, federation: Federation, db: indicators.DB = None,
     rows = []
     for key, n in now["adherent_teams_by_type"].items():
         rows.append({"Type": key, "Année": str(year), "Équipes": n})
-    if before:
+    if before and year is not None:
         for key, n in before["adherent_teams_by_type"].items():
             rows.append({"Type": key, "Année": str(year - 1), "Équipes": n})
     by_type = pd.DataFrame(rows)

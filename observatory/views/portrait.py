@@ -102,23 +102,14 @@ def _transitions(df: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def build(scope: Scope, federation: Federation, db: DB = None,
-          departement_names: dict[str, str] | None = None) -> View:
-    """Counts, status history, ACI, information systems, professions, coordination, missions."""
-    label = scope.label(federation, departement_names or {})
-    view = View(title="Portrait des équipes", scope_label=label)
-    counts = ind.status_counts(scope, federation, db)
+def _metrics(counts: pd.DataFrame, answers: _Answers, aci: pd.DataFrame,
+             source: str) -> list[Metric]:
+    """Members, teams under ACI, the ACI total, professionals, PACTE-trained coordinators."""
     members = int(counts["teams"].sum())
-    if not members:
-        view.empty_message = f"Aucune équipe adhérente pour {label}."
-        return view
-    source = _source(scope)
-    answers = _Answers(ind.distributions(scope, federation, db))
-    aci = ind.aci(scope, federation, db)
     under_aci = int(counts.loc[counts["status"] == "sous_aci", "teams"].sum())
     pacte = answers.counts("pacte_trained")
     pacte_share = pacte.loc[pacte["value"] == "Oui", "share"].sum()
-    view.metrics = [
+    return [
         Metric("Équipes adhérentes", formats.number(members), None,
                f"Équipes ayant rempli le formulaire d'adhésion. Source : {source}."),
         Metric("Équipes sous ACI", formats.number(under_aci), None,
@@ -134,53 +125,64 @@ def build(scope: Scope, federation: Federation, db: DB = None,
                "de coordination et ayant répondu.", count=answers.answered("pacte_trained")),
     ]
 
+
+def _status_figures(counts: pd.DataFrame, history: pd.DataFrame,
+                    source: str) -> list[charts.Figure]:
+    """Members by type and status this year, and the statuses year after year."""
     data = pd.DataFrame({"Type": counts["team_type"], "Statut": _status(counts["status"]),
                          "Équipes": counts["teams"].astype(int)})
     chart = charts.bars(data, "Type", "Équipes", category_title="Type d'équipe",
                         value_title="Équipes adhérentes", color="Statut",
                         color_title="Statut", sort=list(TEAM_TYPES))
-    view.figures.append(charts.figure(
+    by_type = charts.figure(
         "equipes_par_type_statut", "Équipes adhérentes par type et statut",
-        charts.status_colors(chart, data, "Statut"), data, members, "équipes", source))
-
-    history = ind.status_history(scope, federation, db)
+        charts.status_colors(chart, data, "Statut"), data, int(counts["teams"].sum()), "équipes",
+        source)
     data = pd.DataFrame({"Année": history["year"].astype(int), "Statut": _status(history["status"]),
                          "Équipes": history["teams"].astype(int)})
     chart = charts.columns(data, "Année", "Équipes", x_title="Année",
                            value_title="Équipes adhérentes", color="Statut", color_title="Statut")
-    view.figures.append(charts.figure(
+    by_year = charts.figure(
         "statut_par_annee", "Statut des équipes adhérentes au fil des années",
         charts.status_colors(chart, data, "Statut"), data, int(history["teams"].sum()), "formulaires",
-        "formulaires d'adhésion", "Toutes les années ; les autres filtres s'appliquent."))
+        "formulaires d'adhésion", "Toutes les années ; les autres filtres s'appliquent.")
+    return [by_type, by_year]
 
-    moves = ind.transitions(scope, federation, db)
-    if len(moves):
-        every = _transitions(moves)  # the table below, the chart its last pair of years
-        latest = (moves["to_year"] == moves["to_year"].max()).to_numpy()
-        last, data = moves[latest], every[latest]
-        data = data.assign(Parcours=data["Statut avant"] + " → " + data["Statut après"])
-        chart = charts.bars(data, "Parcours", "Équipes", category_title="Statut avant → après",
-                            value_title="Équipes", color="Évolution", color_title="Évolution")
-        pair = data["Années"].iloc[0]
-        view.figures.append(charts.figure(
-            "transitions_statut", f"Évolution du statut des équipes ({pair})", chart, data,
-            int(last["teams"].sum()), "équipes", f"formulaires d'adhésion {pair}",
-            "Équipes adhérentes les deux années consécutives."))
 
-    bins = ind.aci_histogram(scope, federation, db)
-    for team_type in [t for t in TEAM_TYPES if t in set(bins["team_type"])] + \
-            sorted(set(bins["team_type"]) - set(TEAM_TYPES)):
+def _transition_figure(moves: pd.DataFrame, every: pd.DataFrame) -> charts.Figure:
+    """Status changes between the last two years (``every``: all pairs of years, shown)."""
+    latest = (moves["to_year"] == moves["to_year"].max()).to_numpy()
+    last, data = moves[latest], every[latest]
+    data = data.assign(Parcours=data["Statut avant"] + " → " + data["Statut après"])
+    chart = charts.bars(data, "Parcours", "Équipes", category_title="Statut avant → après",
+                        value_title="Équipes", color="Évolution", color_title="Évolution")
+    pair = data["Années"].iloc[0]
+    return charts.figure(
+        "transitions_statut", f"Évolution du statut des équipes ({pair})", chart, data,
+        int(last["teams"].sum()), "équipes", f"formulaires d'adhésion {pair}",
+        "Équipes adhérentes les deux années consécutives.")
+
+
+def _aci_figures(bins: pd.DataFrame, source: str) -> list[charts.Figure]:
+    """One histogram of the declared ACI amounts per team type."""
+    found = set(bins["team_type"])
+    figures = []
+    for team_type in [t for t in TEAM_TYPES if t in found] + sorted(found - set(TEAM_TYPES)):
         part = bins[bins["team_type"] == team_type]
         data = pd.DataFrame({"De": part["bin_start"], "À": part["bin_end"],
                              "Équipes": part["n"].astype(int)})
         chart = charts.histogram(data, "De", "À", "Équipes", value_title="Montant ACI (€)",
                                        count_title="Équipes", value_format=",.0f")
-        view.figures.append(charts.figure(
+        figures.append(charts.figure(
             f"aci_{team_type.lower()}", f"Montants ACI déclarés : {team_type}", chart, data,
             int(part["n"].sum()), "équipes", source,
             f"Équipes {team_type} ayant déclaré un montant ACI.", sensitive=True))
+    return figures
 
-    view.figures += [
+
+def _form_figures(answers: _Answers, scope: Scope) -> list[charts.Figure]:
+    """The answers to the form's questions: systems, professions, coordination, missions…"""
+    return [
         _distribution(answers, "information_system", "si_partage", "Système d'information partagé",
                       "Logiciel", scope, notes="Les réponses libres « Autre » sont regroupées."),
         _distribution(answers, "profession", "professions", "Professions représentées",
@@ -200,7 +202,9 @@ def build(scope: Scope, federation: Federation, db: DB = None,
                       "Protocoles", scope, numeric=True),
     ]
 
-    view.tables.append(Table("montants_aci", "Montants ACI par type d'équipe", pd.DataFrame({
+
+def _aci_table(aci: pd.DataFrame, source: str) -> Table:
+    return Table("montants_aci", "Montants ACI par type d'équipe", pd.DataFrame({
         "Type d'équipe": aci["team_type"],
         "Équipes adhérentes": aci["teams"].astype(int),
         "Équipes sous ACI": aci["under_aci"].astype(int),
@@ -209,8 +213,31 @@ def build(scope: Scope, federation: Federation, db: DB = None,
         "Moyenne (€)": aci["mean"].round(0),
         "Médiane (€)": aci["median"].round(0),
     }), f"Source : {source}. Montants déclarés par les équipes.",
-        count_columns=("Équipes ayant déclaré un montant",)))
-    if len(moves):
+        count_columns=("Équipes ayant déclaré un montant",))
+
+
+def build(scope: Scope, federation: Federation, db: DB = None,
+          departement_names: dict[str, str] | None = None) -> View:
+    """Counts, status history, ACI, information systems, professions, coordination, missions."""
+    label = scope.label(federation, departement_names or {})
+    view = View(title="Portrait des équipes", scope_label=label)
+    counts = ind.status_counts(scope, federation, db)
+    if not int(counts["teams"].sum()):
+        view.empty_message = f"Aucune équipe adhérente pour {label}."
+        return view
+    source = _source(scope)
+    answers = _Answers(ind.distributions(scope, federation, db))
+    aci = ind.aci(scope, federation, db)
+    view.metrics = _metrics(counts, answers, aci, source)
+    view.figures = _status_figures(counts, ind.status_history(scope, federation, db), source)
+    moves = ind.transitions(scope, federation, db)
+    every = _transitions(moves) if len(moves) else None
+    if every is not None:
+        view.figures.append(_transition_figure(moves, every))
+    view.figures += _aci_figures(ind.aci_histogram(scope, federation, db), source)
+    view.figures += _form_figures(answers, scope)
+    view.tables.append(_aci_table(aci, source))
+    if every is not None:
         view.tables.append(Table(
             "transitions_statut", "Évolution du statut d'une année à l'autre",
             every, "Source : formulaires d'adhésion. Équipes adhérentes deux "

@@ -8,8 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from observatory import charts, formats
-from observatory.config import SMALL_COUNT_THRESHOLD, Federation
+from observatory import charts, formats, privacy
+from observatory.config import Federation
 from observatory.filters import Scope
 from observatory.indicators import DB
 from observatory.indicators import surveys as ind
@@ -173,7 +173,7 @@ def build(scope: Scope, federation: Federation, db: DB = None, survey_id: str | 
         ids, _, default = choices(scope, federation, db)
         survey_id = ids[default] if default is not None else None
     meta = ind.survey(survey_id, db) if survey_id else pd.DataFrame()
-    if not len(meta):
+    if survey_id is None or not len(meta):
         return View(title="Infographie", scope_label=label,
                     empty_message="Aucune enquête flash à afficher : importez-en une d'abord."
                     if survey_id is None else f"Enquête inconnue : {survey_id}.")
@@ -185,11 +185,12 @@ def build(scope: Scope, federation: Federation, db: DB = None, survey_id: str | 
     resp = ind.respondents(survey_id, scope, federation, db)
     axis, counts = resp["axis"].to_numpy(), resp["n"].to_numpy()
     total = int(counts[axis == "total"].sum())
-    if total < max(1, SMALL_COUNT_THRESHOLD):
+    limit = privacy.threshold()
+    if total < max(1, limit):
         view.empty_message = (
             f"Aucune réponse complète à cette enquête pour {label}." if not total else
             f"Seulement {total} réponse{'s' if total > 1 else ''} complète"
-            f"{'s' if total > 1 else ''} pour {label} : en dessous de {SMALL_COUNT_THRESHOLD} "
+            f"{'s' if total > 1 else ''} pour {label} : en dessous de {limit} "
             "répondants, les résultats ne sont pas affichés afin de préserver l'anonymat.")
         return view
     source = f"enquête flash « {s['title']} », {when}"

@@ -30,10 +30,10 @@ ISERE = ("38", "38 – Isère")
 
 
 def _pages() -> list[tuple[str, str, bool]]:
-    """(file, title, default) of every page of the shell, read when the tests are collected."""
-    from observatory.ui import shell
+    """(file, title, default) of every registered page, read when the tests are collected."""
+    from observatory.pages import PAGES
 
-    return [(entry[0], entry[1], bool(entry[3])) for entry in shell.PAGES]
+    return [(p.file, p.title, p.default) for p in PAGES]
 
 
 def url_path(file: str, default: bool) -> str:

@@ -138,9 +138,14 @@ def test_report_text_is_french_and_complete(bad):
     assert "ligne 3, colonne « Département » : « Isèr » n'est pas un département connu" in text
 
 
-def test_import_into_a_missing_store_creates_it(tmp_path, corpus):
+def test_import_into_a_missing_store_is_refused_unless_asked_to_create_it(tmp_path, corpus):
     db = tmp_path / "nouvelle.duckdb"
-    report = imports.import_file("fiches", corpus / "fiches_bom.csv", db=db)
+    with pytest.raises(imports.ImportRefused, match=r"Aucune base de données.*observatory init"):
+        imports.import_file("fiches", corpus / "fiches_bom.csv", db=db)
+    with pytest.raises(imports.ImportRefused, match="Aucune base de données"):
+        imports.import_files([imports.ImportItem("fiches", corpus / "fiches_bom.csv")], db=db)
+    assert not db.exists() and list(tmp_path.iterdir()) == []
+    report = imports.import_file("fiches", corpus / "fiches_bom.csv", db=db, create=True)
     assert report.batch_id == 1 and db.exists()
     assert imports.batches(tmp_path / "absente.duckdb").empty
     assert imports.undo_last_batch(tmp_path / "absente.duckdb") is None

@@ -132,3 +132,18 @@ def test_non_utf8_file_name_from_the_disk(db, tmp_path):
     assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
     assert "Fichier : adhésions 2025 (copie).csv" in done.stdout.decode("utf-8")
     assert imports.batches(db)["file_name"].tolist() == ["adhésions 2025 (copie).csv"]
+
+
+def test_verbose_logs_what_the_import_did_without_personal_data(db, bad):
+    quiet = cli("adhesions", bad / "departement_inconnu.csv", "--db", db, "--valid-rows-only")
+    assert quiet.returncode == 0 and quiet.stderr == ""  # the log is asked for, not imposed
+    undo = subprocess.run([sys.executable, "-m", "observatory", "--verbose", "import", "undo",
+                           "--db", str(db)], capture_output=True, text=True, timeout=300)
+    assert "observatory.imports.core : import adhesions, lot n° 1 annulé" in undo.stderr
+    done = subprocess.run([sys.executable, "-m", "observatory", "-v", "import", "adhesions",
+                           str(bad / "departement_inconnu.csv"), "--db", str(db),
+                           "--valid-rows-only"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "import adhesions, lot n° 2 : 2 lignes importées, 1 rejetées" in done.stderr
+    assert "observatory.store : base écrite" in done.stderr
+    assert "Isèr" in done.stdout and "Isèr" not in done.stderr  # the report quotes, the log counts

@@ -80,7 +80,7 @@ def test_number_cells_of_a_workbook_are_read_as_numbers(db, tmp_path):
     beside it is read by the column's convention (here the text "2,5": a decimal comma)."""
     from openpyxl import Workbook
 
-    from observatory.demo import stable_xlsx
+    from observatory.exportfiles import stable_xlsx
 
     wb = Workbook()
     ws = wb.active

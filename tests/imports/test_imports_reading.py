@@ -113,7 +113,7 @@ def test_cells_beyond_the_header_are_reported(tmp_path):
     path.write_text("a,b\n1,2,surplus\n3\n", encoding="utf-8")
     table = read(path)
     assert table.rows == [["1", "2"], ["3", ""]]
-    assert any("ligne 2" in note for note in table.notes)
+    assert any("Ligne(s) 2 : cellules au-delà" in note for note in table.notes)
 
 
 def test_duplicate_header_names_are_kept_apart(tmp_path):

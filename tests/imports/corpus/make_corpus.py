@@ -16,7 +16,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE.parents[2]) not in sys.path:  # run as a script: the package comes from this tree
     sys.path.insert(0, str(HERE.parents[2]))
 
-from observatory.demo import stable_xlsx  # noqa: E402
+from observatory.exportfiles import stable_xlsx  # noqa: E402
 
 BAD = HERE.parent / "bad"
 NBSP, NNBSP = "\u00a0", "\u202f"

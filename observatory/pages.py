@@ -1,0 +1,72 @@
+"""The one page registry: each page's id, URL, French title, icon, file, view, CLI name and role.
+
+The shell builds the navigation from it, ``observatory export --page`` its page names, the tests
+and the benchmark their page lists. Adding a page is adding one entry here and its file in
+``pages/`` (``pages/<id>.py``: read the context, load the view through the UI layer, lay it out).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the app."""
+
+    id: str  # its file's name in pages/, and its URL path (/carte) unless it is the default page
+    title: str
+    icon: str
+    role: str  # the role it needs (auth.ROLES: lecture < equipe < admin)
+    # the function of observatory/views/ that builds what it shows ("module.function"), which
+    # `observatory export` renders; None for pages that show no view (import, administration)
+    view: str | None = None
+    export: str | None = None  # its name for `observatory export --page`
+    default: bool = False  # the home page, at /
+
+    @property
+    def file(self) -> str:
+        """Its script, relative to the project (what st.Page and AppTest take)."""
+        return f"pages/{self.id}.py"
+
+    @property
+    def url_path(self) -> str:
+        """Its public URL path: its id (/carte), '' for the default page (at /)."""
+        return "" if self.default else self.id
+
+    @property
+    def view_module(self) -> str | None:
+        """The module of observatory/views/ that builds it (``observatory.views.home``)."""
+        return None if self.view is None else "observatory.views." + self.view.rsplit(".", 1)[0]
+
+    @property
+    def view_function(self) -> str | None:
+        return None if self.view is None else self.view.rsplit(".", 1)[1]
+
+
+PAGES: tuple[Page, ...] = (
+    Page("accueil", "Chiffres clés", ":material/dashboard:", "lecture", "home.build", "home",
+         default=True),
+    Page("carte", "Carte des équipes", ":material/map:", "lecture", "carte.build", "carte"),
+    Page("facilitations", "Facilitations", ":material/handshake:", "lecture",
+         "facilitations.build", "facilitations"),
+    Page("portrait", "Portrait des équipes", ":material/groups:", "lecture", "portrait.build",
+         "portrait"),
+    Page("enquetes", "Enquêtes flash", ":material/poll:", "lecture", "surveys.build", "enquetes"),
+    Page("annuaire", "Annuaire et expertises", ":material/contacts:", "equipe",
+         "directory.build", "annuaire"),
+    Page("capitalisation", "Capitalisation", ":material/menu_book:", "lecture",
+         "capitalisation.build", "capitalisation"),
+    Page("import", "Importer des données", ":material/upload_file:", "admin"),
+    Page("administration", "Administration", ":material/admin_panel_settings:", "admin"),
+)
+
+
+def by_file(path: str) -> Page | None:
+    """The page whose script is ``path`` (``pages/annuaire.py``), or None."""
+    return next((p for p in PAGES if p.file == path), None)
+
+
+def exportable() -> dict[str, Page]:
+    """The pages `observatory export --page` knows, by their CLI name."""
+    return {p.export: p for p in PAGES if p.export}
