@@ -116,6 +116,34 @@ MIGRATIONS: list[tuple[int, str]] = [
             PRIMARY KEY (kind, name));
         """,
     ),
+    (
+        4,
+        r"""
+        -- Reference lists of existing teams (issue 21: "reference establishments"), one row per
+        -- team of a year's list (ARS, Assurance Maladie, FINESS): the frame of the estimates,
+        -- the denominator of coverage and the points of the map. commune is an INSEE code.
+        -- aci: under ACI or not, when the list says (status, yes/no, or a signature date).
+        -- team_id/matched_by: the member team it was matched to (by id, or by name), refreshed
+        -- whenever the list or a membership form of its year is imported.
+        CREATE TABLE reference_teams (
+            year INTEGER NOT NULL, ref_id INTEGER NOT NULL, name VARCHAR NOT NULL,
+            team_type VARCHAR NOT NULL, departement VARCHAR NOT NULL, commune VARCHAR,
+            external_id VARCHAR, legal_id VARCHAR, status VARCHAR, aci BOOLEAN, aci_since DATE,
+            source VARCHAR, batch_id INTEGER, source_line INTEGER, team_id INTEGER,
+            matched_by VARCHAR, PRIMARY KEY (year, ref_id));
+        -- The communes a CPTS of a list says it covers (its perimeter), INSEE codes.
+        CREATE TABLE reference_team_communes (
+            year INTEGER NOT NULL, ref_id INTEGER NOT NULL, commune VARCHAR NOT NULL);
+        -- Counts a list gave (its types x départements) are written beside typed-in counts:
+        -- from_list tells them apart, so that a new list replaces its own counts only.
+        ALTER TABLE reference_team_counts ADD COLUMN from_list BOOLEAN DEFAULT false;
+        -- A form's commune as an INSEE code, when its text reads as a commune of its
+        -- département (where the team is on the map, and whose population it covers).
+        ALTER TABLE memberships ADD COLUMN commune_code VARCHAR;
+        UPDATE memberships SET commune_code = upper(commune)
+        WHERE regexp_full_match(commune, '(?i)\d{5}|2[ab]\d{3}');
+        """,
+    ),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -124,10 +152,11 @@ def scalar(con: duckdb.DuckDBPyConnection, sql: str,
            params: Sequence[Any] | dict[str, Any] | None = None) -> Any:
     """The one value of a query that always returns one row (a count, a max, a setting), on an
     open connection (a write's, or a read's); ``query`` is the helper for everything else."""
-    row = con.execute(sql, params if params is not None else []).fetchone()
-    if row is None:  # an aggregate always returns a row: none means the query is wrong
+    # fetched whole: a result left half-read blocks the connection's next registration
+    rows = con.execute(sql, params if params is not None else []).fetchall()
+    if not rows:  # an aggregate always returns a row: none means the query is wrong
         raise LookupError(f"no row returned by: {sql}")
-    return row[0]
+    return rows[0][0]
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:

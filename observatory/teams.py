@@ -44,6 +44,7 @@ class Erasure:
     fiches: int = 0
     survey_responses: int = 0
     rejected_rows: int = 0
+    reference_entries: int = 0
     originals_purged: list[int] = field(default_factory=list)
     undo_copies_removed: int = 0
 
@@ -57,6 +58,8 @@ class Erasure:
             f"  fiches de capitalisation : {self.fiches}",
             f"  réponses d'enquête dont le nom d'équipe est effacé : {self.survey_responses}",
             f"  lignes rejetées : {self.rejected_rows}",
+            f"  lignes de listes des équipes existantes : {self.reference_entries} (les "
+            "nombres d'équipes existantes restent)",
             f"  fichiers d'origine effacés (lots) : {purged}",
             f"  copies de la base supprimées (annulation, restauration) : "
             f"{self.undo_copies_removed} (les imports antérieurs ne peuvent plus être annulés)",
@@ -137,6 +140,15 @@ def delete(team_id: int, db: str | os.PathLike | None = None) -> Erasure:
             [named])
         con.execute("UPDATE survey_responses SET team_name = NULL "
                     "WHERE list_contains(?, team_name)", [named])
+        # its rows in lists of existing teams: matched to it, or of its name in its département
+        departement = store.scalar(con, "SELECT departement FROM teams WHERE team_id = ?",
+                                   [team_id])
+        listed = [[y, r] for y, r, t, n, d in con.execute(
+            "SELECT year, ref_id, team_id, name, departement FROM reference_teams").fetchall()
+            if t == team_id or (team_name_key(n) == key and d == departement)]
+        done.reference_entries = len(listed)
+        for table in ("reference_team_communes", "reference_teams"):
+            con.execute(f"DELETE FROM {table} WHERE list_contains(?, [year, ref_id])", [listed])
         needles = [name, *([external_id] if external_id else [])]
         pattern = "|".join(re.escape(n) for n in needles)
         done.rejected_rows = store.scalar(

@@ -69,7 +69,15 @@ TEAM_TYPE_SYNONYMS = {
     "equipe de soins primaires coordonnee": "ESP",
     "cds": "CDS", "centre de sante": "CDS", "centre de sante pluriprofessionnel": "CDS",
     "centre de sante polyvalent": "CDS",
+    # as the reference lists (FINESS, ARS) write them, in the plural too
+    "maisons de sante pluriprofessionnelles": "MSP", "maison de sante pluri professionnelle msp": "MSP",
+    "communautes professionnelles territoriales de sante": "CPTS",
+    "communaute professionnelle territoriale de sante cpts": "CPTS",
+    "centres de sante": "CDS", "equipes de soins primaires": "ESP",
 }
+# FINESS categories of establishment (« catégorie d'établissement », nomenclature TRE-R66 of
+# the ANS, as the SAS guide of ansforge lists them: 603 MSP, 124 CDS, 604 CPTS). ESP have none.
+FINESS_CATEGORIES = {"603": "MSP", "124": "CDS", "604": "CPTS"}
 # Only in a facilitation log: the teams a facilitation reaches that are not care teams.
 FACILITATION_TEAM_TYPE_SYNONYMS = {
     "collectivite": "Collectivité", "collectivite territoriale": "Collectivité",
@@ -89,6 +97,9 @@ STATUS_SYNONYMS = {
     "sous aci": "sous_aci", "signataire aci": "sous_aci", "signataire de l aci": "sous_aci",
     "aci": "sous_aci", "aci signe": "sous_aci", "signataire": "sous_aci",
 }
+# A reference list may say only that a team is not under ACI (its stage unknown otherwise).
+NOT_UNDER_ACI = frozenset({"non signataire", "non signataire aci", "non signataire de l aci",
+                           "hors aci", "pas d aci", "sans aci", "aci non signe"})
 # What a page shows where a status (or any other coded value) is unknown.
 UNKNOWN_LABEL = "Non renseigné"
 

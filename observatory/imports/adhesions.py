@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from observatory import store
 from observatory.imports import normalise as n
+from observatory.imports import references
 from observatory.imports.errors import ImportRefused
 from observatory.imports.normalise import Choice, Field
 from observatory.imports.reading import RawTable
@@ -27,6 +28,7 @@ from observatory.imports.rows import (
     Parsed,
     Row,
     finish,
+    outcome,
     outside_federation,
     rows_of,
     start_parse,
@@ -114,6 +116,7 @@ class Membership:
     status: str | None
     departement: str
     commune: str | None
+    commune_code: str | None  # its INSEE code, when the text reads as a commune of its dép.
     year: int
     submitted_at: dt.datetime | None
     aci_amount: float | None
@@ -152,6 +155,9 @@ def parse(table: RawTable, options: Options) -> Parsed:
             records.append(record)
     parsed.records = _latest_answers(records, rows, parsed)
     finish(parsed, rows)
+    note = _unlocated_note(parsed.records)
+    if note:
+        parsed.notes.append(note)
     outside_federation(parsed, [r.departement for r in parsed.records], options)
     parsed.preview = _preview(parsed.records)
     return parsed
@@ -188,6 +194,7 @@ def _record(row: Row, options: Options, excel: bool) -> Membership:
         status=row.parse("status", n.parse_status),
         departement=dep,
         commune=commune_code(row.text("commune")),
+        commune_code=_located(row, dep),
         year=year,
         submitted_at=submitted,
         aci_amount=row.within(
@@ -219,6 +226,28 @@ def _a(team_type: str | None) -> str:
     if team_type is None:
         return "une équipe"
     return f"un {team_type}" if team_type == "CDS" else f"une {team_type}"
+
+
+def _located(row: Row, departement: str | None) -> str | None:
+    """The INSEE code of the form's commune; one that does not read as a commune of the
+    département is kept as written, not located (the parse's note lists them)."""
+    text = row.text("commune")
+    if not text or departement is None:
+        return None
+    found = outcome(row.memo, ("commune", text, departement),
+                    lambda: n.parse_commune(text, departement=departement))
+    return found[1] if found[0] else None
+
+
+def _unlocated_note(records: list[Membership]) -> str | None:
+    missed = [r for r in records if r.commune and not r.commune_code]
+    if not missed:
+        return None
+    shown = ", ".join(f"« {r.commune} » (ligne {r.line})" for r in missed[:5])
+    more = f" et {len(missed) - 5} autre(s)" if len(missed) > 5 else ""
+    return (f"{len(missed)} commune(s) non reconnue(s) dans leur département : {shown}{more}. "
+            "Ces équipes ne sont ni placées sur la carte ni comptées dans la couverture de la "
+            "population (donnez le nom exact ou le code INSEE de la commune).")
 
 
 def commune_code(text: str) -> str | None:
@@ -336,7 +365,8 @@ def _label(choice: Choice) -> str:
 MEMBERSHIP_SCHEMA = (
     ("team_id", pa.int32()), ("year", pa.int32()), ("submitted_at", pa.timestamp("us")),
     ("team_type", pa.string()), ("status", pa.string()), ("departement", pa.string()),
-    ("commune", pa.string()), ("aci_amount", pa.float64()), ("professionals", pa.int32()),
+    ("commune", pa.string()), ("commune_code", pa.string()), ("aci_amount", pa.float64()),
+    ("professionals", pa.int32()),
     ("information_system", pa.string()), ("information_system_other", pa.string()),
     ("coordination", pa.string()), ("coordination_fte", pa.float64()),
     ("pacte_trained", pa.bool_()), ("protocols_count", pa.int32()), ("email", pa.string()),
@@ -371,6 +401,7 @@ def write(con: duckdb.DuckDBPyConnection, parsed: Parsed, batch_id: int) -> tupl
         pairs.append((team_id, r.year))
         memberships.append((
             team_id, r.year, r.submitted_at, r.team_type, r.status, r.departement, r.commune,
+            r.commune_code,
             r.aci_amount, r.professionals, r.information_system, r.information_system_other,
             r.coordination, r.coordination_fte, r.pacte_trained, r.protocols_count, r.email,
             batch_id,
@@ -394,6 +425,9 @@ def write(con: duckdb.DuckDBPyConnection, parsed: Parsed, batch_id: int) -> tupl
         notes.append(f"{replaced} réponse(s) déjà présentes pour ces équipes et années remplacées.")
     if index.created:
         notes.append(f"{index.created} nouvelle(s) équipe(s) enregistrée(s).")
+    # the members of a year with a list of existing teams are matched to it again
+    years = references.list_years(con, sorted({year for _, year in pairs}))
+    notes += references.match_members(con, years, batch_id)
     return notes, index.created
 
 

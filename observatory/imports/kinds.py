@@ -24,7 +24,7 @@ ARTICLES = {
     "facilitations": "un journal des facilitations",
     "survey": "une enquête flash",
     "fiches": "un fichier de fiches de capitalisation",
-    "references": "un décompte des équipes existantes",
+    "references": "une liste ou un décompte des équipes existantes",
 }
 # What the import page and the CLI call each kind (`observatory import KIND`).
 CHOICES = {
@@ -32,7 +32,7 @@ CHOICES = {
     "facilitations": "Journal des facilitations (import facilitations)",
     "survey": "Enquête flash (import survey)",
     "fiches": "Fiches de capitalisation (import fiches)",
-    "references": "Décompte des équipes existantes (import references)",
+    "references": "Équipes existantes : liste ou décompte (import references)",
 }
 # Columns a staff spreadsheet writes once per block of rows (merged cells): per kind, fields.
 BLOCK_FIELDS = {
@@ -55,6 +55,11 @@ def _fields(kind: str) -> tuple[Field, ...]:
     return module.RESPONDENT_FIELDS if kind == "survey" else module.FIELDS
 
 
+def _formats(kind: str) -> tuple[tuple[Field, ...], ...]:
+    """The layouts a kind reads (existing teams: a list, or counts), each with its fields."""
+    return getattr(_modules()[kind], "FORMATS", (_fields(kind),))
+
+
 def _keys(fields: Sequence[Field]) -> set[str]:
     return {header_key(s) for f in fields for s in (f.name, f.label, *f.synonyms)}
 
@@ -68,8 +73,9 @@ def layout(kind: str) -> Layout:
     for other in ORDER:
         known |= _keys(_fields(other))
     blocks = {f for f in _fields(kind) if f.name in BLOCK_FIELDS.get(kind, ())}
-    return Layout(frozenset(known - {""}),
-                  frozenset(_keys(tuple(blocks)) | {header_key(h) for h in EXTRA_BLOCK_KEYS}))
+    # a column the kind reads as one of its fields (a CPTS's « Territoire ») is no block key
+    extra = {header_key(h) for h in EXTRA_BLOCK_KEYS} - _keys(_fields(kind))
+    return Layout(frozenset(known - {""}), frozenset(_keys(tuple(blocks)) | extra))
 
 
 def evidence(kind: str, header: Sequence[str]) -> tuple[set[int], bool]:
@@ -79,10 +85,14 @@ def evidence(kind: str, header: Sequence[str]) -> tuple[set[int], bool]:
 
         found = surveys.survey_evidence(header)
         return found, bool(found)
-    match = match_headers(header, _fields(kind))
-    columns = set(match.columns.values()) | {i for cols in match.option_columns.values()
-                                             for i, _ in cols}
-    return columns, not match.missing
+    best: tuple[set[int], bool] = (set(), False)
+    for fields in _formats(kind):  # the layout of the kind the header fits best
+        match = match_headers(header, fields)
+        columns = set(match.columns.values()) | {i for cols in match.option_columns.values()
+                                                 for i, _ in cols}
+        if (not match.missing, len(columns)) > (best[1], len(best[0])):
+            best = (columns, not match.missing)
+    return best
 
 
 def _nearly_complete(kind: str, header: Sequence[str]) -> bool:
@@ -91,9 +101,11 @@ def _nearly_complete(kind: str, header: Sequence[str]) -> bool:
     column is the missing one rather than told it looks like a survey."""
     if kind == "survey":
         return False
-    fields = _fields(kind)
-    match = match_headers(header, fields, by_keywords=True)
-    return sum(1 for f in fields if f.required and f.name in match.columns) >= 2
+    for fields in _formats(kind):
+        match = match_headers(header, fields, by_keywords=True)
+        if sum(1 for f in fields if f.required and f.name in match.columns) >= 2:
+            return True
+    return False
 
 
 def check(kind: str, header: Sequence[str]) -> None:

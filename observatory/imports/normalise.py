@@ -521,6 +521,99 @@ def parse_departement(value: object) -> str | None:
     return code
 
 
+_COMMUNE_CODE = re.compile(r"(?:\d{5}|2[AB]\d{3})", re.IGNORECASE)
+_CODE_AND_NAME = re.compile(r"(?P<code>\d{5}|2[AB]\d{3})\s*[-–—:,]?\s*(?P<name>[^\W\d].*)",
+                            re.IGNORECASE)
+
+
+def parse_commune(value: object, *, departement: str | None = None) -> str | None:
+    """A commune → its INSEE code: a code (``38185``, ``2A004``, ``1053`` whose zero a
+    spreadsheet dropped, an arrondissement), a FINESS-style code within the département
+    (``185`` with 38), a name within the département (« Grenoble », « ST ETIENNE »), or a code
+    and a name together (« 38185 Grenoble »). A code of a commune outside ``departement``, a
+    name without a département, an unknown or ambiguous one: ValueError."""
+    from observatory import geo
+
+    text = clean_cell(value)
+    if not text:
+        return None
+    if re.fullmatch(r"\d{4}", text):
+        text = "0" + text
+    if _COMMUNE_CODE.fullmatch(text):
+        code = geo.commune_by_code(text)
+        if code is None:
+            raise ValueError(f"« {text} » n'est pas un code commune INSEE connu (un code "
+                             "postal ? une commune fusionnée depuis ?)")
+        return _in_departement(code, text, departement)
+    if re.fullmatch(r"\d{1,3}", text):
+        if departement is None:
+            raise ValueError(f"« {text} » : numéro de commune sans département")
+        head = departement[:2] if len(departement) == 3 else departement
+        code = geo.commune_by_code(head + text.zfill(3))
+        if code is None or geo.commune_departement(code) != departement:
+            raise ValueError(f"« {text} » n'est pas un numéro de commune connu dans le "
+                             f"département {departement}")
+        return code
+    both = _CODE_AND_NAME.fullmatch(text)
+    name = both["name"] if both else text
+    where = departement or (geo.normalise_departement(both["code"][:2]) if both else None)
+    if where is None:
+        raise ValueError(f"« {text} » : commune donnée par son nom sans département (ajoutez "
+                         "une colonne « Département » ou donnez le code INSEE)")
+    found = geo.communes_named(name, where)
+    if len(found) > 1:
+        raise ValueError(f"« {text} » : plusieurs communes de ce nom dans le département "
+                         f"{where} ({', '.join(found)}) ; donnez le code INSEE")
+    if not found:
+        raise ValueError(f"« {text} » n'est pas une commune connue du département {where}")
+    return _in_departement(found[0], text, departement)
+
+
+def _in_departement(code: str, text: str, departement: str | None) -> str:
+    from observatory import geo
+
+    found = geo.commune_departement(code)
+    if departement is not None and found != departement:
+        raise ValueError(f"« {text} » est une commune du département {found}, pas du "
+                         f"{departement}")
+    return code
+
+
+def parse_reference_type(value: object) -> str | None:
+    """A team type as reference lists write it: MSP, CPTS, CDS, ESP in full or abbreviated, or
+    a FINESS category code (603, 124, 604); any other FINESS category is not a care team."""
+    text = clean_cell(value)
+    if re.fullmatch(r"\d{1,3}(?:\.0+)?", text):
+        code = text.split(".")[0].zfill(3)
+        found = vocabulary.FINESS_CATEGORIES.get(code)
+        if found is None:
+            known = ", ".join(f"{c} ({t})" for c, t in vocabulary.FINESS_CATEGORIES.items())
+            raise ValueError(f"« {text} » : catégorie FINESS qui n'est pas une équipe "
+                             f"d'exercice coordonné (attendues : {known})")
+        return found
+    return parse_team_type(text)
+
+
+def parse_aci_status(value: object) -> tuple[str | None, bool | None] | None:
+    """(stage, under ACI) from a list's status cell: a stage (« Sous ACI », « Labellisée »), a
+    yes/no answer to « signataire ACI ? », or « Non signataire » (not under ACI, stage unknown)."""
+    text = clean_cell(value)
+    if not text:
+        return None
+    if option_key(text) in vocabulary.NOT_UNDER_ACI:
+        return None, False
+    try:
+        status = parse_status(text)
+    except ValueError:
+        try:
+            answer = parse_yes_no(text)
+        except ValueError:
+            raise ValueError(f"« {text} » n'est ni un stade connu (En projet, Labellisée, Sous "
+                             "ACI) ni une réponse oui/non à « signataire ACI »") from None
+        return ("sous_aci", True) if answer else (None, False)
+    return status, status == "sous_aci"
+
+
 def parse_choice(value: object, options: Sequence[str], what: str) -> str | None:
     """One of ``options`` (matched by option_key); anything else is an error."""
     text = clean_cell(value)

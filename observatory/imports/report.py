@@ -16,7 +16,7 @@ KIND_LABELS = {
     "facilitations": "journal des facilitations",
     "survey": "enquête flash",
     "fiches": "fiches de capitalisation",
-    "references": "décompte des équipes existantes",
+    "references": "équipes existantes (liste ou décompte)",
 }
 MAX_ERRORS_IN_TEXT = 200
 # What the mapping's technical targets mean, in French (fields have their own labels).
@@ -26,16 +26,17 @@ TARGET_PREFIXES = {"technique": "colonne technique", "répondant": "répondant",
 PREVIEW_LABELS = {
     "line": "Ligne", "response_id": "Réponse n°", "complete": "Complète",
     "teams": "Équipe(s)", "fiche_id": "Identifiant de la fiche", "team_name": "Équipe",
-    "profession": "Profession",
+    "profession": "Profession", "name": "Nom de l'équipe", "aci": "Sous ACI",
 }
 
 
 def field_labels(kind: str) -> dict[str, str]:
     """Field name → its French label, for one kind of import."""
-    from observatory.imports import adhesions, facilitations, fiches, surveys
+    from observatory.imports import adhesions, facilitations, fiches, references, surveys
 
     fields = {"adhesions": adhesions.FIELDS, "facilitations": facilitations.FIELDS,
-              "fiches": fiches.FIELDS, "survey": surveys.RESPONDENT_FIELDS}.get(kind, ())
+              "fiches": fiches.FIELDS, "survey": surveys.RESPONDENT_FIELDS,
+              "references": references.FIELDS}.get(kind, ())
     return {f.name: f.label for f in fields}
 
 

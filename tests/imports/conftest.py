@@ -17,6 +17,7 @@ TABLES = (
     "teams", "memberships", "membership_choices", "facilitations", "facilitation_teams",
     "surveys", "survey_questions", "survey_responses", "survey_answers", "fiches",
     "import_batches", "rejected_rows", "meta", "column_mappings", "reference_team_counts",
+    "reference_teams", "reference_team_communes",
 )
 
 

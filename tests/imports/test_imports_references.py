@@ -58,11 +58,13 @@ def test_cli_takes_the_year_and_the_map_shows_the_share(demo_copy: Path, tmp_pat
     assert cli.main(["import", "references", str(path), "--year", "2025",
                      "--db", str(demo_copy)]) == 0
     assert "2 importée(s)" in capsys.readouterr().out
+    # the demo's list of existing teams also counts the centres de santé: those counts stay
     members = store.query(
         "SELECT count(*) AS n FROM memberships WHERE year = 2025 AND departement = '38' "
-        "AND team_type IN ('MSP', 'CPTS')", db=demo_copy)["n"].iloc[0]
+        "AND team_type IN ('MSP', 'CPTS', 'CDS')", db=demo_copy)["n"].iloc[0]
+    cds = counts(demo_copy)[("38", "CDS", 2025)]
     view = carte.build(Scope(year=2025), get_federation("femasaura"), demo_copy,
                        indicator="coverage")
     data = view.figures[0].data.set_index("Code")
     share = data.loc["38", "Part des équipes existantes adhérentes"]
-    assert share == pytest.approx(members / 48)
+    assert share == pytest.approx(members / (48 + cds))
