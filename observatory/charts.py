@@ -674,3 +674,81 @@ def choropleth(shapes: str, values: pd.DataFrame, labels: pd.DataFrame, *, label
                                                   "on": "click"}, "views": [fill["name"]]}],
         "projection": {"type": "mercator"}, "width": "container", "height": 520,
     }, datasets)
+
+
+def estimate_bars(df: pd.DataFrame, category: str, share: str, low: str, high: str,
+                  member_share: str, *, category_title: str, sort: list[str] | str = "-x",
+                  tooltip: tuple[str, ...] = ()) -> Spec:
+    """Bars of an estimated share (0–1) with its interval as a line, and the share among
+    members as a diamond: how far the region's estimate is from the members' own answers."""
+    n_cat = max(1, df[category].nunique()) if len(df) else 1
+    y = _channel(category, "N", title=category_title, sort=sort)
+    tips = [_channel(category, "N", title=category_title),
+            _channel(share, "Q", title=share, format=".1%"),
+            _channel(low, "Q", title=low, format=".1%"),
+            _channel(high, "Q", title=high, format=".1%"),
+            _channel(member_share, "Q", title=member_share, format=".1%"),
+            *(_channel(t, "Q", title=t, format=",.0f") for t in tooltip)]
+    datasets: dict[str, Any] = {}
+    return Spec({
+        "data": _dataset(df, datasets),
+        "encoding": {"y": y, "tooltip": tips},
+        "layer": [
+            {"mark": {"type": "bar", "color": PALETTE[4]},
+             "encoding": {"x": _channel(share, "Q", title="Part estimée (toutes les équipes)",
+                                        axis={"format": ".0%"}, scale={"domain": [0, 1]})}},
+            {"mark": {"type": "rule", "color": "#222222", "strokeWidth": 2},
+             "encoding": {"x": _channel(low, "Q"), "x2": {"field": high}}},
+            {"mark": {"type": "point", "shape": "diamond", "filled": True, "size": 80,
+                      "color": PALETTE[1]},
+             "encoding": {"x": _channel(member_share, "Q")}},
+        ],
+    }, datasets).properties(width="container", height=max(120, n_cat * 28))
+
+
+# Points over the map: the list's teams (public registries) and, for staff, the members named.
+DETAIL_POINTS = "detail_adherentes"
+TEAM_SHAPES = {"MSP": "circle", "CDS": "square", "CPTS": "triangle-up", "ESP": "diamond"}
+
+
+def with_points(chart: Spec, existing: pd.DataFrame | None,
+                members: pd.DataFrame | None) -> Spec:
+    """A choropleth with teams as points at their commune, under its labels: ``existing``
+    (``lon, lat, Type, Commune, in_scope``: the teams of a list of existing teams, unnamed,
+    white), ``members`` (also ``Équipe, Statut``: named, filled with their type's colour) in a
+    layer named ``DETAIL_POINTS`` that ``views.access.protect`` removes for readers and
+    exports."""
+    datasets = dict(chart.datasets)
+    types = [t for t in TEAM_SHAPES if any(
+        df is not None and t in set(df["Type"]) for df in (existing, members))]
+    shape = _channel("Type", "N", title="Type d'équipe", scale={
+        "domain": types, "range": [TEAM_SHAPES[t] for t in types]})
+    position = {"longitude": _channel("lon", "Q"), "latitude": _channel("lat", "Q")}
+    faded = {"condition": {"test": "datum.in_scope", "value": 1}, "value": 0.35}
+    layers = []
+    if existing is not None and len(existing):
+        layers.append({"data": _dataset(existing, datasets), "name": "equipes_existantes",
+                       "mark": {"type": "point", "filled": True, "fill": "white",
+                                "stroke": "#333333", "strokeWidth": 1, "size": 45},
+                       "encoding": {**position, "shape": shape, "opacity": faded, "tooltip": [
+                           _channel("Type", "N", title="Équipe existante"),
+                           _channel("Commune", "N", title="Commune")]}})
+    if members is not None and len(members):
+        colors = {t: vocabulary.TEAM_TYPE_COLORS[t] for t in types}
+        layers.append({"data": _dataset(members, datasets), "name": DETAIL_POINTS,
+                       "mark": {"type": "point", "filled": True, "stroke": "white",
+                                "strokeWidth": 0.8, "size": 70},
+                       "encoding": {**position, "shape": shape, "opacity": faded,
+                                    "fill": _channel("Type", "N", title="Adhérentes", scale={
+                                        "domain": list(colors), "range": list(colors.values())}),
+                                    "tooltip": [_channel("Équipe", "N", title="Équipe"),
+                                                _channel("Type", "N", title="Type"),
+                                                _channel("Statut", "N", title="Statut"),
+                                                _channel("Commune", "N", title="Commune")]}})
+    spec = dict(chart.spec)
+    base = list(spec["layer"])
+    labels = next((i for i, layer in enumerate(base)
+                   if isinstance(layer.get("mark"), dict) and layer["mark"].get("type") == "text"),
+                  len(base))
+    spec["layer"] = base[:labels] + layers + base[labels:]
+    return Spec(spec, datasets)

@@ -31,6 +31,7 @@ def _parser() -> argparse.ArgumentParser:
     _store_parsers(sub)
     _import_parser(sub)
     _figures_parser(sub)
+    _estimate_parser(sub)
     export_cli.add_parser(sub)
     synth.add_parser(sub)
     _user_parser(sub)
@@ -55,7 +56,8 @@ IMPORT_KINDS = (
     ("facilitations", "journal des facilitations"),
     ("survey", "enquête flash"),
     ("fiches", "fiches de capitalisation"),
-    ("references", "décompte des équipes existantes par département et type"),
+    ("references", "équipes existantes : liste (une ligne par équipe) ou décompte par "
+                   "département et type"),
 )
 
 
@@ -120,6 +122,21 @@ def _figures_parser(sub: Any) -> None:
     p = sub.add_parser("figures", help="chiffres clés d'un périmètre")
     _db_arg(p)
     p.add_argument("--year", type=int, required=True)
+    p.add_argument("--departement")
+    p.add_argument("--territory")
+    p.add_argument("--team-type", choices=list(TEAM_TYPES))
+    p.add_argument("--json", action="store_true", help="sortie JSON")
+
+
+def _estimate_parser(sub: Any) -> None:
+    from observatory.indicators.estimates import FIELDS
+
+    p = sub.add_parser("estimate", help="une question du formulaire estimée pour toutes les "
+                                        "équipes existantes (liste ou décompte de référence)")
+    _db_arg(p)
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--field", required=True, choices=list(FIELDS),
+                   help="question, nommée comme dans la base (aci_amount : moyenne et médiane)")
     p.add_argument("--departement")
     p.add_argument("--territory")
     p.add_argument("--team-type", choices=list(TEAM_TYPES))
@@ -296,9 +313,8 @@ def _import_batches(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _cmd_figures(args: argparse.Namespace) -> int:
-    from observatory import indicators
-
+def _scope_of(args: argparse.Namespace) -> tuple[Any, Scope] | int:
+    """The federation and the scope the options name, or the usage exit code (said why)."""
     fed = get_federation(store.federation_id(args.db))
     if args.departement:
         from observatory import geo
@@ -312,8 +328,17 @@ def _cmd_figures(args: argparse.Namespace) -> int:
         known = ", ".join(fed.territories) or "aucun"
         print(f"Territoire inconnu : « {args.territory} » (connus : {known})", file=sys.stderr)
         return EXIT_USAGE
-    scope = Scope(year=args.year, territory=args.territory, departement=args.departement,
-                  team_type=args.team_type)
+    return fed, Scope(year=args.year, territory=args.territory, departement=args.departement,
+                      team_type=args.team_type)
+
+
+def _cmd_figures(args: argparse.Namespace) -> int:
+    from observatory import indicators
+
+    found = _scope_of(args)
+    if isinstance(found, int):
+        return found
+    fed, scope = found
     figures = indicators.key_figures(scope, fed, args.db)
     figures["federation"] = fed.id
     figures["scope"] = scope.label(fed)
@@ -323,6 +348,39 @@ def _cmd_figures(args: argparse.Namespace) -> int:
         for key, value in figures.items():
             if key != "by_departement":
                 print(f"{key:<28} {value}")
+    return EXIT_OK
+
+
+def _cmd_estimate(args: argparse.Namespace) -> int:
+    from observatory import formats, geo
+    from observatory.indicators import estimates
+
+    found = _scope_of(args)
+    if isinstance(found, int):
+        return found
+    fed, scope = found
+    names = dict(zip(geo.departements()["code"], geo.departements()["name"], strict=True))
+    result = estimates.estimate(scope, fed, args.field, args.db, names)
+    out = {"federation": fed.id, "scope": scope.label(fed, names), **result.to_json()}
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(f"{estimates.FIELDS[args.field]} — {out['scope']}")
+    print(f"équipes existantes {result.existing_teams}, adhérentes {result.member_teams}, "
+          f"couverture {formats.percent(result.coverage)}")
+    for line in out["values"]:
+        if args.field == "aci_amount":
+            print(f"  {line['statistic']:<8} adhérentes {formats.euros(line['member_value'])}, "
+                  f"estimé {formats.euros(line['estimated_value'])} "
+                  f"[{formats.euros(line['ci_low'])} ; {formats.euros(line['ci_high'])}]")
+        else:
+            print(f"  {line['value']:<40} adhérentes {formats.percent(line['member_share'])}, "
+                  f"estimé {formats.percent(line['estimated_share'])} "
+                  f"[{formats.percent(line['ci_low'])} ; {formats.percent(line['ci_high'])}]"
+                  f" ≈ {formats.number(line['estimated_teams'])} équipes")
+    for note in [result.unavailable, *result.notes]:
+        if note:
+            print(f"  - {note}")
     return EXIT_OK
 
 
@@ -417,6 +475,7 @@ def _cmd_restore(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "init": _cmd_init, "demo": _cmd_demo, "import": _cmd_import, "figures": _cmd_figures,
+    "estimate": _cmd_estimate,
     "export": export_cli.run, "synth": synth.run, "user": _cmd_user, "backup": _cmd_backup,
     "restore": _cmd_restore, "team": _cmd_team,
 }

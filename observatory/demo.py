@@ -7,6 +7,7 @@ also shows what an import looks like; their aggregates reproduce the FemasAURA&C
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 import tomllib
@@ -45,6 +46,7 @@ class _World:
         self.names: set[str] = set()
         self.facilitations: list[dict] = []
         self.facilitators = self._people(40)
+        self.places = _Places(seed)
 
     def _people(self, n: int) -> list[str]:
         people: set[str] = set()
@@ -225,17 +227,18 @@ def write_adhesions_2024(world: _World, rng: random.Random, names: dict[str, str
 
 
 def write_adhesions_2025(world: _World, rng: random.Random, names: dict[str, str]) -> bytes:
-    """Online form export: UTF-8, ',', a 'Horodateur' column and full question texts."""
+    """Online form export: UTF-8, ',', a 'Horodateur' column and full question texts, and the
+    commune as each team typed it (its name, its INSEE code, once misspelt)."""
     members = sorted((t for t in world.teams if 2025 in t.member), key=lambda t: t.key)
     stamps = sorted(dt.datetime(2025, 1, 6, 8) + dt.timedelta(minutes=rng.randrange(0, 60 * 24 * 150))
                     for _ in members)
     answers = []
     for i, (team, stamp) in enumerate(zip(members, stamps, strict=True)):
-        form = _form(rng, team, 2025)
+        form = dataclasses.replace(_form(rng, team, 2025), commune=world.places.typed(team, i))
         # the eighth team answered twice: an earlier draft that the later answer replaces
         draft = (stamp - dt.timedelta(days=3), form.answers.professionals + 5) if i == 7 else None
         answers.append(ef.OnlineAnswer(form, stamp, draft))
-    return ef.online_membership_export(answers, 2025, names)
+    return ef.online_membership_export(answers, 2025, names, commune=True)
 
 
 def write_facilitations(world: _World, names: dict[str, str]) -> bytes:
@@ -361,19 +364,153 @@ def write_fiches(world: _World, rng: random.Random) -> bytes:
     return ef.csv_text(header, rows, ",").encode("utf-8")
 
 
-def write_references(world: _World, seed: int) -> bytes:
-    """Existing MSP and CPTS per département in 2025, members or not (invented counts, ';' CSV)."""
+def existing_counts(world: _World, seed: int) -> dict[tuple[str, str], int]:
+    """Existing MSP and CPTS per département in 2025, members or not (invented counts)."""
     rng = random.Random(seed + 2)  # its own stream: the other files stay as they were
-    header = ["Département", "Type de structure", "Nombre d'équipes", "Année", "Source"]
-    rows = []
+    counts = {}
     for code in world.federation.departements:
         for team_type, spread in (("MSP", (1.3, 2.2)), ("CPTS", (1.0, 1.6))):
             members = sum(1 for t in world.teams if t.departement == code
                           and t.team_type == team_type and 2025 in t.member)
-            existing = max(members, round(members * rng.uniform(*spread)) + rng.randint(0, 3))
-            rows.append([code, team_type, str(existing), "2025",
-                         "Décompte fictif de démonstration"])
+            counts[(code, team_type)] = max(
+                members, round(members * rng.uniform(*spread)) + rng.randint(0, 3))
+    return counts
+
+
+def write_references(world: _World, seed: int) -> bytes:
+    """The counts of existing MSP and CPTS per département in 2025 (';' CSV)."""
+    header = ["Département", "Type de structure", "Nombre d'équipes", "Année", "Source"]
+    rows = [[code, team_type, str(n), "2025", "Décompte fictif de démonstration"]
+            for (code, team_type), n in existing_counts(world, seed).items()]
     return ef.csv_text(header, rows, ";").encode("utf-8")
+
+
+# Under ACI among the teams that are not members: fewer than among members (members are not a
+# random sample of the existing teams, which the estimates correct for).
+NON_MEMBER_ACI = {"MSP": 0.35, "CPTS": 0.3, "CDS": 0.4}
+# Centres de santé that are not members, per département (the counts file has none).
+OTHER_CDS = {"69": 6, "38": 4, "42": 3, "63": 2, "01": 1, "26": 1, "74": 1}
+CPTS_REACH_KM = 30.0  # a CPTS covers the communes nearer to it than to another, this far at most
+
+
+class _Places:
+    """Where the demo's teams are: a real commune of their département, drawn once per team
+    (its own random stream: no other file changes), small towns for MSP, cities for CDS."""
+
+    def __init__(self, seed: int) -> None:
+        from observatory import geo
+
+        self.seed = seed
+        communes = geo.communes()
+        self.by_dep = {dep: group.reset_index(drop=True)
+                       for dep, group in communes.groupby("departement", sort=True)}
+        self.chosen: dict[str, str] = {}
+
+    def commune(self, key: str, team_type: str, departement: str) -> str:
+        if key not in self.chosen:
+            rng = random.Random(f"{self.seed}:commune:{key}")
+            group = self.by_dep[departement]
+            population = group["population"].fillna(0).astype(float)
+            power = {"CDS": 1.0, "CPTS": 0.8}.get(team_type, 0.5)
+            weights = (population.where(population >= 800, 0.0) ** power).tolist()
+            self.chosen[key] = str(group["code"].iloc[rng.choices(range(len(group)),
+                                                                   weights=weights)[0]])
+        return self.chosen[key]
+
+    def of(self, team: Team) -> str:
+        return self.commune(f"team-{team.key}", team.team_type, team.departement)
+
+    def name(self, code: str) -> str:
+        from observatory import geo
+
+        return str(geo.commune_points([code])["name"].iloc[0])
+
+    def typed(self, team: Team, i: int) -> str:
+        """The commune as the team typed it in its form: mostly its name, sometimes its INSEE
+        code, and once a typo (that the list's commune makes up for)."""
+        code = self.of(team)
+        if i == 11:
+            return self.name(code)[:-1]
+        return code if i % 7 == 3 else self.name(code)
+
+
+def _perimeters(places: _Places, seats: list[tuple[int, str]],
+                departement: str) -> dict[int, tuple[str, ...]]:
+    """The communes of a département each CPTS covers: those nearer to it than to another CPTS
+    of the département, within CPTS_REACH_KM."""
+    import numpy as np
+
+    group = places.by_dep[departement].dropna(subset=["lon", "lat"])
+    lon, lat = group["lon"].to_numpy(), group["lat"].to_numpy()
+    points = places.by_dep[departement].set_index("code")
+    out: dict[int, list[str]] = {i: [] for i, _ in seats}
+    if not seats:
+        return {}
+    seat_lon = np.array([points.at[c, "lon"] for _, c in seats])
+    seat_lat = np.array([points.at[c, "lat"] for _, c in seats])
+    dx = (lon[:, None] - seat_lon[None, :]) * 111.3 * np.cos(np.radians(lat))[:, None]
+    dy = (lat[:, None] - seat_lat[None, :]) * 111.3
+    distance = np.hypot(dx, dy)
+    nearest = distance.argmin(axis=1)
+    for code, j, d in zip(group["code"], nearest, distance.min(axis=1), strict=True):
+        if d <= CPTS_REACH_KM:
+            out[seats[j][0]].append(str(code))
+    return {i: tuple(sorted(codes)) for i, codes in out.items()}
+
+
+def write_reference_list(world: _World, seed: int) -> bytes:
+    """The 2025 list of existing MSP, CPTS and centres de santé, members or not: as many MSP
+    and CPTS per département as the counts file says, every member among them (under their
+    own name, some in FINESS capitals, a few CPTS under another wording), the others invented;
+    whether each is under ACI; each CPTS's communes."""
+    rng = random.Random(seed + 4)  # its own stream: the other files stay as they were
+    counts = existing_counts(world, seed)
+    taken = set(world.names)
+    finess_taken = {t.finess for t in world.teams if t.finess}
+    listed: list[ef.ListedTeam] = []
+    for dep in world.federation.departements:
+        seats: list[tuple[int, str]] = []
+        rows: list[dict] = []
+        for team_type in ("MSP", "CPTS", "CDS"):
+            members = sorted((t for t in world.teams if t.departement == dep
+                              and t.team_type == team_type and 2025 in t.member),
+                             key=lambda t: t.key)
+            wanted = counts.get((dep, team_type), len(members) + OTHER_CDS.get(dep, 0))
+            for i, team in enumerate(members):
+                name = team.name
+                if team.finess and i % 2:
+                    name = ef.slug(name).replace("-", " ").upper()  # FINESS writes capitals
+                if team_type == "CPTS" and i == 1:
+                    name = name.replace("CPTS ", "CPTS du territoire de ", 1)  # not matched
+                rows.append({"name": name, "type": team_type, "finess": team.finess,
+                             "commune": world.places.of(team),
+                             "aci": team.status.get(2025) == "sous_aci"})
+            for _ in range(wanted - len(members)):
+                while True:
+                    name = f"{rng.choice(ef.TYPE_PREFIX[team_type])} {ef.fake_place(rng)}"
+                    if name.casefold() not in taken:
+                        break
+                taken.add(name.casefold())
+                finess = None
+                while team_type != "CPTS" and (finess is None or finess in finess_taken):
+                    finess = f"{dep}{rng.randrange(10**6, 10**7):07d}"
+                if finess is not None:
+                    finess_taken.add(finess)
+                rows.append({"name": name, "type": team_type, "finess": finess,
+                             "commune": world.places.commune(name, team_type, dep),
+                             "aci": rng.random() < NON_MEMBER_ACI[team_type]})
+        for i, row in enumerate(rows):
+            if row["type"] == "CPTS":
+                seats.append((i, row["commune"]))
+        covered = _perimeters(world.places, seats, dep)
+        for i, row in enumerate(rows):
+            since = (dt.date(2017, 1, 1) + dt.timedelta(days=rng.randrange(0, 3000))
+                     if row["aci"] else None)
+            listed.append(ef.ListedTeam(
+                row["name"], {"MSP": "603", "CPTS": "604", "CDS": "124"}[row["type"]],
+                row["commune"], world.places.name(row["commune"]), dep, row["finess"],
+                row["aci"], since, covered.get(i, ())))
+    return ef.reference_list_export(listed)
 
 
 # -- entry points ------------------------------------------------------------------------
@@ -413,6 +550,9 @@ def generate(out_dir: Path = DEMO_DIR, seed: int = SEED) -> list[Path]:
     manifest.append('[[import]]\nkind = "fiches"\nfile = "fiches_capitalisation.csv"\n')
     files["equipes_existantes_2025.csv"] = write_references(world, seed)
     manifest.append('[[import]]\nkind = "references"\nfile = "equipes_existantes_2025.csv"\n')
+    files["liste_equipes_existantes_2025.csv"] = write_reference_list(world, seed)
+    manifest.append('[[import]]\nkind = "references"\nfile = '
+                    '"liste_equipes_existantes_2025.csv"\nyear = 2025\n')
     files[MANIFEST] = "\n".join(manifest).encode("utf-8")
     return ef.write_files(out_dir, files)
 

@@ -206,6 +206,21 @@ class OnlineAnswer:
 
 
 @dataclass(frozen=True)
+class ListedTeam:
+    """One existing team of a reference list, as the ARS or a FINESS extraction gives it."""
+
+    name: str
+    category: str  # FINESS category code (603, 124, 604) or a type written in full
+    commune: str  # INSEE code
+    commune_name: str
+    departement: str
+    finess: str | None = None
+    aci: bool | None = None  # signataire ACI (Oui / Non), None: not said
+    aci_since: dt.date | None = None
+    covered: tuple[str, ...] = ()  # a CPTS's communes (INSEE codes)
+
+
+@dataclass(frozen=True)
 class Facilitation:
     """One row of the staff's facilitation log."""
 
@@ -366,6 +381,22 @@ def stable_xlsx(wb: Any, when: dt.datetime) -> bytes:
                                  rb"<dcterms:modified\1>" + stamp + rb"<", content)
             dst.writestr(stable, content)
     return out.getvalue()
+
+
+REFERENCE_LIST_HEADER = [
+    "Raison sociale", "Catégorie", "N° FINESS ET", "Code commune", "Libellé commune",
+    "Département", "Signataire ACI", "Date de signature ACI", "Communes couvertes",
+]
+
+
+def reference_list_export(teams: Sequence[ListedTeam]) -> bytes:
+    """A list of existing teams as an ARS office saves it from its spreadsheet: UTF-8 with a
+    BOM, ';', FINESS category codes, a CPTS's communes joined by ',' in one cell."""
+    rows = [[t.name, t.category, t.finess or "", t.commune, t.commune_name, t.departement,
+             {True: "Oui", False: "Non", None: ""}[t.aci],
+             t.aci_since.strftime("%d/%m/%Y") if t.aci_since else "", ",".join(t.covered)]
+            for t in teams]
+    return csv_text(REFERENCE_LIST_HEADER, rows, ";").encode("utf-8-sig")
 
 
 def facilitation_log(facilitations: Sequence[Facilitation], names: dict[str, str]) -> bytes:

@@ -127,7 +127,7 @@ def clean_text(value: Any) -> Any:
 # the ACI total of 2 teams is still their two amounts).
 DERIVED_COLUMN = re.compile(
     r"%|\bpart\b|pourcentage|proportion|taux|moyenne|mediane|score|share|mean|median|ratio"
-    r"|montant|total|€",
+    r"|montant|total|€|estim",
     re.IGNORECASE,
 )
 
@@ -322,6 +322,32 @@ def mask_small_counts(df: pd.DataFrame, count_columns: Iterable[str],
                 out[col] = out[col].astype(object)
                 out.loc[hit, col] = DERIVED_MASK
     return out, masked
+
+
+# -- team-level marks in a chart: staff only ---------------------------------------------------
+# A layer of a chart whose name starts so draws one mark per team, with its name (the teams on
+# the map): never in what a reader sees nor in any exported file.
+DETAIL_LAYER = "detail_"
+
+
+def without_detail_layers(spec: dict[str, Any]) -> bool:
+    """Remove from a full spec its team-level layers and the datasets only they read; True
+    when there were some."""
+    layers = spec.get("layer")
+    if not isinstance(layers, list):
+        return False
+    kept = [layer for layer in layers
+            if not str(layer.get("name", "")).startswith(DETAIL_LAYER)]
+    if len(kept) == len(layers):
+        return False
+    spec["layer"] = kept
+    used = json.dumps(kept) + json.dumps({k: v for k, v in spec.items()
+                                          if k not in ("layer", "datasets")})
+    datasets = spec.get("datasets")
+    if isinstance(datasets, dict):
+        spec["datasets"] = {name: rows for name, rows in datasets.items()
+                            if f'"{name}"' in used}
+    return True
 
 
 # -- the gate: every table, chart's data and image spec that leaves the server ----------------

@@ -1,7 +1,13 @@
-"""Portrait des équipes: counts, status history, ACI, information systems, coordination."""
+"""Portrait des équipes: counts, status history, ACI, information systems, coordination; the
+member teams, or every existing team of the region (estimated)."""
+
+import streamlit as st
 
 from observatory.ui import data, render, shell
 from observatory.views import portrait
 
 ctx = shell.context("pages/portrait.py")
-render.view(data.load(portrait.build, ctx.scope, ctx.federation, departement_names=ctx.names))
+equipes = st.segmented_control("Équipes décrites", list(portrait.EQUIPES), key="portrait_equipes",
+                               format_func=portrait.EQUIPES.__getitem__, default="adherentes")
+render.view(data.load(portrait.build, ctx.scope, ctx.federation, departement_names=ctx.names,
+                      equipes=equipes or "adherentes"))

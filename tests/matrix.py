@@ -43,8 +43,12 @@ def pages(scope: Scope, db: Path, names: dict[str, str] | None = None) -> dict[s
            "facilitations": [facilitations.build(scope, FED, db, names)],
            "portrait": [portrait.build(scope, FED, db, names)],
            "capitalisation": [capitalisation.build(scope, FED, db, departement_names=names)]}
+    # every existing team, estimated: the same questions for the region's teams
+    out["portrait/estimation"] = [portrait.build(scope, FED, db, names, equipes="toutes")]
     for indicator in carte.INDICATORS:
         out[f"carte/{indicator}"] = [carte.build(scope, FED, db, indicator=indicator)]
+    out["carte/points"] = [carte.build(scope, FED, db, indicator="population_covered",
+                                       points=True)]
     catalogue = surveys.catalogue(scope, FED, db, names)
     ids, _, _ = surveys.choices(scope, FED, db)
     for survey_id, breakdown in itertools.product(ids, (None, *surveys.BREAKDOWN_LABELS)):

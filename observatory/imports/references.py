@@ -212,7 +212,7 @@ _COMMUNE_LIST = re.compile(r"[;,\s]+")
 
 
 def _parse_list(table: RawTable, options: Options) -> Parsed:
-    fields = LIST_FIELDS
+    fields: tuple[Field, ...] = LIST_FIELDS
     keys = {header_key(h) for h in table.header}
     name_keys = {header_key(s) for s in LIST_FIELDS[2].synonyms + (LIST_FIELDS[2].label,)}
     code_keys = {header_key(s) for s in LIST_FIELDS[3].synonyms + (LIST_FIELDS[3].label,)}
@@ -238,7 +238,7 @@ def _parse_list(table: RawTable, options: Options) -> Parsed:
         if entry.covered and entry.team_type != "CPTS":
             ignored_perimeters += 1
             entry.covered = []
-        keys_of = [("id", entry.year, entry.external_id)] if entry.external_id else []
+        keys_of: list[tuple] = [("id", entry.year, entry.external_id)] if entry.external_id else []
         keys_of.append(("name", entry.year, team_name_key(entry.name), entry.commune,
                         entry.team_type))
         twice = next((k for k in keys_of if k in seen), None)
@@ -396,7 +396,7 @@ def _write_list(con: duckdb.DuckDBPyConnection, parsed: Parsed, batch_id: int) -
             covered += [(year, start + i, c) for c in e.covered]
         insert_rows(con, "reference_teams", ENTRY_SCHEMA, rows)
         insert_rows(con, "reference_team_communes", COVERED_SCHEMA, covered)
-        per_cell = defaultdict(int)
+        per_cell: dict[tuple[str, str], int] = defaultdict(int)
         for e in mine:
             per_cell[(e.departement, e.team_type)] += 1
         source = f"liste : {parsed.extra.get('file_name') or mine[0].source or ''}".strip()
@@ -475,7 +475,7 @@ def match_members(con: duckdb.DuckDBPyConnection, years: list[int], batch_id: in
         for ref_id, _, _, _, _, external_id, legal_id in refs:
             for key in (external_id, legal_id):
                 team_id = index.by_external.get(key) if key else None
-                if team_id in members and team_id not in taken:
+                if team_id is not None and team_id in members and team_id not in taken:
                     pairs[ref_id] = (team_id, "id")
                     taken.add(team_id)
                     break

@@ -236,6 +236,9 @@ def key_figures(scope: Scope, federation: Federation, db: DB = None) -> dict[str
     figures.update(membership_figures(scope, federation, db))
     figures.update(facilitation_figures(scope, federation, db))
     figures.update(survey_figures(scope, federation, db))
+    from observatory.indicators import population  # a sibling that needs this module's helpers
+
+    figures.update(population.coverage(scope, federation, db).figures())
     per_dep = by_departement(scope, federation, db)
     figures["by_departement"] = {
         row.departement: {

@@ -10,6 +10,8 @@ built; the `lecture` role (board, partners) and every exported file get ``protec
   beside them (``privacy.suppression``, the figure's or table's ``margins``);
 - a metric counting that few (``Metric.count``), or totalling a column with a hidden cell
   (``Metric.total_of``), is masked;
+- a chart's team-level layers (one named mark per team: ``privacy.DETAIL_LAYER``) are
+  removed;
 - a ``sensitive`` figure whose n is below the threshold is withheld whole: with a
   département and a team type chosen, one team's answers would otherwise show as an
   "aggregate"; so is a chart none of whose marks may be drawn. A withheld chart says so
@@ -139,6 +141,10 @@ def protect_figure(fig: Figure, limit: int | None = None) -> Figure:
     t = privacy.threshold(limit)
     if fig.sensitive and 0 < fig.n < t:
         return _withheld(fig, privacy.too_few(limit, _unit(fig)))
+    if fig.chart is not None:  # one mark per team, named (the map's teams): staff only
+        spec = fig.chart.to_dict(validate=False)
+        if privacy.without_detail_layers(spec):
+            fig = dataclasses.replace(fig, chart=type(fig.chart).from_dict(spec, validate=False))
     if not fig.count_columns or fig.data is None or not len(fig.data):
         return dataclasses.replace(fig, protected=True)
     try:

@@ -12,8 +12,10 @@ from observatory import charts, formats, geo, indicators
 from observatory.charts import Figure
 from observatory.config import Federation, get_federation
 from observatory.filters import Scope
+from observatory.indicators import population
 from observatory.privacy import Margin
 from observatory.views import Table, View
+from observatory.vocabulary import status_label
 
 SELECTION = "departement_clique"
 # How many teams an ACI amount sums: a département's total of one or two teams is their amounts,
@@ -29,6 +31,7 @@ class MapIndicator:
     fmt: str = ",d"
 
 
+POPULATION_SOURCE = "formulaires d'adhésion ; INSEE, populations municipales des communes"
 INDICATORS: dict[str, MapIndicator] = {
     "adherent_teams": MapIndicator("Équipes adhérentes", "adherent_teams", "formulaires d'adhésion"),
     "en_projet": MapIndicator("Équipes adhérentes en projet", "en_projet", "formulaires d'adhésion"),
@@ -44,7 +47,33 @@ INDICATORS: dict[str, MapIndicator] = {
                                   "formulaires d'adhésion", ",.0f"),
     "coverage": MapIndicator("Part des équipes existantes adhérentes", "coverage",
                              "formulaires d'adhésion ; décompte de référence", ".0%"),
+    "existing_per_100k": MapIndicator("Équipes existantes pour 100 000 habitants",
+                                      "existing_per_100k", "décompte ou liste de référence ; "
+                                      "INSEE, populations municipales", ",.1f"),
+    "population_covered": MapIndicator(
+        "Part de la population vivant dans une commune avec une MSP ou un centre de santé "
+        "adhérent", "population_covered", POPULATION_SOURCE, ".0%"),
+    "population_covered_all": MapIndicator(
+        "Part de la population vivant dans une commune avec une MSP ou un centre de santé",
+        "population_covered_all", "liste de référence ; " + POPULATION_SOURCE, ".0%"),
+    "population_member_cpts": MapIndicator(
+        "Part de la population sur le territoire d'une CPTS adhérente", "population_member_cpts",
+        "liste de référence (communes des CPTS) ; " + POPULATION_SOURCE, ".0%"),
 }
+# The rates whose numerator and denominator the scope's total is the ratio of the sums of.
+RATES = {"per_100k": ("adherent_teams", "population", 100_000),
+         "existing_per_100k": ("reference_teams", "population", 100_000),
+         "coverage": ("reference_members", "reference_teams", 1),
+         "population_covered": ("covered_members", "communes_population", 1),
+         "population_covered_all": ("covered_existing", "communes_population", 1),
+         "population_member_cpts": ("covered_member_cpts", "communes_population", 1)}
+# Why a rate cannot be computed: what it needs that the store does not hold.
+MISSING = {"coverage": "sans décompte de référence",
+           "existing_per_100k": "sans décompte ni liste de référence",
+           "population_covered_all": "sans liste des équipes existantes",
+           "population_member_cpts": "sans communes des CPTS dans la liste de référence",
+           "population_covered": "pour ce type d'équipe (les MSP et centres de santé "
+                                 "couvrent la population de leur commune)"}
 
 
 @functools.cache
@@ -76,6 +105,19 @@ def _values(scope: Scope, federation: Federation, db: indicators.DB) -> pd.DataF
     ref = df["reference_teams"].astype(float)
     # members of the types the reference counts, over that count (no ESP against MSP counts)
     df["coverage"] = (df["reference_members"] / ref).where(ref > 0)
+    df["existing_per_100k"] = (ref / df["population"].astype(float) * 100_000).round(1)
+    covered = population.coverage(whole, federation, db)
+    shares = covered.by_departement.rename(columns={
+        "population": "communes_population", "members": "covered_members",
+        "existing": "covered_existing", "member_cpts": "covered_member_cpts",
+        "cpts": "covered_cpts"})
+    df = df.merge(shares, on="departement", how="left")
+    for column, needed in (("population_covered", "covered_members"),
+                           ("population_covered_all", "covered_existing"),
+                           ("population_member_cpts", "covered_member_cpts")):
+        known = covered.share(needed.removeprefix("covered_")) is not None
+        df[column] = (df[needed] / df["communes_population"]).where(
+            known & (df["communes_population"] > 0))
     df["territory"] = [federation.territory_of(c) or "" for c in df["departement"]]
     df["in_scope"] = df["departement"].isin(scope.departements(federation))
     return df
@@ -99,26 +141,75 @@ def map_chart(df: pd.DataFrame, federation: Federation, ind: MapIndicator, title
     return charts.titled(chart, title, caption)
 
 
-def _scope_value(shown: pd.DataFrame, ind: MapIndicator) -> str:
-    """The indicator over the whole scope, as the subtitle states it: a total, or a rate."""
-    if ind.column == "per_100k":
-        population = float(shown["population"].sum())
-        rate = shown["adherent_teams"].sum() / population * 100_000 if population else None
-        return f"Ensemble : {formats.number(rate, 1)} pour 100 000 habitants"
-    if ind.column == "coverage":
-        ref = shown["reference_teams"].sum()
-        if not shown["reference_teams"].notna().any() or not ref:
-            return "Ensemble : non calculable sans décompte de référence"
-        return f"Ensemble : {formats.percent(shown['reference_members'].sum() / ref)}"
+def _rate(rows: pd.DataFrame, column: str) -> float | None:
+    """A rate over ``rows``: the ratio of the sums of its numerator and denominator."""
+    numerator, denominator, per = RATES[column]
+    if not rows[column].notna().any():
+        return None
+    below = float(rows[denominator].sum())
+    return float(rows[numerator].sum()) / below * per if below else None
+
+
+def _scope_value(shown: pd.DataFrame, ind: MapIndicator, every: pd.DataFrame,
+                 federation: Federation, year: int | None, db: indicators.DB) -> str:
+    """The indicator over the whole scope, as the subtitle states it: a total, or a rate (a
+    rate per 100,000 inhabitants next to its reference: the federation's, France's)."""
+    if ind.column in RATES:
+        rate = _rate(shown, ind.column)
+        if rate is None:
+            return f"Ensemble : non calculable {MISSING[ind.column]}"
+        if ind.fmt == ".0%":
+            return f"Ensemble : {formats.percent(rate)}"
+        text = f"Ensemble : {formats.number(rate, 1)} pour 100 000 habitants"
+        whole = _rate(every, ind.column)
+        if len(shown) < len(every) and whole is not None:
+            text += f" ({federation.name} : {formats.number(whole, 1)})"
+        france = population.national_rate(ind.column, year, db)
+        if france is not None:
+            text += f" · France : {formats.number(france, 1)}"
+        return text
     total = shown[ind.column].sum()
     if ind.column == "aci_total_eur":
         return f"Total : {formats.euros(total)}"
     return f"Total : {formats.number(total)}"
 
 
+def _points(scope: Scope, federation: Federation, db: indicators.DB
+            ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The teams at their commune over the whole federation (``in_scope`` marks the scope's):
+    the list's teams, unnamed (the public registries they come from name them, but not which
+    are members), the members named (staff), and the table of them all (staff)."""
+    teams = population.located_teams(Scope(year=scope.year, team_type=scope.team_type),
+                                     federation, db)
+    located = teams.dropna(subset=["commune"])
+    points = geo.commune_points(located["commune"]).set_index("code")
+    located = located[located["commune"].isin(points.index)]
+    at = points.loc[located["commune"]]
+    frame = pd.DataFrame({
+        "lon": at["lon"].to_numpy(), "lat": at["lat"].to_numpy(),
+        "Type": located["team_type"].to_numpy(), "Commune": at["name"].to_numpy(),
+        "in_scope": located["departement"].isin(scope.departements(federation)).to_numpy(),
+        "Équipe": located["name"].to_numpy(),
+        "Statut": located["status"].map(status_label).to_numpy(),
+        "member": located["member"].to_numpy(), "listed": located["ref_id"].notna().to_numpy(),
+        "Département": located["departement"].to_numpy()})
+    existing = frame.loc[frame["listed"], ["lon", "lat", "Type", "Commune", "in_scope"]]
+    members = frame.loc[frame["member"], ["lon", "lat", "Type", "Commune", "in_scope", "Équipe",
+                                           "Statut"]]
+    shown = frame[frame["in_scope"]]
+    table = pd.DataFrame({
+        "Équipe": shown["Équipe"], "Type": shown["Type"],
+        "Adhérente": shown["member"].map({True: "Oui", False: "Non"}),
+        "Statut": shown["Statut"].where(shown["member"], "—"),
+        "Commune": shown["Commune"], "Département": shown["Département"]})
+    return existing.reset_index(drop=True), members.reset_index(drop=True), \
+        table.sort_values(["Département", "Équipe"]).reset_index(drop=True)
+
+
 def build(scope: Scope, federation: Federation, db: indicators.DB = None,
-          indicator: str = "adherent_teams") -> View:
-    """The map of the chosen indicator and the table of the same figures.
+          indicator: str = "adherent_teams", points: bool = False) -> View:
+    """The map of the chosen indicator and the table of the same figures; with ``points``,
+    the teams at their commune over it.
 
     The map shows the whole federation, for comparison; its n and total count the scope only,
     and the départements outside the scope are faded."""
@@ -129,6 +220,8 @@ def build(scope: Scope, federation: Federation, db: indicators.DB = None,
     if indicator == "coverage" and df["reference_teams"].isna().all():
         view.notes.append("Aucun décompte de référence des équipes existantes n'est chargé : "
                           "la part des équipes adhérentes ne peut pas être calculée.")
+    elif ind.column in MISSING and ind.column != "coverage" and not df[ind.column].notna().any():
+        view.notes.append(f"{ind.label} : non calculable {MISSING[ind.column]}.")
     shown = df[df["in_scope"]]
     facilitation = ind.column in ("facilitations", "facilitated_teams")
     n = int(shown["facilitations" if facilitation else "adherent_teams"].sum())
@@ -139,7 +232,7 @@ def build(scope: Scope, federation: Federation, db: indicators.DB = None,
     columns = ["departement", "name", ind.column] + (["aci_teams"] if aci else [])
     partial = not bool(df["in_scope"].all())
     where = label.split(" · ")[0]
-    notes = [_scope_value(shown, ind)]
+    notes = [_scope_value(shown, ind, df, federation, scope.year, db)]
     if partial:  # the n and the total are the scope's, the colours the whole federation's
         notes.insert(0, f"Périmètre : {where}, autres départements estompés")
     # The figure's data (its CSV) is the scope's départements, whose total the subtitle
@@ -151,6 +244,15 @@ def build(scope: Scope, federation: Federation, db: indicators.DB = None,
         count_columns=(ACI_TEAMS, "aci_teams") if aci else (),
         margins=(Margin(where="in_scope"),))
     fig.chart = map_chart(df, federation, ind, title, fig.caption)
+    if points:
+        existing, members, located = _points(scope, federation, db)
+        fig.chart = charts.with_points(fig.chart, existing, members)
+        fig.notes = " · ".join(p for p in (fig.notes, POINTS_NOTE if len(existing) else
+                                           NO_LIST_POINTS) if p)
+        view.tables.append(Table(
+            "equipes_localisees", "Équipes localisées", located,
+            "Équipes adhérentes (commune de la liste de référence, sinon de leur formulaire) et "
+            "autres équipes de la liste de référence.", detail=True))
     view.figures.append(fig)
     shown = df[df["in_scope"]]
     table = pd.DataFrame({
@@ -162,8 +264,27 @@ def build(scope: Scope, federation: Federation, db: indicators.DB = None,
         "Montant ACI (€)": shown["aci_total_eur"].round(0),
         ACI_TEAMS: shown["aci_teams"],
     })
-    view.tables.append(Table("carte_table", "Chiffres par département", table,
-                             f"Sources : formulaires d'adhésion, journal des facilitations {year}; "
-                             "population : INSEE (populations municipales).",
-                             count_columns=(ACI_TEAMS,)))
+    # columns a reference gives, where it gives them for every département shown
+    for column, source in (("Équipes existantes", "reference_teams"),
+                           ("Part de la population couverte par une adhérente",
+                            "population_covered"),
+                           ("Part de la population couverte par une équipe existante",
+                            "population_covered_all")):
+        if len(shown) and shown[source].notna().all():
+            table[column] = shown[source]
+    rate = _rate(df, "per_100k")
+    reference = (f" Pour 100 000 habitants, {federation.name} : {formats.number(rate, 1)}."
+                 if rate is not None else "")
+    view.tables.insert(0, Table(
+        "carte_table", "Chiffres par département", table,
+        f"Sources : formulaires d'adhésion, journal des facilitations {year}; population : INSEE "
+        "(populations municipales) ; couverture : communes ayant une MSP ou un centre de santé."
+        + reference, count_columns=(ACI_TEAMS,)))
     return view
+
+
+POINTS_NOTE = ("Points : les équipes de la liste de référence à leur commune (une équipe "
+               "adhérente n'y est pas distinguée pour les lecteurs : dans une petite commune, ce "
+               "serait la nommer)")
+NO_LIST_POINTS = ("Sans liste des équipes existantes chargée, seule l'équipe de la fédération "
+                  "voit les équipes adhérentes sur la carte")

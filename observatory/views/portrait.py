@@ -216,9 +216,19 @@ def _aci_table(aci: pd.DataFrame, source: str) -> Table:
         count_columns=("Équipes ayant déclaré un montant",))
 
 
+# Who the page describes: the member teams, or every existing team (estimated).
+EQUIPES = {"adherentes": "Équipes adhérentes",
+           "toutes": "Toutes les équipes de la région (estimation)"}
+
+
 def build(scope: Scope, federation: Federation, db: DB = None,
-          departement_names: dict[str, str] | None = None) -> View:
-    """Counts, status history, ACI, information systems, professions, coordination, missions."""
+          departement_names: dict[str, str] | None = None, equipes: str = "adherentes") -> View:
+    """Counts, status history, ACI, information systems, professions, coordination, missions;
+    ``equipes="toutes"``: the same questions estimated for every existing team."""
+    if equipes == "toutes":
+        from observatory.views import estimation
+
+        return estimation.build(scope, federation, db, departement_names)
     label = scope.label(federation, departement_names or {})
     view = View(title="Portrait des équipes", scope_label=label)
     counts = ind.status_counts(scope, federation, db)
