@@ -423,7 +423,7 @@ class _Places:
     def name(self, code: str) -> str:
         from observatory import geo
 
-        return str(geo.commune_points([code])["name"].iloc[0])
+        return geo.commune_name(code)
 
     def typed(self, team: Team, i: int) -> str:
         """The commune as the team typed it in its form: mostly its name, sometimes its INSEE

@@ -162,10 +162,10 @@ def find_communes(value: object, departement: str | None = None) -> list[str]:
         return [code] if found and departement in (None, found[1]) else []
     hint = _DEPARTEMENT_HINT.match(text)
     if hint and not _ARTICLE_LAST.match(text):
-        code = _code_from_text(hint["code"])
-        if code is None or (departement is not None and code != departement):
+        given = _code_from_text(hint["code"])
+        if given is None or (departement is not None and given != departement):
             return []
-        text, departement = hint["name"], code
+        text, departement = hint["name"], given
     codes = _commune_index().get(commune_key(text), ())
     return [c for c in codes if departement is None or _commune_table()[c][1] == departement]
 
@@ -355,75 +355,22 @@ def departement_topojson(codes: frozenset[str] | None = None) -> str:
     return topojson(_shapes(codes)["features"], "departements")
 
 
-# -- communes: codes, names, points ------------------------------------------------------------
+# -- communes: what the teams of a list cover --------------------------------------------------
 # Paris, Lyon and Marseille are single communes here: an arrondissement's code (what FINESS and
 # the ARS lists often give) stands for its city.
 _ARRONDISSEMENTS = ((re.compile(r"751(?:0[1-9]|1\d|20)"), "75056"),
-                    (re.compile(r"6938[1-9]"), "69123"), (re.compile(r"132(?:0[1-9]|1[0-6])"), "13055"))
-# Short forms lists use for the words of commune names (« ST ETIENNE », « Ste-Foy »).
-_NAME_WORDS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
-_TRAILING_ARTICLE = re.compile(r"^(?P<name>.*\S)\s*\((?P<article>l'|le|la|les)\)$", re.IGNORECASE)
+                    (re.compile(r"6938[1-9]"), "69123"),
+                    (re.compile(r"132(?:0[1-9]|1[0-6])"), "13055"))
 
 
-def commune_name_key(name: str) -> str:
-    """A commune's name as lists compare it: case, accents, hyphens ignored, « St » read as
-    « Saint », an article written after the name (« Puy-en-Velay (Le) ») put back before it."""
-    from observatory.vocabulary import team_name_key
-
-    text = name.strip()
-    moved = _TRAILING_ARTICLE.match(text)
-    if moved:
-        text = f"{moved['article']} {moved['name']}"
-    return " ".join(_NAME_WORDS.get(w, w) for w in team_name_key(text).split())
-
-
-@functools.cache
-def _commune_table() -> pd.DataFrame:
-    return communes().set_index("code")
-
-
-@functools.cache
-def _commune_names(departement: str) -> dict[str, tuple[str, ...]]:
-    """A département's communes by name key (one commune per name, nearly always)."""
-    table = communes()
-    mine = table[table["departement"] == departement]
-    found: dict[str, list[str]] = {}
-    for code, name in zip(mine["code"], mine["name"], strict=True):
-        found.setdefault(commune_name_key(name), []).append(code)
-    return {key: tuple(codes) for key, codes in found.items()}
-
-
-@functools.cache
-def _commune_departements() -> dict[str, str]:
-    table = communes()
-    return dict(zip(table["code"], table["departement"], strict=True))
-
-
-def commune_by_code(code: str) -> str | None:
-    """The INSEE code of a commune of the table for a code as lists write it (``38185``,
-    ``2a004``, an arrondissement of Paris, Lyon or Marseille), or None when no commune has it."""
-    text = code.strip().upper()
-    for pattern, city in _ARRONDISSEMENTS:
-        if pattern.fullmatch(text):
-            return city
-    return text if text in _commune_departements() else None
-
-
-def communes_named(name: str, departement: str) -> tuple[str, ...]:
-    """The INSEE codes of the communes called ``name`` in ``departement`` (none, one, or several)."""
-    return _commune_names(departement).get(commune_name_key(name), ())
+def city_of_arrondissement(code: str) -> str | None:
+    """``75108`` → ``75056``: the city of a Paris, Lyon or Marseille arrondissement's code."""
+    return next((city for pattern, city in _ARRONDISSEMENTS if pattern.fullmatch(code)), None)
 
 
 def commune_departement(code: str) -> str:
-    """The département of a commune of the table (KeyError for an unknown code)."""
-    return _commune_departements()[code]
-
-
-def commune_points(codes: Iterable[str]) -> pd.DataFrame:
-    """``code, name, departement, population, lon, lat`` of the communes ``codes`` (those the
-    table knows), in the order given: where a map draws what is located at a commune."""
-    wanted = [c for c in dict.fromkeys(codes) if c in _commune_table().index]
-    return _commune_table().loc[wanted].reset_index()
+    """The département of a commune from its INSEE code (KeyError for an unknown code)."""
+    return _commune_table()[code][1]
 
 
 @functools.cache

@@ -528,10 +528,11 @@ _CODE_AND_NAME = re.compile(r"(?P<code>\d{5}|2[AB]\d{3})\s*[-–—:,]?\s*(?P<na
 
 def parse_commune(value: object, *, departement: str | None = None) -> str | None:
     """A commune → its INSEE code: a code (``38185``, ``2A004``, ``1053`` whose zero a
-    spreadsheet dropped, an arrondissement), a FINESS-style code within the département
-    (``185`` with 38), a name within the département (« Grenoble », « ST ETIENNE »), or a code
-    and a name together (« 38185 Grenoble »). A code of a commune outside ``departement``, a
-    name without a département, an unknown or ambiguous one: ValueError."""
+    spreadsheet dropped, an arrondissement of Paris, Lyon or Marseille), a FINESS-style number
+    within the département (``185`` with 38), a name within the département (« Grenoble »,
+    « ST ETIENNE », « Puy-en-Velay (Le) »), or a code and a name together (« 38185 Grenoble »:
+    the name decides, the code may be a postal one). A code of a commune outside
+    ``departement``, a name without a département, an unknown or ambiguous one: ValueError."""
     from observatory import geo
 
     text = clean_cell(value)
@@ -540,8 +541,8 @@ def parse_commune(value: object, *, departement: str | None = None) -> str | Non
     if re.fullmatch(r"\d{4}", text):
         text = "0" + text
     if _COMMUNE_CODE.fullmatch(text):
-        code = geo.commune_by_code(text)
-        if code is None:
+        code = geo.city_of_arrondissement(text) or text.upper()
+        if not geo.find_communes(code):
             raise ValueError(f"« {text} » n'est pas un code commune INSEE connu (un code "
                              "postal ? une commune fusionnée depuis ?)")
         return _in_departement(code, text, departement)
@@ -549,24 +550,24 @@ def parse_commune(value: object, *, departement: str | None = None) -> str | Non
         if departement is None:
             raise ValueError(f"« {text} » : numéro de commune sans département")
         head = departement[:2] if len(departement) == 3 else departement
-        code = geo.commune_by_code(head + text.zfill(3))
-        if code is None or geo.commune_departement(code) != departement:
+        found = geo.find_communes(head + text.zfill(3), departement)
+        if not found:
             raise ValueError(f"« {text} » n'est pas un numéro de commune connu dans le "
                              f"département {departement}")
-        return code
+        return found[0]
     both = _CODE_AND_NAME.fullmatch(text)
     name = both["name"] if both else text
     where = departement or (geo.normalise_departement(both["code"][:2]) if both else None)
     if where is None:
         raise ValueError(f"« {text} » : commune donnée par son nom sans département (ajoutez "
                          "une colonne « Département » ou donnez le code INSEE)")
-    found = geo.communes_named(name, where)
-    if len(found) > 1:
+    codes = geo.find_communes(name, where)
+    if len(codes) > 1:
         raise ValueError(f"« {text} » : plusieurs communes de ce nom dans le département "
-                         f"{where} ({', '.join(found)}) ; donnez le code INSEE")
-    if not found:
+                         f"{where} ({', '.join(codes)}) ; donnez le code INSEE")
+    if not codes:
         raise ValueError(f"« {text} » n'est pas une commune connue du département {where}")
-    return _in_departement(found[0], text, departement)
+    return _in_departement(codes[0], text, departement)
 
 
 def _in_departement(code: str, text: str, departement: str | None) -> str:
