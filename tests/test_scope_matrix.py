@@ -321,3 +321,19 @@ def test_respondents_without_departement_count_for_the_federation_only(demo_copy
         assert kf["survey_respondents"] == int(catalogue["Réponses complètes"].sum())
         row = catalogue[catalogue["Titre"] == "Sans département"]["Réponses complètes"]
         assert int(row.sum()) == added
+
+
+@pytest.mark.parametrize("kind, name", [("adhesions", "adhesions_2025.csv"),
+                                        ("adhesions", "adhesions_2024.csv"),
+                                        ("facilitations", "facilitations.xlsx")])
+def test_the_import_preview_writes_values_as_the_pages_do(kind: str, name: str) -> None:
+    from observatory import imports
+    from observatory.config import DEMO_DIR
+
+    report = imports.read_import(kind, DEMO_DIR / name, year=2024 if "2024" in name else None)
+    preview = report.preview_table()
+    assert len(preview)
+    cells = [str(v) for col in preview.columns for v in preview[col] if isinstance(v, str)]
+    assert not [c for c in cells if RAW.search(c)], name
+    raw = report.preview  # the control: the codes are there underneath
+    assert raw.astype(str).apply(lambda col: col.str.contains(RAW)).to_numpy().any()
