@@ -182,7 +182,8 @@ def _points(scope: Scope, federation: Federation, db: indicators.DB
     teams = population.located_teams(Scope(year=scope.year, team_type=scope.team_type),
                                      federation, db)
     located = teams.dropna(subset=["commune"])
-    points = geo.commune_points(located["commune"]).set_index("code")
+    points = geo.commune_points(located["commune"]).dropna(subset=["lon", "lat"]).set_index(
+        "code")
     located = located[located["commune"].isin(points.index)]
     at = points.loc[located["commune"]]
     frame = pd.DataFrame({

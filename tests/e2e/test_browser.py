@@ -150,6 +150,26 @@ def test_every_page_loads_draws_its_chart_and_logs_no_error(app, screenshots, fi
     assert app.errors == [], f"erreurs dans la console du navigateur sur {path}"
 
 
+def test_the_estimate_and_the_teams_on_the_map_draw_with_no_error(app, screenshots) -> None:
+    """The Portrait page's estimate mode (bars, intervals and diamonds) and the map's teams (two
+    layers of marks over the choropleth) as Chromium draws them."""
+    page = app.page
+    open_page(page, app.url("/portrait"))
+    page.get_by_text("Toutes les équipes de la région (estimation)", exact=True).click()
+    wait_idle(page)
+    page.get_by_test_id("stMetricLabel").get_by_text("Équipes existantes", exact=True).wait_for()
+    page.locator(DRAWN).first.wait_for()
+    page.screenshot(path=str(screenshots / "portrait_estimation.png"), full_page=True)
+    assert_no_exception(page)
+    open_page(page, app.url("/carte"))
+    page.get_by_text("Afficher les équipes à leur commune", exact=True).click()
+    wait_idle(page)
+    page.locator(DRAWN).first.wait_for()
+    page.screenshot(path=str(screenshots / "carte_equipes.png"))
+    assert_no_exception(page)
+    assert app.errors == [], "erreurs dans la console du navigateur"
+
+
 # -- sidebar, URL, shared link ------------------------------------------------------------------
 def test_departement_filter_changes_key_figures_and_url_reproduces_view(app, demo_db) -> None:
     expect = _expect()
