@@ -46,11 +46,11 @@ def test_a_wrong_brand_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     bad = tmp_path / "x.toml"
     bad.write_text('id = "x"\nname = "X"\nregion = "R"\ndepartements = ["01"]\n'
                    '[brand]\nprimary = "bleu"\n', encoding="utf-8")
-    with pytest.raises(ValueError, match="couleur .*primary invalide"):
+    with pytest.raises(ValueError, match=r"couleur .*primary invalide"):
         config._load(bad)
     bad.write_text('id = "x"\nname = "X"\nregion = "R"\ndepartements = ["01"]\n'
                    '[brand]\nlogo = "logos/absent.png"\n', encoding="utf-8")
-    with pytest.raises(ValueError, match="logo .*introuvable"):
+    with pytest.raises(ValueError, match=r"logo .*introuvable"):
         config._load(bad)
 
 

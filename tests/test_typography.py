@@ -98,7 +98,11 @@ def test_every_text_of_the_exports_is_set_in_french(demo_db: Path, scope) -> Non
         for line in text.splitlines():
             if not any(t.data.astype(str).apply(lambda c, line=line: c.map(
                     lambda v, line=line: bool(v) and v in line)).any().any() for t in view.tables):
-                assert not faults(line), (page, repr(line), faults(line))
+                # the embedded font draws a space and a no-break space with one glyph: what is read back from
+                # the PDF cannot tell a no-break space before % from a space (the narrow one
+                # keeps a glyph of its own and is checked)
+                found = [f for f in faults(line) if "% ou €" not in f]
+                assert not found, (page, repr(line), found)
         drawn = next((f for f in access.protect(view).figures if f.chart is not None), None)
         if drawn is not None:
             for piece in svg_texts(images.svg(drawn, context))[1]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 import pyarrow as pa
@@ -93,7 +93,7 @@ ALL_ROWS = 25
 ROW_PX, HEADER_PX = 35, 38  # Streamlit's data grid: row height, header and borders
 
 
-def table_height(rows: int) -> int | str:
+def table_height(rows: int) -> int | Literal["auto"]:
     """The grid's height: every row of a short table, Streamlit's scrolling default beyond."""
     return HEADER_PX + ROW_PX * max(rows, 1) if rows <= ALL_ROWS else "auto"
 
