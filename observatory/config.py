@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import tomllib
@@ -91,6 +92,27 @@ def _brand(raw: dict, source: Path) -> Brand:
     return brand
 
 
+# What an imported value may plausibly be, unless the profile's [plausibility] says otherwise.
+FIRST_YEAR = 2000
+ACI_MAX = {"MSP": 300_000.0, "CDS": 300_000.0, "ESP": 100_000.0, "CPTS": 1_000_000.0}
+PROFESSIONALS_MAX = 5_000
+COORDINATION_FTE_MAX = 20.0
+
+
+@dataclass(frozen=True)
+class Plausibility:
+    """The ranges an imported value must fall in (a federation profile's [plausibility])."""
+
+    first_year: int = FIRST_YEAR
+    aci_max: dict[str, float] = field(default_factory=lambda: dict(ACI_MAX))
+    professionals_max: int = PROFESSIONALS_MAX
+    coordination_fte_max: float = COORDINATION_FTE_MAX
+
+    def years(self, today: dt.date | None = None) -> range:
+        """From the first year to next year, both included."""
+        return range(self.first_year, (today or dt.date.today()).year + 2)
+
+
 @dataclass(frozen=True)
 class Federation:
     """A regional federation: its départements and territories (groups of départements), and
@@ -103,6 +125,7 @@ class Federation:
     departements: tuple[str, ...]
     territories: dict[str, tuple[str, ...]] = field(default_factory=dict)
     brand: Brand = field(default_factory=Brand)
+    plausibility: Plausibility = field(default_factory=Plausibility)
 
     def territory_of(self, departement: str) -> str | None:
         for name, codes in self.territories.items():
@@ -114,6 +137,13 @@ class Federation:
 def _load(path: Path) -> Federation:
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
     territories = {k: tuple(str(c) for c in v) for k, v in raw.get("territories", {}).items()}
+    given = raw.get("plausibility", {})
+    plausibility = Plausibility(
+        first_year=int(given.get("first_year", FIRST_YEAR)),
+        aci_max={**ACI_MAX, **{k: float(v) for k, v in given.get("aci_max", {}).items()}},
+        professionals_max=int(given.get("professionals_max", PROFESSIONALS_MAX)),
+        coordination_fte_max=float(given.get("coordination_fte_max", COORDINATION_FTE_MAX)),
+    )
     return Federation(
         id=raw["id"],
         name=raw["name"],
@@ -122,6 +152,7 @@ def _load(path: Path) -> Federation:
         departements=tuple(str(c) for c in raw["departements"]),
         territories=territories,
         brand=_brand(raw.get("brand", {}), path),
+        plausibility=plausibility,
     )
 
 

@@ -104,6 +104,18 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX survey_answers_q ON survey_answers (survey_id, question_id);
         """,
     ),
+    (
+        3,
+        """
+        -- Which column of a file is which field, as the user said: proposed again for a file
+        -- of the same kind with the same (or nearly the same) headers. columns is JSON:
+        -- field -> the file's header ('' for no column).
+        CREATE TABLE column_mappings (
+            kind VARCHAR NOT NULL, name VARCHAR NOT NULL, headers VARCHAR[] NOT NULL,
+            columns VARCHAR NOT NULL, saved_at TIMESTAMP NOT NULL, batch_id INTEGER,
+            PRIMARY KEY (kind, name));
+        """,
+    ),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -22,6 +22,7 @@ from observatory.exports.common import ExportContext, today
 from observatory.exports.document import GREY, Document
 from observatory.filters import Scope
 from observatory.indicators import sheets
+from observatory.views import access
 from observatory.views.home import key_metrics
 from observatory.vocabulary import (
     KIND_LABELS,
@@ -165,8 +166,8 @@ def departement_sheet(code: str, year: int, federation: Federation, db: indicato
     doc.ln(4)
 
     doc.line_text(f"Chiffres clés {year}", 13, bold=True, color=doc.dark, height=7)
-    doc.metric_boxes(key_metrics(now, before, year, indicators.source_years(federation, db)),
-                     per_row=3, box_h=27, help_text=False)
+    metrics = key_metrics(now, before, year, indicators.source_years(federation, db))
+    doc.metric_boxes(access.protect_metrics(metrics), per_row=3, box_h=27, help_text=False)
     if not (now["adherent_teams"] or now["facilitations"] or now["survey_respondents"]):
         doc.line_text(f"Aucune donnée pour {name} en {year}.", 10, color=GREY)
 

@@ -54,6 +54,11 @@ def available_years(db: DB = None) -> list[int]:
     return [int(y) for y in df["year"]]
 
 
+# The key of answers left empty in the figures' counts: unknown is counted, and labelled
+# "Non renseigné" (vocabulary.UNKNOWN_LABEL), never a category named "nan" or "None".
+UNKNOWN = "non_renseigne"
+
+
 def source_years(federation: Federation, db: DB = None) -> dict[str, frozenset[int]]:
     """For each source (``adhesions``, ``facilitations``, ``surveys``), the years it covers
     anywhere in the federation. A year outside them has no data, which is not zero: no figure
@@ -73,9 +78,16 @@ def source_years(federation: Federation, db: DB = None) -> dict[str, frozenset[i
 
 
 def _counts(df: pd.DataFrame, keys: tuple[str, ...], column: str) -> dict[str, int]:
-    found = dict(zip(df[column], df["n"], strict=True)) if len(df) else {}
-    out = {k: int(found.get(k, 0)) for k in keys}
-    out.update({str(k): int(v) for k, v in found.items() if k not in out and k is not None})
+    """Counts by ``keys`` (0 where absent), then any other value, then the unknown ones."""
+    found: dict[str, int] = {}
+    for key, n in zip(df[column], df["n"], strict=True):
+        name = UNKNOWN if key is None or pd.isna(key) else str(key)
+        found[name] = found.get(name, 0) + int(n)
+    out = {k: found.pop(k, 0) for k in keys}
+    unknown = found.pop(UNKNOWN, 0)
+    out.update(found)
+    if unknown:
+        out[UNKNOWN] = unknown
     return out
 
 
@@ -135,9 +147,18 @@ def facilitation_figures(scope: Scope, federation: Federation, db: DB = None) ->
     }
 
 
+def respondent_sql(scope: Scope, federation: Federation) -> tuple[str, dict[str, Any]]:
+    """The clause keeping a survey response ``r`` of the scope, and its parameters: a response
+    without a département counts for the whole federation, never for a part of it."""
+    whole = not scope.departement and not scope.territory
+    clause = "(list_contains($deps, r.departement) OR ($whole AND r.departement IS NULL))"
+    return clause, {"deps": list(scope.departements(federation)), "whole": whole}
+
+
 def survey_figures(scope: Scope, federation: Federation, db: DB = None) -> dict[str, Any]:
-    """Flash surveys of the year and their complete responses within the scope's départements."""
-    params: dict[str, Any] = {"deps": list(scope.departements(federation))}
+    """Flash surveys of the year and their complete responses within the scope (the same
+    responses the survey catalogue counts)."""
+    clause, params = respondent_sql(scope, federation)
     year_clause = ""
     if scope.year is not None:
         year_clause = "AND year(s.month) = $year"
@@ -147,14 +168,14 @@ def survey_figures(scope: Scope, federation: Federation, db: DB = None) -> dict[
         SELECT count(DISTINCT s.survey_id) FILTER (WHERE r.response_id IS NOT NULL) AS surveys,
                count(r.response_id) AS respondents
         FROM surveys s
-        LEFT JOIN survey_responses r
-          ON r.survey_id = s.survey_id AND r.complete AND list_contains($deps, r.departement)
+        LEFT JOIN survey_responses r ON r.survey_id = s.survey_id AND r.complete AND {clause}
         WHERE true {year_clause}
         """,
         params,
         db=db,
     )
-    return {"surveys": int(df["surveys"].iloc[0]), "survey_respondents": int(df["respondents"].iloc[0])}
+    return {"surveys": int(df["surveys"].iloc[0]),
+            "survey_respondents": int(df["respondents"].iloc[0])}
 
 
 def by_departement(scope: Scope, federation: Federation, db: DB = None) -> pd.DataFrame:

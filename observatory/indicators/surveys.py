@@ -14,7 +14,7 @@ import pandas as pd
 from observatory import store
 from observatory.config import Federation
 from observatory.filters import Scope
-from observatory.indicators import DB
+from observatory.indicators import DB, respondent_sql
 from observatory.indicators.portrait import histogram_sql
 
 # Question types whose answers are options counted per respondent.
@@ -23,16 +23,9 @@ CHOICE_TYPES = ("single", "multiple", "yesno", "scale")
 BREAKDOWNS = ("departement", "profession")
 
 
-def _respondents(scope: Scope, federation: Federation) -> tuple[str, dict[str, Any]]:
-    """The clause keeping a response ``r`` of the scope, and its parameters."""
-    whole = not scope.departement and not scope.territory
-    clause = "(list_contains($deps, r.departement) OR ($whole AND r.departement IS NULL))"
-    return clause, {"deps": list(scope.departements(federation)), "whole": whole}
-
-
 def catalogue(scope: Scope, federation: Federation, db: DB = None) -> pd.DataFrame:
     """Surveys of the scope's year (all without one), newest first, with respondent counts."""
-    clause, params = _respondents(scope, federation)
+    clause, params = respondent_sql(scope, federation)
     year = ""
     if scope.year is not None:
         year = "WHERE year(s.month) = $year"
@@ -82,7 +75,7 @@ def respondents(survey_id: str, scope: Scope, federation: Federation,
 
     The ``total`` axis holds all of them, ``incomplete`` the incomplete responses.
     """
-    clause, params = _respondents(scope, federation)
+    clause, params = respondent_sql(scope, federation)
     params["id"] = survey_id
     return store.query(
         f"""
@@ -105,7 +98,7 @@ def respondents(survey_id: str, scope: Scope, federation: Federation,
 def _answers_cte(survey_id: str, scope: Scope, federation: Federation,
                  breakdown: str | None) -> tuple[str, dict[str, Any]]:
     """``WITH a AS (…)``: non-empty answers of complete responses in scope, with their group."""
-    clause, params = _respondents(scope, federation)
+    clause, params = respondent_sql(scope, federation)
     params["id"] = survey_id
     group = "NULL::VARCHAR"
     if breakdown in BREAKDOWNS:

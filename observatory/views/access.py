@@ -80,7 +80,7 @@ def protect(view: View, limit: int | None = None) -> View:
     figures = [protect_figure(f, limit) for f in view.figures]
     hidden = {(t.key, c) for t in tables for c in t.count_columns
               if t.masked_cells and _has_hidden(t.data, c)}
-    metrics = [_metric(m, hidden, limit) for m in view.metrics]
+    metrics = protect_metrics(view.metrics, limit, hidden)
     masked = (any(t.masked_cells for t in tables) or any(f.masked_cells or f.withheld
                                                          for f in figures)
               or any(a is not b for a, b in zip(metrics, view.metrics, strict=True)))
@@ -122,6 +122,14 @@ def _mask_columns(df: pd.DataFrame, columns: tuple[str, ...],
         if col not in columns and privacy.is_derived_column(col):
             out[col] = privacy.DERIVED_MASK
     return out, masked
+
+
+def protect_metrics(metrics: list[Metric], limit: int | None = None,
+                    hidden: set[tuple[str, str]] | None = None) -> list[Metric]:
+    """Key figures as they may leave the server: one counting too few teams or respondents
+    is masked, and so is one totalling a table column with a hidden cell (``hidden``: the
+    (table key, column) pairs with one)."""
+    return [_metric(m, hidden or set(), limit) for m in metrics]
 
 
 def _metric(metric: Metric, hidden: set[tuple[str, str]], limit: int | None) -> Metric:
