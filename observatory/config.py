@@ -43,7 +43,9 @@ class Brand:
 
     primary: str = "#0072B2"
     accent: str = "#E69F00"
-    logo: str = ""  # a PNG, relative to observatory/federations/ (its SVG sibling if any)
+    # a PNG, relative to the profile's folder, else to observatory/federations/ (the shipped
+    # logos); its SVG sibling is used where a vector fits
+    logo: str = ""
     font: str = ""
 
     @property
@@ -51,8 +53,8 @@ class Brand:
         """The logo as PNG (slides, PDF, the app's sidebar), None without one."""
         if not self.logo:
             return None
-        path = FEDERATIONS_DIR / self.logo
-        return path if path.is_file() else None
+        path = Path(self.logo)
+        return path if path.is_absolute() and path.is_file() else None
 
     @property
     def logo_svg(self) -> Path | None:
@@ -86,10 +88,14 @@ def _brand(raw: dict, source: Path) -> Brand:
         if key in values and not HEX_COLOUR.match(values[key]):
             raise ValueError(f"{source.name} : couleur [brand] {key} invalide « {values[key]} » "
                              "(attendu : #RRGGBB).")
-    brand = Brand(**values)
-    if brand.logo and brand.logo_path is None:
-        raise ValueError(f"{source.name} : logo [brand] introuvable « {brand.logo} ».")
-    return brand
+    if values.get("logo"):
+        found = next((folder / values["logo"] for folder in (source.parent, PACKAGE_DIR /
+                                                             "federations")
+                      if (folder / values["logo"]).is_file()), None)
+        if found is None:  # a typo must not leave the exports without their logo unnoticed
+            raise ValueError(f"{source.name} : logo [brand] introuvable « {values['logo']} ».")
+        values["logo"] = str(found.resolve())
+    return Brand(**values)
 
 
 # What an imported value may plausibly be, unless the profile's [plausibility] says otherwise.

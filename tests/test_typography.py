@@ -107,3 +107,25 @@ def test_every_text_of_the_exports_is_set_in_french(demo_db: Path, scope) -> Non
         if drawn is not None:
             for piece in svg_texts(images.svg(drawn, context))[1]:
                 assert not faults(piece), (page, piece)
+
+
+@pytest.mark.parametrize("role", ["lecture", "equipe"])
+def test_every_text_on_screen_is_set_in_french(demo_db: Path, monkeypatch: pytest.MonkeyPatch,
+                                               role: str) -> None:
+    """Through Streamlit: titles, captions, Markdown, messages and key figures of each page
+    (not the tables' cells: data as typed); the sidebar belongs to the sign-in's issue."""
+    from test_scope_matrix import PAGE_VIEWS, _app
+
+    from observatory.filters import Scope
+    from observatory.ui.text import shown
+
+    at = _app(role, demo_db, Scope(year=2025), monkeypatch)
+    for page in PAGE_VIEWS:
+        at.switch_page(page).run()
+        assert not at.exception, page
+        main = at.main  # the sidebar (sign-in, filters) is another issue's
+        found = [shown(e.value) for kind in ("title", "caption", "markdown", "info", "warning")
+                 for e in getattr(main, kind)]
+        found += [f"{shown(m.label)} {m.value}" for m in main.metric]
+        for text in found:
+            assert not faults(text), (page, role, repr(text), faults(text))

@@ -11,6 +11,7 @@ import streamlit as st
 from streamlit import dataframe_util
 from streamlit.delta_generator import DeltaGenerator
 
+from observatory import formats
 from observatory.charts import Figure
 from observatory.exports.common import PLAIN_INTEGER_COLUMN, ExportContext
 from observatory.filters import Scope
@@ -51,7 +52,7 @@ def figure(fig: Figure, export: ExportContext, *, selectable: bool = False) -> o
             st.caption(plain(fig.notes))
     else:
         state = fig.withheld or "aucune donnée pour ce périmètre"
-        st.info(plain(f"{fig.title} : {state}."))
+        st.info(plain(formats.typography(f"{fig.title} : {state}.")))
         st.caption(plain(fig.caption))
     if drawn:
         downloads.figure_buttons(fig, export)

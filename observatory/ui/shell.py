@@ -35,7 +35,7 @@ def _ensure_store() -> None:
     if not store.exists(db):
         from observatory import demo
 
-        with st.spinner("Première ouverture : construction de la base de démonstration…"):
+        with st.spinner("Première ouverture\u202f: construction de la base de démonstration…"):
             demo.build(db)
     store.ensure_current(db)
 
