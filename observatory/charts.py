@@ -40,11 +40,11 @@ DEFAULT_BRAND = Brand()
 INK = "#333333"  # value labels and axis text
 MUTED = "#555555"  # subtitles, axis titles
 SECOND_MEASURE = "#5B6770"  # the second of two measures beside the brand's primary
-# Characters per line of a chart's title and subtitle: a chart in a half-width column is about
-# 450 px wide; longer titles wrap instead of being cut with « … ». On a phone (a container
-# narrower than 480 px) the same lines are set smaller, so that they still fit.
-TITLE_WIDTH = 40
-SUBTITLE_WIDTH = 62
+# Characters per line of a chart's title and subtitle: longer ones wrap instead of being cut
+# with « … ». The lines are short enough for a phone (about 350 px of chart, where they are
+# also set smaller), and read as a heading of two lines in a half-width column.
+TITLE_WIDTH = 32
+SUBTITLE_WIDTH = 54
 NARROW = "(containerSize()[0] || 1000) < 480"  # no container (an export): never narrow
 
 
@@ -1042,8 +1042,8 @@ def choropleth(shapes: str, values: pd.DataFrame, labels: pd.DataFrame, *, label
             "color": _channel("value", "Q", title=label,
                               scale={"range": ramp(brand or DEFAULT_BRAND)},
                               legend={"orient": "bottom", "direction": "horizontal",
-                                      "format": fmt, "gradientLength": 260,
-                                      "titleLimit": 360}),
+                                      "format": fmt, "gradientLength": narrow(150, 260),
+                                      "titleLimit": narrow(220, 360)}),
             "opacity": {"condition": {"test": "datum.in_scope", "value": 1}, "value": 0.3},
             "tooltip": [_channel("name", "N", title="Département"),
                         _channel("code", "N", title="Code"),
@@ -1070,7 +1070,8 @@ def choropleth(shapes: str, values: pd.DataFrame, labels: pd.DataFrame, *, label
                           {"calculate": json.dumps(name, ensure_ascii=False), "as": "ligne"}],
             "encoding": {"fill": {"value": None}, "stroke": _channel(
                 "ligne", "N", scale=line_scale,
-                legend={"title": None, "orient": "bottom", "symbolType": "stroke",
+                # above the map: beside the colour legend it would run off a phone
+                legend={"title": None, "orient": "top", "symbolType": "stroke",
                         "symbolStrokeWidth": 3}),
                 "strokeDash": _channel("ligne", "N", scale=dash_scale, legend=None)}}
 
@@ -1104,5 +1105,5 @@ def choropleth(shapes: str, values: pd.DataFrame, labels: pd.DataFrame, *, label
         "layer": layers,
         "params": [{"name": selection, "select": {"type": "point", "fields": ["code"],
                                                   "on": "click"}, "views": [fill["name"]]}],
-        "projection": {"type": "mercator"}, "width": "container", "height": 520,
+        "projection": {"type": "mercator"}, "width": "container", "height": 440,
     }, datasets)
