@@ -69,7 +69,7 @@ def test_every_text_of_every_page_is_set_in_french(scope_matrix: dict, role: str
     assert checked > 10_000
 
 
-@pytest.mark.parametrize("scope", one_per_kind()[:3], ids=lambda s: s.label(FED))
+@pytest.mark.parametrize("scope", one_per_kind()[0:3:2], ids=lambda s: s.label(FED))
 def test_every_text_of_the_exports_is_set_in_french(demo_db: Path, scope) -> None:
     from pptx import Presentation
     from test_exports import pdf_text, svg_texts
