@@ -137,8 +137,8 @@ def map_chart(df: pd.DataFrame, federation: Federation, ind: MapIndicator, title
         geo.departement_topojson(frozenset(federation.departements)), values, labels,
         label=ind.label, fmt=ind.fmt, selection=SELECTION,
         borders=_borders_topojson(federation.id) if federation.territories else None,
-        partial=not bool(df["in_scope"].all()))
-    return charts.titled(chart, title, caption)
+        partial=not bool(df["in_scope"].all()), brand=federation.brand)
+    return charts.titled(chart, title, caption, federation.brand)
 
 
 def _rate(rows: pd.DataFrame, column: str) -> float | None:
@@ -207,6 +207,25 @@ def _points(scope: Scope, federation: Federation, db: indicators.DB
         table.sort_values(["Département", "Équipe"]).reset_index(drop=True)
 
 
+def _lead(shown: pd.DataFrame, ind: MapIndicator) -> str:
+    """The département where the indicator is highest: « Isère (38) en tête : 40 »."""
+    values = shown[ind.column].astype(float)
+    if len(shown) < 2 or not values.notna().any() or not values.max():
+        return ""
+    top = values.idxmax()
+    value = values[top]
+    where = f"{shown.loc[top, 'name']} ({shown.loc[top, 'departement']}) en tête"
+    unit = charts.unit_of(ind.label)
+    if ind.fmt == ",d":
+        said = charts.counted(value, unit)
+    elif ind.fmt == ",.1f":  # a rate per 100,000 inhabitants
+        said = f"{formats.number(value, 1)} {unit}"
+    else:
+        said = f"{unit} de " + (formats.percent(value) if ind.fmt.endswith("%")
+                                else formats.euros(value))
+    return formats.typography(f"{where} : {said}.")
+
+
 def build(scope: Scope, federation: Federation, db: indicators.DB = None,
           indicator: str = "adherent_teams", points: bool = False) -> View:
     """The map of the chosen indicator and the table of the same figures; with ``points``,
@@ -254,6 +273,7 @@ def build(scope: Scope, federation: Federation, db: indicators.DB = None,
             "equipes_localisees", "Équipes localisées", located,
             "Équipes adhérentes (commune de la liste de référence, sinon de leur formulaire) et "
             "autres équipes de la liste de référence.", detail=True))
+    fig.takeaway = _lead(shown, ind)
     view.figures.append(fig)
     shown = df[df["in_scope"]]
     table = pd.DataFrame({

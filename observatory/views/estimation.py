@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from observatory import charts, formats
-from observatory.config import Federation
+from observatory.config import Brand, Federation
 from observatory.filters import Scope
 from observatory.indicators import DB
 from observatory.indicators import estimates as est
@@ -39,7 +39,7 @@ def _source(year: int) -> str:
 
 
 def _figure(found: est.Estimate, key: str, title: str, category: str,
-            names: dict[str, str]) -> charts.Figure:
+            names: dict[str, str], brand: Brand) -> charts.Figure:
     """Estimated shares with their intervals, and the members' own shares."""
     values = [status_label(s.value) if found.question == "status" else s.value
               for s in found.shares]
@@ -63,7 +63,8 @@ def _figure(found: est.Estimate, key: str, title: str, category: str,
             s.label(names) for s in found.excluded))
     return charts.figure(key, f"{title} (toutes les équipes, estimation)", chart, data,
                          found.respondents, "équipes", _source(found.year),
-                         " · ".join(parts) + ".", count_columns=(MEMBERS,), sensitive=True)
+                         " · ".join(parts) + ".", count_columns=(MEMBERS,), sensitive=True,
+                         brand=brand)
 
 
 def _aci_table(scope: Scope, federation: Federation, db: DB, types: list[str],
@@ -109,7 +110,8 @@ def _strata_table(found: est.Estimate, names: dict[str, str]) -> Table:
         "Adhérentes": [s.members for s in found.strata],
         "Part des existantes adhérentes": [s.members / s.existing if s.existing else 0.0
                                            for s in found.strata],
-        "Estimée": ["Oui" if s.estimated else f"Non : {s.reason}" for s in found.strata]})
+        "Estimée": ["Oui" if s.estimated else formats.typography(f"Non : {s.reason}")
+                    for s in found.strata]})
     return Table("estimation_strates", "Strates de l'estimation", data,
                  f"Source : {_source(found.year)}. Strates de la question du statut ; chaque "
                  "question a les siennes selon les adhérentes qui y ont répondu.")
@@ -163,7 +165,7 @@ def build(scope: Scope, federation: Federation, db: DB = None,
         if found.unavailable or not found.shares:
             notes.append(f"{title} : pas d'estimation ({found.unavailable or 'aucune réponse'})")
             continue
-        view.figures.append(_figure(found, key, title, category, names))
+        view.figures.append(_figure(found, key, title, category, names, federation.brand))
     aci = _aci_table(scope, federation, db, types, notes, given)
     if aci is not None:
         view.tables.append(aci)
