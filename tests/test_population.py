@@ -15,6 +15,7 @@ import pytest
 from observatory import cli, store
 from observatory.config import DEMO_DIR, PACKAGE_DIR, get_federation
 from observatory.filters import Scope
+from observatory.formats import typography
 from observatory.views import access, carte
 
 FED = get_federation("femasaura")
@@ -82,7 +83,7 @@ def test_the_map_shows_each_departement_s_share(demo_db: Path) -> None:
     for dep in ("38", "15", "69"):
         assert data.loc[dep, label] == pytest.approx(expected({dep})[
             "population_covered_share_all"], abs=1e-9)
-    assert "Ensemble\u00a0: 31\u00a0%" in view.figures[0].caption.replace(" :", "\u00a0:")
+    assert typography("Ensemble : 31 %") in typography(view.figures[0].caption)
 
 
 def test_without_a_list_the_shares_it_gives_are_null(demo_copy: Path,
@@ -102,8 +103,8 @@ def test_without_a_list_the_shares_it_gives_are_null(demo_copy: Path,
 
 def test_a_rate_per_100k_stands_next_to_the_federation_s(demo_db: Path) -> None:
     view = carte.build(Scope(year=2025, departement="38"), FED, demo_db, indicator="per_100k")
-    assert f"({FED.name}\u00a0: 2,2)" in view.figures[0].caption.replace(" :", "\u00a0:")
-    assert f"{FED.name} : 2,2" in view.tables[0].caption
+    assert typography(f"({FED.name} : 2,2)") in typography(view.figures[0].caption)
+    assert typography(f"{FED.name} : 2,2") in typography(view.tables[0].caption)
 
 
 def test_teams_on_the_map_are_named_for_staff_only(demo_db: Path, tmp_path: Path) -> None:
