@@ -104,7 +104,26 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX survey_answers_q ON survey_answers (survey_id, question_id);
         """,
     ),
+    (
+        3,
+        """
+        -- What staff chose to publish, kept apart from the imported rows so that a new import
+        -- of the same survey or fiche keeps the choice: a survey's infographic, a fiche and its
+        -- public summary. kind: 'survey' or 'fiche'.
+        CREATE TABLE publications (
+            kind VARCHAR NOT NULL, item_id VARCHAR NOT NULL, published BOOLEAN NOT NULL,
+            public_summary VARCHAR, changed_at TIMESTAMP NOT NULL, changed_by VARCHAR NOT NULL,
+            PRIMARY KEY (kind, item_id));
+        -- Who did what, when: publications, imports, undos, erasures, account changes.
+        CREATE TABLE audit_log (
+            event_id BIGINT PRIMARY KEY, done_at TIMESTAMP NOT NULL, actor VARCHAR NOT NULL,
+            action VARCHAR NOT NULL, target VARCHAR, detail VARCHAR);
+        """,
+    ),
 ]
+# Tables of decisions about the data rather than data from files: undoing an import keeps them
+# as they are (a publication made since stays; the audit log never goes back).
+SIDE_TABLES = ("publications", "audit_log")
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
@@ -339,8 +358,48 @@ def writing(
             raise
 
 
+MARK_UNDOABLE = (
+    "INSERT OR REPLACE INTO meta VALUES ('import_data_version', CAST(COALESCE((SELECT "
+    "CAST(value AS INTEGER) FROM meta WHERE key = 'data_version'), 0) + 1 AS VARCHAR))"
+)
+
+
+def keep_undoable(con: duckdb.DuckDBPyConnection) -> None:
+    """Inside a write: the data version it commits is one an undo of the last import may go
+    back from (an import's own write, or a write of the side tables only)."""
+    con.execute(MARK_UNDOABLE)
+
+
+@contextlib.contextmanager
+def writing_side(db: str | os.PathLike | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A write of the side tables only (``SIDE_TABLES``): the last import stays undoable."""
+    with writing(db) as con:
+        undoable = scalar(con, "SELECT count(*) FROM meta a JOIN meta b ON a.value = b.value "
+                               "WHERE a.key = 'data_version' AND b.key = 'import_data_version'")
+        yield con
+        if undoable:
+            keep_undoable(con)
+
+
+def carry_side_tables(con: duckdb.DuckDBPyConnection, live: duckdb.DuckDBPyConnection,
+                      tables: Sequence[str] = SIDE_TABLES) -> None:
+    """Inside a write that starts from another state (undo, restore): the side tables as the
+    live store (``live``, read-only) has them now."""
+    for table in tables:
+        if not scalar(live, "SELECT count(*) FROM information_schema.tables "
+                            "WHERE table_name = ?", [table]):
+            continue  # a store from before the table existed: nothing to carry
+        rows = live.execute(f"SELECT * FROM {table}").df()
+        con.execute(f"DELETE FROM {table}")
+        con.register("_carried", rows)
+        con.execute(f"INSERT INTO {table} SELECT * FROM _carried")
+        con.unregister("_carried")
+
+
 # Versions of store files already found current: the app checks the store on every rerun.
 _CURRENT: set[str] = set()
+
+
 def _rewritten(tmp: Path) -> Path:
     """A fresh copy of ``tmp`` holding its tables and nothing else; ``tmp`` is removed."""
     fresh = tmp.with_name(tmp.name + "c")  # same pid field: stale-copy cleanup still applies
@@ -427,6 +486,9 @@ def restore(source: str | os.PathLike, db: str | os.PathLike | None = None) -> P
             con = duckdb.connect(str(tmp))
             con.execute(f"IMPORT DATABASE '{_sql_path(src)}'")
             migrate(con)  # a backup made by an older release opens in this one
+            if path.exists():  # the audit log goes on from the store it replaces
+                with reading(path) as live:
+                    carry_side_tables(con, live, ("audit_log",))
             con.execute("CHECKPOINT")
             con.close()
             if path.exists():

@@ -10,7 +10,9 @@ byte survives in its free space:
 - the original files of the imports that carried it (their SHA-256 stays, so that importing the
   same file again does not bring the team back), its rejected rows, its name in import reports;
 - every undo copy of the store, and the copy a restore kept (they hold the team too): imports
-  before the erasure can no longer be undone.
+  before the erasure can no longer be undone;
+- the publication of its fiches, and its name wherever the audit log holds it (the erasure
+  itself is logged by the team's number only).
 
 Backups made before the erasure still hold the team: the README says how to deal with them.
 """
@@ -25,7 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from observatory import store
+from observatory import audit, store
 from observatory.config import db_path
 from observatory.vocabulary import team_name_key
 
@@ -83,6 +85,14 @@ def find(text: str, db: str | os.PathLike | None = None,
     if departement:
         hit &= teams["departement"] == departement
     return teams[hit].reset_index(drop=True)
+
+
+def names(db: str | os.PathLike | None = None) -> dict[int, str]:
+    """Every team's name by number ({} without a store)."""
+    if not store.exists(db):
+        return {}
+    df = store.query("SELECT team_id, name FROM teams", db=db)
+    return dict(zip(df["team_id"].astype(int), df["name"], strict=True))
 
 
 def _needle_bytes(*texts: str | None) -> list[bytes]:
@@ -161,6 +171,15 @@ def delete(team_id: int, db: str | os.PathLike | None = None) -> Erasure:
         snapshots = [Path(s).name for (s,) in con.execute(
             "SELECT snapshot FROM import_batches WHERE snapshot IS NOT NULL").fetchall()]
         con.execute("UPDATE import_batches SET snapshot = NULL")
+        # what staff wrote to publish its fiches, and its name wherever the audit log has it
+        con.execute("DELETE FROM publications WHERE kind = 'fiche' AND list_contains(?, item_id)",
+                    [gone])
+        con.execute("UPDATE audit_log SET target = regexp_replace(target, ?, ?, 'gi'), "
+                    "detail = regexp_replace(detail, ?, ?, 'gi')",
+                    [pattern, ERASED, pattern, ERASED])
+        audit.record(con, "erasure", f"équipe n° {team_id}",
+                     f"{done.memberships} formulaire(s), {done.facilitation_links} lien(s) de "
+                     f"facilitation, {done.fiches} fiche(s) effacés à sa demande")
         con.execute("DELETE FROM teams WHERE team_id = ?", [team_id])
     # every undo copy holds the team, whatever the batch it was taken for, and so does the copy
     # a restore kept of the store it replaced

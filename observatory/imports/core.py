@@ -27,13 +27,13 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from observatory import privacy, store
+from observatory import audit, privacy, store
 from observatory.config import Federation, db_path, federations, get_federation
 from observatory.imports import adhesions, facilitations, fiches, kinds, references, surveys
 from observatory.imports.errors import ImportRefused
 from observatory.imports.normalise import parse_year
 from observatory.imports.reading import read_table, size_limit, size_limit_message
-from observatory.imports.report import ImportReport
+from observatory.imports.report import KIND_LABELS, ImportReport
 from observatory.imports.rows import MAX_KEPT_ERRORS, Options, Parsed
 from observatory.imports.storage import insert_rows
 
@@ -348,6 +348,9 @@ def _write_batch(con: Any, kind: str, report: ImportReport, parsed: Parsed, data
     insert_rows(con, "rejected_rows", REJECTED_SCHEMA, [
         (batch_id, e.line, e.column, e.value, e.message,
          None if e.line is None else parsed.rejected.get(e.line)) for e in parsed.errors])
+    audit.record(con, "import", f"lot n° {batch_id}",
+                 f"{KIND_LABELS.get(kind, kind)} : {report.rows_imported} ligne(s) importée(s), "
+                 f"{report.rows_rejected} rejetée(s)")
     if mark:
         _mark_import_version(con)
     return pruned
@@ -501,10 +504,7 @@ def _snapshot(con: Any, snapshot: Path) -> None:
 
 def _mark_import_version(con: Any) -> None:
     """Remember the data version this write will commit: undo checks nothing came after it."""
-    con.execute(
-        "INSERT OR REPLACE INTO meta VALUES ('import_data_version', CAST(COALESCE((SELECT "
-        "CAST(value AS INTEGER) FROM meta WHERE key = 'data_version'), 0) + 1 AS VARCHAR))"
-    )
+    store.keep_undoable(con)
 
 
 def _prune_snapshots(con: Any, batch_id: int) -> list[str]:
@@ -551,6 +551,8 @@ def undo_last_batch(db: str | os.PathLike | None = None) -> ImportReport | None:
             meta = dict(live.execute("SELECT key, value FROM meta").fetchall())
             history = live.execute(
                 f"SELECT {HISTORY_COLUMNS} FROM import_batches ORDER BY batch_id").fetchall()
+            # publications and the audit log are kept as they are now, not as they were
+            store.carry_side_tables(con, live)
         if meta.get("data_version") != meta.get("import_data_version"):
             raise ImportRefused(
                 "La base a été modifiée depuis le dernier import (initialisation, migration ou "
@@ -562,6 +564,8 @@ def undo_last_batch(db: str | os.PathLike | None = None) -> ImportReport | None:
                 con.execute(
                     f"INSERT INTO import_batches ({HISTORY_COLUMNS}, original, undone, snapshot) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, true, NULL)", list(row))
+        audit.record(con, "undo", f"lot n° {batch_id}",
+                     f"{KIND_LABELS.get(kind, kind)} : la base est revenue à son état d'avant")
         _mark_import_version(con)
     snapshot.unlink(missing_ok=True)
     log.info("import %s, lot n° %s annulé", kind, batch_id)
