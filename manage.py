@@ -63,7 +63,7 @@ def run() -> int:
     db = settings.value("db")
     if not db.exists():
         sh(BIN / "observatory", "demo", "--db", db)
-    return sh(BIN / "streamlit", "run", ROOT / "app.py", "--browser.gatherUsageStats", "false",
+    return sh(BIN / "streamlit", "run", ROOT / "server.py", "--browser.gatherUsageStats", "false",
               *sys.argv[2:], check=False)
 
 

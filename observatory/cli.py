@@ -118,15 +118,19 @@ def _user_parser(sub: Any) -> None:
     u = users.add_parser("add", help="ajouter ou remplacer un compte")
     u.add_argument("name")
     u.add_argument("--role", required=True, type=_role,
-                   help="lecture (agrégats), équipe (salariés) ou admin")
-    u.add_argument("--secrets", type=Path, help="défaut : .streamlit/secrets.toml")
+                   help="adhérent (une équipe adhérente), lecture (agrégats), équipe "
+                        "(salariés) ou admin")
+    u.add_argument("--team", metavar="N_OU_NOM",
+                   help="l'équipe d'un compte adhérent : son numéro ou son nom (team find)")
     u.add_argument("--password-stdin", action="store_true",
                    help="lire le mot de passe sur l'entrée standard")
     u = users.add_parser("remove", help="retirer un compte")
     u.add_argument("name")
-    u.add_argument("--secrets", type=Path, help="défaut : .streamlit/secrets.toml")
-    u = users.add_parser("list", help="lister les comptes et leurs rôles")
-    u.add_argument("--secrets", type=Path, help="défaut : .streamlit/secrets.toml")
+    u = users.add_parser("list", help="lister les comptes, leurs rôles et leurs équipes")
+    for u in users.choices.values():
+        u.add_argument("--secrets", type=Path, help="défaut : $OBSERVATORY_SECRETS ou "
+                                                    ".streamlit/secrets.toml")
+        _db_arg(u)  # where the change is written to the audit log (and teams are found)
 
 
 def _team_parser(sub: Any) -> None:
@@ -292,6 +296,38 @@ def _cmd_figures(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _team_of(text: str, db: str | None) -> int:
+    """The one team ``text`` names (a number or a name), for an adherent account."""
+    from observatory import teams
+
+    found = teams.find(text, db)
+    if len(found) != 1:
+        listed = "; ".join(f"n° {r.team_id} {r.name} ({r.departement})"
+                           for r in found.head(5).itertuples(index=False))
+        raise ValueError(f"« {text} » ne désigne aucune équipe de la base." if found.empty else
+                         f"« {text} » désigne {len(found)} équipes ({listed}) : donnez son "
+                         "numéro.")
+    return int(found["team_id"].iloc[0])
+
+
+def _account_change(before: Any, after: Any) -> str:
+    """What ``observatory user add`` changed, for the audit log (never the password)."""
+    from observatory import auth
+
+    def label(role: str) -> str:
+        return auth.ROLE_LABELS.get(role, role)
+
+    if before is None:
+        team = f", équipe n° {after.team}" if after.team is not None else ""
+        return f"compte ajouté (rôle {label(after.role)}{team})"
+    changes = [f"rôle {label(before.role)} → {label(after.role)}"] \
+        if before.role != after.role else []
+    if before.team != after.team:
+        changes.append(f"équipe n° {before.team or '–'} → n° {after.team or '–'}")
+    changes.append("nouveau mot de passe")
+    return "compte modifié : " + ", ".join(changes)
+
+
 def _cmd_user(args: argparse.Namespace) -> int:
     import getpass
 
@@ -299,6 +335,7 @@ def _cmd_user(args: argparse.Namespace) -> int:
 
     if args.action != "add":
         return _cmd_user_admin(args)
+    team = _team_of(args.team, args.db) if args.team else None
     if args.password_stdin or not sys.stdin.isatty():
         password = sys.stdin.readline().rstrip("\n")
     else:
@@ -306,28 +343,42 @@ def _cmd_user(args: argparse.Namespace) -> int:
         if getpass.getpass("Confirmation : ") != password:
             print("Les deux saisies diffèrent.", file=sys.stderr)
             return EXIT_REFUSED
-    path = auth.add_user(args.name, args.role, password, args.secrets)
+    before = auth.users(auth.load_secrets(args.secrets)).get(args.name)
+    path = auth.add_user(args.name, args.role, password, args.secrets, team=team)
+    after = auth.users(auth.load_secrets(args.secrets))[args.name]
     print(f"Compte « {args.name} » ({args.role}) enregistré dans {path}")
+    _audited(args.db, f"compte « {args.name} »", _account_change(before, after))
     return EXIT_OK
+
+
+def _audited(db: str | None, target: str, detail: str) -> None:
+    from observatory import audit
+
+    if not audit.record_event(db, "account", target, detail):
+        print(f"Pas de base à « {store.db_path(db)} » : ce changement n'est pas inscrit au "
+              "journal des modifications.", file=sys.stderr)
 
 
 def _cmd_user_admin(args: argparse.Namespace) -> int:
     """``user remove`` and ``user list`` (never a password hash on screen)."""
-    import tomllib
-
-    from observatory import auth
+    from observatory import auth, teams
 
     if args.action == "remove":
         removed = auth.remove_user(args.name, args.secrets)
         print(f"Compte « {args.name} » retiré." if removed
               else f"Aucun compte « {args.name} ».", file=sys.stdout if removed else sys.stderr)
+        if removed:
+            _audited(args.db, f"compte « {args.name} »", "compte retiré")
         return EXIT_OK if removed else EXIT_REFUSED
-    path = auth.secrets_file(args.secrets)
-    configured = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    accounts = auth.accounts(configured)
-    for name, role in accounts:
-        print(f"{name:<24} {auth.ROLE_LABELS.get(role, role)}")
-    if not accounts:
+    configured = auth.load_secrets(args.secrets)
+    found = sorted(auth.users(configured).values(), key=lambda a: a.name)
+    names = teams.names(args.db) if any(a.team is not None for a in found) else {}
+    for a in found:
+        team = "" if a.team is None else \
+            f"  équipe n° {a.team} {names.get(a.team, '(absente de la base)')}"
+        print(f"{a.name:<24} {auth.ROLE_LABELS.get(a.role, a.role):<22} journal "
+              f"{auth.pseudonym(configured, a.name)}{team}")
+    if not found:
         print("Aucun compte : l'application tourne en mode démonstration locale.")
     return EXIT_OK
 
@@ -377,7 +428,12 @@ def _cmd_backup(args: argparse.Namespace) -> int:
 
 
 def _cmd_restore(args: argparse.Namespace) -> int:
-    print(f"Base restaurée : {store.restore(args.source, args.db)}")
+    from observatory import audit
+
+    path = store.restore(args.source, args.db)
+    audit.record_event(path, "restore", "base", f"sauvegarde « {Path(args.source).name} » "
+                                                 "restaurée")
+    print(f"Base restaurée : {path}")
     return EXIT_OK
 
 

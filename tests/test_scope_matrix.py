@@ -161,17 +161,12 @@ PAGE_VIEWS = {  # page file → the views its metrics come from, as matrix.pages
 }
 
 
-def _app(role: str, db: Path, scope: Scope, monkeypatch: pytest.MonkeyPatch):
+def _app(role: str, db: Path, scope: Scope, monkeypatch: pytest.MonkeyPatch, sign_in):
     from streamlit.testing.v1 import AppTest
-
-    from observatory import auth
 
     monkeypatch.setenv("OBSERVATORY_DB", str(db))
     at = AppTest.from_file(APP, default_timeout=120)
-    at.secrets.update({"observatoire": {"users": {"alice": {
-        "role": role, "password_hash": auth.hash_password("mot de passe de test")}}}})
-    at.session_state["role"] = role
-    at.session_state["user"] = "alice"
+    sign_in(role)
     for key, value in scope.to_query_params().items():
         at.query_params[key] = value
     at.run()
@@ -193,13 +188,12 @@ def _shown_texts(at) -> list[str]:
 @pytest.mark.parametrize("role", ["lecture", "equipe", "admin"])
 @pytest.mark.parametrize("scope", one_per_kind(), ids=_ids)
 def test_each_page_shows_its_scope_figures(demo_db: Path, monkeypatch: pytest.MonkeyPatch,
-                                           role: str, scope: Scope) -> None:
-    from observatory import auth
+                                           role: str, scope: Scope, sign_in) -> None:
     from observatory.pages import PAGES
 
     expected = pages(scope, demo_db, NAMES)
-    at = _app(role, demo_db, scope, monkeypatch)
-    for page in (p.file for p in PAGES if auth.allows(role, p.role)):
+    at = _app(role, demo_db, scope, monkeypatch, sign_in)
+    for page in (p.file for p in PAGES if p.opens_for(role)):
         if page not in PAGE_VIEWS:
             continue
         at.switch_page(page).run()

@@ -477,19 +477,14 @@ def test_directory_page_search_and_contacts(demo_db: Path,
 @pytest.mark.parametrize(("role", "contacts"), [("equipe", True), ("admin", True),
                                                (None, False)])
 def test_directory_contacts_follow_the_role(demo_db: Path, monkeypatch: pytest.MonkeyPatch,
-                                            role: str | None, contacts: bool) -> None:
+                                            role: str | None, contacts: bool, sign_in) -> None:
     """Staff accounts see e-mails; the local demo mode (nobody signed in) does not.
 
     Readers (``lecture``) do not reach the directory at all: see test_security.py."""
-    from observatory import auth
-
     monkeypatch.setenv("OBSERVATORY_DB", str(demo_db))
     at = AppTest.from_file(APP, default_timeout=60)
     if role is not None:
-        at.secrets["observatoire"] = {"users": {"lea": {
-            "role": role, "password_hash": auth.hash_password("mot-de-passe-long")}}}
-        at.session_state["role"] = role
-        at.session_state["user"] = "lea"
+        sign_in(role, name="lea")
     at.run()
     at.switch_page("pages/annuaire.py").run()
     assert not at.exception

@@ -15,7 +15,7 @@ from observatory.charts import Figure
 from observatory.exports.common import PLAIN_INTEGER_COLUMN, ExportContext
 from observatory.filters import Scope
 from observatory.ui import downloads
-from observatory.ui.auth import ROLE_KEY
+from observatory.ui.auth import ROLE_KEY, current_team
 from observatory.ui.text import plain
 from observatory.views import Table, View, access
 
@@ -110,7 +110,7 @@ def view(v: View, *, columns: int = 2, scope: Scope | None = None) -> View:
     """The standard page layout for a View, as the signed-in role may see it; returns that view.
 
     ``scope`` offers its département sheet."""
-    v = access.for_role(v, role())
+    v = access.for_role(v, role(), current_team())
     export = _header(v, scope=scope)
     if v.empty_message:
         st.info(plain(v.empty_message))
@@ -151,7 +151,7 @@ def map_view(v: View, *, selection: str, on_click: Callable[[str | None], None],
     ``header``: a container drawn earlier on the page, so that the title sits above the controls
     the page drew before it could build the view.
     """
-    v = access.for_role(v, role())
+    v = access.for_role(v, role(), current_team())
     export = _header(v, header, scope)
     for note in v.notes:
         st.info(plain(note))

@@ -81,49 +81,86 @@ def e2e_store(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def server(e2e_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """``streamlit run app.py`` on a free loopback port, ready when /_stcore/health says ok."""
-    folder = tmp_path_factory.mktemp("e2e-server")
-    secrets = folder / "secrets.toml"
-    # No account configured: the app's local demo mode, whatever ~/.streamlit holds.
-    secrets.write_text("# vide : mode démonstration locale pour les tests navigateur\n")
+def start_server(store_path: Path, folder: Path, secrets: Path) -> Server:
+    """``streamlit run server.py`` on a free loopback port, ready when /_stcore/health says ok,
+    with its own store and secrets file (never the machine's)."""
     log = folder / "streamlit.log"
     port = _free_port()
     cmd = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+        sys.executable, "-m", "streamlit", "run", str(ROOT / "server.py"),
         "--server.address", "127.0.0.1", "--server.port", str(port),
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none", "--secrets.files", str(secrets),
     ]
-    env = dict(os.environ, OBSERVATORY_DB=str(e2e_store), PYTHONUNBUFFERED="1")
+    env = dict(os.environ, OBSERVATORY_DB=str(store_path), OBSERVATORY_SECRETS=str(secrets),
+               PYTHONUNBUFFERED="1")
     with log.open("wb") as out:
         process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"Le serveur Streamlit s'est arrêté (code {process.returncode}) :\n"
-                            f"{_log_tail(log)}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200 and response.read().strip() == b"ok":
-                        break
-            except (urllib.error.URLError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"Le serveur Streamlit n'a pas répondu en {SERVER_START_TIMEOUT:.0f} s "
-                            f"sur {url} :\n{_log_tail(log)}")
-            time.sleep(0.2)
-        yield Server(url, e2e_store, log, process)
-    finally:
-        process.terminate()
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while True:
+        if process.poll() is not None:
+            pytest.fail(f"Le serveur Streamlit s'est arrêté (code {process.returncode}) :\n"
+                        f"{_log_tail(log)}")
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200 and response.read().strip() == b"ok":
+                    break
+        except (urllib.error.URLError, OSError):
+            pass
+        if time.monotonic() > deadline:
+            stop_server(process)
+            pytest.fail(f"Le serveur Streamlit n'a pas répondu en {SERVER_START_TIMEOUT:.0f} s "
+                        f"sur {url} :\n{_log_tail(log)}")
+        time.sleep(0.2)
+    return Server(url, store_path, log, process)
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def server(e2e_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The app in its local demo mode (no account), on a copy of the demo store."""
+    folder = tmp_path_factory.mktemp("e2e-server")
+    secrets = folder / "secrets.toml"
+    # No account configured: the app's local demo mode, whatever ~/.streamlit holds.
+    secrets.write_text("# vide : mode démonstration locale pour les tests navigateur\n")
+    started = start_server(e2e_store, folder, secrets)
+    try:
+        yield started
+    finally:
+        stop_server(started.process)
+
+
+# The accounts of the server that requires signing in (``auth_server``).
+ACCOUNTS = {"marie": ("equipe", None), "paul": ("lecture", None), "lac": ("adherent", 48)}
+E2E_PASSWORD = "mot de passe du navigateur"
+
+
+@pytest.fixture(scope="session")
+def auth_server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The app with accounts (``ACCOUNTS``): nothing but the sign-in form before signing in.
+    Started on first use, so that its first request is a test's."""
+    from observatory import auth
+
+    folder = tmp_path_factory.mktemp("e2e-auth")
+    store_path = folder / "observatory.duckdb"
+    shutil.copyfile(demo_db, store_path)
+    secrets = folder / "secrets.toml"
+    for name, (role, team) in ACCOUNTS.items():
+        auth.add_user(name, role, E2E_PASSWORD, secrets, team=team)
+    started = start_server(store_path, folder, secrets)
+    try:
+        yield started
+    finally:
+        stop_server(started.process)
 
 
 # -- the browser --------------------------------------------------------------------------------

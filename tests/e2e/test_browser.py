@@ -25,6 +25,8 @@ WITHOUT_CHART = {
     "import": "formulaire d'import et historique, sans graphique",
     "annuaire": "annuaire : un tableau des équipes, sans graphique",
     "administration": "comptes et réglages : des tableaux, sans graphique",
+    "mon-equipe": "mode démonstration : une équipe à choisir, pas encore de graphique",
+    "publication": "ce qui est publié : des listes et des formulaires",
 }
 ISERE = ("38", "38 – Isère")
 
