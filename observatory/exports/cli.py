@@ -3,6 +3,7 @@
     observatory export --page home --year 2025 --format pptx --out chiffres.pptx
     observatory export --page facilitations --year 2025 --departement 38 --format png --out images/
     observatory export --sheet 38 --year 2025 --out fiche_38.pdf
+    observatory export --team-sheet 12 --year 2025 --out equipe_12.pdf
 
 pptx and pdf write one file; png, svg, csv and xlsx write one file per chart (and, for csv/xlsx,
 per table) into the ``--out`` directory. Exit codes: 0 done, 1 refused (no store, page not
@@ -46,7 +47,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register ``export`` on the main parser's subparsers."""
     p = subparsers.add_parser(
         "export",
-        help="exporter une page (PPTX, PDF, PNG, SVG, CSV, XLSX) ou une fiche département (PDF)",
+        help="exporter une page (PPTX, PDF, PNG, SVG, CSV, XLSX), une fiche département ou "
+             "une fiche équipe (PDF)",
         description="Exporte ce que montre une page, pour les filtres donnés, sans navigateur.",
     )
     p.add_argument("--db", help="fichier DuckDB (défaut : $OBSERVATORY_DB ou "
@@ -56,6 +58,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                         help=f"page à exporter : {', '.join(PAGES)} (défaut : {DEFAULT_PAGE})")
     target.add_argument("--sheet", metavar="CODE",
                         help="fiche PDF d'un département (code INSEE, ex. 38)")
+    target.add_argument("--team-sheet", metavar="N", type=int,
+                        help="fiche PDF d'une équipe, « Mon équipe » (son numéro : "
+                             "observatory team find)")
     p.add_argument("--year", type=int, help="année (défaut : la plus récente de la base)")
     p.add_argument("--departement", help="filtre : code du département")
     p.add_argument("--territory", help="filtre : territoire de la fédération")
@@ -203,6 +208,9 @@ def _run(args: argparse.Namespace) -> int:
         print(out)
         return EXIT_OK
 
+    if args.team_sheet is not None:
+        return _team_sheet(args, federation, year)
+
     page = args.page or DEFAULT_PAGE
     build = resolve_page(page)
     scope = _scope(args, federation, year)
@@ -233,6 +241,26 @@ def _run(args: argparse.Namespace) -> int:
         raise Refused(f"{len(failed)} graphique(s) non exporté(s) : {', '.join(failed)}.")
     if not written:
         raise Refused(view.empty_message or f"Rien à exporter en {fmt} pour {view.scope_label}.")
+    return EXIT_OK
+
+
+def _team_sheet(args: argparse.Namespace, federation: Any, year: int) -> int:
+    from observatory.exports.team_sheet import team_sheet
+
+    if args.format not in (None, "pdf"):
+        raise Refused("La fiche équipe n'existe qu'en PDF (--format pdf).", EXIT_USAGE)
+    if args.departement or args.territory or args.team_type:
+        raise Refused("--team-sheet ne se combine pas avec --departement, --territory ou "
+                      "--team-type : l'équipe est le périmètre.", EXIT_USAGE)
+    try:
+        data = team_sheet(args.team_sheet, year, federation, args.db,
+                          departement_names=_departement_names())
+    except ValueError as exc:
+        raise Refused(str(exc)) from None
+    out = args.out or Path(f"fiche_equipe_{args.team_sheet}_{year}.pdf")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    print(out)
     return EXIT_OK
 
 

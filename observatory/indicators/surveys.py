@@ -16,6 +16,7 @@ from observatory.config import Federation
 from observatory.filters import Scope
 from observatory.indicators import DB, respondent_sql
 from observatory.indicators.portrait import histogram_sql
+from observatory.indicators.publication import survey_published
 
 # Question types whose answers are options counted per respondent.
 CHOICE_TYPES = ("single", "multiple", "yesno", "scale")
@@ -23,16 +24,21 @@ CHOICE_TYPES = ("single", "multiple", "yesno", "scale")
 BREAKDOWNS = ("departement", "profession")
 
 
-def catalogue(scope: Scope, federation: Federation, db: DB = None) -> pd.DataFrame:
-    """Surveys of the scope's year (all without one), newest first, with respondent counts."""
+def catalogue(scope: Scope, federation: Federation, db: DB = None,
+              published_only: bool = False) -> pd.DataFrame:
+    """Surveys of the scope's year (all without one), newest first, with respondent counts;
+    ``published_only``: those whose infographic is published."""
     clause, params = respondent_sql(scope, federation)
-    year = ""
+    year = "WHERE true"
     if scope.year is not None:
-        year = "WHERE year(s.month) = $year"
+        year += " AND year(s.month) = $year"
         params["year"] = scope.year
+    if published_only:
+        year += f" AND {survey_published('s')}"
     return store.query(
         f"""
-        SELECT s.survey_id, s.title, s.theme, s.month, s.objective, s.published,
+        SELECT s.survey_id, s.title, s.theme, s.month, s.objective,
+               {survey_published('s')} AS published,
                count(r.response_id) FILTER (WHERE r.complete) AS complete,
                count(r.response_id) FILTER (WHERE NOT r.complete) AS incomplete
         FROM surveys s
@@ -45,18 +51,21 @@ def catalogue(scope: Scope, federation: Federation, db: DB = None) -> pd.DataFra
     )
 
 
-def survey_list(db: DB = None) -> pd.DataFrame:
-    """Every survey (id, title, month), newest first: what the survey picker offers."""
+def survey_list(db: DB = None, published_only: bool = False) -> pd.DataFrame:
+    """Every survey (id, title, month), newest first: what the survey picker offers;
+    ``published_only``: those whose infographic is published."""
+    where = f"WHERE {survey_published('s')}" if published_only else ""
     return store.query(
-        "SELECT survey_id, title, month, year(month) AS year FROM surveys "
+        f"SELECT survey_id, title, month, year(month) AS year FROM surveys s {where} "
         "ORDER BY month DESC NULLS LAST, survey_id DESC",
         db=db,
     )
 
 
 def survey(survey_id: str, db: DB = None) -> pd.DataFrame:
-    """One survey's metadata (an empty frame for an unknown id)."""
-    return store.query("SELECT * EXCLUDE (batch_id) FROM surveys WHERE survey_id = $id",
+    """One survey's metadata, ``published`` as in force (an empty frame for an unknown id)."""
+    return store.query(f"SELECT * EXCLUDE (batch_id, published), {survey_published('s')} "
+                       "AS published FROM surveys s WHERE survey_id = $id",
                        {"id": survey_id}, db=db)
 
 

@@ -36,6 +36,8 @@ class Table:
     caption: str = ""
     # team-level rows (a list of teams, verbatim answers, fiches): staff only, never `lecture`
     detail: bool = False
+    # detail rows that member teams read too (the fiches: their shared library)
+    members: bool = False
     # columns counting teams or respondents: small values masked for `lecture` and in exports
     count_columns: tuple[str, ...] = ()
     # the sums of the count columns a reader sees or works out (``privacy.Margin``): what
@@ -57,3 +59,9 @@ class View:
     tables: list[Table] = field(default_factory=list)
     empty_message: str | None = None  # set when the scope has no data: a clear empty state
     notes: list[str] = field(default_factory=list)
+    # what it shows that the federation publishes ("survey", "fiche"), and whether it was built
+    # from the published items only: a role that sees only those gets nothing else
+    publication: str | None = None
+    published_only: bool = False
+    # the one team it is about (Mon équipe): its own account and staff only
+    team_id: int | None = None

@@ -16,7 +16,13 @@ built; the `lecture` role (board, partners) and every exported file get ``protec
   (``Figure.withheld``): it is never drawn empty, nor described as having no data.
 
 For readers, ``for_role`` also removes the tables flagged ``detail`` (lists of teams, verbatim
-answers, fiches).
+answers, fiches). The public and member teams (``adherent``) see like readers, and besides:
+
+- what the federation publishes (survey infographics, fiches) only once published, unless the
+  role reads it unpublished (``SEES_UNPUBLISHED``): a view not built from the published items
+  alone (``View.published_only``) is refused to them whole, whatever the page asked for;
+- a view about one team (``View.team_id``) is refused to everyone but staff and that team's own
+  account, who read its own rows in full (its comparisons with other teams stay masked).
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from observatory.charts import Figure
 from observatory.views import Metric, Table, View
 
 DETAIL_NOTE = ("Listes d'équipes, fiches et réponses individuelles réservées à l'équipe de la "
-               "fédération (rôle « lecture » : agrégats seulement).")
+               "fédération (ce rôle voit les agrégats seulement).")
 
 
 def masked_note() -> str:
@@ -38,12 +44,42 @@ def masked_note() -> str:
             "que les cases qui permettraient de les retrouver par différence.")
 
 
-def for_role(view: View, role: str | None) -> View:
-    """``view`` as ``role`` may see it on screen (unchanged for staff and administrators)."""
+# Who reads each kind of published content before it is published: the federation's own roles
+# (readers as before), and member teams for the fiches, their library; the public never.
+SEES_UNPUBLISHED = {"survey": frozenset({"lecture", "equipe", "admin"}),
+                    "fiche": frozenset({"adherent", "lecture", "equipe", "admin"})}
+NOT_PUBLISHED = "Contenu non publié : il n'est pas accessible avec ce rôle."
+NOT_YOUR_TEAM = "Cette page ne montre que l'équipe du compte connecté."
+REFUSED_TITLES = {NOT_PUBLISHED: "Contenu non publié", NOT_YOUR_TEAM: "Mon équipe"}
+
+
+def published_only(role: str | None, kind: str) -> bool:
+    """Whether ``role`` sees only the published items of ``kind`` ("survey", "fiche")."""
+    return role not in SEES_UNPUBLISHED[kind]
+
+
+def refusal(view: View, role: str | None, team: int | None = None) -> str | None:
+    """Why ``role`` (of ``team``) may not see ``view`` at all, or None."""
+    if view.team_id is not None and not auth.can_see_team_details(role) and (
+            role != "adherent" or team != view.team_id):
+        return NOT_YOUR_TEAM
+    if view.publication and not view.published_only and published_only(role, view.publication):
+        return NOT_PUBLISHED
+    return None
+
+
+def for_role(view: View, role: str | None, team: int | None = None) -> View:
+    """``view`` as ``role`` may see it on screen (unchanged for staff and administrators);
+    ``team``: the member team of an ``adherent`` account."""
+    refused = refusal(view, role, team)
+    if refused is not None:  # not even its title: another team's name, an unpublished survey's
+        return View(title=REFUSED_TITLES[refused], scope_label="", empty_message=refused)
     if auth.can_see_team_details(role):
         return view
     safe = protect(view)
-    tables = [t for t in safe.tables if not t.detail]
+    own = view.team_id is not None  # its own team's page: its rows are its own
+    tables = [t for t in safe.tables
+              if not t.detail or own or (t.members and role == "adherent")]
     notes = list(safe.notes)
     if len(tables) < len(safe.tables):
         notes.append(DETAIL_NOTE)

@@ -34,13 +34,14 @@ def _dep_label(code: object, names: dict[str, str]) -> str:
     return f"{code} – {names[code]}" if code in names else str(code)
 
 
-def choices(scope: Scope, federation: Federation,
-            db: DB = None) -> tuple[tuple[str, ...], dict[str, str], int | None]:
-    """What the survey picker offers: ids newest first, their labels, and the default index.
+def choices(scope: Scope, federation: Federation, db: DB = None, published_only: bool = False
+            ) -> tuple[tuple[str, ...], dict[str, str], int | None]:
+    """What the survey picker offers: ids newest first, their labels, and the default index
+    (``published_only``: the published infographics only).
 
     The default is the latest survey of the scope's year, else the latest one.
     """
-    df = ind.survey_list(db)
+    df = ind.survey_list(db, published_only)
     ids = tuple(df["survey_id"])
     labels = {row.survey_id: f"{_month(row.month)} · {row.title}"
               for row in df.itertuples(index=False)}
@@ -51,11 +52,14 @@ def choices(scope: Scope, federation: Federation,
 
 
 def catalogue(scope: Scope, federation: Federation, db: DB = None,
-              departement_names: dict[str, str] | None = None) -> View:
-    """The surveys of the scope's year with their complete and incomplete respondents."""
+              departement_names: dict[str, str] | None = None,
+              published_only: bool = False) -> View:
+    """The surveys of the scope's year with their complete and incomplete respondents
+    (``published_only``: those whose infographic is published)."""
     label = scope.label(federation, departement_names or {})
-    view = View(title="Enquêtes flash", scope_label=label)
-    df = ind.catalogue(scope, federation, db)
+    view = View(title="Enquêtes flash", scope_label=label, publication="survey",
+                published_only=published_only)
+    df = ind.catalogue(scope, federation, db, published_only)
     if not len(df):
         when = f"en {scope.year}" if scope.year else "dans la base"
         view.empty_message = f"Aucune enquête flash {when}."
@@ -171,25 +175,35 @@ def _by_question(df: pd.DataFrame) -> Callable[[str], pd.DataFrame]:
 
 def build(scope: Scope, federation: Federation, db: DB = None, survey_id: str | None = None,
           breakdown: str | None = None,
-          departement_names: dict[str, str] | None = None) -> View:
+          departement_names: dict[str, str] | None = None,
+          published_only: bool = False) -> View:
     """One survey's infographic for the scope's départements (default: the latest survey).
 
-    ``breakdown`` (``departement`` or ``profession``) splits every choice question by it.
+    ``breakdown`` (``departement`` or ``profession``) splits every choice question by it;
+    ``published_only``: an unpublished survey is not shown (nor said to exist).
     """
     names = departement_names or {}
     label = scope.label(federation, names)
     breakdown = breakdown if breakdown in ind.BREAKDOWNS else None
     if survey_id is None:
-        ids, _, default = choices(scope, federation, db)
+        ids, _, default = choices(scope, federation, db, published_only)
         survey_id = ids[default] if default is not None else None
     meta = ind.survey(survey_id, db) if survey_id else pd.DataFrame()
+    if published_only and len(meta) and not bool(meta["published"].iloc[0]):
+        meta = meta.iloc[0:0]
     if survey_id is None or not len(meta):
-        return View(title="Infographie", scope_label=label,
-                    empty_message="Aucune enquête flash à afficher : importez-en une d'abord."
-                    if survey_id is None else f"Enquête inconnue : {survey_id}.")
+        if published_only:  # the same words for an unknown and an unpublished survey
+            empty = ("Aucune infographie publiée à afficher." if survey_id is None else
+                     f"Aucune infographie publiée pour « {survey_id} ».")
+        else:
+            empty = ("Aucune enquête flash à afficher : importez-en une d'abord."
+                     if survey_id is None else f"Enquête inconnue : {survey_id}.")
+        return View(title="Infographie", scope_label=label, publication="survey",
+                    published_only=published_only, empty_message=empty)
     s = meta.iloc[0]
     when = _month(s["month"])
-    view = View(title=f"{s['title']} ({when})", scope_label=label)
+    view = View(title=f"{s['title']} ({when})", scope_label=label, publication="survey",
+                published_only=published_only)
     if isinstance(s["objective"], str) and s["objective"]:
         view.notes.append(f"Objectif : {s['objective']}")
     resp = ind.respondents(survey_id, scope, federation, db)
