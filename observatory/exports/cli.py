@@ -193,23 +193,17 @@ def _run(args: argparse.Namespace) -> int:
     if args.sheet:
         from observatory.exports.sheet import departement_sheet
 
-        if args.format not in (None, "pdf"):
-            raise Refused("La fiche département n'existe qu'en PDF (--format pdf).", EXIT_USAGE)
-        if args.departement or args.territory or args.team_type:
-            raise Refused("--sheet ne se combine pas avec --departement, --territory ou "
-                          "--team-type.", EXIT_USAGE)
-        try:
-            data = departement_sheet(args.sheet, year, federation, args.db)
-        except ValueError as exc:
-            raise Refused(str(exc), EXIT_USAGE) from None
-        out = args.out or Path(f"fiche_{slug(args.sheet)}_{year}.pdf")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(data)
-        print(out)
-        return EXIT_OK
+        return _pdf_sheet(args, "La fiche département", "--sheet",
+                          lambda: departement_sheet(args.sheet, year, federation, args.db),
+                          Path(f"fiche_{slug(args.sheet)}_{year}.pdf"), EXIT_USAGE)
 
     if args.team_sheet is not None:
-        return _team_sheet(args, federation, year)
+        from observatory.exports.team_sheet import team_sheet
+
+        return _pdf_sheet(args, "La fiche équipe", "--team-sheet",
+                          lambda: team_sheet(args.team_sheet, year, federation, args.db,
+                                             departement_names=_departement_names()),
+                          Path(f"fiche_equipe_{args.team_sheet}_{year}.pdf"), EXIT_REFUSED)
 
     page = args.page or DEFAULT_PAGE
     build = resolve_page(page)
@@ -244,20 +238,20 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _team_sheet(args: argparse.Namespace, federation: Any, year: int) -> int:
-    from observatory.exports.team_sheet import team_sheet
-
+def _pdf_sheet(args: argparse.Namespace, what: str, option: str, make: Callable[[], bytes],
+               default: Path, unknown: int) -> int:
+    """A sheet (``what``, « La fiche département »), one PDF written to --out; ``unknown``:
+    the exit code when ``make`` does not know what it was asked for."""
     if args.format not in (None, "pdf"):
-        raise Refused("La fiche équipe n'existe qu'en PDF (--format pdf).", EXIT_USAGE)
+        raise Refused(f"{what} n'existe qu'en PDF (--format pdf).", EXIT_USAGE)
     if args.departement or args.territory or args.team_type:
-        raise Refused("--team-sheet ne se combine pas avec --departement, --territory ou "
-                      "--team-type : l'équipe est le périmètre.", EXIT_USAGE)
+        raise Refused(f"{option} ne se combine pas avec --departement, --territory ou "
+                      "--team-type.", EXIT_USAGE)
     try:
-        data = team_sheet(args.team_sheet, year, federation, args.db,
-                          departement_names=_departement_names())
+        data = make()
     except ValueError as exc:
-        raise Refused(str(exc)) from None
-    out = args.out or Path(f"fiche_equipe_{args.team_sheet}_{year}.pdf")
+        raise Refused(str(exc), unknown) from None
+    out = args.out or default
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
     print(out)

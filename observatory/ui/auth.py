@@ -87,7 +87,14 @@ def _signed_out() -> NoReturn:
 
 def current_role() -> str:
     """The role of this run; shows the way to sign in and stops the run when there is none."""
-    configured = secrets()
+    try:
+        configured = secrets()
+        auth.public_access(configured)  # read here: a value of the wrong type is said now
+        auth.session_seconds(configured)
+    except settings.SettingError as exc:  # a typo on the server: nothing opens, said plainly
+        st.title(TITLE)
+        st.error(plain(f"Configuration du serveur à corriger : {exc}"))
+        st.stop()
     state = st.session_state
     state[TEAM_KEY] = None
     if auth.uses_st_login(configured):

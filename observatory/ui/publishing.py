@@ -27,6 +27,14 @@ def _when(row: pd.Series) -> str:
     return f"{pd.Timestamp(row['changed_at']):%d/%m/%Y %H:%M} par {row['changed_by']}"
 
 
+def _states(df: pd.DataFrame, key: str, columns: dict[str, object]) -> None:
+    """The items with whether they are published and who last changed that, and when."""
+    st.dataframe(pd.DataFrame({
+        **columns, "Publiée": df["published"].map({True: "Oui", False: "Non"}),
+        "Dernier changement": [_when(r) for _, r in df.iterrows()],
+    }), hide_index=True, width="stretch", key=key)
+
+
 def _saved(changed: int) -> None:
     if changed:
         st.session_state["_publication_saved"] = changed
@@ -46,12 +54,9 @@ def _surveys(db: str) -> None:
     chosen = st.multiselect("Infographies publiées", list(df["survey_id"]), key=SURVEYS_KEY,
                             format_func=lambda s: labels[s],
                             help="Le public et les équipes adhérentes ne voient que celles-ci.")
-    st.dataframe(pd.DataFrame({
+    _states(df, "publication_table_enquetes", {
         "Enquête": [labels[s] for s in df["survey_id"]],
-        "Publiée": df["published"].map({True: "Oui", False: "Non"}),
-        "À l'import": df["imported"].map({True: "publiée", False: "non publiée"}).fillna("–"),
-        "Dernier changement": [_when(r) for _, r in df.iterrows()],
-    }), hide_index=True, width="stretch", key="publication_table_enquetes")
+        "À l'import": df["imported"].map({True: "publiée", False: "non publiée"}).fillna("–")})
     if st.button("Enregistrer les infographies publiées", key="publication_save_enquetes",
                  type="primary", disabled=set(chosen) == set(now)):
         changes = [publication.Change("survey", s, s in chosen) for s in df["survey_id"]
@@ -66,12 +71,9 @@ def _fiches(db: str) -> None:
     if df.empty:
         st.info("Aucune fiche de capitalisation dans la base.")
         return
-    st.dataframe(pd.DataFrame({
+    _states(df, "publication_table_fiches", {
         "Fiche": df["title"], "Équipe": df["team_name"].fillna("–"),
-        "Publiée": df["published"].map({True: "Oui", False: "Non"}),
-        "Résumé public": df["public_summary"].fillna("(résumé de la fiche)"),
-        "Dernier changement": [_when(r) for _, r in df.iterrows()],
-    }), hide_index=True, width="stretch", key="publication_table_fiches")
+        "Résumé public": df["public_summary"].fillna("(résumé de la fiche)")})
     titles = dict(zip(df["fiche_id"], df["title"], strict=True))
     fiche_id = st.selectbox("Fiche à publier ou à modifier", [None, *df["fiche_id"]],
                             key=FICHE_KEY, placeholder="Choisir une fiche",

@@ -24,7 +24,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from observatory import auth, store
+from observatory import auth, settings, store
 from observatory.config import get_federation
 
 log = logging.getLogger(__name__)
@@ -137,7 +137,10 @@ def _wait_text(seconds: float) -> str:
 
 async def sign_in(request: Request) -> Response:
     """GET: the form (or straight on, with a session); POST: check, then cookie and redirect."""
-    secrets = auth.load_secrets()
+    try:
+        secrets = auth.load_secrets()
+    except settings.SettingError as exc:
+        return _page(f"Configuration du serveur à corriger : {exc}", form=False, status=500)
     target = safe_target(request.query_params.get(NEXT))
     if not auth.users(secrets) or auth.uses_st_login(secrets):
         return _page("Aucun compte n'est configuré sur ce serveur : rien à quoi se connecter.",
@@ -190,7 +193,13 @@ class SignInGate:
         if scope["type"] == "http" and scope.get("method") in ("GET", "HEAD") \
                 and is_page(scope.get("path", "/")):
             request = Request(scope)
-            secrets = auth.load_secrets()
+            try:
+                secrets = auth.load_secrets()
+                auth.public_access(secrets)
+            except settings.SettingError as exc:  # nothing opens on a broken configuration
+                await _page(f"Configuration du serveur à corriger : {exc}", form=False,
+                            status=500)(scope, receive, send)
+                return
             if auth.sign_in_required(secrets) and \
                     auth.session(secrets, request.cookies.get(auth.COOKIE)) is None:
                 asked = request.url.path + (f"?{request.url.query}" if request.url.query else "")
