@@ -146,7 +146,8 @@ def sidebar_badge(role: str) -> None:
         return
     if role == "public":
         st.sidebar.caption("Accès public : chiffres publiés par la fédération.")
-        _sign_in_button(st.sidebar)
+        if auth.users(configured):  # else there is nothing to sign in to
+            _sign_in_button(st.sidebar)
         return
     st.sidebar.caption(plain(f"Connecté : {user or 'compte fédéré'} — {auth.ROLE_LABELS[role]}"))
     if auth.uses_st_login(configured):

@@ -1,9 +1,11 @@
 """End-to-end fixtures: one real Streamlit server and one Debian Chromium for the whole session.
 
-The server runs ``streamlit run app.py`` on a free loopback port against a private copy of the demo
-store (the session's ``demo_db`` is never written to). Chromium is Debian's ``/usr/bin/chromium``
-driven by Playwright's Python package; Playwright's own browser download is never used. Each test
-gets a new browser context (empty cookies and storage) at 1440×900.
+The server runs ``streamlit run server.py`` (the app behind its sign-in routes) on a free loopback
+port against a private copy of the demo store (the session's ``demo_db`` is never written to), in
+the local demo mode; ``auth_server`` is a second one, with accounts, for the sign-in tests.
+Chromium is Debian's ``/usr/bin/chromium`` driven by Playwright's Python package; Playwright's own
+browser download is never used. Each test gets a new browser context (empty cookies and storage)
+at 1440×900.
 """
 
 from __future__ import annotations
