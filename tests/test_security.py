@@ -112,6 +112,35 @@ def test_sign_ins_are_logged_without_the_account_name_nor_the_client(
         assert secret not in caplog.text
 
 
+def test_failed_sign_ins_slow_down_per_account_and_per_client() -> None:
+    add_account("alice", "equipe")
+    secrets = auth.load_secrets()
+    # one account tried from many clients: the account waits, whichever client comes next
+    spread = auth.Throttle()
+    tries = [auth.attempt(secrets, "alice", "not the password", f"192.0.2.{i}", spread)
+             for i in range(auth.FREE_FAILURES)]
+    assert [t.wait > 0 for t in tries] == [False] * (auth.FREE_FAILURES - 1) + [True]
+    held = auth.attempt(secrets, "alice", ACCOUNT_PASSWORD, "198.51.100.1", spread)
+    assert held.account is None and not held.checked and 0 < held.wait <= 1
+    # one client trying many names, existing or not: the client waits, for every name
+    sprayer = auth.Throttle()
+    outcomes = [auth.attempt(secrets, name, "not the password", "203.0.113.9", sprayer)
+                for name in ("bob", "alice", "nobody")]
+    assert [(o.account, o.checked) for o in outcomes] == [(None, True)] * 3  # nothing told
+    held = auth.attempt(secrets, "alice", ACCOUNT_PASSWORD, "203.0.113.9", sprayer)
+    assert held.account is None and not held.checked
+    assert auth.attempt(secrets, "alice", ACCOUNT_PASSWORD, "192.0.2.99", sprayer).account
+    # the wait doubles with each failure past the free ones, up to its ceiling, and is forgotten
+    clock = auth.Throttle()
+    waits = []
+    for n in range(auth.FREE_FAILURES + 12):
+        clock.failed("k", now=1000.0 + n)
+        waits.append(clock.wait("k", now=1000.0 + n))
+    assert waits[:auth.FREE_FAILURES + 3] == [0, 0, 1, 2, 4, 8]
+    assert max(waits) == auth.MAX_WAIT
+    assert clock.wait("k", now=1000.0 + auth.FREE_FAILURES + 12 + auth.FORGET_AFTER) == 0
+
+
 def test_without_a_session_the_app_shows_only_the_way_to_sign_in(
         demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OBSERVATORY_DB", str(demo_db))
