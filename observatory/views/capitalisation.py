@@ -79,7 +79,8 @@ def build(scope: Scope, federation: Federation, db: DB = None, query: str = "",
     chart = charts.bars(by_theme, "Thème", "Fiches", category_title="Thème",
                         value_title="Fiches")
     view.figures.append(charts.figure("fiches_par_theme", "Fiches par thème", chart,
-                                            by_theme, len(table), "fiches", SOURCE))
+                                      by_theme, len(table), "fiches", SOURCE,
+                                      brand=federation.brand))
     if published_only:  # what the federation chose to publish, as it chose to word it
         view.tables.append(Table("fiches_publiees", "Fiches publiées", table,
                                  f"Source : {SOURCE}, résumés publiés par la fédération."))
