@@ -601,7 +601,7 @@ LINE_COLORS = {TERRITORY_LINE: "#D55E00", SCOPE_LINE: "#222222"}
 
 def choropleth(shapes: str, values: pd.DataFrame, labels: pd.DataFrame, *, label: str,
                fmt: str, selection: str, borders: str | None = None,
-               partial: bool = False) -> Spec:
+               partial: bool = False, insets: str | None = None) -> Spec:
     """Départements coloured by ``values``' value, clickable, labelled with code and value.
 
     ``shapes`` (and the territories' ``borders``) travel as TopoJSON strings (quantised, a
@@ -610,10 +610,15 @@ def choropleth(shapes: str, values: pd.DataFrame, labels: pd.DataFrame, *, label
     every feature; ``labels`` (``departement``, ``lon``, ``lat``, ``v``) place the labels.
     ``partial``: the scope is part of the map; the départements outside it are faded and the
     scope is outlined, whether it was chosen in the sidebar, the URL or by a click.
+    ``insets``: the frames (TopoJSON lines, ``geo.inset_frames_topojson``) of the overseas
+    départements drawn beside the mainland (their shapes and labels moved there by ``geo``).
+    A département without a value (no data: not zero) is drawn grey; a ``region`` column of
+    ``values`` shows in the tooltip.
     """
     datasets: dict[str, Any] = {}
+    extra = ["region"] if "region" in values.columns else []
     lookup = {"lookup": "code", "from": {"data": _dataset(values, datasets), "key": "departement",
-                                         "fields": ["name", "value", "in_scope"]}}
+                                         "fields": ["name", "value", "in_scope", *extra]}}
     topo = {"format": {"feature": "departements", "type": "topojson"}, "values": shapes}
     fill = {
         "data": topo,
@@ -624,6 +629,7 @@ def choropleth(shapes: str, values: pd.DataFrame, labels: pd.DataFrame, *, label
             "opacity": {"condition": {"test": "datum.in_scope", "value": 1}, "value": 0.3},
             "tooltip": [_channel("name", "N", title="Département"),
                         _channel("code", "N", title="Code"),
+                        *[_channel("region", "N", title="Région") for _ in extra],
                         _channel("value", "Q", title=label, format=fmt)],
         },
         "transform": [{"calculate": "datum.properties.code", "as": "code"}, lookup],
@@ -649,7 +655,17 @@ def choropleth(shapes: str, values: pd.DataFrame, labels: pd.DataFrame, *, label
                 legend={"title": None, "orient": "bottom", "symbolType": "stroke",
                         "symbolStrokeWidth": 3})}}
 
+    if insets is not None or extra:  # no value is not a value: grey, not the scale's lightest
+        fill["encoding"]["color"]["condition"] = {"test": "!isValid(datum.value)",
+                                                  "value": "#dddddd"}
+        fill["mark"]["invalid"] = None
     layers = [fill]
+    if insets is not None:
+        layers.append({"data": {"format": {"feature": "insets", "type": "topojson"},
+                                "values": insets},
+                       "mark": {"type": "geoshape", "filled": False, "strokeWidth": 1,
+                                "stroke": "#888888"},
+                       "encoding": {"fill": {"value": None}}})
     if borders is not None:
         layers.append(outline(TERRITORY_LINE, {"format": {"feature": "territories",
                                                           "type": "topojson"},
@@ -665,9 +681,12 @@ def choropleth(shapes: str, values: pd.DataFrame, labels: pd.DataFrame, *, label
                    "mark": {"type": "text", "fontSize": 12, "fontWeight": "bold", "dy": -7},
                    "encoding": {**position, "text": _channel("departement", "N"),
                                 "opacity": faded}})
-    layers.append({"data": named, "mark": {"type": "text", "fontSize": 11, "dy": 7},
-                   "encoding": {**position, "text": _channel("v", "Q", format=fmt),
-                                "opacity": faded}})
+    value_label: dict[str, Any] = {
+        "data": named, "mark": {"type": "text", "fontSize": 11, "dy": 7},
+        "encoding": {**position, "text": _channel("v", "Q", format=fmt), "opacity": faded}}
+    if insets is not None or extra:  # no value, no label (never « null »)
+        value_label["transform"] = [{"filter": "isValid(datum.v)"}]
+    layers.append(value_label)
     return Spec({
         "layer": layers,
         "params": [{"name": selection, "select": {"type": "point", "fields": ["code"],

@@ -18,10 +18,11 @@ Importers, views (what a role may see) and exports (every file) all go through t
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -408,3 +409,136 @@ def safe_spec(spec: dict[str, Any], count_columns: Iterable[str],
 
     walk(spec)
     return masked
+
+
+# -- suppression in a table published with all its margins (a federation's package) ----------
+# A package publishes each count at several grains (per département × type × status, per
+# département, per type, the federation's total…) so that the national level adds regions up
+# without ever needing a masked cell. There the margins are cells like the others: a small one
+# is masked too, and a masked cell must not be recoverable from the margins shown above it, nor
+# a masked margin from the cells shown under it. ``suppression`` takes every margin as known;
+# ``cube_suppression`` protects cells and margins alike, by the hypercube method of official
+# statistics (Repsilber, *Preservation of confidentiality in aggregated data*, 1994; the
+# HYPERCUBE method of τ-ARGUS): each masked count gets a pattern of masked cells along which
+# it can move without any count shown changing, so no sum or difference of shown counts gives
+# it back. Its own pattern proves it: nothing needs checking afterwards.
+def _rollup(key: tuple[Any, ...], keep: Iterable[int]) -> tuple[Any, ...]:
+    kept = set(keep)
+    return tuple(v if d in kept else None for d, v in enumerate(key))
+
+
+def _hypercube(row: int, keys: list[tuple[Any, ...]], values: np.ndarray, hidden: np.ndarray,
+               index: dict[tuple[Any, ...], int], finest: list[int],
+               alternatives: list[list[Any]]) -> list[int] | None:
+    """The cheapest pattern of rows whose masking lets ``row`` move unseen, or None.
+
+    A pattern picks, for each dimension of a set S' among those ``row`` gives, a second value,
+    and values for the other dimensions: the 2^|S'| finest cells so chosen (the corners) take
+    +ε and −ε in turn. Every margin summing over a dimension of S' is unchanged; the rows that
+    change are the corners' rows at every grain giving all of S', which the pattern masks.
+    Corners must be published or unpublished cells that exist (an absent cell is a known 0),
+    and the corners taking −ε must hold at least 1. S' is all of the row's dimensions when
+    that is possible (the classic hypercube), else fewer.
+    """
+    key = keys[row]
+    n = len(key)
+    given = [d for d in range(n) if key[d] is not None]
+    under = [f for f in finest if all(keys[f][d] == key[d] for d in given)]
+    for size in range(len(given), -1, -1):
+        best: tuple[float, int, list[int]] | None = None
+        for moving in itertools.combinations(given, size):
+            grains = [g for k in range(size, n + 1) for g in itertools.combinations(range(n), k)
+                      if set(moving) <= set(g)]
+            for f in under:
+                base = keys[f]
+                # a second value is only worth trying where the corner one step away exists
+                viable = [[a for a in alternatives[d] if a != base[d]
+                           and base[:d] + (a,) + base[d + 1:] in index] for d in moving]
+                for alt in itertools.product(*viable):
+                    corners, signs = [], []
+                    for picks in itertools.product((False, True), repeat=size):
+                        corner = list(base)
+                        for d, a, pick in zip(moving, alt, picks, strict=True):
+                            if pick:
+                                corner[d] = a
+                        corners.append(tuple(corner))
+                        signs.append(sum(picks) % 2)
+                    found = [index.get(c) for c in corners]
+                    if any(i is None for i in found):
+                        continue
+                    cells = [int(i) for i in found if i is not None]
+                    if not any(all(values[c] >= 1 for c, s in zip(cells, signs, strict=True)
+                                   if s == parity) for parity in (0, 1)):
+                        continue
+                    pattern = sorted({i for c in corners for g in grains
+                                      if (i := index.get(_rollup(c, g))) is not None})
+                    new = [i for i in pattern if not hidden[i]]
+                    cost = (float(sum(values[i] for i in new)), len(new), pattern)
+                    if best is None or cost[:2] < best[:2]:
+                        best = cost
+                        if not new:  # nothing more to mask: no pattern is cheaper
+                            return pattern
+        if best is not None:
+            return best[2]
+    return None
+
+
+def cube_suppression(df: pd.DataFrame, count: str, dims: Sequence[str],
+                     within: Sequence[str] = (), limit: int | None = None,
+                     published: str | None = None) -> np.ndarray:
+    """The rows of a table published at every grain whose ``count`` must be masked.
+
+    ``df`` holds rows at several grains: a dimension left empty (None) is summed over, the row
+    being the margin of the rows under it; the rows giving every dimension are the finest
+    cells. Tables for distinct values of ``within`` (a year, a question) are independent. The
+    boolean column ``published``, when given, marks the rows that leave (the others, finest
+    cells nobody sees, count as masked and need no protection). Primary suppression as
+    everywhere (1 to threshold − 1; 0 is shown), then for each such count not yet protected,
+    the cheapest hypercube pattern (``_hypercube``) is masked with it.
+    """
+    t = threshold(limit)
+    values = pd.to_numeric(df[count], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    shown = (df[published].fillna(False).astype(bool).to_numpy() if published
+             else np.ones(len(df), dtype=bool))
+    primary = shown & (values > 0) & (values < t)
+    hidden = primary | ~shown
+    dims = list(dims)
+    raw = df[dims].astype(object).where(df[dims].notna(), None).to_numpy() if dims \
+        else np.empty((len(df), 0), dtype=object)
+    parts = (df.groupby([df[c].astype(str) for c in within], sort=False).indices.values()
+             if within else [np.arange(len(df))])
+    for part in parts:
+        rows = np.asarray(part)
+        keys = [tuple(r) for r in raw[rows]]
+        v, local = values[rows], hidden[rows].copy()
+        index = {k: i for i, k in enumerate(keys)}
+        finest = [i for i, k in enumerate(keys) if all(x is not None for x in k)]
+        alternatives = [sorted({keys[f][d] for f in finest}, key=str) for d in range(len(dims))]
+        covered = np.zeros(len(rows), dtype=bool)
+        order = sorted(np.flatnonzero(primary[rows]),
+                       key=lambda i: (-sum(x is not None for x in keys[i]), v[i], i))
+        for r in order:
+            if covered[r]:
+                continue
+            pattern = _hypercube(int(r), keys, v, local, index, finest, alternatives)
+            if pattern is None:
+                raise Unprotectable(count)
+            local[pattern] = True
+            covered[pattern] = True
+        hidden[rows] = local
+    return hidden & shown
+
+
+OTHER_LABEL = "Autre"
+
+
+def common_labels(labels: Iterable[Any], counts: Iterable[float], limit: int | None = None
+                  ) -> dict[Any, Any]:
+    """Labels people typed themselves (a software's name, a profession, an « Autre » text) as
+    they may leave in a package: one given by fewer teams or respondents than the threshold,
+    over the whole package, becomes « Autre ». Returns label → label shown."""
+    totals: dict[Any, float] = {}
+    for label, n in zip(labels, counts, strict=True):
+        totals[label] = totals.get(label, 0) + float(n)
+    t = threshold(limit)
+    return {label: label if total >= t else OTHER_LABEL for label, total in totals.items()}

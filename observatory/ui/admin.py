@@ -12,6 +12,7 @@ import streamlit as st
 from observatory import auth, settings, store
 from observatory.config import db_path
 from observatory.imports import core
+from observatory.ui import packages
 from observatory.ui.auth import secrets
 from observatory.ui.shell import Context
 from observatory.ui.text import plain
@@ -70,6 +71,7 @@ def page(ctx: Context) -> None:
     st.dataframe(server_settings(ctx), hide_index=True, width="stretch", key="admin_reglages")
     st.caption(plain("Les variables d'environnement se règlent au démarrage du serveur ; "
                      "la liste complète des réglages est dans le README."))
+    packages.section(ctx)
     st.subheader("Sauvegarde et suppression")
     st.caption(plain("Sauvegarde cohérente : observatory backup DOSSIER ; restauration : "
                      "observatory restore DOSSIER ; suppression des données d'une équipe à sa "

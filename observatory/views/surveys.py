@@ -14,7 +14,7 @@ from observatory.filters import Scope
 from observatory.indicators import DB
 from observatory.indicators import surveys as ind
 from observatory.privacy import Margin
-from observatory.views import Metric, Table, View
+from observatory.views import Metric, Table, View, national
 
 RESPONDENTS = "Répondants"
 SHARE = "Part des répondants"
@@ -40,6 +40,8 @@ def choices(scope: Scope, federation: Federation,
 
     The default is the latest survey of the scope's year, else the latest one.
     """
+    if national.is_national(db):
+        return national.survey_choices(scope, federation, db)
     df = ind.survey_list(db)
     ids = tuple(df["survey_id"])
     labels = {row.survey_id: f"{_month(row.month)} · {row.title}"
@@ -53,6 +55,8 @@ def choices(scope: Scope, federation: Federation,
 def catalogue(scope: Scope, federation: Federation, db: DB = None,
               departement_names: dict[str, str] | None = None) -> View:
     """The surveys of the scope's year with their complete and incomplete respondents."""
+    if national.is_national(db):
+        return national.survey_catalogue(scope, federation, db, departement_names)
     label = scope.label(federation, departement_names or {})
     view = View(title="Enquêtes flash", scope_label=label)
     df = ind.catalogue(scope, federation, db)
@@ -176,6 +180,8 @@ def build(scope: Scope, federation: Federation, db: DB = None, survey_id: str | 
 
     ``breakdown`` (``departement`` or ``profession``) splits every choice question by it.
     """
+    if national.is_national(db):
+        return national.survey(scope, federation, db, survey_id, breakdown, departement_names)
     names = departement_names or {}
     label = scope.label(federation, names)
     breakdown = breakdown if breakdown in ind.BREAKDOWNS else None
