@@ -132,8 +132,9 @@ def key_figures(scope: Scope, federation: Federation, db: DB = None) -> dict[str
         "adherent_teams": _int(row["teams"]) or 0,
         "adherent_teams_by_type": _counts(by_type, "team_type", TEAM_TYPES, "teams"),
         "adherent_teams_by_status": _counts(by_status, "status", STATUSES, "teams"),
-        "aci_total_eur": _float(row["aci_total_eur"]) if row["teams"] is not None else 0.0,
-        "aci_teams": _int(row["aci_teams"]),
+        # no row at all: no member team, nothing masked
+        "aci_total_eur": _float(row["aci_total_eur"]) if row["federations"] else 0.0,
+        "aci_teams": _int(row["aci_teams"]) if row["federations"] else 0,
         "facilitations": _int(frow["facilitations"]) or 0,
         "facilitated_teams": _int(frow["facilitated_teams"]) or 0,
         "facilitations_by_team_type": _counts(fac_type, "team_type", ("MSP", "ESP", "CPTS"),

@@ -149,6 +149,8 @@ def build(scope: Scope, federation: Federation, db: indicators.DB = None,
         view.notes.append("Aucun décompte de référence des équipes existantes n'est chargé : "
                           "la part des équipes adhérentes ne peut pas être calculée.")
     shown = df[df["in_scope"]]
+    if "federation" in df.columns:  # a national store: the départements some package covers
+        shown = shown[shown["federation"].notna()]
     facilitation = ind.column in ("facilitations", "facilitated_teams")
     n = int(shown["facilitations" if facilitation else "adherent_teams"].fillna(0).sum())
     n_label = "facilitations" if facilitation else "équipes"
@@ -177,7 +179,6 @@ def build(scope: Scope, federation: Federation, db: indicators.DB = None,
     fig.chart = map_chart(df, federation, ind, title, fig.caption,
                           insets=bool(set(federation.departements) & set(geo.OVERSEAS)))
     view.figures.append(fig)
-    shown = df[df["in_scope"]]
     table = pd.DataFrame({
         "Code": shown["departement"], "Département": shown["name"],
         "Territoire": shown["territory"], "Équipes adhérentes": shown["adherent_teams"],
@@ -191,7 +192,6 @@ def build(scope: Scope, federation: Federation, db: indicators.DB = None,
         table = table.drop(columns="Territoire")
         table.insert(2, "Région", shown["region_name"])
         table.insert(3, "Fédération", shown["federation_name"].fillna("aucun paquet"))
-        table = table[shown["federation"].notna().to_numpy()]
         aci_masked = table["Montant ACI (€)"].isna()
         if aci_masked.any():
             table["Montant ACI (€)"] = table["Montant ACI (€)"].astype(object).where(
