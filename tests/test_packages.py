@@ -363,7 +363,7 @@ def test_without_complements_the_attack_recovers_a_masked_count() -> None:
                          "n": [3, 10, 8, 12, 13, 20, 11, 22, 33]})
     primary = cube.assign(n=cube["n"].where(~cube["n"].between(1, 4)))
     assert _recoverable(primary, "n", ["dep", "type"]) == [0]
-    hidden = privacy.cube_suppression(cube, "n", ["dep", "type"])
+    hidden = privacy.suppression(cube, ["n"], cube=privacy.Cube(("dep", "type")))["n"]
     assert list(hidden) == [True] * 4 + [False] * 5
     protected = cube.assign(n=cube["n"].where(~hidden))
     assert _recoverable(protected, "n", ["dep", "type"]) == []
@@ -383,7 +383,7 @@ def test_cube_suppression_leaves_nothing_to_recover(seed: int) -> None:
                        else pd.DataFrame({"n": [fine["n"].sum()]}))
             parts.append(grouped.reindex(columns=[*dims, "n"]))
     cube = pd.concat(parts, ignore_index=True)
-    hidden = privacy.cube_suppression(cube, "n", dims)
+    hidden = privacy.suppression(cube, ["n"], cube=privacy.Cube(tuple(dims)))["n"]
     assert (hidden >= cube["n"].between(1, 4).to_numpy()).all()
     assert _recoverable(cube.assign(n=cube["n"].where(~hidden)), "n", dims) == []
 

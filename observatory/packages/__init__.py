@@ -9,7 +9,8 @@ regions are read together as they are (DuckDB, DuckLake, MotherDuck, Spark).
 Tables giving a ``grain`` publish each count at every grain of their dimensions: ``grain``
 names the dimensions a row gives (``departement+team_type``; ``total`` for none), the others
 being summed over (NULL). A NULL count is masked: small counts and the counts that would give
-them away are suppressed by ``privacy.cube_suppression`` (its threshold is the manifest's).
+them away are suppressed by ``privacy.suppression`` on a ``privacy.Cube`` (its threshold is
+the manifest's).
 Member teams and facilitations are counted as every page and export counts them; what
 exports mask (ACI amounts of fewer than five teams, answers, respondents) is masked here too.
 No table holds a name, a contact, a facilitator, a free-text answer or a team identifier; the

@@ -3,7 +3,8 @@
 From a federation's store: member teams, ACI amounts, facilitations, facilitated teams and
 volunteer hours per year × département × team type × status (every grain), the portrait's
 answers per département × type, and each published survey's answers — every count through
-``privacy.cube_suppression``, labels people typed themselves through ``privacy.common_labels``.
+``privacy.suppression`` (as a ``privacy.Cube``), labels people typed themselves through
+``privacy.common_labels``.
 From a national store: the packages it consolidated, as they came (``national`` package).
 """
 
@@ -82,13 +83,14 @@ def _grains(df: pd.DataFrame, dims: tuple[str, ...]) -> pd.Series:
 
 def _mask(df: pd.DataFrame, table: str, dims: tuple[str, ...], within: tuple[str, ...],
           published: str | None = None) -> pd.DataFrame:
-    """Each count of ``df`` (``COUNTS[table]``) masked where ``cube_suppression`` says, with
+    """Each count of ``df`` (``COUNTS[table]``) masked where ``privacy.suppression`` says, with
     the figures that go with it; masked values become NULL."""
     out = df.copy()
     for count, derived in COUNTS.get(table, {}).items():
         if count not in out.columns:
             continue
-        hidden = privacy.cube_suppression(df, count, dims, within, published=published)
+        hidden = privacy.suppression(df, [count], cube=privacy.Cube(
+            tuple(dims), tuple(within), published))[count]
         out[count] = pd.array([None if h else int(v) for v, h in zip(df[count], hidden,
                                                                        strict=True)], "Int64")
         for col in derived:
