@@ -138,6 +138,39 @@ def test_the_national_map_shows_each_region_with_its_federation(
     assert {"Région", "Fédération"} <= set(view.tables[0].data.columns)
 
 
+def test_a_national_figure_holding_a_masked_part_is_masked(national_db: Path) -> None:
+    """A national total beside the regions' figures would give a masked regional count back
+    (total minus the others): a figure adding a masked part is masked, never a partial sum,
+    and a masked département is not a 0 (the ACI teams: what the packages mask)."""
+    looked = 0
+    for team_type in (None, *TEAM_TYPES):
+        fine = {"t": team_type, "g": "departement+team_type" if team_type else "departement"}
+        coarse = {"t": team_type, "g": "team_type" if team_type else "total"}
+        with store.reading(national_db) as con:
+            rows = con.execute("SELECT year, departement, aci_teams AS n FROM package_members "
+                               "WHERE grain = $g AND ($t IS NULL OR team_type = $t)",
+                               fine).df()
+            whole = con.execute("SELECT year, aci_teams AS n FROM package_members "
+                                "WHERE grain = $g AND ($t IS NULL OR team_type = $t)",
+                                coarse).df()
+        masked = rows[rows["n"].isna()]
+        looked += len(masked)
+        for year in YEARS:
+            scope = Scope(year=year, team_type=team_type)
+            per_dep = national.by_departement(scope, FRANCE, national_db).set_index(
+                "departement")
+            for row in rows[rows["year"] == year].itertuples(index=False):
+                value = per_dep.loc[row.departement, "aci_teams"]
+                assert pd.isna(value) if pd.isna(row.n) else value == row.n, row
+            parts = whole[whole["year"] == year]["n"]
+            figure = national.key_figures(scope, FRANCE, national_db)["aci_teams"]
+            assert figure == (None if parts.isna().any() else int(parts.sum()))
+            for row in masked[masked["year"] == year].head(3).itertuples(index=False):
+                one = Scope(year=year, team_type=team_type, departement=row.departement)
+                assert national.key_figures(one, FRANCE, national_db)["aci_teams"] is None
+    assert looked  # the packages mask some: the test had something to see
+
+
 def test_a_newer_package_of_one_region_replaces_that_region_only(
         regions: dict[str, Path], national_copy: Path, tmp_path: Path) -> None:
     def rows(fid: str) -> dict[str, list]:

@@ -129,14 +129,14 @@ def key_figures(scope: Scope, federation: Federation, db: DB = None) -> dict[str
     frow = fac.iloc[0]
     figures: dict[str, Any] = {
         "year": scope.year,
-        "adherent_teams": _int(row["teams"]) or 0,
+        # no row at all: no member team, nothing masked; a row with NULL: masked (None)
+        "adherent_teams": _int(row["teams"]) if row["federations"] else 0,
         "adherent_teams_by_type": _counts(by_type, "team_type", TEAM_TYPES, "teams"),
         "adherent_teams_by_status": _counts(by_status, "status", STATUSES, "teams"),
-        # no row at all: no member team, nothing masked
         "aci_total_eur": _float(row["aci_total_eur"]) if row["federations"] else 0.0,
         "aci_teams": _int(row["aci_teams"]) if row["federations"] else 0,
-        "facilitations": _int(frow["facilitations"]) or 0,
-        "facilitated_teams": _int(frow["facilitated_teams"]) or 0,
+        "facilitations": _int(frow["facilitations"]) if frow["federations"] else 0,
+        "facilitated_teams": _int(frow["facilitated_teams"]) if frow["federations"] else 0,
         "facilitations_by_team_type": _counts(fac_type, "team_type", ("MSP", "ESP", "CPTS"),
                                               "facilitations"),
         "facilitations_by_kind": {},
@@ -160,23 +160,27 @@ def by_departement(scope: Scope, federation: Federation, db: DB = None) -> pd.Da
     members = cells("members", scope, federation, ("departement",), db)
     status = cells("members", scope, federation, ("departement", "status"), db)
     fac = cells("facilitations", scope, federation, ("departement",), db)
-    out = deps.merge(members[["departement", "teams", "aci_teams", "aci_total_eur"]],
-                     on="departement", how="left")
-    out = out.merge(fac[["departement", "facilitations", "facilitated_teams"]],
-                    on="departement", how="left")
-    wide = status.pivot_table(index="departement", columns="status", values="teams",
-                              aggfunc="sum", dropna=False) if len(status) else pd.DataFrame()
+    covered = deps["federation"].notna().to_numpy()
+    out = deps.copy()
+
+    def column(rows: pd.DataFrame, measure: str, key: Any = None) -> pd.Series:
+        # a covered département with no row has none (0); a row whose count is NULL is masked
+        if key is not None:
+            rows = rows[rows["status"] == key]
+        found = dict(zip(rows["departement"], pd.to_numeric(rows[measure], errors="coerce"),
+                         strict=True))
+        return pd.Series([found.get(d, 0.0 if c else None)
+                          for d, c in zip(out["departement"], covered, strict=True)],
+                         index=out.index, dtype="Float64")
+
+    for col in ("teams", "aci_teams", "aci_total_eur"):
+        out[col] = column(members, col)
+    for col in ("facilitations", "facilitated_teams"):
+        out[col] = column(fac, col)
     for s in STATUSES:
-        col = wide[s] if s in wide.columns else pd.Series(dtype=float)
-        out[s] = out["departement"].map(col)
+        out[s] = column(status, "teams", s)
     covered = out["federation"].notna()
-    for col in ("teams", "aci_teams", "facilitations", "facilitated_teams", *STATUSES):
-        out[col] = pd.to_numeric(out[col], errors="coerce").astype("Float64")
-        out.loc[covered, col] = out.loc[covered, col].fillna(0)
-    masked_aci = covered & out["aci_total_eur"].isna() & out["teams"].gt(0)
-    out["aci_total_eur"] = pd.to_numeric(out["aci_total_eur"], errors="coerce")
-    out.loc[covered & ~masked_aci, "aci_total_eur"] = out.loc[
-        covered & ~masked_aci, "aci_total_eur"].fillna(0)
+    out["aci_total_eur"] = out["aci_total_eur"].astype("float64")
     # no reference counts of existing teams travel in a package
     out["reference_teams"] = float("nan")
     out["reference_members"] = 0
