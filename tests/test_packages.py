@@ -567,3 +567,54 @@ def test_command_line_publish_consolidate_reference(regions: dict[str, Path],
     assert nat.read_bytes() == before
     done = run("publish", "--years", "2016-20x5", "--out", str(tmp_path / "x.zip"))
     assert done.returncode == 2 and "Années illisibles" in done.stderr
+
+
+# -- the administration page -------------------------------------------------------------------
+def _admin_page(db: Path, federation: Federation, monkeypatch: pytest.MonkeyPatch):
+    from streamlit.testing.v1 import AppTest
+
+    from observatory.ui.shell import Context
+
+    monkeypatch.setenv("OBSERVATORY_DB", str(db))
+    page = Path(__file__).resolve().parents[1] / "pages" / "administration.py"
+    at = AppTest.from_file(str(page), default_timeout=120)
+    at.session_state["_context"] = Context(federation, Scope(year=2025), {}, list(YEARS),
+                                           "admin")
+    at.session_state["role"] = "admin"
+    at.run()
+    assert not at.exception
+    return at
+
+
+def test_an_admin_publishes_then_the_national_team_consolidates_on_the_page(
+        regions: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from observatory.ui.packages import READY
+
+    regional = tmp_path / "region.duckdb"
+    shutil.copyfile(regions["fecop"], regional)
+    at = _admin_page(regional, FECOP, monkeypatch)
+    at.button(key="paquet_preparer").click().run()
+    assert not at.exception and not at.error
+    name, payload = at.session_state[READY]
+    assert name.startswith("paquet_fecop_") and name.endswith(".zip")
+    package = tmp_path / name
+    package.write_bytes(payload)
+    with files.opened(package) as opened:  # a whole, verified package
+        assert opened.manifest["federations"][0]["id"] == "fecop"
+
+    nat = tmp_path / "national.duckdb"
+    consolidate.consolidate([regions["femasaura_pkg"]], nat)
+    at = _admin_page(nat, FRANCE, monkeypatch)
+    at.file_uploader(key="paquets_regionaux").upload(name, payload, "application/zip").run()
+    at.button(key="paquets_consolider").click().run()
+    assert not at.exception and not at.error
+    assert any("Fécop" in s.value for s in at.success)
+    assert set(national.packages(nat)["federation"]) == {"femasaura", "fecop"}
+    flipped = bytearray(payload)
+    flipped[len(flipped) // 2] ^= 0x01
+    before = nat.read_bytes()
+    at.file_uploader(key="paquets_regionaux").upload(name, bytes(flipped),
+                                                     "application/zip").run()
+    at.button(key="paquets_consolider").click().run()
+    assert at.error and not at.exception  # refused in French, the store as it was
+    assert nat.read_bytes() == before

@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import logging
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,7 +112,7 @@ def _delete(con: duckdb.DuckDBPyConnection, ids: list[str] | None) -> None:
         con.execute(f"DELETE FROM {name}{where}", params)
 
 
-def consolidate(paths: list[str | os.PathLike], db: DB,
+def consolidate(paths: Sequence[str | os.PathLike], db: DB,
                 federation_id: str = NATIONAL_FEDERATION) -> list[Loaded]:
     """Build or update the national store ``db`` from the regions' packages ``paths``.
 

@@ -15,6 +15,7 @@ import hashlib
 import io
 import json
 import logging
+import os
 import shutil
 import tempfile
 import zipfile
@@ -295,7 +296,7 @@ def _check_federations(source: Path, manifest: dict[str, Any]) -> None:
 
 
 @contextlib.contextmanager
-def opened(source: str | Path) -> Iterator[Package]:
+def opened(source: str | os.PathLike) -> Iterator[Package]:
     """The package at ``source`` (folder or .zip), verified whole; PackageRefused otherwise.
 
     The files are read once, checked against the manifest, then written to a private folder

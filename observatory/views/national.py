@@ -159,7 +159,8 @@ def portrait(scope: Scope, federation: Federation, db: DB = None,
     counts = counts.assign(status=counts["status"].replace(UNKNOWN, None))
     history = ind.cells("members", scope, federation, ("year", "status"), db, year=False)
     history = history.assign(status=history["status"].replace(UNKNOWN, None))
-    view.figures = portrait_view.status_figures(counts, history, source)
+    view.figures = portrait_view.status_figures(counts, history, source,
+                                               federation.brand)
     by_type = ind.cells("members", scope, federation, ("team_type",), db)
     under = counts[counts["status"] == "sous_aci"].set_index("team_type")["teams"]
     answered = by_type["aci_teams"]
@@ -194,7 +195,8 @@ def portrait(scope: Scope, federation: Federation, db: DB = None,
                                            "sort_key": None, "teams": members}])])
     rows = rows[rows["teams"].notna()].astype({"teams": int}).sort_values(
         ["field", "value"], na_position="first").reset_index(drop=True)
-    view.figures += portrait_view.form_figures(portrait_view.Answers(rows), scope)
+    view.figures += portrait_view.form_figures(portrait_view.Answers(rows), scope,
+                                              federation.brand)
     if masked.any() or totals["aci_total_eur"].isna().any():
         view.notes.append(_masked_note())
     view.notes.append("Évolutions de statut d'une équipe d'une année à l'autre et montants ACI "
@@ -280,7 +282,7 @@ def survey(scope: Scope, federation: Federation, db: DB = None, survey_id: str |
                             value_title=survey_view.RESPONDENTS)
         view.figures.append(charts.figure(f"repondants_par_{key}", title, chart, data,
                                           int(total), "répondants", source,
-                                          survey_view.COMPLETE_ONLY))
+                                          survey_view.COMPLETE_ONLY, brand=federation.brand))
     questions = ind.survey_rows(str(survey_id), "survey_questions", db).sort_values("position")
     answers = ind.survey_rows(str(survey_id), "survey_answers", db)
     masked = bool(resp["respondents"].isna().any() or answers["respondents"].isna().any())
@@ -292,10 +294,12 @@ def survey(scope: Scope, federation: Federation, db: DB = None, survey_id: str |
             rows = rows.assign(grp=None)[["grp", "value", "n"]].astype({"n": int})
             rows = pd.concat([rows[rows["value"].isna()], rows[rows["value"].notna()]
                               .sort_values(["n", "value"], ascending=[False, True])])
-            view.figures.append(survey_view._choice_figure(q, rows, None, source, names))
+            view.figures.append(survey_view._choice_figure(q, rows, None, source, names,
+                                                           federation.brand))
         elif q["qtype"] == "number" and len(answered):
             bins = rows[rows["bin_start"].notna()].astype({"n": int})
-            view.figures.append(survey_view._number_figure(q, bins, source))
+            view.figures.append(survey_view._number_figure(q, bins, source,
+                                                           federation.brand))
     if masked:
         view.notes.append(_masked_note())
     view.notes.append("Réponses libres et ventilations par département ou profession des "
@@ -334,7 +338,8 @@ def facilitations(scope: Scope, federation: Federation, db: DB = None,
     view.figures.append(charts.figure("facilitations_par_annee", "Facilitations par année",
                                       chart, data, int(data["Facilitations"].sum()),
                                       "facilitations", SOURCE,
-                                      "Toutes les années ; les autres filtres s'appliquent."))
+                                      "Toutes les années ; les autres filtres s'appliquent.",
+                                      brand=federation.brand))
     for key, dim, title, labels in (
         ("facilitations_par_type_equipe", "team_type", "Par type d'équipe", None),
         ("facilitations_par_profil", "team_profile",
@@ -349,7 +354,7 @@ def facilitations(scope: Scope, federation: Federation, db: DB = None,
                             value_title="Facilitations",
                             sort=list(TEAM_TYPES) if dim == "team_type" else "-x")
         view.figures.append(charts.figure(key, title, chart, data, n, "facilitations",
-                                          source))
+                                          source, brand=federation.brand))
     view.tables.append(federations_table(scope, federation, db))
     view.notes.append("Le détail par mois, par type d'intervention et par équipe reste dans "
                       "le journal de chaque fédération : les paquets n'en publient que les "
