@@ -274,7 +274,9 @@ def _determined(masked: np.ndarray, groups: list[Equation]) -> list[int]:
     if not rows:
         return []
     matrix = np.array(rows)
-    _, singular, vt = np.linalg.svd(matrix, full_matrices=True)
+    # the full V only when there are fewer sums than cells (else it is square already): a
+    # full U of thousands of sums would cost seconds for nothing
+    _, singular, vt = np.linalg.svd(matrix, full_matrices=matrix.shape[0] < matrix.shape[1])
     tolerance = singular.max(initial=0.0) * max(matrix.shape) * np.finfo(float).eps
     null = vt[int((singular > tolerance).sum()):]
     if not len(null):
