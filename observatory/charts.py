@@ -1019,7 +1019,8 @@ LINE_DASHES = {TERRITORY_LINE: [7, 3], SCOPE_LINE: [1, 0]}
 
 def choropleth(shapes: str, values: pd.DataFrame, labels: pd.DataFrame, *, label: str,
                fmt: str, selection: str, borders: str | None = None,
-               partial: bool = False, brand: Brand | None = None) -> Spec:
+               partial: bool = False, insets: str | None = None,
+               brand: Brand | None = None) -> Spec:
     """Départements coloured by ``values``' value, clickable, labelled with code and value.
 
     ``shapes`` (and the territories' ``borders``) travel as TopoJSON strings (quantised, a
@@ -1030,12 +1031,17 @@ def choropleth(shapes: str, values: pd.DataFrame, labels: pd.DataFrame, *, label
     scope is outlined, whether it was chosen in the sidebar, the URL or by a click. The
     colours run from a tint to a shade of the brand's primary; the legend sits under the map
     (a phone has no room beside it), and the labels shrink in a phone-wide container.
+    ``insets``: the frames (TopoJSON lines, ``geo.inset_frames_topojson``) of the overseas
+    départements drawn beside the mainland (their shapes and labels moved there by ``geo``).
+    A département without a value (no data: not zero) is drawn grey; a ``region`` column of
+    ``values`` shows in the tooltip.
     """
     datasets: dict[str, Any] = {}
+    extra = ["region"] if "region" in values.columns else []
     lookup = {"lookup": "code", "from": {"data": _dataset(values, datasets), "key": "departement",
-                                         "fields": ["name", "value", "in_scope"]}}
+                                         "fields": ["name", "value", "in_scope", *extra]}}
     topo = {"format": {"feature": "departements", "type": "topojson"}, "values": shapes}
-    fill = {
+    fill: dict[str, Any] = {
         "data": topo,
         "mark": {"type": "geoshape", "stroke": "white", "strokeWidth": 1},
         "encoding": {
@@ -1047,6 +1053,7 @@ def choropleth(shapes: str, values: pd.DataFrame, labels: pd.DataFrame, *, label
             "opacity": {"condition": {"test": "datum.in_scope", "value": 1}, "value": 0.3},
             "tooltip": [_channel("name", "N", title="Département"),
                         _channel("code", "N", title="Code"),
+                        *[_channel("region", "N", title="Région") for _ in extra],
                         _channel("value", "Q", title=label, format=fmt)],
         },
         "transform": [{"calculate": "datum.properties.code", "as": "code"}, lookup],
@@ -1075,7 +1082,17 @@ def choropleth(shapes: str, values: pd.DataFrame, labels: pd.DataFrame, *, label
                         "symbolStrokeWidth": 3}),
                 "strokeDash": _channel("ligne", "N", scale=dash_scale, legend=None)}}
 
+    if insets is not None or extra:  # no value is not a value: grey, not the scale's lightest
+        fill["encoding"]["color"]["condition"] = {"test": "!isValid(datum.value)",
+                                                  "value": "#dddddd"}
+        fill["mark"]["invalid"] = None
     layers = [fill]
+    if insets is not None:
+        layers.append({"data": {"format": {"feature": "insets", "type": "topojson"},
+                                "values": insets},
+                       "mark": {"type": "geoshape", "filled": False, "strokeWidth": 1,
+                                "stroke": "#888888"},
+                       "encoding": {"fill": {"value": None}}})
     if borders is not None:
         layers.append(outline(TERRITORY_LINE, {"format": {"feature": "territories",
                                                           "type": "topojson"},
@@ -1097,10 +1114,13 @@ def choropleth(shapes: str, values: pd.DataFrame, labels: pd.DataFrame, *, label
                             "dy": narrow(-5, -7)},
                    "encoding": {**position, "text": _channel("departement", "N"),
                                 "opacity": faded, "color": ink}})
-    layers.append({"data": named, "mark": {"type": "text", "fontSize": narrow(8, 11),
-                                           "dy": narrow(5, 7)},
-                   "encoding": {**position, "text": _channel("v", "Q", format=fmt),
-                                "opacity": faded, "color": ink}})
+    value_label: dict[str, Any] = {
+        "data": named, "mark": {"type": "text", "fontSize": narrow(8, 11), "dy": narrow(5, 7)},
+        "encoding": {**position, "text": _channel("v", "Q", format=fmt), "opacity": faded,
+                     "color": ink}}
+    if insets is not None or extra:  # no value, no label (never « null »)
+        value_label["transform"] = [{"filter": "isValid(datum.v)"}]
+    layers.append(value_label)
     return Spec({
         "layer": layers,
         "params": [{"name": selection, "select": {"type": "point", "fields": ["code"],

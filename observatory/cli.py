@@ -13,6 +13,7 @@ from observatory.config import get_federation
 from observatory.exports import cli as export_cli
 from observatory.filters import Scope
 from observatory.imports.errors import ImportRefused
+from observatory.packages import PackageRefused
 from observatory.vocabulary import TEAM_TYPES
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
@@ -36,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     _user_parser(sub)
     _team_parser(sub)
     _backup_parsers(sub)
+    _package_parsers(sub)
     return parser
 
 
@@ -170,6 +172,60 @@ def _backup_parsers(sub: Any) -> None:
     p = sub.add_parser("restore", help="restaurer une sauvegarde")
     _db_arg(p)
     p.add_argument("source", type=Path)
+
+
+def _package_parsers(sub: Any) -> None:
+    """``publish``, ``consolidate`` and ``reference``: packages from the regions to France."""
+    p = sub.add_parser("publish", help="écrire le paquet de la fédération pour le niveau "
+                                       "national (agrégats masqués, Parquet)")
+    _db_arg(p)
+    p.add_argument("--year", type=int, help="une année (défaut : toutes celles de la base)")
+    p.add_argument("--years", help="une période, par exemple 2016-2025")
+    p.add_argument("--out", type=Path, required=True,
+                   help="dossier (nouveau ou vide) ou fichier .zip à écrire")
+    p.add_argument("--with-team-register", action="store_true",
+                   help="joindre le registre des équipes adhérentes : FINESS, type, commune "
+                        "(jamais leurs réponses)")
+    p = sub.add_parser("consolidate", help="construire ou mettre à jour la base nationale à "
+                                           "partir des paquets des fédérations")
+    p.add_argument("packages", nargs="+", type=Path, help="paquets (.zip ou dossiers)")
+    p.add_argument("--db", required=True, help="la base nationale (créée si elle n'existe pas)")
+    p.add_argument("--federation", default="avecsante",
+                   help="profil de la base nationale (défaut : avecsante)")
+    p = sub.add_parser("reference", help="charger le paquet national comme référence (« vs "
+                                         "France ») dans la base de la fédération")
+    p.add_argument("package", type=Path)
+    _db_arg(p)
+
+
+def _cmd_publish(args: argparse.Namespace) -> int:
+    from observatory.packages import publish
+
+    years = ([args.year] if args.year else []) + (publish.parse_years(args.years)
+                                                  if args.years else [])
+    out = publish.publish(args.db, args.out, years or None,
+                          team_register=args.with_team_register)
+    print(f"Paquet écrit : {out}")
+    return EXIT_OK
+
+
+def _cmd_consolidate(args: argparse.Namespace) -> int:
+    from observatory.packages import consolidate
+
+    for report in consolidate.consolidate(args.packages, args.db, args.federation):
+        print(report.to_text())
+    print(f"Base nationale : {store.db_path(args.db)}")
+    return EXIT_OK
+
+
+def _cmd_reference(args: argparse.Namespace) -> int:
+    from observatory.packages import consolidate
+
+    loaded = consolidate.load_reference(args.package, args.db)
+    print(f"Référence nationale chargée : {len(loaded)} fédération(s)")
+    for report in loaded:
+        print(report.to_text())
+    return EXIT_OK
 
 
 def _role(text: str) -> str:
@@ -474,7 +530,8 @@ def _cmd_restore(args: argparse.Namespace) -> int:
 COMMANDS = {
     "init": _cmd_init, "demo": _cmd_demo, "import": _cmd_import, "figures": _cmd_figures,
     "export": export_cli.run, "synth": synth.run, "user": _cmd_user, "backup": _cmd_backup,
-    "restore": _cmd_restore, "team": _cmd_team,
+    "restore": _cmd_restore, "team": _cmd_team, "publish": _cmd_publish,
+    "consolidate": _cmd_consolidate, "reference": _cmd_reference,
 }
 
 
@@ -490,7 +547,7 @@ def main(argv: list[str] | None = None) -> int:
     except ImportRefused as exc:  # the message already lists the first errors
         print(exc.message, file=sys.stderr)
         return EXIT_REFUSED
-    except store.StoreError as exc:
+    except (store.StoreError, PackageRefused) as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_REFUSED
     except ValueError as exc:

@@ -132,6 +132,52 @@ MIGRATIONS: list[tuple[int, str]] = [
             action VARCHAR NOT NULL, target VARCHAR, detail VARCHAR);
         """,
     ),
+    (
+        5,
+        """
+        -- Issue 18 (national packages): the federations' packages a store holds, one per
+        -- federation — in a national store (meta kind = 'national') the consolidated regions,
+        -- in a regional one the national reference. Their tables keep the packages' rows as
+        -- published (a NULL count is masked); grain names the dimensions a row gives, the
+        -- others being summed over (observatory/packages/__init__.py).
+        CREATE TABLE packages (
+            federation VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, region VARCHAR,
+            region_code VARCHAR, departements VARCHAR[] NOT NULL, years INTEGER[] NOT NULL,
+            schema_version INTEGER NOT NULL, product_version VARCHAR,
+            created_at TIMESTAMP NOT NULL, threshold INTEGER NOT NULL,
+            team_register BOOLEAN NOT NULL, volunteer_hours BOOLEAN NOT NULL,
+            manifest_sha256 VARCHAR NOT NULL, source VARCHAR, loaded_at TIMESTAMP NOT NULL);
+        CREATE TABLE package_members (
+            federation VARCHAR NOT NULL, year INTEGER NOT NULL, grain VARCHAR NOT NULL,
+            departement VARCHAR, team_type VARCHAR, status VARCHAR, teams BIGINT,
+            aci_teams BIGINT, aci_total_eur DOUBLE);
+        CREATE TABLE package_facilitations (
+            federation VARCHAR NOT NULL, year INTEGER NOT NULL, grain VARCHAR NOT NULL,
+            departement VARCHAR, team_type VARCHAR, team_profile VARCHAR, facilitations BIGINT,
+            facilitated_teams BIGINT, volunteer_hours DOUBLE);
+        CREATE TABLE package_portrait (
+            federation VARCHAR NOT NULL, year INTEGER NOT NULL, grain VARCHAR NOT NULL,
+            departement VARCHAR, team_type VARCHAR, field VARCHAR NOT NULL, value VARCHAR,
+            sort_key DOUBLE, teams BIGINT);
+        CREATE TABLE package_surveys (
+            federation VARCHAR NOT NULL, survey_id VARCHAR NOT NULL, title VARCHAR NOT NULL,
+            theme VARCHAR, month DATE, objective VARCHAR, respondents BIGINT);
+        CREATE TABLE package_survey_questions (
+            federation VARCHAR NOT NULL, survey_id VARCHAR NOT NULL,
+            question_id VARCHAR NOT NULL, position INTEGER, text VARCHAR, qtype VARCHAR,
+            options VARCHAR[]);
+        CREATE TABLE package_survey_answers (
+            federation VARCHAR NOT NULL, survey_id VARCHAR NOT NULL,
+            question_id VARCHAR NOT NULL, value VARCHAR, bin_start DOUBLE, bin_end DOUBLE,
+            respondents BIGINT);
+        CREATE TABLE package_survey_respondents (
+            federation VARCHAR NOT NULL, survey_id VARCHAR NOT NULL, grain VARCHAR NOT NULL,
+            departement VARCHAR, profession VARCHAR, respondents BIGINT);
+        CREATE TABLE package_team_register (
+            federation VARCHAR NOT NULL, finess VARCHAR NOT NULL, team_type VARCHAR,
+            commune VARCHAR);
+        """,
+    ),
 ]
 # Tables of decisions about the data rather than data from files: undoing an import keeps them
 # as they are (a publication made since stays; the audit log never goes back).
@@ -451,22 +497,41 @@ def ensure_current(db: str | os.PathLike | None = None) -> bool:
 
 def init(db: str | os.PathLike | None = None, federation_id: str | None = None) -> Path:
     """Create (or migrate) the store, load the reference départements and record the federation."""
+    path = db_path(db)
+    with writing(path) as con:
+        initialise(con, federation_id)
+    return path
+
+
+def initialise(con: duckdb.DuckDBPyConnection, federation_id: str | None = None,
+               kind: str | None = None) -> None:
+    """Within a write: the reference départements, the federation and (national) the kind."""
     from observatory import geo
     from observatory.config import get_federation
 
     federation = get_federation(federation_id)
-    path = db_path(db)
-    with writing(path) as con:
-        deps = geo.departements()
-        con.register("_deps", deps)
-        con.execute("DELETE FROM departements")
-        con.execute(
-            "INSERT INTO departements SELECT code, name, region_code, region_name, population "
-            "FROM _deps"
-        )
-        con.unregister("_deps")
-        con.execute("INSERT OR REPLACE INTO meta VALUES ('federation', ?)", [federation.id])
-    return path
+    deps = geo.departements()
+    con.register("_deps", deps)
+    con.execute("DELETE FROM departements")
+    con.execute(
+        "INSERT INTO departements SELECT code, name, region_code, region_name, population "
+        "FROM _deps"
+    )
+    con.unregister("_deps")
+    con.execute("INSERT OR REPLACE INTO meta VALUES ('federation', ?)", [federation.id])
+    if kind is not None:
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('kind', ?)", [kind])
+
+
+# A store built by consolidating federations' packages (``observatory consolidate``) rather
+# than by importing a federation's own files.
+NATIONAL = "national"
+REGIONAL = "regional"
+
+
+def kind(db: str | os.PathLike | None = None) -> str:
+    """``national`` for a consolidated store, ``regional`` for a federation's own."""
+    return meta(db).get("kind", REGIONAL)
 
 
 def federation_id(db: str | os.PathLike | None = None) -> str | None:

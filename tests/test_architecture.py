@@ -20,7 +20,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"config", "formats", "vocabulary", "privacy", "filters", "geo", "store", "auth",
                "demo_spec", "pages", "settings", "logs", "audit", "publication", "__init__"}),
     frozenset({"charts", "indicators", "imports", "teams", "exportfiles"}),
-    frozenset({"views"}),
+    frozenset({"views", "packages"}),
     frozenset({"exports", "demo"}),
     frozenset({"synth"}),
     frozenset({"ui", "cli"}),
@@ -91,6 +91,7 @@ def test_imports_flow_down_the_layers() -> None:
     (CORE, {"views", "exports", "ui", "imports", "indicators", "charts"}),
     ({"imports", "indicators", "charts"}, {"views", "exports", "ui"}),
     ({"views"}, {"exports", "ui", "imports"}),
+    ({"packages"}, {"exports", "ui", "imports", "charts"}),
     ({"exports"}, {"ui", "imports"}),
 ])
 def test_lower_rooms_never_reach_up(rooms: frozenset[str], forbidden: set[str]) -> None:

@@ -353,8 +353,13 @@ def _refusal(report: ImportReport) -> ImportRefused:
 
 
 def _ensure_store(path: Path, create: bool) -> None:
-    """An import goes into an existing store: a mistyped --db must not make an empty one."""
+    """An import goes into an existing store: a mistyped --db must not make an empty one; a
+    national store takes the federations' packages only (``observatory consolidate``)."""
     if path.exists():
+        if store.kind(path) == store.NATIONAL:
+            raise ImportRefused(
+                f"« {_display_path(path)} » est une base nationale : elle ne reçoit que les "
+                "paquets des fédérations (observatory consolidate), pas leurs fichiers.")
         return
     if not create:
         raise ImportRefused(

@@ -44,8 +44,17 @@ def scope_sql(
     return " AND ".join(clauses), params
 
 
+def national_store(db: DB) -> bool:
+    """Whether ``db`` is a national store: its figures come from ``indicators.national``."""
+    return store.kind(db) == store.NATIONAL
+
+
 def available_years(db: DB = None) -> list[int]:
     """Years with any membership form or facilitation, newest first."""
+    if national_store(db):
+        from observatory.indicators import national
+
+        return national.available_years(db)
     df = store.query(
         "SELECT year FROM memberships UNION SELECT year FROM facilitations "
         "UNION SELECT year(month) FROM surveys WHERE month IS NOT NULL ORDER BY 1 DESC",
@@ -63,6 +72,10 @@ def source_years(federation: Federation, db: DB = None) -> dict[str, frozenset[i
     """For each source (``adhesions``, ``facilitations``, ``surveys``), the years it covers
     anywhere in the federation. A year outside them has no data, which is not zero: no figure
     compares with it nor shows it as a column of zeros."""
+    if national_store(db):
+        from observatory.indicators import national
+
+        return national.source_years(db)
     df = store.query(
         """
         SELECT DISTINCT 'adhesions' AS source, year FROM memberships
@@ -184,6 +197,10 @@ def by_departement(scope: Scope, federation: Federation, db: DB = None) -> pd.Da
     teams where one was loaded, with the members of the types that count covers (the numerator
     of the share of teams that are members).
     """
+    if national_store(db):
+        from observatory.indicators import national
+
+        return national.by_departement(scope, federation, db)
     m_where, params = scope_sql(scope, federation, alias="m")
     f_where, _ = scope_sql(scope, federation, alias="f")
     return store.query(
@@ -232,6 +249,10 @@ def by_departement(scope: Scope, federation: Federation, db: DB = None) -> pd.Da
 
 def key_figures(scope: Scope, federation: Federation, db: DB = None) -> dict[str, Any]:
     """The figures of the home page and of ``observatory figures``, for one scope."""
+    if national_store(db):
+        from observatory.indicators import national
+
+        return national.key_figures(scope, federation, db)
     figures: dict[str, Any] = {"year": scope.year}
     figures.update(membership_figures(scope, federation, db))
     figures.update(facilitation_figures(scope, federation, db))

@@ -13,6 +13,7 @@ from observatory import audit, auth, settings, store
 from observatory.config import db_path
 from observatory.exports import tables
 from observatory.imports import core
+from observatory.ui import packages
 from observatory.ui.auth import secrets
 from observatory.ui.shell import Context
 from observatory.ui.text import plain
@@ -94,6 +95,7 @@ def page(ctx: Context) -> None:
     st.caption(plain("Les variables d'environnement se règlent au démarrage du serveur ; "
                      "la liste complète des réglages est dans le README."))
     _audit_log()
+    packages.section(ctx)
     st.subheader("Sauvegarde et suppression")
     st.caption(plain("Sauvegarde cohérente : observatory backup DOSSIER ; restauration : "
                      "observatory restore DOSSIER ; suppression des données d'une équipe à sa "

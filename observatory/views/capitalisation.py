@@ -9,7 +9,7 @@ from observatory.config import Federation
 from observatory.filters import Scope
 from observatory.indicators import DB
 from observatory.indicators import capitalisation as ind
-from observatory.views import Metric, Table, View
+from observatory.views import Metric, Table, View, national
 
 SOURCE = "fiches de capitalisation"
 # Cards drawn under the table: past a few dozen they cost more to draw than they help (the
@@ -24,6 +24,8 @@ PUBLIC_COLUMNS = ("Titre", "Département", "Thème", "Année", "Résumé")
 def themes(scope: Scope, federation: Federation, db: DB = None,
            published_only: bool = False) -> list[str]:
     """The themes the page's theme picker offers."""
+    if national.is_national(db):
+        return []
     return ind.themes(scope, federation, db, published_only)
 
 
@@ -36,6 +38,9 @@ def build(scope: Scope, federation: Federation, db: DB = None, query: str = "",
     (no team, no description). User text (titles, summaries, bodies) is data: the page shows it
     as plain text.
     """
+    if national.is_national(db):
+        return national.team_level("Capitalisation", "les fiches de capitalisation", scope,
+                                   federation)
     label = scope.label(federation, departement_names or {})
     view = View(title="Capitalisation", scope_label=label, publication="fiche",
                 published_only=published_only)

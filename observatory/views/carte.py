@@ -8,12 +8,13 @@ from typing import Any
 
 import pandas as pd
 
-from observatory import charts, formats, geo, indicators
+from observatory import charts, formats, geo, indicators, privacy
 from observatory.charts import Figure
 from observatory.config import Federation, get_federation
 from observatory.filters import Scope
+from observatory.indicators import national as ind_national
 from observatory.privacy import Margin
-from observatory.views import Table, View
+from observatory.views import Table, View, national
 
 SELECTION = "departement_clique"
 # How many teams an ACI amount sums: a département's total of one or two teams is their amounts,
@@ -48,13 +49,15 @@ INDICATORS: dict[str, MapIndicator] = {
 
 
 @functools.cache
-def territory_borders(federation_id: str) -> dict[str, Any]:
-    """Outlines of the federation's territories (unions of départements), computed once."""
+def territory_borders(federation_id: str, insets: bool = False) -> dict[str, Any]:
+    """Outlines of the federation's territories (unions of départements), computed once;
+    ``insets``: on the map whose overseas départements are drawn beside the mainland."""
     from shapely.geometry import mapping, shape
     from shapely.ops import unary_union
 
     federation = get_federation(federation_id)
-    shapes = geo.departement_shapes(federation.departements)
+    shapes = (geo.inset_shapes(frozenset(federation.departements)) if insets
+              else geo.departement_shapes(federation.departements))
     by_code = {f["properties"]["code"]: shape(f["geometry"]) for f in shapes["features"]}
     features = []
     for name, codes in federation.territories.items():
@@ -65,8 +68,8 @@ def territory_borders(federation_id: str) -> dict[str, Any]:
 
 
 @functools.cache
-def _borders_topojson(federation_id: str) -> str:
-    return geo.topojson(territory_borders(federation_id)["features"], "territories")
+def _borders_topojson(federation_id: str, insets: bool = False) -> str:
+    return geo.topojson(territory_borders(federation_id, insets)["features"], "territories")
 
 
 def _values(scope: Scope, federation: Federation, db: indicators.DB) -> pd.DataFrame:
@@ -78,33 +81,47 @@ def _values(scope: Scope, federation: Federation, db: indicators.DB) -> pd.DataF
     df["coverage"] = (df["reference_members"] / ref).where(ref > 0)
     df["territory"] = [federation.territory_of(c) or "" for c in df["departement"]]
     df["in_scope"] = df["departement"].isin(scope.departements(federation))
+    if "federation_name" in df.columns:  # a national store: each region with its federation
+        df["region"] = [f"{r} ({f})" if isinstance(f, str) else f"{r} (aucun paquet)"
+                        for r, f in zip(df["region_name"], df["federation_name"], strict=True)]
     return df
 
 
 def map_chart(df: pd.DataFrame, federation: Federation, ind: MapIndicator, title: str,
-              caption: str) -> charts.Spec:
-    """Choropleth of ``ind`` with the values joined in the spec (not repeated per feature)."""
+              caption: str, *, insets: bool = False) -> charts.Spec:
+    """Choropleth of ``ind`` with the values joined in the spec (not repeated per feature).
+
+    ``insets``: the overseas départements drawn in boxes beside the mainland (France's map);
+    a ``region`` column of ``df`` shows in the tooltip."""
     extra = ["aci_teams"] if ind.column == "aci_total_eur" else []
+    extra += ["region"] if "region" in df.columns else []
     values = df[["departement", "name", ind.column, "in_scope", *extra]].rename(
         columns={ind.column: "value"})
-    deps = geo.departements()
-    labels = df.merge(deps[["code", "lon", "lat"]], left_on="departement", right_on="code")
-    labels = labels[["departement", "lon", "lat", ind.column, "in_scope", *extra]].rename(
-        columns={ind.column: "v"})
+    codes = frozenset(federation.departements)
+    deps = geo.label_points(insets)
+    labels = df.merge(deps, left_on="departement", right_on="code")
+    labels = labels[["departement", "lon", "lat", ind.column, "in_scope",
+                     *(c for c in extra if c != "region")]].rename(columns={ind.column: "v"})
     chart = charts.choropleth(
-        geo.departement_topojson(frozenset(federation.departements)), values, labels,
-        label=ind.label, fmt=ind.fmt, selection=SELECTION,
-        borders=_borders_topojson(federation.id) if federation.territories else None,
-        partial=not bool(df["in_scope"].all()), brand=federation.brand)
+        geo.france_topojson(codes) if insets else geo.departement_topojson(codes), values,
+        labels, label=ind.label, fmt=ind.fmt, selection=SELECTION,
+        borders=_borders_topojson(federation.id, insets) if federation.territories else None,
+        partial=not bool(df["in_scope"].all()),
+        insets=geo.inset_frames_topojson(codes) if insets else None, brand=federation.brand)
     return charts.titled(chart, title, caption, federation.brand)
 
 
 def _scope_value(shown: pd.DataFrame, ind: MapIndicator) -> str:
-    """The indicator over the whole scope, as the subtitle states it: a total, or a rate."""
+    """The indicator over the whole scope, as the subtitle states it: a total, or a rate.
+    Départements without data (a national store's, outside every package) count for none;
+    a masked one makes the total masked."""
+    shown = shown[shown["federation"].notna()] if "federation" in shown.columns else shown
     if ind.column == "per_100k":
-        population = float(shown["population"].sum())
+        population = float(shown.loc[shown["adherent_teams"].notna(), "population"].sum())
         rate = shown["adherent_teams"].sum() / population * 100_000 if population else None
         return f"Ensemble : {formats.number(rate, 1)} pour 100 000 habitants"
+    if ind.column in shown.columns and shown[ind.column].isna().any():
+        return f"Total : {privacy.MASKED_VALUE} (une valeur au moins est masquée)"
     if ind.column == "coverage":
         ref = shown["reference_teams"].sum()
         if not shown["reference_teams"].notna().any() or not ref:
@@ -143,14 +160,18 @@ def build(scope: Scope, federation: Federation, db: indicators.DB = None,
     and the départements outside the scope are faded."""
     ind = INDICATORS.get(indicator, INDICATORS["adherent_teams"])
     df = _values(scope, federation, db)
-    label = scope.label(federation, dict(zip(df["departement"], df["name"], strict=True)))
+    names = dict(zip(df["departement"], df["name"], strict=True))
+    label = (national.label(scope, federation, names) if "region" in df.columns
+             else scope.label(federation, names))
     view = View(title="Carte des équipes", scope_label=label)
     if indicator == "coverage" and df["reference_teams"].isna().all():
         view.notes.append("Aucun décompte de référence des équipes existantes n'est chargé : "
                           "la part des équipes adhérentes ne peut pas être calculée.")
     shown = df[df["in_scope"]]
+    if "federation" in df.columns:  # a national store: the départements some package covers
+        shown = shown[shown["federation"].notna()]
     facilitation = ind.column in ("facilitations", "facilitated_teams")
-    n = int(shown["facilitations" if facilitation else "adherent_teams"].sum())
+    n = int(shown["facilitations" if facilitation else "adherent_teams"].fillna(0).sum())
     n_label = "facilitations" if facilitation else "équipes"
     year = scope.year or ""
     title = f"{ind.label} par département, {year}".strip(", ")
@@ -159,6 +180,11 @@ def build(scope: Scope, federation: Federation, db: indicators.DB = None,
     partial = not bool(df["in_scope"].all())
     where = label.split(" · ")[0]
     notes = [_scope_value(shown, ind)]
+    reference = ind_national.reference(scope.year, scope.team_type, db) \
+        if ind.column == "per_100k" else None
+    if reference is not None and reference.per_100k is not None:
+        notes.append(f"{reference.label} : {formats.number(reference.per_100k, 1)} pour "
+                     "100 000 habitants")
     if partial:  # the n and the total are the scope's, the colours the whole federation's
         notes.insert(0, f"Périmètre : {where}, autres départements estompés")
     # The figure's data (its CSV) is the scope's départements, whose total the subtitle
@@ -169,10 +195,10 @@ def build(scope: Scope, federation: Federation, db: indicators.DB = None,
         n, n_label, f"{ind.source} {year}".strip(), " · ".join(notes),
         count_columns=(ACI_TEAMS, "aci_teams") if aci else (),
         margins=(Margin(where="in_scope"),))
-    fig.chart = map_chart(df, federation, ind, title, fig.caption)
+    fig.chart = map_chart(df, federation, ind, title, fig.caption,
+                          insets=bool(set(federation.departements) & set(geo.OVERSEAS)))
     fig.takeaway = _lead(shown, ind)
     view.figures.append(fig)
-    shown = df[df["in_scope"]]
     table = pd.DataFrame({
         "Code": shown["departement"], "Département": shown["name"],
         "Territoire": shown["territory"], "Équipes adhérentes": shown["adherent_teams"],
@@ -182,6 +208,14 @@ def build(scope: Scope, federation: Federation, db: indicators.DB = None,
         "Montant ACI (€)": shown["aci_total_eur"].round(0),
         ACI_TEAMS: shown["aci_teams"],
     })
+    if "region" in df.columns:  # a national store: the region and its federation
+        table = table.drop(columns="Territoire")
+        table.insert(2, "Région", shown["region_name"])
+        table.insert(3, "Fédération", shown["federation_name"].fillna("aucun paquet"))
+        aci_masked = table["Montant ACI (€)"].isna()
+        if aci_masked.any():
+            table["Montant ACI (€)"] = table["Montant ACI (€)"].astype(object).where(
+                ~aci_masked, privacy.MASKED_VALUE)
     view.tables.append(Table("carte_table", "Chiffres par département", table,
                              f"Sources : formulaires d'adhésion, journal des facilitations {year}; "
                              "population : INSEE (populations municipales).",

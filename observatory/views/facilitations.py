@@ -9,7 +9,7 @@ from observatory.config import Brand, Federation
 from observatory.filters import Scope
 from observatory.indicators import DB
 from observatory.indicators import facilitations as ind
-from observatory.views import Metric, Table, View
+from observatory.views import Metric, Table, View, national
 from observatory.vocabulary import FACILITATION_TEAM_TYPES, KIND_LABELS, STATUS_LABELS
 
 FACILITATIONS = "Facilitations"
@@ -204,6 +204,8 @@ def _top_teams(scope: Scope, federation: Federation, db: DB) -> Table:
 def build(scope: Scope, federation: Federation, db: DB = None,
           departement_names: dict[str, str] | None = None) -> View:
     """Every facilitation figure of ``scope`` (never a facilitator's name)."""
+    if national.is_national(db):
+        return national.facilitations(scope, federation, db, departement_names)
     names = departement_names or {}
     label = scope.label(federation, names)
     view = View(title="Facilitations", scope_label=label)

@@ -14,7 +14,7 @@ from observatory.filters import Scope
 from observatory.indicators import DB
 from observatory.indicators import surveys as ind
 from observatory.privacy import Margin
-from observatory.views import Metric, Table, View
+from observatory.views import Metric, Table, View, national
 
 RESPONDENTS = "Répondants"
 SHARE = "Part des répondants"
@@ -41,6 +41,8 @@ def choices(scope: Scope, federation: Federation, db: DB = None, published_only:
 
     The default is the latest survey of the scope's year, else the latest one.
     """
+    if national.is_national(db):
+        return national.survey_choices(scope, federation, db)
     df = ind.survey_list(db, published_only)
     ids = tuple(df["survey_id"])
     labels = {row.survey_id: f"{_month(row.month)} · {row.title}"
@@ -56,6 +58,8 @@ def catalogue(scope: Scope, federation: Federation, db: DB = None,
               published_only: bool = False) -> View:
     """The surveys of the scope's year with their complete and incomplete respondents
     (``published_only``: those whose infographic is published)."""
+    if national.is_national(db):
+        return national.survey_catalogue(scope, federation, db, departement_names)
     label = scope.label(federation, departement_names or {})
     view = View(title="Enquêtes flash", scope_label=label, publication="survey",
                 published_only=published_only)
@@ -185,6 +189,8 @@ def build(scope: Scope, federation: Federation, db: DB = None, survey_id: str | 
     ``breakdown`` (``departement`` or ``profession``) splits every choice question by it;
     ``published_only``: an unpublished survey is not shown (nor said to exist).
     """
+    if national.is_national(db):
+        return national.survey(scope, federation, db, survey_id, breakdown, departement_names)
     names = departement_names or {}
     label = scope.label(federation, names)
     breakdown = breakdown if breakdown in ind.BREAKDOWNS else None
