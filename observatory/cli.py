@@ -56,6 +56,7 @@ IMPORT_KINDS = (
     ("survey", "enquête flash"),
     ("fiches", "fiches de capitalisation"),
     ("references", "décompte des équipes existantes par département et type"),
+    ("projects", "suivi des projets (une ligne par projet, la date de chaque étape)"),
 )
 
 
@@ -80,7 +81,7 @@ def _import_parser(sub: Any) -> None:
             k.add_argument("--mapping", type=Path, metavar="FICHIER.toml",
                            help="correspondances « \"Champ\" = \"Colonne\" », une par ligne")
             k.add_argument("--mapping-name", help="nom sous lequel enregistrer la correspondance")
-        if kind in ("facilitations", "survey"):
+        if kind in ("facilitations", "survey", "projects"):
             k.add_argument("--confirm-deletions", action="store_true",
                            help="accepter un import qui retire plus qu'il n'ajoute")
         if kind == "facilitations":

@@ -162,10 +162,10 @@ def find_communes(value: object, departement: str | None = None) -> list[str]:
         return [code] if found and departement in (None, found[1]) else []
     hint = _DEPARTEMENT_HINT.match(text)
     if hint and not _ARTICLE_LAST.match(text):
-        code = _code_from_text(hint["code"])
-        if code is None or (departement is not None and code != departement):
+        given = _code_from_text(hint["code"])
+        if given is None or (departement is not None and given != departement):
             return []
-        text, departement = hint["name"], code
+        text, departement = hint["name"], given
     codes = _commune_index().get(commune_key(text), ())
     return [c for c in codes if departement is None or _commune_table()[c][1] == departement]
 

@@ -118,9 +118,26 @@ MODE_SYNONYMS = {
     "a distance": "Visio", "telephone": "Téléphone", "mixte": "Mixte", "hybride": "Mixte",
 }
 
+# -- stages of a project (the project follow-up sheet), in the order a project reaches them --
+STAGES = ("first_contact", "awareness", "filed", "validated", "aci_signed")
+STAGE_LABELS = {
+    "first_contact": "Premier contact",
+    "awareness": "Sensibilisation",
+    "filed": "Projet de santé déposé",
+    "validated": "Projet validé (ARS)",
+    "aci_signed": "Signature ACI",
+}
+# The team types whose validated projects a federation counts as new teams (« ESP/MSP
+# validées ») unless a type is chosen.
+PROJECT_TYPES = ("ESP", "MSP")
+
 # -- colours: one per type and per status, the same on every chart and export (Okabe–Ito) ----
 UNKNOWN_COLOR = "#BBBBBB"
 STATUS_COLORS = {"en_projet": "#E69F00", "labellisee": "#56B4E9", "sous_aci": "#0072B2"}
+# A project's stage: warm colours while in project (the orange of STATUS_COLORS' « En projet »
+# among them), then the blues of a labellised team and of one under ACI.
+STAGE_COLORS = {"first_contact": "#CC79A7", "awareness": "#E69F00", "filed": "#D55E00",
+                "validated": "#56B4E9", "aci_signed": "#0072B2"}
 TEAM_TYPE_COLORS = {"MSP": "#0072B2", "CPTS": "#E69F00", "ESP": "#009E73", "CDS": "#CC79A7",
                     "Collectivité": "#56B4E9", "Autre": UNKNOWN_COLOR}
 
