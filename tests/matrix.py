@@ -11,7 +11,16 @@ import pandas as pd
 
 from observatory.config import get_federation
 from observatory.filters import Scope
-from observatory.views import View, capitalisation, carte, facilitations, home, portrait, surveys
+from observatory.views import (
+    View,
+    capitalisation,
+    carte,
+    facilitations,
+    home,
+    portrait,
+    projects,
+    surveys,
+)
 from observatory.vocabulary import TEAM_TYPES
 
 FED = get_federation("femasaura")
@@ -45,6 +54,8 @@ def pages(scope: Scope, db: Path, names: dict[str, str] | None = None) -> dict[s
            "capitalisation": [capitalisation.build(scope, FED, db, departement_names=names)]}
     for indicator in carte.INDICATORS:
         out[f"carte/{indicator}"] = [carte.build(scope, FED, db, indicator=indicator)]
+    for year in sorted({None, *projects.map_years(scope, FED, db)[-3:]}, key=lambda y: y or 0):
+        out[f"projets/{year}"] = [projects.build(scope, FED, db, names, map_year=year)]
     catalogue = surveys.catalogue(scope, FED, db, names)
     ids, _, _ = surveys.choices(scope, FED, db)
     for survey_id, breakdown in itertools.product(ids, (None, *surveys.BREAKDOWN_LABELS)):

@@ -158,6 +158,7 @@ PAGE_VIEWS = {  # page file → the views its metrics come from, as matrix.pages
     "pages/accueil.py": "home", "pages/facilitations.py": "facilitations",
     "pages/portrait.py": "portrait", "pages/carte.py": "carte/adherent_teams",
     "pages/capitalisation.py": "capitalisation", "pages/enquetes.py": "enquetes/",
+    "pages/projets.py": "projets/None",
 }
 
 

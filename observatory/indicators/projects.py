@@ -56,14 +56,15 @@ def year_span(federation: Federation, db: DB = None) -> tuple[int, int] | None:
     return None if pd.isna(lo) else (int(lo), int(hi))
 
 
-def pipeline(scope: Scope, federation: Federation, db: DB = None) -> pd.DataFrame:
-    """Projects at each stage at the end of each year of the sheet (year, stage, projects), every
-    year × stage present (0 where none)."""
+def pipeline(scope: Scope, federation: Federation, db: DB = None,
+             until: int | None = None) -> pd.DataFrame:
+    """Projects at each stage at the end of each year of the sheet, or up to ``until`` when
+    later (year, stage, projects), every year × stage present (0 where none)."""
     span = year_span(federation, db)
     if span is None:
         return pd.DataFrame({"year": [], "stage": [], "projects": []})
     where, params = _where(scope, federation)
-    params.update(lo=span[0], hi=span[1], stages=list(STAGES))
+    params.update(lo=span[0], hi=max(span[1], until or span[1]), stages=list(STAGES))
     return store.query(
         f"""
         WITH years AS (SELECT unnest(range($lo, $hi + 1)) AS year),
@@ -71,19 +72,21 @@ def pipeline(scope: Scope, federation: Federation, db: DB = None) -> pd.DataFram
         at_end AS (
             SELECT y.year, {_stage_at("make_date(y.year, 12, 31)")} AS stage
             FROM projects p, years y WHERE {where})
-        SELECT grid.year, grid.stage, count(at_end.stage) AS projects
-        FROM grid LEFT JOIN at_end USING (year, stage)
-        GROUP BY ALL ORDER BY grid.year, list_position($stages::VARCHAR[], grid.stage)
+        SELECT g.year, g.stage, count(a.stage) AS projects
+        FROM grid g LEFT JOIN at_end a ON a.year = g.year AND a.stage = g.stage
+        GROUP BY g.year, g.stage ORDER BY g.year, list_position($stages::VARCHAR[], g.stage)
         """, params, db=db)
 
 
-def entering(scope: Scope, federation: Federation, db: DB = None) -> pd.DataFrame:
-    """Projects reaching each stage during each year (year, stage, projects), 0 where none."""
+def entering(scope: Scope, federation: Federation, db: DB = None,
+             until: int | None = None) -> pd.DataFrame:
+    """Projects reaching each stage during each year of the sheet (or up to ``until``):
+    year, stage, projects, 0 where none."""
     span = year_span(federation, db)
     if span is None:
         return pd.DataFrame({"year": [], "stage": [], "projects": []})
     where, params = _where(scope, federation)
-    params.update(lo=span[0], hi=span[1], stages=list(STAGES))
+    params.update(lo=span[0], hi=max(span[1], until or span[1]), stages=list(STAGES))
     reached = " UNION ALL ".join(
         f"SELECT year(p.{s}) AS year, '{s}' AS stage FROM projects p "
         f"WHERE p.{s} IS NOT NULL AND {where}" for s in STAGES)
@@ -92,9 +95,9 @@ def entering(scope: Scope, federation: Federation, db: DB = None) -> pd.DataFram
         WITH years AS (SELECT unnest(range($lo, $hi + 1)) AS year),
         grid AS (SELECT year, unnest($stages::VARCHAR[]) AS stage FROM years),
         reached AS ({reached})
-        SELECT grid.year, grid.stage, count(reached.stage) AS projects
-        FROM grid LEFT JOIN reached USING (year, stage)
-        GROUP BY ALL ORDER BY grid.year, list_position($stages::VARCHAR[], grid.stage)
+        SELECT g.year, g.stage, count(r.stage) AS projects
+        FROM grid g LEFT JOIN reached r ON r.year = g.year AND r.stage = g.stage
+        GROUP BY g.year, g.stage ORDER BY g.year, list_position($stages::VARCHAR[], g.stage)
         """, params, db=db)
 
 
@@ -170,9 +173,10 @@ def by_departement(scope: Scope, federation: Federation, year: int,
         cells AS (SELECT departement, unnest($stages::VARCHAR[]) AS stage FROM grid),
         at_end AS (SELECT p.departement, {_stage_at("make_date($year, 12, 31)")} AS stage
                    FROM projects p WHERE {where})
-        SELECT cells.departement, cells.stage, count(at_end.stage) AS projects
-        FROM cells LEFT JOIN at_end USING (departement, stage)
-        GROUP BY ALL ORDER BY cells.departement, list_position($stages::VARCHAR[], cells.stage)
+        SELECT c.departement, c.stage, count(a.stage) AS projects
+        FROM cells c LEFT JOIN at_end a ON a.departement = c.departement AND a.stage = c.stage
+        GROUP BY c.departement, c.stage
+        ORDER BY c.departement, list_position($stages::VARCHAR[], c.stage)
         """, params, db=db)
 
 
