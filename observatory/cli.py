@@ -48,6 +48,8 @@ def _store_parsers(sub: Any) -> None:
     p = sub.add_parser("demo", help="construire la base de démonstration à partir des fichiers de data/demo")
     _db_arg(p)
     p.add_argument("--regenerate", action="store_true", help="réécrire d'abord les fichiers de démonstration")
+    p.add_argument("--federation", default="femasaura", choices=["femasaura", "fecop"],
+                   help="femasaura (défaut : data/demo/) ou fecop (Occitanie : data/demo/fecop/)")
 
 
 IMPORT_KINDS = (
@@ -188,11 +190,11 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from observatory import demo
 
     if args.regenerate:
-        demo.generate()
+        demo.generate_for(args.federation)
     path = store.db_path(args.db)
     for suffix in ("", ".wal"):
         Path(str(path) + suffix).unlink(missing_ok=True)
-    for report in demo.build(args.db):
+    for report in demo.build(args.db, demo.demo_dir(args.federation)):
         print(f"{report.kind:<14} {report.file_name:<40} {report.rows_imported:>5} lignes")
     print(f"Base de démonstration : {path}")
     return EXIT_OK

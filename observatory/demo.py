@@ -424,7 +424,7 @@ def write_projects(world: _World, seed: int, names: dict[str, str]) -> bytes:
 
 
 # -- entry points ------------------------------------------------------------------------
-MANIFEST = "manifest.toml"
+MANIFEST = ef.MANIFEST
 
 
 def generate(out_dir: Path = DEMO_DIR, seed: int = SEED) -> list[Path]:
@@ -470,13 +470,37 @@ def manifest(demo_dir: Path = DEMO_DIR) -> list[dict]:
     return tomllib.loads((demo_dir / MANIFEST).read_text(encoding="utf-8"))["import"]
 
 
+# The demos: each federation's files, and how to write them again.
+DEMOS = ("femasaura", "fecop")
+
+
+def demo_dir(federation: str = "femasaura") -> Path:
+    """Where a federation's demo files are: data/demo/ (FemasAURA&Co), data/demo/fecop/."""
+    from observatory import demo_fecop
+
+    if federation not in DEMOS:
+        raise ValueError(f"Pas de démonstration pour « {federation} » (démonstrations : "
+                         f"{', '.join(DEMOS)})")
+    return DEMO_DIR if federation == "femasaura" else demo_fecop.FECOP_DIR
+
+
+def generate_for(federation: str = "femasaura") -> list[Path]:
+    """Write a federation's demo files again (in ``demo_dir(federation)``)."""
+    from observatory import demo_fecop
+
+    return generate() if federation == "femasaura" else demo_fecop.generate()
+
+
 def build(db: Path | str | None = None, demo_dir: Path = DEMO_DIR) -> list:
-    """Create a store and import every demo file through the real importers."""
-    from observatory import imports, store
+    """Create a store for the federation of ``demo_dir``'s manifest (FemasAURA&Co unless it
+    names another) and import every demo file through the real importers."""
+    from observatory import demo_fecop, imports, store
 
     if not (demo_dir / MANIFEST).exists():
-        generate(demo_dir)
-    store.init(db, "femasaura")
+        demo_fecop.generate(demo_dir) if demo_dir == demo_fecop.FECOP_DIR else generate(demo_dir)
+    federation = tomllib.loads((demo_dir / MANIFEST).read_text(encoding="utf-8")).get(
+        "federation", "femasaura")
+    store.init(db, federation)
     reports = []
     for entry in manifest(demo_dir):
         reports.append(

@@ -541,6 +541,10 @@ def online_form_export(rng: random.Random, questions: Sequence[Question],
     return header, rows
 
 
+# The file beside a demo's export files that says how to import them, in which order.
+MANIFEST = "manifest.toml"
+
+
 def write_files(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
     """Write export files (name → bytes) into ``out_dir``; returns their paths."""
     out_dir.mkdir(parents=True, exist_ok=True)

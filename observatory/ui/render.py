@@ -108,12 +108,11 @@ def _header(v: View, where: DeltaGenerator | None = None, scope: Scope | None = 
 
 
 def metrics(v: View) -> None:
-    """The view's key figures in a row (five at most per row)."""
-    if v.metrics:
-        cols = st.columns(min(len(v.metrics), 5))
-        for i, m in enumerate(v.metrics):
-            cols[i % len(cols)].metric(plain(m.label), m.value, m.delta,
-                                       help=plain(m.help) if m.help else None)
+    """The view's key figures, five at most per row, read row by row."""
+    width = min(len(v.metrics), 5)
+    for start in range(0, len(v.metrics), 5):
+        for col, m in zip(st.columns(width), v.metrics[start:start + 5], strict=False):
+            col.metric(plain(m.label), m.value, m.delta, help=plain(m.help) if m.help else None)
 
 
 def view(v: View, *, columns: int = 2, scope: Scope | None = None) -> View:

@@ -162,6 +162,8 @@ def build(scope: Scope, federation: Federation, db: indicators.DB = None,
         "Montant ACI (€)": shown["aci_total_eur"].round(0),
         ACI_TEAMS: shown["aci_teams"],
     })
+    if not federation.territories:  # a federation without territories has no such column
+        table = table.drop(columns=["Territoire"])
     view.tables.append(Table("carte_table", "Chiffres par département", table,
                              f"Sources : formulaires d'adhésion, journal des facilitations {year}; "
                              "population : INSEE (populations municipales).",
