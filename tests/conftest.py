@@ -20,6 +20,16 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def fecop_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Occitanie demo store (data/demo/fecop), built through the real importers; read-only."""
+    from observatory import demo
+
+    path = tmp_path_factory.mktemp("fecop") / "fecop.duckdb"
+    demo.build(path, demo.demo_dir("fecop"))
+    return path
+
+
+@pytest.fixture(scope="session")
 def scope_matrix(demo_db: Path) -> dict:
     """Every page of every scope of ``matrix.scopes()`` on the demo store, built once."""
     from matrix import pages, scopes

@@ -37,6 +37,23 @@ def test_store_from_older_release_is_migrated(tmp_path: Path) -> None:
     assert store.ensure_current(db) is False
 
 
+def test_a_store_of_schema_3_gains_projects_and_facilitation_time(tmp_path: Path) -> None:
+    db = tmp_path / "v3.duckdb"
+    con = duckdb.connect(str(db))
+    for _, sql in store.MIGRATIONS[:3]:  # what the release before issue 17 created
+        con.execute(sql)
+    con.execute("INSERT INTO meta VALUES ('schema_version', '3'), ('federation', 'fecop')")
+    con.execute("INSERT INTO facilitations (facilitation_id, fac_date, year, departement, kind) "
+                "VALUES (1, DATE '2025-03-03', 2025, '31', 'conseil')")
+    con.close()
+    assert store.ensure_current(db) is True
+    with store.reading(db) as con:
+        assert store.schema_version(con) == store.SCHEMA_VERSION
+        assert con.execute("SELECT kind, duration_hours, volunteer, facilitator_keys "
+                           "FROM facilitations").fetchall() == [("conseil", None, None, None)]
+        assert con.execute("SELECT count(*) FROM projects").fetchone() == (0,)
+
+
 def test_newer_store_is_refused_clearly(tmp_path: Path) -> None:
     db = tmp_path / "new.duckdb"
     store.init(db)

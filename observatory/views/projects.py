@@ -213,7 +213,8 @@ def _project_map(listed: pd.DataFrame, federation: Federation, year: int) -> cha
 def build(scope: Scope, federation: Federation, db: DB = None,
           departement_names: dict[str, str] | None = None, map_year: int | None = None) -> View:
     """The pipeline, the year's validations and the map of the projects at ``map_year``."""
-    names = departement_names or {}
+    deps = geo.departements()
+    names = departement_names or dict(zip(deps["code"], deps["name"], strict=True))
     label = scope.label(federation, names)
     view = View(title="Projets", scope_label=label)
     years = map_years(scope, federation, db)
