@@ -141,8 +141,8 @@ def test_the_page_for_each_role(fecop_db: Path, monkeypatch: pytest.MonkeyPatch,
     view = access.for_role(projects.build(Scope(year=2025), FECOP, fecop_db), role)
     assert [(m.label, m.value) for m in at.metric] == [(m.label, m.value) for m in view.metrics]
     shown = dict((m.label, m.value) for m in at.metric)
-    assert shown["Projets validés (ARS) en 2025"] == "34"
-    assert shown["Part des dossiers accompagnés validés"] == "93,8\u00a0%"
+    assert shown["Projets validés en 2025"] == "34"
+    assert shown["Part des dossiers validés"] == "93,8\u00a0%"
     specs = _specs(at)
     staff = role != "lecture"
     assert len(specs) == (4 if staff else 3)  # the map of named projects is staff's only

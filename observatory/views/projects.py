@@ -71,22 +71,22 @@ def _metrics(scope: Scope, federation: Federation, year: int, db: DB) -> list[Me
     share = found["accompanied_validated_share"]
     months = found["median_months_to_validation"]
     return [
-        Metric(f"Projets validés (ARS) en {year}", formats.number(found["projects_validated"]),
+        Metric(f"Projets validés en {year}", formats.number(found["projects_validated"]),
                help=f"Projets {types} dont le projet de santé a été validé par l'ARS en {year}. "
                     f"Source : {SOURCE}.", count=found["projects_validated"]),
         Metric("Dossiers accompagnés validés", formats.number(found["accompanied_validated"]),
                help=f"Dossiers {types} accompagnés par la fédération et déposés en {year} (date "
                     "de dépôt, à défaut de validation) qui ont été validés par l'ARS.",
                count=found["accompanied_validated"]),
-        Metric("Part des dossiers accompagnés validés",
+        Metric("Part des dossiers validés",
                "–" if share is None else formats.percent(share, 1),
-               help=f"Dossiers accompagnés déposés en {year} validés, sur tous les dossiers "
-                    "accompagnés déposés cette année-là (les dossiers encore en attente "
+               help=f"Dossiers accompagnés par la fédération déposés en {year} et validés, sur "
+                    "tous les dossiers accompagnés déposés cette année-là (les dossiers encore en attente "
                     "comptent comme non validés).", count=_share_count(found)),
-        Metric("Délai médian du premier contact à la validation",
+        Metric("Délai médian de validation",
                "–" if months is None else f"{formats.number(months)}\u00a0mois",
                help=f"Médiane, sur les projets {types} validés en {year} dont le premier contact "
-                    "est daté, du temps écoulé entre le premier contact et la validation.",
+                    "est daté, du temps écoulé du premier contact à la validation par l'ARS.",
                count=found["validations_with_contact"]),
         Metric(f"Projets suivis fin {year}", formats.number(found["projects_followed"]),
                help=f"Projets ayant franchi au moins une étape au 31 décembre {year}, tous "

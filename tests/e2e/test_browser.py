@@ -380,7 +380,9 @@ def test_clicking_a_project_on_the_map_shows_its_dates(app) -> None:
     expect = _expect()
     page = app.page
     open_page(page, app.url("/projets"))
-    page.locator('path[aria-label*="Projet: "]').first.wait_for()
+    first = page.locator('path[aria-label*="Projet: "]').first
+    first.wait_for()
+    first.scroll_into_view_if_needed()  # the map of the projects is below the first charts
     wait_idle(page)
     found = page.get_by_test_id("stMain").evaluate(_CLICKABLE_PROJECT)
     assert found, "aucun projet cliquable sur la carte des projets"
