@@ -237,10 +237,11 @@ def _chart_frames(at: AppTest) -> list[pd.DataFrame]:
 # to a lower role by mistake fails this test.
 REACHABLE = {
     "lecture": {"pages/accueil.py", "pages/carte.py", "pages/facilitations.py",
-                "pages/portrait.py", "pages/enquetes.py", "pages/capitalisation.py"},
+                "pages/projets.py", "pages/portrait.py", "pages/enquetes.py",
+                "pages/capitalisation.py"},
     "equipe": {"pages/accueil.py", "pages/carte.py", "pages/facilitations.py",
-               "pages/portrait.py", "pages/enquetes.py", "pages/capitalisation.py",
-               "pages/annuaire.py"},
+               "pages/projets.py", "pages/portrait.py", "pages/enquetes.py",
+               "pages/capitalisation.py", "pages/annuaire.py"},
 }
 REACHABLE["admin"] = REACHABLE["equipe"] | {"pages/import.py", "pages/administration.py"}
 

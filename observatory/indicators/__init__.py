@@ -157,7 +157,8 @@ def facilitation_figures(scope: Scope, federation: Federation, db: DB = None) ->
 def facilitation_time(scope: Scope, federation: Federation, db: DB = None) -> dict[str, Any]:
     """Volunteer hours (durations of the facilitations marked volunteer time) and distinct
     facilitators, with how many facilitations each comes from; None where the log of the scope
-    says nothing (no duration with a volunteer answer, no facilitator named). Never a name."""
+    says nothing (no duration with a volunteer answer, no facilitator named). Never a name: the
+    facilitators' compared names are only ever counted, never selected."""
     where, params = scope_sql(scope, federation, alias="f")
     row = store.query(
         f"""
@@ -170,10 +171,10 @@ def facilitation_time(scope: Scope, federation: Federation, db: DB = None) -> di
                count(f.facilitator_keys) AS named,
                (SELECT count(DISTINCT k) FROM (SELECT unnest(f.facilitator_keys) AS k
                                                FROM facilitations f WHERE {where}))
-                   AS facilitators,
+                   AS people,
                (SELECT count(DISTINCT k) FROM (SELECT unnest(f.facilitator_keys) AS k
                                                FROM facilitations f WHERE {where} AND f.volunteer))
-                   AS volunteer_facilitators
+                   AS volunteers
         FROM facilitations f WHERE {where}
         """, params, db=db).iloc[0]
     hours = row["volunteer_hours"]
@@ -182,8 +183,8 @@ def facilitation_time(scope: Scope, federation: Federation, db: DB = None) -> di
         "volunteer_hours": (round(float(hours), 2) if pd.notna(hours) else 0.0) if timed else None,
         "volunteer_facilitations": int(row["volunteer_facilitations"]),
         "volunteer_facilitations_without_duration": int(row["volunteer_untimed"]),
-        "facilitators": int(row["facilitators"]) if int(row["named"]) else None,
-        "volunteer_facilitators": int(row["volunteer_facilitators"]) if int(row["named"]) else None,
+        "facilitators": int(row["people"]) if int(row["named"]) else None,
+        "volunteer_facilitators": int(row["volunteers"]) if int(row["named"]) else None,
     }
 
 
