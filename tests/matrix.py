@@ -104,3 +104,27 @@ def chart_subtitles(at: object) -> list[str]:
         subtitle = title.get("subtitle", []) if isinstance(title, dict) else []
         lines.append(" ".join([subtitle] if isinstance(subtitle, str) else subtitle))
     return lines
+
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def signed_in_app(db: Path, role: str, monkeypatch: object,
+                  params: dict[str, str] | None = None) -> object:
+    """The app on ``db`` as an account of ``role`` (the URL holding ``params``), run once."""
+    from streamlit.testing.v1 import AppTest
+
+    from observatory import auth
+
+    monkeypatch.setenv("OBSERVATORY_DB", str(db))  # type: ignore[attr-defined]
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.secrets.update({"observatoire": {"users": {"alice": {
+        "role": role, "password_hash": auth.hash_password("mot de passe de test")}}}})
+    at.session_state["role"] = role
+    at.session_state["user"] = "alice"
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    return at
+

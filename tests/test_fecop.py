@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from matrix import texts
+from matrix import signed_in_app, texts
 from streamlit.testing.v1 import AppTest
 
 from observatory import auth, geo
@@ -21,7 +21,6 @@ from observatory.views import capitalisation, carte, facilitations, home, portra
 
 PUBLISHED = Path(__file__).parent / "published"
 FECOP = get_federation("fecop")
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 AURA_WORDS = ("Auvergne", "Rhône-Alpes", "FemasAURA", "Isère", "Territoire")
 
 
@@ -105,14 +104,8 @@ def test_no_page_assumes_aura(fecop_db: Path, scope: Scope) -> None:
 @pytest.mark.parametrize("role", ["lecture", "equipe", "admin"])
 def test_the_app_on_the_occitanie_store(fecop_db: Path, monkeypatch: pytest.MonkeyPatch,
                                         role: str) -> None:
-    monkeypatch.setenv("OBSERVATORY_DB", str(fecop_db))
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.secrets.update({"observatoire": {"users": {"alice": {
-        "role": role, "password_hash": auth.hash_password("mot de passe de test")}}}})
-    at.session_state["role"] = role
-    at.session_state["user"] = "alice"
-    at.run()
-    assert not at.exception
+    at = signed_in_app(fecop_db, role, monkeypatch)
+    assert isinstance(at, AppTest)
     assert "**Fécop** · Occitanie" in [m.value for m in at.sidebar.markdown]
     for page in (p.file for p in PAGES if auth.allows(role, p.role)):
         at.switch_page(page).run()

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from matrix import signed_in_app
 from streamlit.testing.v1 import AppTest
 
-from observatory import auth, imports, indicators, store
+from observatory import imports, indicators, store
 from observatory.config import get_federation
 from observatory.filters import Scope
 from observatory.indicators import projects as ind
@@ -20,7 +21,6 @@ from observatory.views import access, projects
 
 AURA = get_federation("femasaura")
 FECOP = get_federation("fecop")
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 # Seven projects whose every figure is worked out by hand below.
 SHEET = (
     "Projet;Type;Département;Commune;Accompagné;Premier contact;Sensibilisation;"
@@ -111,15 +111,8 @@ def test_per_departement_at_the_end_of_a_year(sheet_db: Path) -> None:
 
 # -- the page, for every role, on the Occitanie demo ------------------------------------------
 def _app(db: Path, role: str, monkeypatch: pytest.MonkeyPatch, **params: str) -> AppTest:
-    monkeypatch.setenv("OBSERVATORY_DB", str(db))
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.secrets.update({"observatoire": {"users": {"alice": {
-        "role": role, "password_hash": auth.hash_password("mot de passe de test")}}}})
-    at.session_state["role"] = role
-    at.session_state["user"] = "alice"
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
+    at = signed_in_app(db, role, monkeypatch, params)
+    assert isinstance(at, AppTest)
     at.switch_page("pages/projets.py").run()
     assert not at.exception
     return at

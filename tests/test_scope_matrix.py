@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from matrix import FED, one_per_kind, pages, texts
+from matrix import FED, one_per_kind, pages, signed_in_app, texts
 
 from observatory import geo, indicators
 from observatory.filters import Scope
@@ -153,7 +153,6 @@ def test_map_counts_the_scope_and_fades_the_rest(demo_db: Path, scope: Scope) ->
 
 
 # -- the pages themselves, through Streamlit: each role, one scope of each kind ----------------
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE_VIEWS = {  # page file → the views its metrics come from, as matrix.pages names them
     "pages/accueil.py": "home", "pages/facilitations.py": "facilitations",
     "pages/portrait.py": "portrait", "pages/carte.py": "carte/adherent_teams",
@@ -163,21 +162,7 @@ PAGE_VIEWS = {  # page file → the views its metrics come from, as matrix.pages
 
 
 def _app(role: str, db: Path, scope: Scope, monkeypatch: pytest.MonkeyPatch):
-    from streamlit.testing.v1 import AppTest
-
-    from observatory import auth
-
-    monkeypatch.setenv("OBSERVATORY_DB", str(db))
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.secrets.update({"observatoire": {"users": {"alice": {
-        "role": role, "password_hash": auth.hash_password("mot de passe de test")}}}})
-    at.session_state["role"] = role
-    at.session_state["user"] = "alice"
-    for key, value in scope.to_query_params().items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception
-    return at
+    return signed_in_app(db, role, monkeypatch, scope.to_query_params())
 
 
 def _shown_texts(at) -> list[str]:
