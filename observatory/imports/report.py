@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import pandas as pd
 
+from observatory import formats
 from observatory.imports.errors import RowError
 from observatory.imports.reading import DELIMITER_LABELS, ENCODING_LABELS
+from observatory.vocabulary import KIND_LABELS as FACILITATION_KINDS
+from observatory.vocabulary import status_label
 
 KIND_LABELS = {
     "adhesions": "formulaire d'adhésion",
@@ -188,9 +192,10 @@ class ImportReport:
         return pd.DataFrame(rows, columns=["Colonne du fichier", "Champ reconnu"])
 
     def preview_table(self) -> pd.DataFrame:
-        """The preview with French column titles (never a personal column)."""
+        """The preview with French column titles and values as the pages write them (never a
+        personal column, never an internal code such as ``sous_aci``)."""
         labels = {**PREVIEW_LABELS, **field_labels(self.kind)}
-        return self.preview.rename(columns=lambda c: labels.get(c, c))
+        return _readable(self.preview).rename(columns=lambda c: labels.get(c, c))
 
     def to_json(self) -> str:
         """The report as stored with its batch (no preview: it may hold cell values)."""
@@ -200,3 +205,26 @@ class ImportReport:
         }
         data["errors"] = [asdict(e) for e in self.errors]
         return json.dumps(data, ensure_ascii=False, default=str)
+
+
+def _readable(df: pd.DataFrame) -> pd.DataFrame:
+    """Coded values in their French words: statuses, kinds of facilitation, yes/no, dates."""
+    out = df.copy()
+    for col in out.columns:
+        if col in ("status", "team_profile"):
+            out[col] = out[col].map(lambda v: None if v is None or v != v else status_label(v))
+        elif col == "kind":
+            out[col] = out[col].map(lambda v: FACILITATION_KINDS.get(v, v))
+        elif pd.api.types.is_bool_dtype(out[col]) or (
+                out[col].dtype == object and out[col].map(
+                    lambda v: v is None or isinstance(v, bool)).all()
+                and out[col].map(lambda v: isinstance(v, bool)).any()):
+            out[col] = out[col].map(lambda v: "Oui" if v is True else "Non" if v is False
+                                    else None)
+        elif pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = out[col].map(lambda v: None if v is None or v != v
+                                    else formats.day(v) if v == v.normalize()
+                                    else f"{formats.day(v)} {v:%H:%M}")
+        elif out[col].map(lambda v: isinstance(v, dt.date)).any():
+            out[col] = out[col].map(lambda v: formats.day(v) if isinstance(v, dt.date) else v)
+    return out
