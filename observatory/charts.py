@@ -723,7 +723,7 @@ def points_map(shapes: str, points: pd.DataFrame, *, color: str, colors: dict[st
     drawn = [{"filter": f"datum[{json.dumps(size, ensure_ascii=False)}] > 0"}] if size else []
     if size:
         dots["encoding"]["size"] = _channel(size, "Q", title=None, legend=None,
-                                            scale={"range": [60, 1500], "zero": True})
+                                            scale={"range": [40, 900], "zero": True})
         dots["transform"] = drawn
     dots["name"] = "view_" + hashlib.sha256(json.dumps(
         [dots["mark"], dots["encoding"]], sort_keys=True).encode()).hexdigest()[:16] + "_0"

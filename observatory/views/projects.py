@@ -29,8 +29,10 @@ IN_PROGRESS, VALIDATED = "En cours", "Validés"
 GROUP_OF = {"first_contact": IN_PROGRESS, "awareness": IN_PROGRESS, "filed": IN_PROGRESS,
             "validated": VALIDATED, "aci_signed": VALIDATED}
 GROUP_COLORS = {IN_PROGRESS: STAGE_COLORS["awareness"], VALIDATED: STAGE_COLORS["aci_signed"]}
-# The two groups of a département side by side around its point (degrees of longitude).
-GROUP_OFFSET = {IN_PROGRESS: -0.09, VALIDATED: 0.09}
+# The two groups of a département side by side around its point: a share of the width of the
+# federation, so that they stay apart in a half-width column.
+GROUP_SIDE = {IN_PROGRESS: -1, VALIDATED: 1}
+GROUP_SPACING = 0.045
 STAGE_COLUMNS = {s: STAGE_LABELS[s] for s in STAGES}
 ID = "N°"
 LIST_KEY = "projets_suivis"
@@ -133,13 +135,15 @@ def _departement_map(scope: Scope, federation: Federation, year: int, names: dic
     cells["group"] = cells["stage"].map(GROUP_OF)
     grouped = cells.groupby(["departement", "group"], as_index=False, sort=False)["projects"].sum()
     points = geo.departements().set_index("code")
+    lon = points.loc[list(federation.departements), "lon"]
+    offset = GROUP_SPACING * (float(lon.max() - lon.min()) + 1)
     data = pd.DataFrame({
         "Code": grouped["departement"],
         "Département": grouped["departement"].map(lambda c: names.get(c, c)),
         STAGE: grouped["group"], PROJECTS: grouped["projects"].astype(int)})
     drawn = data.assign(
-        lon=[points.at[c, "lon"] + GROUP_OFFSET[g] for c, g in zip(data["Code"], data[STAGE],
-                                                                    strict=True)],
+        lon=[points.at[c, "lon"] + offset * GROUP_SIDE[g]
+             for c, g in zip(data["Code"], data[STAGE], strict=True)],
         lat=[points.at[c, "lat"] for c in data["Code"]])
     chart = charts.points_map(
         _shapes(federation), drawn, color=STAGE, colors=GROUP_COLORS, color_title=STAGE,
