@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from observatory import charts, formats, privacy
-from observatory.config import Federation
+from observatory.config import Brand, Federation
 from observatory.filters import Scope
 from observatory.indicators import DB
 from observatory.indicators import surveys as ind
@@ -100,7 +100,7 @@ def _title(q: Mapping[str, Any]) -> str:
 
 
 def _choice_figure(q: Mapping[str, Any], rows: pd.DataFrame, breakdown: str | None, source: str,
-                   names: dict[str, str]) -> charts.Figure:
+                   names: dict[str, str], brand: Brand | None = None) -> charts.Figure:
     """Bars of one choice question: shares sorted by frequency; a diverging bar for a scale."""
     if breakdown == "departement":
         rows = rows.assign(grp=rows["grp"].map(lambda c: _dep_label(c, names)))
@@ -143,17 +143,20 @@ def _choice_figure(q: Mapping[str, Any], rows: pd.DataFrame, breakdown: str | No
         margins = (Margin((BREAKDOWN_LABELS[breakdown],)),) if breakdown else (Margin(),)
     return charts.figure(_key(q["question_id"], q["position"]), _title(q), chart, data, n,
                          "répondants à la question", source, " ".join(notes),
-                         count_columns=(RESPONDENTS,), sensitive=True, margins=margins)
+                         count_columns=(RESPONDENTS,), sensitive=True, margins=margins,
+                         brand=brand)
 
 
-def _number_figure(q: Mapping[str, Any], rows: pd.DataFrame, source: str) -> charts.Figure:
+def _number_figure(q: Mapping[str, Any], rows: pd.DataFrame, source: str,
+                   brand: Brand | None = None) -> charts.Figure:
     data = pd.DataFrame({"De": rows["bin_start"], "À": rows["bin_end"],
                          RESPONDENTS: rows["n"].astype(int)})
     chart = charts.histogram(data, "De", "À", RESPONDENTS, value_title="Réponse",
                                    count_title=RESPONDENTS, value_format=",.0f")
     return charts.figure(_key(q["question_id"], q["position"]), _title(q), chart, data,
                                int(data[RESPONDENTS].sum()), "répondants à la question", source,
-                               COMPLETE_ONLY, count_columns=(RESPONDENTS,), sensitive=True)
+                               COMPLETE_ONLY, count_columns=(RESPONDENTS,), sensitive=True,
+                               brand=brand)
 
 
 def _by_question(df: pd.DataFrame) -> Callable[[str], pd.DataFrame]:
@@ -228,7 +231,7 @@ def build(scope: Scope, federation: Federation, db: DB = None, survey_id: str | 
                             value_title=RESPONDENTS)
         view.figures.append(charts.figure(
             f"repondants_par_{key}", title, chart, data, total, "répondants", source,
-            COMPLETE_ONLY, count_columns=(RESPONDENTS,)))
+            COMPLETE_ONLY, count_columns=(RESPONDENTS,), brand=federation.brand))
 
     qs = ind.questions(survey_id, db)
     counts = _by_question(ind.choice_counts(survey_id, scope, federation, db, breakdown))
@@ -237,9 +240,10 @@ def build(scope: Scope, federation: Federation, db: DB = None, survey_id: str | 
     for q in qs.to_dict("records"):  # one figure per question
         qid = q["question_id"]
         if q["qtype"] in ind.CHOICE_TYPES:
-            view.figures.append(_choice_figure(q, counts(qid), breakdown, source, names))
+            view.figures.append(_choice_figure(q, counts(qid), breakdown, source, names,
+                                               federation.brand))
         elif q["qtype"] == "number":
-            view.figures.append(_number_figure(q, bins(qid), source))
+            view.figures.append(_number_figure(q, bins(qid), source, federation.brand))
         else:
             answers = texts(qid)[["value"]]
             view.tables.append(Table(
