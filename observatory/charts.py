@@ -1112,22 +1112,6 @@ def choropleth(shapes: str, values: pd.DataFrame, labels: pd.DataFrame, *, label
     }, datasets)
 
 
-def ordered_colors(chart: Spec, column: str, colors: dict[str, str], title: str) -> Spec:
-    """A chart coloured by ``column`` with one fixed colour per value, in the order of
-    ``colors`` (legend, stacks and offsets alike): the stages of a project."""
-    encoding = dict(chart.spec["encoding"])
-    domain = list(colors)
-    encoding["color"] = _channel(column, "N", title=title, sort=domain,
-                                 scale={"domain": domain, "range": list(colors.values())})
-    if "xOffset" in encoding:
-        encoding["xOffset"] = _channel(column, "N", sort=domain)
-    encoding["order"] = {"field": f"{column}_rang", "type": "quantitative"}
-    return Spec({**chart.spec, "encoding": encoding,
-                 "transform": [{"calculate": f"indexof({json.dumps(domain, ensure_ascii=False)}, "
-                                f"datum[{json.dumps(column, ensure_ascii=False)}])",
-                                "as": f"{column}_rang"}]}, chart.datasets)
-
-
 def points_map(shapes: str, points: pd.DataFrame, *, color: str, colors: dict[str, str],
                color_title: str, tooltip: list[tuple[str, str]], size: str | None = None,
                label: str | None = None, selection: str | None = None,

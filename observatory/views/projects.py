@@ -101,9 +101,8 @@ def _pipeline_figures(scope: Scope, federation: Federation, year: int,
     """Projects at each stage at the end of each year, and entering each stage each year."""
     colors = {STAGE_LABELS[s]: STAGE_COLORS[s] for s in STAGES}
     pipe = _long(ind.pipeline(scope, federation, db, until=year))
-    chart = charts.ordered_colors(charts.columns(
-        pipe, "Année", PROJECTS, x_title="Année", value_title="Projets", color=STAGE),
-        STAGE, colors, STAGE)
+    chart = charts.columns(pipe, "Année", PROJECTS, x_title="Année", value_title="Projets",
+                           color=STAGE, colors=colors)
     at_end = int(pipe.loc[pipe["Année"] == str(year), PROJECTS].sum())
     pipeline = charts.figure(
         "projets_etapes_fin_annee", "Projets à chaque étape en fin d'année", chart, pipe, at_end,
@@ -111,9 +110,8 @@ def _pipeline_figures(scope: Scope, federation: Federation, year: int,
         "autres filtres s'appliquent.", count_columns=(PROJECTS,),
         margins=(Margin(by=("Année",)),))
     entries = _long(ind.entering(scope, federation, db, until=year))
-    chart = charts.ordered_colors(charts.columns(
-        entries, "Année", PROJECTS, x_title="Année", value_title="Projets", color=STAGE,
-        offset=True), STAGE, colors, STAGE)
+    chart = charts.columns(entries, "Année", PROJECTS, x_title="Année", value_title="Projets",
+                           color=STAGE, offset=True, colors=colors)
     entered = int(entries.loc[entries["Année"] == str(year), PROJECTS].sum())
     entering = charts.figure(
         "projets_entrees_etape", "Projets entrant dans chaque étape, par année", chart, entries,
