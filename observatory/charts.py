@@ -526,7 +526,9 @@ def _statement(totals: dict[Any, float], df: pd.DataFrame, category: str, value:
             first, *others = pairs
             head = f"{_label(top)} : {amount(first[1])} ({first[0]})"
             if others:
-                rest = " et " + _and([f"{_value_text(v, fmt)} ({g})" for g, v in others])
+                # one list with the first: « a, b et c », not « a et b et c »
+                rest = (" et " if len(others) == 1 else ", ") + _and(
+                    [f"{_value_text(v, fmt)} ({g})" for g, v in others])
     if len(totals) == 1:
         return formats.typography(head + rest + "."), "", None, None, ""
     if group and not whole:  # side by side: the groups do not add up to the figure's n
