@@ -37,12 +37,16 @@ def test_store_from_older_release_is_migrated(tmp_path: Path) -> None:
     assert store.ensure_current(db) is False
 
 
-def test_a_store_of_schema_3_gains_projects_and_facilitation_time(tmp_path: Path) -> None:
-    db = tmp_path / "v3.duckdb"
+def test_a_store_before_projects_gains_them_and_facilitation_time(tmp_path: Path) -> None:
+    # the migration of issue 17, looked up: its number follows whatever main had before it
+    number = next(n for n, sql in store.MIGRATIONS if "CREATE TABLE projects" in sql)
+    db = tmp_path / "before.duckdb"
     con = duckdb.connect(str(db))
-    for _, sql in store.MIGRATIONS[:3]:  # what the release before issue 17 created
-        con.execute(sql)
-    con.execute("INSERT INTO meta VALUES ('schema_version', '3'), ('federation', 'fecop')")
+    for n, sql in store.MIGRATIONS:  # what the release before issue 17 created
+        if n < number:
+            con.execute(sql)
+    con.execute("INSERT INTO meta VALUES ('schema_version', ?), ('federation', 'fecop')",
+                [str(number - 1)])
     con.execute("INSERT INTO facilitations (facilitation_id, fac_date, year, departement, kind) "
                 "VALUES (1, DATE '2025-03-03', 2025, '31', 'conseil')")
     con.close()
