@@ -296,6 +296,9 @@ class Figure:
     # the sums of the count columns a reader sees or works out (its n, shares' denominators):
     # what complementary suppression protects (``privacy.Margin``)
     margins: tuple[Margin, ...] = GRAND_TOTAL
+    # draws individual teams or projects (a map of them, with their names): staff only, never
+    # `lecture`, who get an aggregated figure beside it
+    detail: bool = False
     # set by ``views.access.protect``: cells suppressed, or why the chart is withheld whole
     protected: bool = False
     masked_cells: int = 0
@@ -523,7 +526,9 @@ def _statement(totals: dict[Any, float], df: pd.DataFrame, category: str, value:
             first, *others = pairs
             head = f"{_label(top)} : {amount(first[1])} ({first[0]})"
             if others:
-                rest = " et " + _and([f"{_value_text(v, fmt)} ({g})" for g, v in others])
+                # one list with the first: « a, b et c », not « a et b et c »
+                rest = (" et " if len(others) == 1 else ", ") + _and(
+                    [f"{_value_text(v, fmt)} ({g})" for g, v in others])
     if len(totals) == 1:
         return formats.typography(head + rest + "."), "", None, None, ""
     if group and not whole:  # side by side: the groups do not add up to the figure's n
@@ -1127,3 +1132,56 @@ def choropleth(shapes: str, values: pd.DataFrame, labels: pd.DataFrame, *, label
                                                   "on": "click"}, "views": [fill["name"]]}],
         "projection": {"type": "mercator"}, "width": "container", "height": 440,
     }, datasets)
+
+
+def points_map(shapes: str, points: pd.DataFrame, *, color: str, colors: dict[str, str],
+               color_title: str, tooltip: list[tuple[str, str]], size: str | None = None,
+               label: str | None = None, selection: str | None = None,
+               key: str | None = None) -> Spec:
+    """Points on the federation's départements: one circle per row of ``points`` at its
+    ``lon``/``lat``, coloured by ``color`` (one fixed colour per value, ``colors`` order),
+    sized by ``size`` when given (and labelled by ``label``), a click selecting the row's
+    ``key`` when ``selection`` names the selection. ``tooltip``: (column, title) pairs."""
+    datasets: dict[str, Any] = {}
+    named = _dataset(points, datasets)
+    domain = list(colors)
+    position = {"longitude": _channel("lon", "Q"), "latitude": _channel("lat", "Q")}
+    dots: dict[str, Any] = {
+        "data": named,
+        "mark": {"type": "circle", "stroke": "white", "strokeWidth": 0.8, "opacity": 0.9,
+                 **({} if size else {"size": 70})},
+        "encoding": {
+            **position,
+            "color": _channel(color, "N", title=color_title, sort=domain,
+                              scale={"domain": domain, "range": list(colors.values())},
+                              legend={"orient": "bottom", "columns": 3}),
+            "tooltip": [_channel(col, "Q" if col == size else "N", title=title)
+                        for col, title in tooltip],
+        },
+    }
+    drawn = [{"filter": f"datum[{json.dumps(size, ensure_ascii=False)}] > 0"}] if size else []
+    if size:
+        dots["encoding"]["size"] = _channel(size, "Q", title=None, legend=None,
+                                            scale={"range": [40, 900], "zero": True})
+        dots["transform"] = drawn
+    dots["name"] = "view_" + hashlib.sha256(json.dumps(
+        [dots["mark"], dots["encoding"]], sort_keys=True).encode()).hexdigest()[:16] + "_0"
+    layers: list[dict[str, Any]] = [
+        {"data": {"format": {"feature": "departements", "type": "topojson"}, "values": shapes},
+         "mark": {"type": "geoshape", "fill": "#f0f0f0", "stroke": "#9a9a9a",
+                  "strokeWidth": 0.8}},
+        dots,
+    ]
+    if size and label:
+        layers.append({"data": named, "mark": {"type": "text", "fontSize": 11,
+                                               "fontWeight": "bold", "color": "white"},
+                       "transform": drawn,
+                       "encoding": {**position, "text": _channel(label, "Q", format=",d")}})
+    spec: dict[str, Any] = {"layer": layers, "projection": {"type": "mercator"},
+                            "width": "container", "height": 520}
+    if selection and key:
+        spec["params"] = [{"name": selection, "select": {"type": "point", "fields": [key],
+                                                         "on": "click"},
+                           "views": [dots["name"]]}]
+    return Spec(spec, datasets)
+

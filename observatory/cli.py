@@ -50,6 +50,8 @@ def _store_parsers(sub: Any) -> None:
     p = sub.add_parser("demo", help="construire la base de démonstration à partir des fichiers de data/demo")
     _db_arg(p)
     p.add_argument("--regenerate", action="store_true", help="réécrire d'abord les fichiers de démonstration")
+    p.add_argument("--federation", default="femasaura", choices=["femasaura", "fecop"],
+                   help="femasaura (défaut : data/demo/) ou fecop (Occitanie : data/demo/fecop/)")
 
 
 IMPORT_KINDS = (
@@ -58,6 +60,7 @@ IMPORT_KINDS = (
     ("survey", "enquête flash"),
     ("fiches", "fiches de capitalisation"),
     ("references", "décompte des équipes existantes par département et type"),
+    ("projects", "suivi des projets (une ligne par projet, la date de chaque étape)"),
 )
 
 
@@ -82,7 +85,7 @@ def _import_parser(sub: Any) -> None:
             k.add_argument("--mapping", type=Path, metavar="FICHIER.toml",
                            help="correspondances « \"Champ\" = \"Colonne\" », une par ligne")
             k.add_argument("--mapping-name", help="nom sous lequel enregistrer la correspondance")
-        if kind in ("facilitations", "survey"):
+        if kind in ("facilitations", "survey", "projects"):
             k.add_argument("--confirm-deletions", action="store_true",
                            help="accepter un import qui retire plus qu'il n'ajoute")
         if kind == "facilitations":
@@ -247,11 +250,11 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from observatory import demo
 
     if args.regenerate:
-        demo.generate()
+        demo.generate_for(args.federation)
     path = store.db_path(args.db)
     for suffix in ("", ".wal"):
         Path(str(path) + suffix).unlink(missing_ok=True)
-    for report in demo.build(args.db):
+    for report in demo.build(args.db, demo.demo_dir(args.federation)):
         print(f"{report.kind:<14} {report.file_name:<40} {report.rows_imported:>5} lignes")
     print(f"Base de démonstration : {path}")
     return EXIT_OK

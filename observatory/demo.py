@@ -376,8 +376,55 @@ def write_references(world: _World, seed: int) -> bytes:
     return ef.csv_text(header, rows, ";").encode("utf-8")
 
 
+def _months_before(day: dt.date, rng: random.Random, low: int, high: int) -> dt.date:
+    return day - dt.timedelta(days=rng.randint(low * 30, high * 30))
+
+
+def write_projects(world: _World, seed: int, names: dict[str, str]) -> bytes:
+    """A small follow-up sheet: teams in project in 2025 and teams validated or under ACI,
+    each at a real commune of its département, dates as their statuses say (';' CSV)."""
+    from observatory import geo
+
+    rng = random.Random(seed + 3)  # its own stream: the other files stay as they were
+    communes = geo.communes()
+    chosen: list[Team] = []
+    for status, wanted in (("en_projet", 12), ("labellisee", 8), ("sous_aci", 8)):
+        pool = sorted((t for t in world.teams if t.status.get(2025) == status
+                       and t.team_type != "CDS"), key=lambda t: t.key)
+        chosen += rng.sample(pool, wanted)
+    rows = []
+    end = dt.date(2025, 11, 30)
+    for team in sorted(chosen, key=lambda t: (t.departement, t.name)):
+        local = communes[(communes["departement"] == team.departement)
+                         & (communes["population"] >= 1500)]
+        commune = str(local["name"].iloc[rng.randrange(len(local))])
+        status, before = team.status[2025], team.status.get(2024)
+        validated = aci = filed = None
+        if status == "en_projet":
+            first = dt.date(2023, 1, 2) + dt.timedelta(days=rng.randrange(0, 880))
+            if rng.random() < 0.4 and _months_before(end, rng, 6, 6) > first:
+                filed = first + dt.timedelta(days=rng.randint(180, 300))
+        else:
+            if status == "sous_aci":
+                aci = (dt.date(2024, 1, 15) if before == "sous_aci" else dt.date(2025, 1, 15)) \
+                    + dt.timedelta(days=rng.randrange(0, 300))
+                validated = _months_before(aci, rng, 4, 10)
+            else:
+                validated = (dt.date(2024, 2, 1) if before == "labellisee" else
+                             dt.date(2025, 1, 10)) + dt.timedelta(days=rng.randrange(0, 290))
+            filed = _months_before(validated, rng, 2, 5)
+            first = _months_before(filed, rng, 8, 20)
+        awareness = first + dt.timedelta(days=rng.randint(20, 90)) if rng.random() < 0.7 else None
+        if awareness is not None and filed is not None and awareness > filed:
+            awareness = None
+        rows.append(ef.Project(team.name, team.team_type, team.departement, commune,
+                               rng.random() < 0.8, first, awareness, filed, validated, aci,
+                               team.finess))
+    return ef.project_sheet_csv(rows, names)
+
+
 # -- entry points ------------------------------------------------------------------------
-MANIFEST = "manifest.toml"
+MANIFEST = ef.MANIFEST
 
 
 def generate(out_dir: Path = DEMO_DIR, seed: int = SEED) -> list[Path]:
@@ -413,6 +460,8 @@ def generate(out_dir: Path = DEMO_DIR, seed: int = SEED) -> list[Path]:
     manifest.append('[[import]]\nkind = "fiches"\nfile = "fiches_capitalisation.csv"\n')
     files["equipes_existantes_2025.csv"] = write_references(world, seed)
     manifest.append('[[import]]\nkind = "references"\nfile = "equipes_existantes_2025.csv"\n')
+    files["suivi_projets.csv"] = write_projects(world, seed, names)
+    manifest.append('[[import]]\nkind = "projects"\nfile = "suivi_projets.csv"\n')
     files[MANIFEST] = "\n".join(manifest).encode("utf-8")
     return ef.write_files(out_dir, files)
 
@@ -421,13 +470,37 @@ def manifest(demo_dir: Path = DEMO_DIR) -> list[dict]:
     return tomllib.loads((demo_dir / MANIFEST).read_text(encoding="utf-8"))["import"]
 
 
+# The demos: each federation's files, and how to write them again.
+DEMOS = ("femasaura", "fecop")
+
+
+def demo_dir(federation: str = "femasaura") -> Path:
+    """Where a federation's demo files are: data/demo/ (FemasAURA&Co), data/demo/fecop/."""
+    from observatory import demo_fecop
+
+    if federation not in DEMOS:
+        raise ValueError(f"Pas de démonstration pour « {federation} » (démonstrations : "
+                         f"{', '.join(DEMOS)})")
+    return DEMO_DIR if federation == "femasaura" else demo_fecop.FECOP_DIR
+
+
+def generate_for(federation: str = "femasaura") -> list[Path]:
+    """Write a federation's demo files again (in ``demo_dir(federation)``)."""
+    from observatory import demo_fecop
+
+    return generate() if federation == "femasaura" else demo_fecop.generate()
+
+
 def build(db: Path | str | None = None, demo_dir: Path = DEMO_DIR) -> list:
-    """Create a store and import every demo file through the real importers."""
-    from observatory import imports, store
+    """Create a store for the federation of ``demo_dir``'s manifest (FemasAURA&Co unless it
+    names another) and import every demo file through the real importers."""
+    from observatory import demo_fecop, imports, store
 
     if not (demo_dir / MANIFEST).exists():
-        generate(demo_dir)
-    store.init(db, "femasaura")
+        demo_fecop.generate(demo_dir) if demo_dir == demo_fecop.FECOP_DIR else generate(demo_dir)
+    federation = tomllib.loads((demo_dir / MANIFEST).read_text(encoding="utf-8")).get(
+        "federation", "femasaura")
+    store.init(db, federation)
     reports = []
     for entry in manifest(demo_dir):
         reports.append(

@@ -107,6 +107,85 @@ def communes() -> pd.DataFrame:
     )
 
 
+# A commune written as staff write it: « Saint-Girons », « ST GIRONS », « St-Girons (09) »,
+# « Vigan (Le) » (the INSEE article-last form), or its INSEE code « 09261 ».
+_COMMUNE_CODE = re.compile(r"(?:[0-9]{5}|2[AB][0-9]{3})")
+_ARTICLE_LAST = re.compile(r"^(?P<name>.+?)\s*\((?P<article>l'|le|la|les)\)$", re.IGNORECASE)
+_DEPARTEMENT_HINT = re.compile(r"^(?P<name>.*?\S)\s*\((?P<code>0?2[AB]|[0-9]{2,3})\)$",
+                               re.IGNORECASE)
+_WORD_FORMS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
+
+
+def commune_key(text: str) -> str:
+    """A commune name's identity: case, accents, hyphens, apostrophes, spaces ignored, « St » read
+    as « Saint », an article written last (« Vigan (Le) ») put first."""
+    m = _ARTICLE_LAST.match(text.strip())
+    if m:
+        text = f"{m['article']} {m['name']}"
+    decomposed = unicodedata.normalize("NFKD", text.replace("œ", "oe").replace("Œ", "oe").casefold())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return "".join(_WORD_FORMS.get(w, w) for w in re.findall(r"[a-z0-9]+", plain))
+
+
+@functools.cache
+def _commune_index() -> dict[str, tuple[str, ...]]:
+    """Commune key → the INSEE codes of the communes so named (one per département at most)."""
+    table = communes()
+    found: dict[str, list[str]] = {}
+    for code, name in zip(table["code"], table["name"], strict=True):
+        found.setdefault(commune_key(name), []).append(code)
+    return {key: tuple(codes) for key, codes in found.items()}
+
+
+@functools.cache
+def _commune_table() -> dict[str, tuple[str, str]]:
+    table = communes()
+    return {code: (name, dep) for code, name, dep
+            in zip(table["code"], table["name"], table["departement"], strict=True)}
+
+
+def find_communes(value: object, departement: str | None = None) -> list[str]:
+    """The INSEE codes a written commune may be, within ``departement`` when given.
+
+    Accepts an INSEE code (``31555``, ``2A004``), a name as people write it (``Saint-Girons``,
+    ``ST GIRONS``, ``Vigan (Le)``) and a name followed by its département (``Figeac (46)``, which
+    must then agree with ``departement``). No match gives ``[]``; a name several départements
+    share, asked without a département, gives all of them: the caller says which is meant.
+    """
+    if value is None or isinstance(value, bool):
+        return []
+    text = str(value).strip()
+    if not text or len(text) > _MAX_TEXT:
+        return []
+    if _COMMUNE_CODE.fullmatch(text.upper()):
+        code = text.upper()
+        found = _commune_table().get(code)
+        return [code] if found and departement in (None, found[1]) else []
+    hint = _DEPARTEMENT_HINT.match(text)
+    if hint and not _ARTICLE_LAST.match(text):
+        given = _code_from_text(hint["code"])
+        if given is None or (departement is not None and given != departement):
+            return []
+        text, departement = hint["name"], given
+    codes = _commune_index().get(commune_key(text), ())
+    return [c for c in codes if departement is None or _commune_table()[c][1] == departement]
+
+
+def commune_name(code: str) -> str:
+    """The official name of a commune from its INSEE code (KeyError for an unknown code)."""
+    return _commune_table()[code][0]
+
+
+def commune_points(codes: Iterable[str]) -> pd.DataFrame:
+    """The point of each commune of ``codes`` (unknown codes left out): code, name,
+    departement, lon, lat, in the order given; a commune without a point has NaN lon/lat."""
+    wanted = list(dict.fromkeys(codes))
+    table = communes()
+    found = table[table["code"].isin(wanted)].set_index("code")
+    order = [c for c in wanted if c in found.index]
+    return found.loc[order, ["name", "departement", "lon", "lat"]].reset_index()
+
+
 @functools.cache
 def population_by_departement() -> dict[str, int]:
     """Municipal population by département code; départements without one (Mayotte) are absent."""

@@ -61,6 +61,7 @@ PAGES: tuple[Page, ...] = (
          also=PUBLIC),
     Page("facilitations", "Facilitations", ":material/handshake:", "lecture",
          "facilitations.build", "facilitations"),
+    Page("projets", "Projets", ":material/timeline:", "lecture", "projects.build", "projets"),
     Page("portrait", "Portrait des équipes", ":material/groups:", "lecture", "portrait.build",
          "portrait"),
     Page("enquetes", "Enquêtes flash", ":material/poll:", "lecture", "surveys.build", "enquetes",

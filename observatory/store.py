@@ -178,6 +178,25 @@ MIGRATIONS: list[tuple[int, str]] = [
             commune VARCHAR);
         """,
     ),
+    (
+        6,
+        """
+        -- Issue 17 (projects and facilitation time). The project follow-up sheet: one row per
+        -- project, the date of each stage reached (NULL: not reached); commune is an INSEE
+        -- code; team_id links the project to its team once one exists (by FINESS/SIRET or name).
+        CREATE TABLE projects (
+            project_id INTEGER PRIMARY KEY, project_key VARCHAR NOT NULL UNIQUE,
+            name VARCHAR NOT NULL, team_type VARCHAR NOT NULL, departement VARCHAR NOT NULL,
+            commune VARCHAR, accompanied BOOLEAN, external_id VARCHAR, team_id INTEGER,
+            first_contact DATE, awareness DATE, filed DATE, validated DATE, aci_signed DATE,
+            batch_id INTEGER, source_line INTEGER);
+        -- A facilitation's duration in hours, whether it was volunteer time, and its
+        -- facilitators as normalised names (to count distinct people; never shown).
+        ALTER TABLE facilitations ADD COLUMN duration_hours DOUBLE;
+        ALTER TABLE facilitations ADD COLUMN volunteer BOOLEAN;
+        ALTER TABLE facilitations ADD COLUMN facilitator_keys VARCHAR[];
+        """,
+    ),
 ]
 # Tables of decisions about the data rather than data from files: undoing an import keeps them
 # as they are (a publication made since stays; the audit log never goes back).

@@ -5,7 +5,7 @@ byte survives in its free space:
 
 - the team, its membership forms and their answers, its links to facilitations (the
   facilitations themselves stay: they are the federation's activity, counted without it), its
-  capitalisation fiches;
+  capitalisation fiches, its rows of the project follow-up sheet;
 - its name in survey responses (the anonymous answers stay);
 - the original files of the imports that carried it (their SHA-256 stays, so that importing the
   same file again does not bring the team back), its rejected rows, its name in import reports;
@@ -44,6 +44,7 @@ class Erasure:
     memberships: int = 0
     facilitation_links: int = 0
     fiches: int = 0
+    projects: int = 0
     survey_responses: int = 0
     rejected_rows: int = 0
     originals_purged: list[int] = field(default_factory=list)
@@ -57,6 +58,7 @@ class Erasure:
             f"  participations à des facilitations : {self.facilitation_links} (les "
             "facilitations restent, sans cette équipe)",
             f"  fiches de capitalisation : {self.fiches}",
+            f"  projets du suivi des projets : {self.projects}",
             f"  réponses d'enquête dont le nom d'équipe est effacé : {self.survey_responses}",
             f"  lignes rejetées : {self.rejected_rows}",
             f"  fichiers d'origine effacés (lots) : {purged}",
@@ -124,7 +126,8 @@ def delete(team_id: int, db: str | os.PathLike | None = None) -> Erasure:
                UNION SELECT created_batch FROM teams WHERE team_id = $t
                UNION SELECT f.batch_id FROM facilitations f JOIN facilitation_teams x
                      USING (facilitation_id) WHERE x.team_id = $t
-               UNION SELECT batch_id FROM fiches WHERE team_id = $t""",
+               UNION SELECT batch_id FROM fiches WHERE team_id = $t
+               UNION SELECT batch_id FROM projects WHERE team_id = $t""",
             {"t": team_id}).fetchall() if b is not None}
         done.memberships = store.scalar(
             con, "SELECT count(*) FROM memberships WHERE team_id = ?", [team_id])
@@ -138,6 +141,14 @@ def delete(team_id: int, db: str | os.PathLike | None = None) -> Erasure:
         gone = [f for f, n, t in fiches if t == team_id or (n and team_name_key(n) == key)]
         done.fiches = len(gone)
         con.execute("DELETE FROM fiches WHERE list_contains(?, fiche_id)", [gone])
+        projects = con.execute(
+            "SELECT project_id, name, team_id, departement FROM projects").fetchall()
+        team_dep = con.execute("SELECT departement FROM teams WHERE team_id = ?",
+                               [team_id]).fetchone()
+        ended = [p for p, n, t, d in projects
+                 if t == team_id or (team_name_key(n) == key and d == (team_dep or [None])[0])]
+        done.projects = len(ended)
+        con.execute("DELETE FROM projects WHERE list_contains(?, project_id)", [ended])
         responses = con.execute(
             "SELECT DISTINCT team_name FROM survey_responses WHERE team_name IS NOT NULL"
         ).fetchall()

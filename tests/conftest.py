@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from accounts import add_account
+from accounts import sign_in_as
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -44,14 +44,8 @@ def sign_in(monkeypatch: pytest.MonkeyPatch) -> Callable[..., str]:
     (``st.context.cookies`` is empty there): the token is handed to
     ``observatory.ui.auth.request_cookies``, where the app reads the browser's cookies. The
     cookie itself, set by the form, is tested in a real browser (tests/e2e)."""
-    from observatory import auth
-    from observatory.ui import auth as ui_auth
-
     def sign(role: str, name: str = "alice", team: int | None = None) -> str:
-        account = add_account(name, role, team)
-        token = auth.issue(auth.load_secrets(), account)
-        monkeypatch.setattr(ui_auth, "request_cookies", lambda: {auth.COOKIE: token})
-        return token
+        return sign_in_as(monkeypatch, role, name, team)
 
     return sign
 
@@ -63,6 +57,16 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     demo.build(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def fecop_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Occitanie demo store (data/demo/fecop), built through the real importers; read-only."""
+    from observatory import demo
+
+    path = tmp_path_factory.mktemp("fecop") / "fecop.duckdb"
+    demo.build(path, demo.demo_dir("fecop"))
     return path
 
 

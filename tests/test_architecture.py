@@ -21,6 +21,7 @@ LAYERS: tuple[frozenset[str], ...] = (
                "demo_spec", "pages", "settings", "logs", "audit", "publication", "__init__"}),
     frozenset({"charts", "indicators", "imports", "teams", "exportfiles"}),
     frozenset({"views", "packages"}),
+    frozenset({"demo_fecop"}),
     frozenset({"exports", "demo"}),
     frozenset({"synth"}),
     frozenset({"ui", "cli"}),

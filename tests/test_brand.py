@@ -283,3 +283,12 @@ def test_tables_of_up_to_25_rows_show_every_row() -> None:
     assert table_height(12) == 38 + 12 * 35
     assert table_height(25) == 38 + 25 * 35
     assert table_height(26) == "auto"
+
+
+def test_a_takeaway_lists_side_by_side_groups_once() -> None:
+    """« a, b et c » for three groups of the latest year (it read « a et b, c »)."""
+    df = pd.DataFrame({"Année": ["2025"] * 3, "Étape": ["A", "B", "C"], "Projets": [7, 5, 3]})
+    chart = charts.columns(df, "Année", "Projets", x_title="Année", value_title="Projets",
+                           color="Étape", offset=True)
+    fig = charts.figure("essai", "Essai", chart, df, 15, "projets", "source")
+    assert fig.takeaway == "2025\u202f: 7 projets (A), 5 (B) et 3 (C)."

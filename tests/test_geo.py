@@ -253,3 +253,35 @@ def test_unknown_names_give_none(text: str) -> None:
     if result is not None:
         # Only possible when the text is a département name written another way.
         assert geo._key(text) in {geo._key(NAMES[result]), *geo._ALIASES}
+
+
+@pytest.mark.parametrize(("text", "departement", "expected"), [
+    ("Toulouse", "31", ["31555"]),
+    ("TOULOUSE", None, ["31555"]),
+    ("ST GIRONS", "09", ["09261"]),  # « St » is « Saint »
+    ("St-Girons (09)", None, ["09261"]),  # the département written after the name
+    ("Saint-Girons (31)", None, []),  # … must be the commune's
+    ("Vigan (Le)", "30", ["30350"]),  # the INSEE article-last form
+    ("31555", None, ["31555"]),
+    ("31555", "09", []),  # a code of another département
+    ("2a004", None, ["2A004"]),
+    ("Toulous", "31", []),
+    ("", None, []),
+])
+def test_communes_as_staff_write_them(text: str, departement: str | None,
+                                      expected: list[str]) -> None:
+    assert geo.find_communes(text, departement) == expected
+
+
+def test_a_name_several_departements_share_needs_its_departement() -> None:
+    everywhere = geo.find_communes("Saint-Martin")
+    assert len(everywhere) > 1 and "65392" in everywhere
+    assert geo.find_communes("Saint-Martin", "65") == ["65392"]
+
+
+def test_commune_points_in_the_order_asked_unknown_left_out() -> None:
+    points = geo.commune_points(["09261", "99999", "31555"])
+    assert points["code"].tolist() == ["09261", "31555"]
+    assert points.loc[1, "name"] == "Toulouse" and points.loc[1, "departement"] == "31"
+    assert 43 < points.loc[1, "lat"] < 44 and 1 < points.loc[1, "lon"] < 2
+    assert geo.commune_name("31555") == "Toulouse"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from matrix import FED, YEAR, one_per_kind, pages, texts
+from matrix import FED, YEAR, one_per_kind, pages, signed_in_app, texts
 
 from observatory import geo, indicators
 from observatory.filters import Scope
@@ -152,25 +152,16 @@ def test_map_counts_the_scope_and_fades_the_rest(demo_db: Path, scope: Scope) ->
 
 
 # -- the pages themselves, through Streamlit: each role, one scope of each kind ----------------
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE_VIEWS = {  # page file → the views its metrics come from, as matrix.pages names them
     "pages/accueil.py": "home", "pages/facilitations.py": "facilitations",
     "pages/portrait.py": "portrait", "pages/carte.py": "carte/adherent_teams",
     "pages/capitalisation.py": "capitalisation", "pages/enquetes.py": "enquetes/",
+    "pages/projets.py": "projets/None",
 }
 
 
-def _app(role: str, db: Path, scope: Scope, monkeypatch: pytest.MonkeyPatch, sign_in):
-    from streamlit.testing.v1 import AppTest
-
-    monkeypatch.setenv("OBSERVATORY_DB", str(db))
-    at = AppTest.from_file(APP, default_timeout=120)
-    sign_in(role)
-    for key, value in scope.to_query_params().items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception
-    return at
+def _app(role: str, db: Path, scope: Scope, monkeypatch: pytest.MonkeyPatch):
+    return signed_in_app(db, role, monkeypatch, scope.to_query_params())
 
 
 def _shown_texts(at) -> list[str]:
@@ -187,11 +178,11 @@ def _shown_texts(at) -> list[str]:
 @pytest.mark.parametrize("role", ["lecture", "equipe", "admin"])
 @pytest.mark.parametrize("scope", one_per_kind(), ids=_ids)
 def test_each_page_shows_its_scope_figures(demo_db: Path, monkeypatch: pytest.MonkeyPatch,
-                                           role: str, scope: Scope, sign_in) -> None:
+                                           role: str, scope: Scope) -> None:
     from observatory.pages import PAGES
 
     expected = pages(scope, demo_db, NAMES)
-    at = _app(role, demo_db, scope, monkeypatch, sign_in)
+    at = _app(role, demo_db, scope, monkeypatch)
     for page in (p.file for p in PAGES if p.opens_for(role)):
         if page not in PAGE_VIEWS:
             continue

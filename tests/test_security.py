@@ -314,7 +314,8 @@ PUBLIC_PAGES = {"pages/accueil.py", "pages/carte.py", "pages/enquetes.py",
 REACHABLE = {
     "public": PUBLIC_PAGES,
     "adherent": PUBLIC_PAGES | {"pages/mon-equipe.py"},
-    "lecture": PUBLIC_PAGES | {"pages/facilitations.py", "pages/portrait.py"},
+    "lecture": PUBLIC_PAGES | {"pages/facilitations.py", "pages/projets.py",
+                                  "pages/portrait.py"},
 }
 REACHABLE["equipe"] = REACHABLE["lecture"] | {"pages/annuaire.py", "pages/mon-equipe.py",
                                               "pages/publication.py"}

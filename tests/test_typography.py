@@ -111,7 +111,7 @@ def test_every_text_of_the_exports_is_set_in_french(demo_db: Path, scope) -> Non
 
 @pytest.mark.parametrize("role", ["lecture", "equipe"])
 def test_every_text_on_screen_is_set_in_french(demo_db: Path, monkeypatch: pytest.MonkeyPatch,
-                                               sign_in, role: str) -> None:
+                                               role: str) -> None:
     """Through Streamlit: titles, captions, Markdown, messages and key figures of each page
     (not the tables' cells: data as typed); the sidebar belongs to the sign-in's issue."""
     from test_scope_matrix import PAGE_VIEWS, _app
@@ -119,7 +119,7 @@ def test_every_text_on_screen_is_set_in_french(demo_db: Path, monkeypatch: pytes
     from observatory.filters import Scope
     from observatory.ui.text import shown
 
-    at = _app(role, demo_db, Scope(year=2025), monkeypatch, sign_in)
+    at = _app(role, demo_db, Scope(year=2025), monkeypatch)
     for page in PAGE_VIEWS:
         at.switch_page(page).run()
         assert not at.exception, page

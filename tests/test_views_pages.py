@@ -333,6 +333,11 @@ def test_no_query_reads_facilitators_or_emails(every_view: tuple[list[View], lis
     for sql in sent:
         assert not re.search(r"\bfacilitators\b", sql)
         assert not re.search(r"\bemail\b", sql.replace("EXCLUDE (email)", ""))
+        # their compared form is only counted (distinct facilitators), never selected
+        calls = re.findall(r"(\w+)\(f\.facilitator_keys\)", sql)
+        assert len(calls) == len(re.findall(r"\bfacilitator_keys\b", sql)), sql
+        assert set(calls) <= {"count", "unnest"}, sql
+        assert "unnest" not in calls or "count(DISTINCT k)" in sql, sql
 
 
 def test_every_chart_compiles_with_its_title_and_caption(

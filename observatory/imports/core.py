@@ -29,7 +29,15 @@ import pyarrow as pa
 
 from observatory import audit, privacy, store
 from observatory.config import Federation, Plausibility, db_path, federations, get_federation
-from observatory.imports import adhesions, facilitations, fiches, kinds, references, surveys
+from observatory.imports import (
+    adhesions,
+    facilitations,
+    fiches,
+    kinds,
+    projects,
+    references,
+    surveys,
+)
 from observatory.imports import mapping as mappings
 from observatory.imports.errors import ImportRefused
 from observatory.imports.normalise import parse_year, team_name_key
@@ -38,10 +46,10 @@ from observatory.imports.report import KIND_LABELS, ImportReport
 from observatory.imports.rows import MAX_KEPT_ERRORS, Options, Parsed
 from observatory.imports.storage import insert_rows
 
-KINDS = ("adhesions", "facilitations", "survey", "fiches", "references")
+KINDS = ("adhesions", "facilitations", "survey", "fiches", "references", "projects")
 _MODULES: dict[str, ModuleType] = {
     "adhesions": adhesions, "facilitations": facilitations, "survey": surveys, "fiches": fiches,
-    "references": references,
+    "references": references, "projects": projects,
 }
 # Only the last batch can be undone, one after the other: older snapshots are dropped so that
 # the store's folder does not fill up with full copies of the database.
@@ -266,7 +274,7 @@ def _year_option(year: object, federation: Federation | None) -> int | None:
 
 
 # Kinds whose columns are matched to fields (and may be mapped by the user).
-MAPPED_KINDS = ("adhesions", "facilitations", "fiches", "references")
+MAPPED_KINDS = ("adhesions", "facilitations", "fiches", "references", "projects")
 
 
 def _context(con: Any, kind: str) -> dict[str, Any]:
@@ -311,6 +319,7 @@ def read_import(
     known = db is not None and store.exists(db)
     context: dict[str, Any] = {}
     if known:
+        store.ensure_current(db)  # a store of an older release: its schema first, data as is
         with store.reading(db) as con:
             context = _context(con, kind)
             federation = federation or _store_federation(con)

@@ -129,7 +129,8 @@ def membership_figures(scope: Scope, federation: Federation, db: DB = None) -> d
 
 
 def facilitation_figures(scope: Scope, federation: Federation, db: DB = None) -> dict[str, Any]:
-    """Facilitations (each counted once) and distinct facilitated teams, by team type and kind."""
+    """Facilitations (each counted once) and distinct facilitated teams, by team type and kind,
+    for projects and teams in operation, and their time and people (``facilitation_time``)."""
     where, params = scope_sql(scope, federation, alias="f")
     df = store.query(
         f"""
@@ -137,6 +138,8 @@ def facilitation_figures(scope: Scope, federation: Federation, db: DB = None) ->
         WHERE {where} GROUP BY ALL
         UNION ALL
         SELECT 'kind', f.kind, count(*) FROM facilitations f WHERE {where} GROUP BY ALL
+        UNION ALL
+        SELECT 'profile', f.team_profile, count(*) FROM facilitations f WHERE {where} GROUP BY ALL
         UNION ALL
         SELECT 'total', NULL, count(*) FROM facilitations f WHERE {where}
         UNION ALL
@@ -152,11 +155,49 @@ def facilitation_figures(scope: Scope, federation: Federation, db: DB = None) ->
 
     total = axis("total")["n"]
     teams = axis("teams")["n"]
+    profiles = _counts(axis("profile"), STATUSES, "profile")
     return {
         "facilitations": int(total.iloc[0]) if len(total) else 0,
         "facilitated_teams": int(teams.iloc[0]) if len(teams) else 0,
         "facilitations_by_team_type": _counts(axis("type"), ("MSP", "ESP", "CPTS"), "type"),
         "facilitations_by_kind": _counts(axis("kind"), KINDS, "kind"),
+        "facilitations_projects": profiles["en_projet"],
+        "facilitations_functioning": profiles["labellisee"] + profiles["sous_aci"],
+        **facilitation_time(scope, federation, db),
+    }
+
+
+def facilitation_time(scope: Scope, federation: Federation, db: DB = None) -> dict[str, Any]:
+    """Volunteer hours (durations of the facilitations marked volunteer time) and distinct
+    facilitators, with how many facilitations each comes from; None where the log of the scope
+    says nothing (no duration with a volunteer answer, no facilitator named). Never a name: the
+    facilitators' compared names are only ever counted, never selected."""
+    where, params = scope_sql(scope, federation, alias="f")
+    row = store.query(
+        f"""
+        SELECT sum(f.duration_hours) FILTER (WHERE f.volunteer) AS volunteer_hours,
+               count(*) FILTER (WHERE f.duration_hours IS NOT NULL AND f.volunteer IS NOT NULL)
+                   AS timed,
+               count(*) FILTER (WHERE f.volunteer) AS volunteer_facilitations,
+               count(*) FILTER (WHERE f.volunteer AND f.duration_hours IS NULL)
+                   AS volunteer_untimed,
+               count(f.facilitator_keys) AS named,
+               (SELECT count(DISTINCT k) FROM (SELECT unnest(f.facilitator_keys) AS k
+                                               FROM facilitations f WHERE {where}))
+                   AS people,
+               (SELECT count(DISTINCT k) FROM (SELECT unnest(f.facilitator_keys) AS k
+                                               FROM facilitations f WHERE {where} AND f.volunteer))
+                   AS volunteers
+        FROM facilitations f WHERE {where}
+        """, params, db=db).iloc[0]
+    hours = row["volunteer_hours"]
+    timed = int(row["timed"])
+    return {
+        "volunteer_hours": (round(float(hours), 2) if pd.notna(hours) else 0.0) if timed else None,
+        "volunteer_facilitations": int(row["volunteer_facilitations"]),
+        "volunteer_facilitations_without_duration": int(row["volunteer_untimed"]),
+        "facilitators": int(row["people"]) if int(row["named"]) else None,
+        "volunteer_facilitators": int(row["volunteers"]) if int(row["named"]) else None,
     }
 
 
@@ -247,6 +288,21 @@ def by_departement(scope: Scope, federation: Federation, db: DB = None) -> pd.Da
     )
 
 
+PROJECT_FIGURES = ("projects_validated", "accompanied_files", "accompanied_validated",
+                   "accompanied_validated_share")
+
+
+def project_figures(scope: Scope, federation: Federation, db: DB = None) -> dict[str, Any]:
+    """The year's project figures (``indicators.projects.year_figures``); None for each when the
+    store follows no project of the federation (no sheet is not zero)."""
+    from observatory.indicators import projects
+
+    if not projects.has_projects(federation, db):
+        return dict.fromkeys(PROJECT_FIGURES)
+    found = projects.year_figures(scope, federation, db)
+    return {key: found[key] for key in PROJECT_FIGURES}
+
+
 def key_figures(scope: Scope, federation: Federation, db: DB = None) -> dict[str, Any]:
     """The figures of the home page and of ``observatory figures``, for one scope."""
     if national_store(db):
@@ -257,6 +313,7 @@ def key_figures(scope: Scope, federation: Federation, db: DB = None) -> dict[str
     figures.update(membership_figures(scope, federation, db))
     figures.update(facilitation_figures(scope, federation, db))
     figures.update(survey_figures(scope, federation, db))
+    figures.update(project_figures(scope, federation, db))
     per_dep = by_departement(scope, federation, db)
     figures["by_departement"] = {
         row.departement: {

@@ -127,6 +127,14 @@ def _header(v: View, where: DeltaGenerator | None = None, scope: Scope | None = 
     return downloads.context(v)
 
 
+def metrics(v: View) -> None:
+    """The view's key figures, five at most per row, read row by row."""
+    width = min(len(v.metrics), 5)
+    for start in range(0, len(v.metrics), 5):
+        for col, m in zip(st.columns(width), v.metrics[start:start + 5], strict=False):
+            col.metric(plain(m.label), m.value, m.delta, help=plain(m.help) if m.help else None)
+
+
 def view(v: View, *, columns: int = 2, scope: Scope | None = None) -> View:
     """The standard page layout for a View, as the signed-in role may see it; returns that view.
 
@@ -136,11 +144,7 @@ def view(v: View, *, columns: int = 2, scope: Scope | None = None) -> View:
     if v.empty_message:
         st.info(plain(v.empty_message))
         return v
-    if v.metrics:
-        cols = st.columns(min(len(v.metrics), 5))
-        for i, m in enumerate(v.metrics):
-            cols[i % len(cols)].metric(plain(m.label), m.value, m.delta,
-                                       help=plain(m.help) if m.help else None)
+    metrics(v)
     for start in range(0, len(v.figures), columns):
         cols = st.columns(columns)
         for col, fig in zip(cols, v.figures[start:start + columns], strict=False):
@@ -155,13 +159,8 @@ def view(v: View, *, columns: int = 2, scope: Scope | None = None) -> View:
 
 def _clicked(event: object, selection: str) -> str | None:
     """The département code a map click selected, if any."""
-    try:
-        points = event.selection[selection]  # type: ignore[attr-defined]
-    except (AttributeError, KeyError, TypeError):
-        return None
-    if isinstance(points, list) and points:
-        return points[0].get("code")
-    return None
+    code = _clicked_value(event, selection, "code")
+    return code if isinstance(code, str) else None
 
 
 def map_view(v: View, *, selection: str, on_click: Callable[[str | None], None],
@@ -184,3 +183,42 @@ def map_view(v: View, *, selection: str, on_click: Callable[[str | None], None],
     code = _clicked(event, selection)
     if code and code != current:
         on_click(code)
+
+
+def _clicked_value(event: object, selection: str, key: str) -> object:
+    """The ``key`` of the mark a click selected, if any."""
+    try:
+        points = event.selection[selection]  # type: ignore[attr-defined]
+    except (AttributeError, KeyError, TypeError):
+        return None
+    if isinstance(points, list) and points:
+        return points[0].get(key)
+    return None
+
+
+def detail_view(v: View, *, header: DeltaGenerator, selection: str, key: str,
+                detail: Callable[[View, object], Table | None]) -> None:
+    """The standard layout; a click on a mark of the chart that
+    holds ``selection`` shows ``detail(view, its key)`` under it (staff: the readers' view has
+    no such chart)."""
+    v = access.for_role(v, role())
+    export = _header(v, header)
+    if v.empty_message:
+        st.info(plain(v.empty_message))
+        return
+    metrics(v)
+    for start in range(0, len(v.figures), 2):
+        pair = st.columns(2)
+        for col, fig in zip(pair, v.figures[start:start + 2], strict=False):
+            with col:
+                spec = fig.chart.spec if fig.chart is not None else {}
+                selectable = any(p.get("name") == selection for p in spec.get("params", []))
+                event = figure(fig, export, selectable=selectable)
+                found = detail(v, _clicked_value(event, selection, key)) if selectable else None
+                if found is not None:
+                    table(found, export)
+    for tab in v.tables:
+        table(tab, export)
+    for note in v.notes:
+        st.caption(plain(note))
+

@@ -15,8 +15,9 @@ built; the `lecture` role (board, partners) and every exported file get ``protec
   "aggregate"; so is a chart none of whose marks may be drawn. A withheld chart says so
   (``Figure.withheld``): it is never drawn empty, nor described as having no data.
 
-For readers, ``for_role`` also removes the tables flagged ``detail`` (lists of teams, verbatim
-answers, fiches). The public and member teams (``adherent``) see like readers, and besides:
+For readers, ``for_role`` also removes the tables and figures flagged ``detail`` (lists of
+teams, verbatim answers, fiches, the map of the projects with their names). The public and member
+teams (``adherent``) see like readers, and besides:
 
 - what the federation publishes (survey infographics, fiches) only once published, unless the
   role reads it unpublished (``SEES_UNPUBLISHED``): a view not built from the published items
@@ -35,8 +36,8 @@ from observatory import auth, formats, privacy
 from observatory.charts import Figure
 from observatory.views import Metric, Table, View
 
-DETAIL_NOTE = ("Listes d'équipes, fiches et réponses individuelles réservées à l'équipe de la "
-               "fédération (ce rôle voit les agrégats seulement).")
+DETAIL_NOTE = ("Listes d'équipes, projets nommés, fiches et réponses individuelles réservés à "
+               "l'équipe de la fédération (rôle « lecture » : agrégats seulement).")
 
 
 def masked_note() -> str:
@@ -103,10 +104,11 @@ def for_role(view: View, role: str | None, team: int | None = None) -> View:
     own = view.team_id is not None  # its own team's page: its rows are its own
     tables = [t for t in safe.tables
               if not t.detail or own or (t.members and role == "adherent")]
+    figures = [f for f in safe.figures if not f.detail or own]
     notes = list(safe.notes)
-    if len(tables) < len(safe.tables):
+    if len(tables) < len(safe.tables) or len(figures) < len(safe.figures):
         notes.append(formats.typography(DETAIL_NOTE))
-    return dataclasses.replace(safe, tables=tables, notes=notes)
+    return dataclasses.replace(safe, tables=tables, figures=figures, notes=notes)
 
 
 def protect(view: View, limit: int | None = None) -> View:

@@ -208,6 +208,8 @@ def build(scope: Scope, federation: Federation, db: indicators.DB = None,
         "Montant ACI (€)": shown["aci_total_eur"].round(0),
         ACI_TEAMS: shown["aci_teams"],
     })
+    if not federation.territories:  # a federation without territories has no such column
+        table = table.drop(columns=["Territoire"])
     if "region" in df.columns:  # a national store: the region and its federation
         table = table.drop(columns="Territoire")
         table.insert(2, "Région", shown["region_name"])
