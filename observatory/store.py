@@ -104,6 +104,15 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX survey_answers_q ON survey_answers (survey_id, question_id);
         """,
     ),
+    (
+        3,
+        """
+        -- What a survey's sidecar says of a question beyond its text: a short label for the
+        -- infographic's card, and which end of a scale is positive ('first' or 'last' option).
+        ALTER TABLE survey_questions ADD COLUMN label VARCHAR;
+        ALTER TABLE survey_questions ADD COLUMN positive VARCHAR;
+        """,
+    ),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
