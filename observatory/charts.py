@@ -674,3 +674,156 @@ def choropleth(shapes: str, values: pd.DataFrame, labels: pd.DataFrame, *, label
                                                   "on": "click"}, "views": [fill["name"]]}],
         "projection": {"type": "mercator"}, "width": "container", "height": 520,
     }, datasets)
+
+
+# -- survey cards and infographics --------------------------------------------------------------
+SHARE_AXIS = {"format": ".0%", "values": [0, 0.25, 0.5, 0.75, 1], "grid": True}
+NEUTRAL_BAR = "#9a9a9a"
+
+
+def _share_tooltip(category: str, category_title: str, share: str, count: str,
+                   low: str | None, high: str | None,
+                   group: str | None = None) -> list[dict[str, Any]]:
+    tips = [_channel(category, "N", title=category_title)]
+    if group:
+        tips.insert(0, _channel(group, "N"))
+    tips += [_channel(count, "Q", title="Répondants", format=",d"),
+             _channel(share, "Q", title="Part", format=".0%")]
+    if low and high:
+        tips += [_channel(low, "Q", title="IC 95 % bas", format=".0%"),
+                 _channel(high, "Q", title="IC 95 % haut", format=".0%")]
+    return tips
+
+
+def answer_bars(
+    df: pd.DataFrame,
+    category: str,
+    share: str,
+    count: str,
+    *,
+    category_title: str = "Réponse",
+    order: list[str] | None = None,
+    colors: dict[str, str] | None = None,
+    low: str | None = None,
+    high: str | None = None,
+    color: str = PALETTE[0],
+) -> Spec:
+    """A survey question's answers as horizontal bars of shares, each labelled with its
+    percentage; in ``order`` (a scale, oui/non) or by share; ``colors`` per answer (a scale's
+    sides), else one colour; counts and the 95 % interval (``low``, ``high``) in the tooltip."""
+    n_cat = max(1, df[category].nunique()) if len(df) else 1
+    sort: list[str] | dict[str, str] = order if order else {"field": share,
+                                                            "order": "descending"}
+    fill: dict[str, Any] = {"value": color}
+    if colors:
+        present = [c for c in (order or list(colors)) if c in colors]
+        fill = _channel(category, "N", legend=None,
+                        scale={"domain": present, "range": [colors[c] for c in present]})
+    x = _channel(share, "Q", title=None, axis=SHARE_AXIS, scale={"domain": [0, 1.12]})
+    datasets: dict[str, Any] = {}
+    return Spec({
+        "data": _dataset(df, datasets),
+        "encoding": {"y": _channel(category, "N", title=None, sort=sort,
+                                   axis={"labelLimit": 230, "labelFontSize": 12}),
+                     "x": x},
+        "layer": [
+            {"mark": {"type": "bar", "cornerRadiusEnd": 3, "height": {"band": 0.75}},
+             "encoding": {"color": fill,
+                          "tooltip": _share_tooltip(category, category_title, share, count,
+                                                    low, high)}},
+            {"mark": {"type": "text", "align": "left", "dx": 4, "fontSize": 13,
+                      "fontWeight": "bold", "color": "#222222"},
+             "encoding": {"text": _channel(share, "Q", format=".0%")}},
+        ],
+        "width": "container", "height": max(70, n_cat * 30),
+    }, datasets)
+
+
+def heat_table(
+    df: pd.DataFrame,
+    row: str,
+    column: str,
+    share: str,
+    count: str,
+    *,
+    row_order: list[str],
+    column_order: list[str],
+    row_title: str,
+    low: str | None = None,
+    high: str | None = None,
+    color: str = PALETTE[0],
+) -> Spec:
+    """A breakdown as a heat table: one row per group (``row_order``: sorted by the share that
+    matters), one column per answer, each cell the share of the group giving that answer,
+    written in it; no legend to read, no colour to match."""
+    cell_w = max(52, min(110, 560 // max(1, len(column_order))))
+    datasets: dict[str, Any] = {}
+    return Spec({
+        "data": _dataset(df, datasets),
+        "encoding": {
+            "y": _channel(row, "N", title=row_title, sort=row_order,
+                          axis={"labelLimit": 200, "ticks": False, "domain": False}),
+            "x": _channel(column, "N", title=None, sort=column_order,
+                          axis={"orient": "top", "labelAngle": 0, "labelLimit": cell_w - 4,
+                                "ticks": False, "domain": False, "labelFontSize": 11}),
+        },
+        "layer": [
+            {"mark": {"type": "rect", "stroke": "white", "strokeWidth": 2},
+             "encoding": {"color": _channel(share, "Q", legend=None,
+                                            scale={"domain": [0, 1],
+                                                   "range": ["#f4f6f8", color]}),
+                          "tooltip": _share_tooltip(column, "Réponse", share, count, low,
+                                                    high, group=row)}},
+            {"mark": {"type": "text", "fontSize": 12},
+             "encoding": {"text": _channel(share, "Q", format=".0%"),
+                          "color": {"condition": {"test": f"datum[{json.dumps(share)}] > 0.55",
+                                                  "value": "white"}, "value": "#222222"}}},
+        ],
+        "width": cell_w * len(column_order), "height": max(60, 26 * len(row_order)),
+    }, datasets)
+
+
+def value_histogram(
+    df: pd.DataFrame,
+    start: str,
+    end: str,
+    count: str,
+    *,
+    value_title: str,
+    value_format: str = ",d",
+    color: str = PALETTE[0],
+) -> Spec:
+    """A histogram binned in the store, each bar labelled with its count; ticks on the bins'
+    edges."""
+    edges = sorted(set(df[start].tolist()) | set(df[end].tolist())) if len(df) else []
+    y = _channel(count, "Q", title="Répondants", axis=count_axis())
+    datasets: dict[str, Any] = {}
+    return Spec({
+        "data": _dataset(df, datasets),
+        "layer": [
+            {"mark": {"type": "bar", "binSpacing": 2, "color": color, "cornerRadiusEnd": 2},
+             "encoding": {
+                 "x": _channel(start, "Q", title=value_title, bin={"binned": True},
+                               axis={"format": value_format, "values": edges}),
+                 "x2": {"field": end}, "y": y,
+                 "tooltip": [_channel(start, "Q", title="De", format=value_format),
+                             _channel(end, "Q", title="À (exclu)", format=value_format),
+                             _channel(count, "Q", title="Répondants", format=",d")]}},
+            {"mark": {"type": "text", "dy": -7, "fontSize": 12, "fontWeight": "bold",
+                      "color": "#222222"},
+             "transform": [{"calculate": f"(datum[{json.dumps(start)}] + "
+                                         f"datum[{json.dumps(end)}]) / 2", "as": "milieu"}],
+             "encoding": {"x": _channel("milieu", "Q"), "y": y,
+                          "text": _channel(count, "Q", format=",d")}},
+        ],
+        "width": "container", "height": 170,
+    }, datasets)
+
+
+def side_colors(options: list[str], positive: str = "last") -> dict[str, str]:
+    """A scale's colours by side: the favourable end blue, the other orange, a middle grey,
+    whichever end the survey says is positive (« 1 = faible difficulté » is the good end)."""
+    colors = scale_colors(options)
+    if positive == "first":
+        colors = list(reversed(colors))
+    return dict(zip(options, colors, strict=True))

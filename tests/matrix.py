@@ -69,6 +69,9 @@ def texts(view: View) -> Iterator[str]:
     for table in view.tables:
         yield from (table.title, table.caption, *map(str, table.data.columns))
         yield from _cells(table.data, missing=True)
+    for card in view.cards:
+        yield from (card.title, card.value, card.value_label, card.takeaway, card.groups,
+                    card.withheld)
 
 
 def _cells(df: pd.DataFrame | None, *, missing: bool) -> Iterator[str]:

@@ -15,6 +15,9 @@ built; the `lecture` role (board, partners) and every exported file get ``protec
   "aggregate"; so is a chart none of whose marks may be drawn. A withheld chart says so
   (``Figure.withheld``): it is never drawn empty, nor described as having no data.
 
+An infographic's card (``Card``) shows numbers read from its figure's rows: when its figure is
+withheld, or one of those rows masked, the card says so instead of its numbers and takeaway.
+
 For readers, ``for_role`` also removes the tables flagged ``detail`` (lists of teams, verbatim
 answers, fiches).
 """
@@ -27,7 +30,7 @@ import pandas as pd
 
 from observatory import auth, formats, privacy
 from observatory.charts import Figure
-from observatory.views import Metric, Table, View
+from observatory.views import Card, Metric, Table, View
 
 DETAIL_NOTE = ("Listes d'équipes, fiches et réponses individuelles réservées à l'équipe de la "
                "fédération (rôle « lecture » : agrégats seulement).")
@@ -57,14 +60,47 @@ def protect(view: View, limit: int | None = None) -> View:
     hidden = {(t.key, c) for t in tables for c in t.count_columns
               if t.masked_cells and _has_hidden(t.data, c)}
     metrics = protect_metrics(view.metrics, limit, hidden)
+    by_key = {f.key: f for f in figures}
+    cards = [protect_card(c, by_key.get(c.figure), limit) for c in view.cards]
     masked = (any(t.masked_cells for t in tables) or any(f.masked_cells or f.withheld
                                                          for f in figures)
-              or any(a is not b for a, b in zip(metrics, view.metrics, strict=True)))
+              or any(a is not b for a, b in zip(metrics, view.metrics, strict=True))
+              or any(c.withheld for c in cards))
     notes = list(view.notes)
     if masked and masked_note() not in notes:
         notes.append(masked_note())
     return dataclasses.replace(view, tables=tables, figures=figures, metrics=metrics,
-                               notes=notes)
+                               notes=notes, cards=cards)
+
+
+CARD_MASKED = ("chiffres masqués : ils permettraient de retrouver un effectif de moins de "
+               "{limit} répondants")
+
+
+def protect_card(card: Card, fig: Figure | None, limit: int | None = None) -> Card:
+    """The card as its protected figure allows: its numbers only where every row they come
+    from is shown; otherwise why not, in the project's words."""
+    if card.withheld:
+        return card
+    reason = ""
+    if fig is None or fig.withheld:
+        reason = fig.withheld if fig is not None and fig.withheld else privacy.too_few(
+            limit, "répondants")
+    elif card.rows and fig.masked_cells:
+        data = fig.data.reset_index(drop=True)
+        for col in fig.count_columns:
+            if col in data.columns and any(
+                    i < len(data) and _masked_value(data[col].iloc[i]) for i in card.rows):
+                reason = CARD_MASKED.format(limit=privacy.threshold(limit))
+                break
+    if not reason:
+        return card
+    return dataclasses.replace(card, value="", value_label="", takeaway="", groups="",
+                               withheld=reason)
+
+
+def _masked_value(value: object) -> bool:
+    return isinstance(value, str) and (value.startswith("<") or value == privacy.MASKED_VALUE)
 
 
 def _has_hidden(df: pd.DataFrame, column: str) -> bool:
