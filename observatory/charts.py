@@ -677,7 +677,16 @@ def choropleth(shapes: str, values: pd.DataFrame, labels: pd.DataFrame, *, label
 
 
 # -- survey cards and infographics --------------------------------------------------------------
-SHARE_AXIS = {"format": ".0%", "values": [0, 0.25, 0.5, 0.75, 1], "grid": True}
+# « 64 % »: a French percentage, a no-break space before its sign (d3's ".0%" writes « 64% »)
+PERCENT_LABEL = "format(datum.value * 100, ',.0f') + '\u00a0%'"
+SHARE_AXIS = {"format": ".0%", "values": [0, 0.25, 0.5, 0.75, 1], "grid": True,
+              "labelExpr": PERCENT_LABEL}
+
+
+def _percent_text(share: str) -> dict[str, Any]:
+    """A transform writing ``share`` as « 64 % » into the field ``étiquette``."""
+    return {"calculate": f"format(datum[{json.dumps(share)}] * 100, ',.0f') + '\u00a0%'",
+            "as": "étiquette"}
 NEUTRAL_BAR = "#9a9a9a"
 
 
@@ -733,8 +742,10 @@ def answer_bars(
                                                     low, high)}},
             {"mark": {"type": "text", "align": "left", "dx": 4, "fontSize": 13,
                       "fontWeight": "bold", "color": "#222222"},
-             "encoding": {"text": _channel(share, "Q", format=".0%")}},
+             "encoding": {"text": _channel("étiquette", "N")}},
         ],
+        # one transform for both layers: one data source, so the bars can be sorted by share
+        "transform": [_percent_text(share)],
         "width": "container", "height": max(70, n_cat * 30),
     }, datasets)
 
@@ -775,10 +786,11 @@ def heat_table(
                           "tooltip": _share_tooltip(column, "Réponse", share, count, low,
                                                     high, group=row)}},
             {"mark": {"type": "text", "fontSize": 12},
-             "encoding": {"text": _channel(share, "Q", format=".0%"),
+             "encoding": {"text": _channel("étiquette", "N"),
                           "color": {"condition": {"test": f"datum[{json.dumps(share)}] > 0.55",
                                                   "value": "white"}, "value": "#222222"}}},
         ],
+        "transform": [_percent_text(share)],
         "width": cell_w * len(column_order), "height": max(60, 26 * len(row_order)),
     }, datasets)
 
@@ -801,11 +813,12 @@ def value_histogram(
     return Spec({
         "data": _dataset(df, datasets),
         "layer": [
-            {"mark": {"type": "bar", "binSpacing": 2, "color": color, "cornerRadiusEnd": 2},
+            # plain x–x2 bars (a "binned" x draws zero-width bars in a layer), white edges
+            {"mark": {"type": "bar", "color": color, "stroke": "white", "strokeWidth": 1.5},
              "encoding": {
-                 "x": _channel(start, "Q", title=value_title, bin={"binned": True},
+                 "x": _channel(start, "Q", title=value_title,
                                axis={"format": value_format, "values": edges}),
-                 "x2": {"field": end}, "y": y,
+                 "x2": {"field": end}, "y": y, "y2": {"datum": 0},
                  "tooltip": [_channel(start, "Q", title="De", format=value_format),
                              _channel(end, "Q", title="À (exclu)", format=value_format),
                              _channel(count, "Q", title="Répondants", format=",d")]}},
