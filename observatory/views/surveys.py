@@ -282,14 +282,19 @@ def _free_text(q: Mapping[str, Any], wordings: pd.DataFrame, pairs: pd.DataFrame
         ra, rb = root(a), root(b)
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
-    groups: dict[str, list[tuple[str, int]]] = {}
+    groups: dict[str, list[tuple[str, str, int]]] = {}
     for key, value, n in zip(wordings["key"], wordings["value"], wordings["n"], strict=True):
         groups.setdefault(root(str(key)) if key else f"\x00{value}", []).append(
-            (str(value), int(n)))
+            (str(key), str(value), int(n)))
     rows = []
     for found in groups.values():
-        shown = max(found, key=lambda w: (w[1], -len(w[0])))[0]
-        rows.append({"Réponse": shown, "Réponses": sum(n for _, n in found),
+        # shown as the most written wording of the most written key (capitalised on a tie)
+        per_key: dict[str, int] = {}
+        for key, _, n in found:
+            per_key[key] = per_key.get(key, 0) + n
+        best = min(per_key, key=lambda k: (-per_key[k], k))
+        shown = min((w for w in found if w[0] == best), key=lambda w: (-w[2], w[1]))[1]
+        rows.append({"Réponse": shown, "Réponses": sum(n for *_, n in found),
                      "Formulations regroupées": len(found)})
     table = pd.DataFrame(rows, columns=["Réponse", "Réponses", "Formulations regroupées"])
     table = table.sort_values(["Réponses", "Réponse"], ascending=[False, True],
