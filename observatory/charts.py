@@ -775,8 +775,15 @@ def heat_table(
             "y": _channel(row, "N", title=row_title, sort=row_order,
                           axis={"labelLimit": 200, "ticks": False, "domain": False}),
             "x": _channel(column, "N", title=None, sort=column_order,
-                          axis={"orient": "top", "labelAngle": 0, "labelLimit": cell_w - 4,
-                                "ticks": False, "domain": False, "labelFontSize": 11}),
+                          axis={"orient": "top", "ticks": False, "domain": False,
+                                "labelFontSize": 11,
+                                # long answers side by side would overlap: slanted
+                                **({"labelAngle": 0, "labelLimit": cell_w - 4}
+                                   if len(column_order) <= 3 and max(
+                                       (len(str(c)) for c in column_order), default=0) * 6
+                                   < cell_w else
+                                   {"labelAngle": -35, "labelAlign": "left",
+                                    "labelLimit": 160})}),
         },
         "layer": [
             {"mark": {"type": "rect", "stroke": "white", "strokeWidth": 2},

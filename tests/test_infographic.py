@@ -221,7 +221,7 @@ def test_sidecar_keys_are_checked(tmp_path: Path) -> None:
     sidecar.write_text('[questions."Êtes-vous satisfait ?"]\ntype = "scale"\n'
                        'options = ["Insatisfait", "Satisfait"]\npositive = "haut"\n',
                        encoding="utf-8")
-    with pytest.raises(ImportRefused, match="positive.*first.*last"):
+    with pytest.raises(ImportRefused, match=r"positive.*first.*last"):
         import_file("survey", survey, db=db, survey_meta=meta)
     sidecar.write_text('[questions."Êtes-vous satisfait ?"]\ntype = "single"\n'
                        'positive = "first"\n', encoding="utf-8")

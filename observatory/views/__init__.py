@@ -59,8 +59,10 @@ class Card:
     # the rows of the figure's data the numbers are read from: as soon as one of them is
     # masked for a reader, so are the card's numbers (``views.access.protect``)
     rows: tuple[int, ...] = ()
-    # a second sentence on the breakdown's groups (a difference, or none to speak of)
+    # a second sentence on the breakdown's groups (a difference, or none to speak of), and
+    # the rows it reads: one masked, the sentence goes
     groups: str = ""
+    group_rows: tuple[int, ...] = ()
     withheld: str = ""  # set by ``views.access.protect``: why its numbers are not shown
 
 

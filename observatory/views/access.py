@@ -82,21 +82,26 @@ def protect_card(card: Card, fig: Figure | None, limit: int | None = None) -> Ca
     from is shown; otherwise why not, in the project's words."""
     if card.withheld:
         return card
-    reason = ""
     if fig is None or fig.withheld:
         reason = fig.withheld if fig is not None and fig.withheld else privacy.too_few(
             limit, "répondants")
-    elif card.rows and fig.masked_cells:
-        data = fig.data.reset_index(drop=True)
-        for col in fig.count_columns:
-            if col in data.columns and any(
-                    i < len(data) and _masked_value(data[col].iloc[i]) for i in card.rows):
-                reason = CARD_MASKED.format(limit=privacy.threshold(limit))
-                break
-    if not reason:
-        return card
-    return dataclasses.replace(card, value="", value_label="", takeaway="", groups="",
-                               withheld=reason)
+        return dataclasses.replace(card, value="", value_label="", takeaway="", groups="",
+                                   withheld=reason)
+    if _any_masked(fig, card.rows):
+        return dataclasses.replace(card, value="", value_label="", takeaway="", groups="",
+                                   withheld=CARD_MASKED.format(limit=privacy.threshold(limit)))
+    if card.groups and _any_masked(fig, card.group_rows):
+        return dataclasses.replace(card, groups="")
+    return card
+
+
+def _any_masked(fig: Figure, rows: tuple[int, ...]) -> bool:
+    """Whether a count of these rows of the protected figure's data is masked."""
+    if not rows or not fig.masked_cells:
+        return False
+    data = fig.data.reset_index(drop=True)
+    return any(col in data.columns and i < len(data) and _masked_value(data[col].iloc[i])
+               for col in fig.count_columns for i in rows)
 
 
 def _masked_value(value: object) -> bool:

@@ -230,9 +230,10 @@ def _choice_figure(q: Mapping[str, Any], rows: pd.DataFrame, breakdown: str | No
                                   row_order=row_order, column_order=columns, row_title=group,
                                   low=LOW, high=HIGH)
         what = takeaways.joined([takeaways.quoted(a) for a in headline], "ou")
-        used = sorted(set(card.rows) | set(rows_of(headline)))
-        card = dataclasses.replace(card, rows=tuple(used), groups=takeaways.difference(
-            stats, what, group.lower()))
+        # the card states each answer's total over the groups: a margin the suppression
+        # protects (below), so its numbers need no cell of their own
+        card = dataclasses.replace(card, rows=(), groups=takeaways.difference(
+            stats, what, group.lower()), group_rows=rows_of(headline))
         notes.append(f"Une ligne par {group.lower()}, triées par part de {what}.")
     else:
         chart = charts.answer_bars(data, "Réponse", SHARE, RESPONDENTS, order=order,
@@ -242,6 +243,8 @@ def _choice_figure(q: Mapping[str, Any], rows: pd.DataFrame, breakdown: str | No
     margins: tuple[Margin, ...] = ()  # several answers each: the counts add up to nothing
     if q["qtype"] != "multiple":
         margins = (Margin((group,)),) if group else (Margin(),)
+    if group:  # and the card's totals of each answer over the groups
+        margins += (Margin(("Réponse",)),)
     fig = charts.figure(key, _title(q), chart, data, n, "répondants à la question", source,
                         " ".join(notes), count_columns=(RESPONDENTS,), sensitive=True,
                         margins=margins)
