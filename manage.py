@@ -22,6 +22,7 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / ("python.exe" if os.name == "nt" else "python")
 LOCK = ROOT / "requirements.lock"
+UV = "uv==0.13.9"  # the installer's own pin (it installs requirements.lock, it is not in it)
 
 
 def sh(*cmd: str | Path, check: bool = True, **kw) -> int:
@@ -37,9 +38,19 @@ def setup() -> None:
     stamp = VENV / ".installed"
     if stamp.exists() and stamp.read_text() == digest:
         return
-    sh(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", LOCK)
-    sh(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps",
-       "--no-build-isolation", "-e", ".")
+    pip = [PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    # uv installs the locked tree in parallel, several times faster than pip on a first run
+    # (the same pinned versions from the same index); pip remains the way where uv can't go.
+    uv = BIN / ("uv.exe" if os.name == "nt" else "uv")
+    if not uv.exists():
+        sh(*pip, UV, check=False)
+    if uv.exists() and sh(uv, "pip", "install", "--quiet", "--python", PY, "-r", LOCK,
+                          check=False) == 0:
+        sh(uv, "pip", "install", "--quiet", "--python", PY, "--no-deps", "--no-build-isolation",
+           "-e", ".")
+    else:
+        sh(*pip, "-r", LOCK)
+        sh(*pip, "--no-deps", "--no-build-isolation", "-e", ".")
     stamp.write_text(digest)
 
 

@@ -72,6 +72,21 @@ def _import_parser(sub: Any) -> None:
         k.add_argument("--dry-run", action="store_true",
                        help="vérifier et afficher le rapport sans rien importer")
         k.add_argument("--sheet", help="feuille du classeur .xlsx (défaut : la première)")
+        if kind != "survey":
+            k.add_argument("--map", action="append", default=[], metavar="CHAMP=COLONNE",
+                           help="la colonne du fichier qui donne ce champ, par exemple "
+                                "\"Type de structure=Quel est le type de votre structure ?\" "
+                                "(répétable ; enregistrée pour les prochains fichiers)")
+            k.add_argument("--mapping", type=Path, metavar="FICHIER.toml",
+                           help="correspondances « \"Champ\" = \"Colonne\" », une par ligne")
+            k.add_argument("--mapping-name", help="nom sous lequel enregistrer la correspondance")
+        if kind in ("facilitations", "survey"):
+            k.add_argument("--confirm-deletions", action="store_true",
+                           help="accepter un import qui retire plus qu'il n'ajoute")
+        if kind == "facilitations":
+            k.add_argument("--replace-year", action="store_true",
+                           help="remplacer toutes les facilitations des années du fichier (par "
+                                "défaut : seulement les mois qu'il couvre)")
         if kind in ("adhesions", "references"):
             k.add_argument("--year", type=int)
         if kind == "survey":
@@ -193,13 +208,18 @@ def _cmd_import(args: argparse.Namespace) -> int:
             "id": args.survey_id, "title": args.title, "date": args.date,
             "theme": args.theme, "objective": args.objective, "published": args.published,
         }.items() if v is not None and v != ""}
-    options = {"year": getattr(args, "year", None), "survey_meta": meta, "sheet": args.sheet}
+    options = {"year": getattr(args, "year", None), "survey_meta": meta, "sheet": args.sheet,
+               "choices": _choices(args)}
     if args.dry_run:
         report = imports.read_import(args.kind, args.file, db=args.db, **options)
         print(report.to_text())
         if report.errors and not args.valid_rows_only:
             print("Vérification : ce fichier serait refusé (voir les erreurs ci-dessus).",
                   file=sys.stderr)
+            return EXIT_REFUSED
+        if report.needs_confirmation:
+            print("Vérification : cet import retire plus qu'il n'ajoute, il serait refusé sans "
+                  "confirmation (voir « Remplacement » ci-dessus).", file=sys.stderr)
             return EXIT_REFUSED
         return EXIT_OK
     try:
@@ -215,6 +235,20 @@ def _cmd_import(args: argparse.Namespace) -> int:
         return EXIT_REFUSED
     print(report.to_text())
     return EXIT_OK
+
+
+def _choices(args: argparse.Namespace) -> object:
+    """What the user chose besides the file: column mapping, what may be replaced."""
+    from observatory.imports import Choices
+    from observatory.imports import mapping as mappings
+
+    chosen: dict[str, str] = {}
+    if getattr(args, "mapping", None):
+        chosen.update(mappings.from_file(args.mapping))
+    chosen.update(mappings.from_arguments(getattr(args, "map", [])))
+    replace = ("year" if getattr(args, "replace_year", False)
+               else "confirm" if getattr(args, "confirm_deletions", False) else None)
+    return Choices(chosen or None, getattr(args, "mapping_name", None), replace)
 
 
 def _import_batches(args: argparse.Namespace) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -18,6 +19,27 @@ DEMO_DIR = DATA_DIR / "demo"
 DEFAULT_DB: Path = settings.setting("db").default
 
 
+# What an imported value may plausibly be, unless the profile's [plausibility] says otherwise.
+FIRST_YEAR = 2000
+ACI_MAX = {"MSP": 300_000.0, "CDS": 300_000.0, "ESP": 100_000.0, "CPTS": 1_000_000.0}
+PROFESSIONALS_MAX = 5_000
+COORDINATION_FTE_MAX = 20.0
+
+
+@dataclass(frozen=True)
+class Plausibility:
+    """The ranges an imported value must fall in (a federation profile's [plausibility])."""
+
+    first_year: int = FIRST_YEAR
+    aci_max: dict[str, float] = field(default_factory=lambda: dict(ACI_MAX))
+    professionals_max: int = PROFESSIONALS_MAX
+    coordination_fte_max: float = COORDINATION_FTE_MAX
+
+    def years(self, today: dt.date | None = None) -> range:
+        """From the first year to next year, both included."""
+        return range(self.first_year, (today or dt.date.today()).year + 2)
+
+
 @dataclass(frozen=True)
 class Federation:
     """A regional federation: its départements and territories (groups of départements)."""
@@ -28,6 +50,7 @@ class Federation:
     region_code: str
     departements: tuple[str, ...]
     territories: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    plausibility: Plausibility = field(default_factory=Plausibility)
 
     def territory_of(self, departement: str) -> str | None:
         for name, codes in self.territories.items():
@@ -39,6 +62,13 @@ class Federation:
 def _load(path: Path) -> Federation:
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
     territories = {k: tuple(str(c) for c in v) for k, v in raw.get("territories", {}).items()}
+    given = raw.get("plausibility", {})
+    plausibility = Plausibility(
+        first_year=int(given.get("first_year", FIRST_YEAR)),
+        aci_max={**ACI_MAX, **{k: float(v) for k, v in given.get("aci_max", {}).items()}},
+        professionals_max=int(given.get("professionals_max", PROFESSIONALS_MAX)),
+        coordination_fte_max=float(given.get("coordination_fte_max", COORDINATION_FTE_MAX)),
+    )
     return Federation(
         id=raw["id"],
         name=raw["name"],
@@ -46,6 +76,7 @@ def _load(path: Path) -> Federation:
         region_code=str(raw.get("region_code", "")),
         departements=tuple(str(c) for c in raw["departements"]),
         territories=territories,
+        plausibility=plausibility,
     )
 
 

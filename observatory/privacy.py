@@ -36,7 +36,7 @@ from observatory.vocabulary import header_key
 # "facilitat" alone would also drop the aggregate columns "Facilitations" and "Équipes
 # facilitées": only the person nouns (facilitateur, facilitatrice, facilitator) are personal.
 PERSONAL_COLUMN = re.compile(
-    r"e-?mail|courriel|contact|facilitat(?:eur|rice|or)|telephone|phone|portable",
+    r"e-?mail|courriel|contact|facilitat(?:eur|rice|or)|telephone|phone|portable|messagerie",
     re.IGNORECASE,
 )
 # An import's headers are other people's text ("Avez-vous contacté l'ARS ?" is a question):
@@ -44,6 +44,7 @@ PERSONAL_COLUMN = re.compile(
 PERSONAL_HEADERS = frozenset(header_key(h) for h in (
     "Email", "E-mail", "Courriel", "Adresse e-mail", "Adresse mail", "Nom", "Prénom",
     "Nom et prénom", "Nom prénom", "Téléphone", "Numéro de téléphone",
+    "Adresse de messagerie",  # Microsoft Forms: the respondent's account
 ))
 # Store fields holding personal data: stored, never shown in a preview nor written in a report.
 PERSONAL_FIELDS = ("email", "facilitators")
@@ -81,7 +82,7 @@ def without_personal_cells(raw: str | None) -> str | None:
     if not raw:
         return raw
     row = json.loads(raw)
-    return json.dumps({k: (PERSONAL_MASK if is_personal_column(k) and v
+    return json.dumps({k: (PERSONAL_MASK if (is_personal_column(k) or is_personal_header(k)) and v
                            else redact_emails(v) if isinstance(v, str) else v)
                        for k, v in row.items()}, ensure_ascii=False)
 

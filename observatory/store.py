@@ -107,6 +107,18 @@ MIGRATIONS: list[tuple[int, str]] = [
     (
         3,
         """
+        -- Which column of a file is which field, as the user said: proposed again for a file
+        -- of the same kind with the same (or nearly the same) headers. columns is JSON:
+        -- field -> the file's header ('' for no column).
+        CREATE TABLE column_mappings (
+            kind VARCHAR NOT NULL, name VARCHAR NOT NULL, headers VARCHAR[] NOT NULL,
+            columns VARCHAR NOT NULL, saved_at TIMESTAMP NOT NULL, batch_id INTEGER,
+            PRIMARY KEY (kind, name));
+        """,
+    ),
+    (
+        4,
+        """
         -- What a survey's sidecar says of a question beyond its text: a short label for the
         -- infographic's card, and which end of a scale is positive ('first' or 'last' option).
         ALTER TABLE survey_questions ADD COLUMN label VARCHAR;

@@ -201,3 +201,55 @@ def test_a_damaged_workbook_is_refused_in_french_and_its_upload_removed(
     assert not app.exception
     assert app.error[0].value.startswith("Ce classeur .xlsx est endommagé")
     assert _staged_uploads() == before and store.version(demo_copy) == stamp
+
+
+CORPUS = Path(__file__).resolve().parent / "imports" / "corpus"
+
+
+def test_mapping_step_when_a_required_column_is_not_recognised(app: AppTest,
+                                                                demo_copy: Path) -> None:
+    """A form worded as questions: the page asks which column is the département (showing the
+    columns' first values), previews with the answer, imports and saves the mapping."""
+    name = "adhesions_questions_2025.csv"
+    department = "Dans quel département se situe votre structure ?"
+    app.number_input(key="import_year").set_value(2025).run()
+    app.file_uploader(key="import_file").upload(
+        name, (CORPUS / name).read_bytes(), "text/csv").run()
+    assert not app.exception
+    assert any("« Département »" in e.value for e in app.error)
+    assert not [b for b in app.button if b.key == "import_confirm"]
+    choice = app.selectbox(key=f"import_map_adhesions_{name}_departement")
+    # each column with its first values
+    assert f"{department} — ex. : Isère, Isère (38), Rhône" in choice.options
+    choice.select(department)
+    app.text_input(key=f"import_map_name_adhesions_{name}").input("Formulaire Google")
+    next(b for b in app.button if b.label == "Appliquer cette correspondance").click().run()
+    assert not app.exception and not app.error
+    preview = table(app, "Nom de l'équipe")
+    assert preview["Département"].tolist() == ["38", "38", "69"]
+    app.button(key="import_confirm").click().run()
+    assert any("Import réussi" in s.value for s in app.success)
+    saved = store.query("SELECT name, columns FROM column_mappings", db=demo_copy)
+    assert saved["name"].tolist() == ["Formulaire Google"]
+    assert department in saved["columns"][0]
+
+
+def test_deletions_wait_for_a_confirmation_on_the_page(app: AppTest, demo_copy: Path) -> None:
+    name = "journal_decembre_2025_31_lignes.xlsx"
+    december = store.query("SELECT count(*) AS n FROM facilitations WHERE year = 2025 AND "
+                           "month(fac_date) = 12", db=demo_copy)["n"][0]
+    app.selectbox(key="import_kind").select("facilitations").run()
+    app.file_uploader(key="import_file").upload(
+        name, (CORPUS / name).read_bytes(), "application/octet-stream").run()
+    app.checkbox(key="import_valid_only").check().run()
+    assert not app.exception
+    assert any(f"retire {december - 1} enregistrement(s)" in w.value for w in app.warning)
+    stamp = store.version(demo_copy)
+    assert app.button(key="import_confirm").disabled  # not without saying it is meant
+    app.checkbox(key="import_confirm_deletions").check().run()
+    assert not app.button(key="import_confirm").disabled
+    app.button(key="import_confirm").click().run()
+    assert not app.exception and any("Import réussi" in s.value for s in app.success)
+    assert store.version(demo_copy) != stamp
+    assert store.query("SELECT count(*) AS n FROM facilitations WHERE year = 2025 AND "
+                       "month(fac_date) = 12", db=demo_copy)["n"][0] == 1

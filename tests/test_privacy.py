@@ -68,7 +68,8 @@ def marked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     outputs = []
     for args in (["adhesions", str(adh), "--valid-rows-only"],
                  ["facilitations", str(log)],  # refused: its error message is read too
-                 ["facilitations", str(log), "--valid-rows-only"],
+                 # its one valid row replaces the demo's June 2025: confirmed
+                 ["facilitations", str(log), "--valid-rows-only", "--confirm-deletions"],
                  ["survey", str(survey), "--id", "2025-06-marqueur", "--title", "Marqueur"],
                  ["history"]):
         done = subprocess.run([sys.executable, "-m", "observatory", "-vv", "import", *args,

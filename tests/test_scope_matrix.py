@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from matrix import FED, one_per_kind, pages, texts
+from matrix import FED, YEAR, one_per_kind, pages, texts
 
 from observatory import geo, indicators
 from observatory.filters import Scope
@@ -219,6 +219,14 @@ def test_each_page_shows_its_scope_figures(demo_db: Path, monkeypatch: pytest.Mo
 DECK_PAGES = ("home", "facilitations", "portrait", "carte/aci_total_eur")
 
 
+def _pdf_text(pdf: bytes) -> str:
+    """The text an uncompressed PDF draws: its ``(…) Tj`` strings, not its image bytes."""
+    strings = re.findall(rb"\(((?:[^()\\]|\\.)*)\)\s*Tj", pdf)
+    text = "\n".join(s.decode("latin-1") for s in strings)
+    assert text, "no text found in the PDF"
+    return text
+
+
 def _masked_cells(df: pd.DataFrame) -> set[tuple[int, str]]:
     return {(i, str(c)) for c in df.columns for i, v in enumerate(df[c])
             if isinstance(v, str) and (v.startswith("<") or v == "masqué")}
@@ -240,10 +248,12 @@ def _check_file_cells(back: pd.DataFrame, where: tuple) -> None:
 def test_every_export_holds_the_screen_figures(demo_db: Path, scope: Scope) -> None:
     import io
 
+    from openpyxl import load_workbook
     from pptx import Presentation
 
-    from observatory.exports import images, presentation, tables
+    from observatory.exports import document, images, presentation, tables
     from observatory.exports.common import ExportContext
+    from observatory.exports.sheet import departement_sheet
 
     context = ExportContext(scope.label(FED, NAMES), FED.name)
     for page, views in pages(scope, demo_db, NAMES).items():
@@ -262,6 +272,10 @@ def test_every_export_holds_the_screen_figures(demo_db: Path, scope: Scope) -> N
                     assert _masked_cells(back) == _masked_cells(
                         tables.presentable(safe.data)), where
                     _check_file_cells(back, where)
+                    sheet = load_workbook(io.BytesIO(tables.figure_xlsx(fig, context)))["Données"]
+                    rows = list(sheet.values)
+                    xlsx = pd.DataFrame(rows[1:], columns=[str(c) for c in rows[0]])
+                    assert _masked_cells(xlsx) == _masked_cells(back), where
                     if fig.chart is not None and len(fig.data):
                         spec = images.export_spec(fig, context)
                         assert all(len(rows) for rows in spec.get("datasets", {}).values()), \
@@ -284,6 +298,12 @@ def test_every_export_holds_the_screen_figures(demo_db: Path, scope: Scope) -> N
                 for m in access.protect(view).metrics:
                     if "Montant" in m.label and m.value != "masqué":
                         assert "€" in m.value, (scope, page, m)
+                pdf = document.pdf(view, FED, compress=False, unicode_font=False)
+                assert not RAW.search(_pdf_text(pdf)), (scope, page, role)
+    if scope.departement:  # and the département sheet
+        sheet_pdf = departement_sheet(scope.departement, YEAR, FED, demo_db, compress=False,
+                                      unicode_font=False)
+        assert not RAW.search(_pdf_text(sheet_pdf)), scope
 
 
 def test_the_departement_sheet_masks_an_amount_of_few_teams(demo_db: Path) -> None:
@@ -321,3 +341,19 @@ def test_respondents_without_departement_count_for_the_federation_only(demo_copy
         assert kf["survey_respondents"] == int(catalogue["Réponses complètes"].sum())
         row = catalogue[catalogue["Titre"] == "Sans département"]["Réponses complètes"]
         assert int(row.sum()) == added
+
+
+@pytest.mark.parametrize("kind, name", [("adhesions", "adhesions_2025.csv"),
+                                        ("adhesions", "adhesions_2024.csv"),
+                                        ("facilitations", "facilitations.xlsx")])
+def test_the_import_preview_writes_values_as_the_pages_do(kind: str, name: str) -> None:
+    from observatory import imports
+    from observatory.config import DEMO_DIR
+
+    report = imports.read_import(kind, DEMO_DIR / name, year=2024 if "2024" in name else None)
+    preview = report.preview_table()
+    assert len(preview)
+    cells = [str(v) for col in preview.columns for v in preview[col] if isinstance(v, str)]
+    assert not [c for c in cells if RAW.search(c)], name
+    raw = report.preview  # the control: the codes are there underneath
+    assert raw.astype(str).apply(lambda col: col.str.contains(RAW)).to_numpy().any()

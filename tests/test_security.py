@@ -565,8 +565,9 @@ def test_markup_and_formulas_in_text_fields_are_shown_as_text(
 
     # the import page quotes file contents in its notes: as text too
     log = tmp_path / "journal.csv"
+    # a month the demo has no facilitation in: importing it removes nothing, no confirmation
     log.write_text("Date;Département;Équipe(s);Type de facilitation\n"
-                   f"12/06/2025;38;MSP {MARKUP};Sensibilisation\n", encoding="utf-8")
+                   f"12/06/2026;38;MSP {MARKUP};Sensibilisation\n", encoding="utf-8")
     at.switch_page("pages/import.py").run()
     at.selectbox(key="import_kind").select("facilitations").run()
     at.file_uploader(key="import_file").upload("journal **gras**.csv", log.read_bytes(),

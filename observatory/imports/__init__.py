@@ -2,6 +2,7 @@
 
 from observatory.imports.core import (
     KINDS,
+    Choices,
     ImportItem,
     batches,
     import_file,
@@ -16,6 +17,7 @@ from observatory.imports.report import ImportReport
 
 __all__ = [
     "KINDS",
+    "Choices",
     "ImportItem",
     "ImportRefused",
     "ImportReport",

@@ -27,9 +27,9 @@ from observatory.imports.rows import (
     Parsed,
     Row,
     finish,
-    match_or_refuse,
     outside_federation,
     rows_of,
+    start_parse,
 )
 from observatory.imports.storage import (
     TeamIndex,
@@ -75,7 +75,11 @@ FIELDS = (
     Field("commune", "Commune", ("Commune", "Ville", "Code commune", "Code INSEE")),
     Field("year", "Année", ("Année", "Année d'adhésion")),
     Field("submitted_at", "Horodateur", (
-        "Horodateur", "Date de soumission", "Date de réponse", "Horodatage")),
+        "Horodateur", "Date de soumission", "Date de réponse", "Horodatage",
+        "Heure de fin")),  # Microsoft Forms: when the answer was sent
+    # Microsoft Forms, when respondents may edit their answer: the later of the two wins
+    Field("modified_at", "Heure de la dernière modification", (
+        "Heure de la dernière modification",)),
     Field("aci_amount", "Montant ACI", ("Montant ACI", "Montant de l'ACI perçu", "ACI (€)")),
     Field("professionals", "Nombre de professionnels", (
         "Nombre de professionnels", "Nb de PS", "Nombre de PS")),
@@ -126,13 +130,12 @@ class Membership:
 
 def parse(table: RawTable, options: Options) -> Parsed:
     """Read and validate a membership export (no store access)."""
-    match = match_or_refuse(table, FIELDS, "un formulaire d'adhésion")
+    match, parsed = start_parse(table, FIELDS, "un formulaire d'adhésion", options)
     if options.year is None and "year" not in match.columns:
         raise ImportRefused(
             "Année inconnue : le fichier n'a pas de colonne « Année » ; indiquez l'année des "
             "adhésions à l'import."
         )
-    parsed = Parsed(match.mapping, match.ignored, len(table.rows))
     if options.year is not None and "year" in match.columns:
         parsed.notes.append(
             f"Année {options.year} indiquée à l'import : la colonne "
@@ -141,7 +144,7 @@ def parse(table: RawTable, options: Options) -> Parsed:
     if "status" not in match.columns:
         parsed.notes.append("Pas de colonne « Stade » : le stade des équipes restera inconnu.")
     excel = table.container == "xlsx"
-    rows = rows_of(table, match)
+    rows = rows_of(table, match, NUMBERS, parsed.notes)
     records = []
     for row in rows:
         record = _record(row, options, excel)
@@ -154,15 +157,28 @@ def parse(table: RawTable, options: Options) -> Parsed:
     return parsed
 
 
+# Number columns and what their numbers are: one convention per column (normalise.number_convention).
+NUMBERS = {"aci_amount": n.MONEY, "professionals": n.INTEGER, "coordination_fte": n.DECIMAL,
+           "protocols_count": n.INTEGER}
+COUNT_MAX = 10_000  # protocols: a sanity bound, no team has that many
+
+
 def _record(row: Row, options: Options, excel: bool) -> Membership:
+    limits = options.plausibility
+    years = limits.years()
     name = row.require("team_name", row.name("team_name", "un nom d'équipe"), "nom de l'équipe")
     team_type = row.require(
         "team_type", row.parse("team_type", n.parse_team_type), "type de structure")
     dep = row.require("departement", row.parse("departement", n.parse_departement), "département")
     year = options.year if options.year is not None else row.require(
-        "year", row.parse("year", n.parse_year), "année")
+        "year", row.parse("year", n.parse_year, years=years), "année")
     external_id = normalise_external_id(row.name("external_id", "un identifiant"))
     info, info_other = _single_with_other(row.text("information_system"))
+    submitted = row.date("submitted_at", excel, years)
+    modified = row.date("modified_at", excel, years)
+    if submitted is None or (modified is not None and modified > submitted):
+        submitted = modified
+    aci_max = limits.aci_max.get(team_type or "", max(limits.aci_max.values()))
     record = Membership(
         line=row.line,
         key=id_key(external_id) if external_id else name_key(name or "", dep),
@@ -173,21 +189,36 @@ def _record(row: Row, options: Options, excel: bool) -> Membership:
         departement=dep,
         commune=commune_code(row.text("commune")),
         year=year,
-        submitted_at=row.parse("submitted_at", n.parse_date, excel_serial=excel),
-        aci_amount=row.parse("aci_amount", n.parse_number),
-        professionals=row.parse("professionals", n.parse_int),
+        submitted_at=submitted,
+        aci_amount=row.within(
+            "aci_amount", row.number("aci_amount", n.parse_money), 0, aci_max,
+            f"un montant ACI plausible pour {_a(team_type)}"),
+        professionals=row.within(
+            "professionals", row.number("professionals", n.parse_int), 0,
+            limits.professionals_max, "un nombre de professionnels plausible"),
         information_system=info,
         information_system_other=info_other,
         coordination=row.parse("coordination", n.parse_choice, options=COORDINATION,
                                what="un mode de coordination"),
-        coordination_fte=row.parse("coordination_fte", n.parse_number),
+        coordination_fte=row.within(
+            "coordination_fte", row.number("coordination_fte"), 0, limits.coordination_fte_max,
+            "un ETP de coordination plausible"),
         pacte_trained=row.parse("pacte_trained", n.parse_yes_no),
-        protocols_count=row.parse("protocols_count", n.parse_int),
+        protocols_count=row.within(
+            "protocols_count", row.number("protocols_count", n.parse_int), 0, COUNT_MAX,
+            "un nombre de protocoles plausible"),
         email=row.text("email") or None,
     )
     for multi in CHOICE_FIELDS:
         record.choices[multi] = _choices(row, multi)
     return record
+
+
+def _a(team_type: str | None) -> str:
+    """« une MSP », « un CDS »: the article of a team type (any team when unknown)."""
+    if team_type is None:
+        return "une équipe"
+    return f"un {team_type}" if team_type == "CDS" else f"une {team_type}"
 
 
 def commune_code(text: str) -> str | None:
@@ -238,32 +269,46 @@ def _choices(row: Row, multi: str) -> list[Choice]:
 
 
 def _latest_answers(records: list[Membership], rows: list[Row], parsed: Parsed) -> list[Membership]:
-    """One answer per team and year: the latest Horodateur wins; a tie is an error."""
+    """One answer per team and year: the latest time stamp wins.
+
+    When the answers of a team cannot be ordered (no time stamp, or the same one), none of them
+    is taken: each is its row's error, so that importing the valid rows only never keeps one
+    of them by chance.
+    """
     by_line = {row.line: row for row in rows}
-    kept: dict[tuple[str, int], Membership] = {}
+    slots: dict[tuple[str, int], list[Membership]] = {}
     for record in sorted(records, key=lambda r: r.line):
-        slot = (record.key, record.year)
-        earlier = kept.get(slot)
-        if earlier is None:
-            kept[slot] = record
+        slots.setdefault((record.key, record.year), []).append(record)
+    kept = []
+    for answers in slots.values():
+        if len(answers) == 1:
+            kept.append(answers[0])
             continue
-        a, b = earlier.submitted_at, record.submitted_at
-        if a is not None and b is not None and a != b:
-            winner, loser = (record, earlier) if b > a else (earlier, record)
-            kept[slot] = winner
-            parsed.notes.append(
-                f"ligne {loser.line} : réponse de « {loser.name} » pour {loser.year} remplacée "
-                f"par sa réponse plus récente (ligne {winner.line})."
+        moments = [a.submitted_at for a in answers]
+        latest = max((m for m in moments if m is not None), default=None)
+        if None not in moments and moments.count(latest) == 1:
+            winner = answers[moments.index(latest)]
+            kept.append(winner)
+            for loser in answers:
+                if loser is not winner:
+                    parsed.notes.append(
+                        f"ligne {loser.line} : réponse de « {loser.name} » pour {loser.year} "
+                        f"remplacée par sa réponse plus récente (ligne {winner.line}).")
+            continue
+        why = "sans horodatage pour départager" if None in moments else "même horodatage"
+        lines = [a.line for a in answers]
+        for record in answers:
+            near = [line for line in lines[:4] if line != record.line][:3]
+            others = ", ".join(map(str, near)) + (
+                f" et {len(lines) - 1 - len(near)} autre(s)" if len(lines) - 1 > len(near)
+                else "")
+            row = by_line[record.line]
+            row.error(
+                row.column("team_name"), record.name,
+                f"équipe en double : « {record.name} » a aussi une réponse pour {record.year} "
+                f"ligne {others} ({why}) : aucune de ces réponses n'est importée",
             )
-            continue
-        row = by_line[record.line]
-        why = "même horodatage" if a is not None and a == b else "sans horodatage pour départager"
-        row.error(
-            row.column("team_name"), record.name,
-            f"équipe en double : « {record.name} » a déjà une réponse pour {record.year} "
-            f"ligne {earlier.line} ({why})",
-        )
-    return sorted(kept.values(), key=lambda r: r.line)
+    return sorted(kept, key=lambda r: r.line)
 
 
 def _preview(records: list[Membership], limit: int = 20) -> pd.DataFrame:

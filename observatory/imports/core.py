@@ -28,12 +28,13 @@ import pandas as pd
 import pyarrow as pa
 
 from observatory import privacy, store
-from observatory.config import Federation, db_path, federations, get_federation
+from observatory.config import Federation, Plausibility, db_path, federations, get_federation
 from observatory.imports import adhesions, facilitations, fiches, kinds, references, surveys
+from observatory.imports import mapping as mappings
 from observatory.imports.errors import ImportRefused
-from observatory.imports.normalise import parse_year
+from observatory.imports.normalise import parse_year, team_name_key
 from observatory.imports.reading import read_table, size_limit, size_limit_message
-from observatory.imports.report import ImportReport
+from observatory.imports.report import KIND_LABELS, ImportReport
 from observatory.imports.rows import MAX_KEPT_ERRORS, Options, Parsed
 from observatory.imports.storage import insert_rows
 
@@ -185,28 +186,45 @@ def _prepare(
     federation: Federation | str | None,
     sheet: str | None,
     max_bytes: int | None,
+    choices: Choices | None = None,
+    context: dict[str, Any] | None = None,
 ) -> tuple[ImportReport, Parsed, bytes, Stamp | None]:
     """Read, parse and validate: the report (not yet imported), the parse result, the bytes and
-    the file's stamp (to check, before committing, that it did not change meanwhile)."""
+    the file's stamp (to check, before committing, that it did not change meanwhile).
+
+    ``choices``: what the user chose besides the file (mapping, replacement); ``context``: what
+    the store already holds that the parser needs (``_context``).
+    """
     module = _module(kind)
+    choices = choices or Choices()
     limit = size_limit() if max_bytes is None else max_bytes
     data, name, stamp = _load(source, file_name, limit)
     report = ImportReport(kind, name, stamp.sha256 if stamp else hashlib.sha256(data).hexdigest(),
                           len(data))
+    report.replace = choices.replace
     try:
         table = read_table(data, file_name=name, sheet=sheet, max_bytes=limit,
                            layout=kinds.layout(kind))
         report.container, report.encoding = table.container, table.encoding
         report.delimiter, report.sheet = table.delimiter, table.sheet
-        kinds.check(kind, table.header)
+        context = context or {}
+        # columns the user said are this kind's (now, or in a mapping saved for these headers)
+        mapped = choices.mapping or mappings.closest(context.get("saved_mappings", ()),
+                                                     table.header)
+        if not mapped:
+            kinds.check(kind, table.header)
+        fed = _federation(federation)
         if year is not None:
-            year = _year_option(year)
-        options = Options(name, stamp.path if stamp else None, year, survey_meta,
-                          _federation(federation))
+            year = _year_option(year, fed)
+        options = Options(name, stamp.path if stamp else None, year, survey_meta, fed,
+                          kind=kind, replace=choices.replace, mapping=choices.mapping,
+                          mapping_name=choices.mapping_name, **context)
         parsed = module.parse(table, options)
         _check_unchanged(stamp, rehash=False)
     except ImportRefused as exc:
         exc.report = exc.report or report
+        if exc.request is not None and exc.report is report:
+            report.mapping_request = exc.request
         raise
     report.header_mapping = parsed.header_mapping
     report.ignored_columns = parsed.ignored_columns
@@ -219,16 +237,56 @@ def _prepare(
     report.incomplete_responses = parsed.extra.get("incomplete", 0)
     preview = parsed.preview
     report.preview = preview.drop(columns=[c for c in privacy.PERSONAL_FIELDS if c in preview.columns])
+    report.mapping_request = parsed.extra.get("mapping_request")
     return report, parsed, data, stamp
 
 
-def _year_option(year: object) -> int | None:
+@dataclass(frozen=True)
+class Choices:
+    """What the user chose about a file besides its kind and year.
+
+    ``mapping``: field reference -> column title (``--map``, ``--mapping``, the page's mapping
+    step), saved under ``mapping_name`` once the import succeeds; ``replace``: what may be
+    deleted (None: nothing more than the file adds; "confirm": what the default scope
+    removes; "year": facilitations of the file's whole years).
+    """
+
+    mapping: dict[str, str] | None = None
+    mapping_name: str | None = None
+    replace: str | None = None
+
+
+def _year_option(year: object, federation: Federation | None) -> int | None:
     """The year given at import (an int or its text), checked like a year cell; '' is none."""
+    limits = federation.plausibility if federation else Plausibility()
     try:
-        return parse_year(str(year))
+        return parse_year(str(year), years=limits.years())
     except ValueError as exc:
         raise ImportRefused(f"Année indiquée à l'import : {exc}.") from None
 
+
+# Kinds whose columns are matched to fields (and may be mapped by the user).
+MAPPED_KINDS = ("adhesions", "facilitations", "fiches", "references")
+
+
+def _context(con: Any, kind: str) -> dict[str, Any]:
+    """What the parser of ``kind`` needs to know of the store: its saved column mappings and,
+    for facilitations, its teams (to read a cell naming several teams)."""
+    context: dict[str, Any] = {}
+    has_mappings = store.scalar(
+        con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'column_mappings'")
+    if kind in MAPPED_KINDS and has_mappings:  # a store not migrated yet has none
+        context["saved_mappings"] = mappings.load(con, kind)
+    if kind == "facilitations":
+        context["known_teams"] = frozenset(
+            (team_name_key(name), dep)
+            for name, dep in con.execute("SELECT name, departement FROM teams").fetchall())
+    return context
+
+
+def _store_federation(con: Any) -> str | None:
+    found = con.execute("SELECT value FROM meta WHERE key = 'federation'").fetchone()
+    return found[0] if found and found[0] in federations() else None
 
 def read_import(
     kind: str,
@@ -241,18 +299,32 @@ def read_import(
     db: str | os.PathLike | None = None,
     sheet: str | None = None,
     max_bytes: int | None = None,
+    choices: Choices | None = None,
 ) -> ImportReport:
     """Parse and validate a file without writing anything (the preview page).
 
     Row errors are in the report; whole-file problems raise ImportRefused. With ``db``, the
-    report also says whether this exact file was already imported.
+    file is read as an import into that store would read it (its federation, its saved column
+    mappings, its teams), and the report also says whether this exact file was already imported
+    and what importing it would remove (``replacement``).
     """
-    report, _, _, _ = _prepare(kind, source, file_name=file_name, year=year, survey_meta=survey_meta,
-                            federation=federation, sheet=sheet, max_bytes=max_bytes)
-    if db is not None and store.exists(db):
+    known = db is not None and store.exists(db)
+    context: dict[str, Any] = {}
+    if known:
+        with store.reading(db) as con:
+            context = _context(con, kind)
+            federation = federation or _store_federation(con)
+    report, parsed, _, _ = _prepare(
+        kind, source, file_name=file_name, year=year, survey_meta=survey_meta,
+        federation=federation, sheet=sheet, max_bytes=max_bytes, choices=choices,
+        context=context)
+    if known:
         previous = _previous_batch(db, kind, report.sha256)
         if previous is not None:
             report.duplicate, report.batch_id = True, previous
+        elif parsed.records and hasattr(_module(kind), "plan"):
+            with store.reading(db) as con:
+                report.replacement = _module(kind).plan(con, parsed).summary()
     return report
 
 
@@ -292,17 +364,19 @@ def _ensure_store(path: Path, create: bool) -> None:
         pass  # an empty store with the current schema
 
 
-def _import_state(path: Path) -> tuple[str | None, int, dict[tuple[str, str], int]]:
-    """The store's federation, the next batch id and the files already imported (not undone)."""
+def _import_state(path: Path, kind: str | None = None
+                  ) -> tuple[str | None, int, dict[tuple[str, str], int], dict[str, Any]]:
+    """The store's federation, the next batch id, the files already imported (not undone) and
+    what the parser of ``kind`` needs to know of the store."""
     with store.reading(path) as con:  # one read connection for what the import must know
-        found = con.execute("SELECT value FROM meta WHERE key = 'federation'").fetchone()
+        federation = _store_federation(con)
         batch_id = store.scalar(
             con, "SELECT coalesce(max(batch_id), 0) + 1 FROM import_batches")
         done = {(kind, sha): batch for kind, sha, batch in con.execute(
             "SELECT kind, sha256, max(batch_id) FROM import_batches WHERE NOT undone "
             "GROUP BY ALL").fetchall()}
-    federation = found[0] if found and found[0] in federations() else None
-    return federation, batch_id, done
+        context = _context(con, kind) if kind else {}
+    return federation, batch_id, done, context
 
 
 def _check(report: ImportReport, parsed: Parsed, valid_rows_only: bool) -> None:
@@ -334,6 +408,15 @@ def _write_batch(con: Any, kind: str, report: ImportReport, parsed: Parsed, data
             f"{parsed.more_rejected} autre(s) ligne(s) rejetée(s) ne sont pas conservées une à "
             f"une (au-delà des {MAX_KEPT_ERRORS} premières erreurs) : le fichier d'origine du lot "
             f"n° {batch_id} les contient (« observatory import original {batch_id} »).")
+    report.replacement = parsed.extra.get("plan", {})
+    chosen = parsed.extra.get("mapping", {})
+    if chosen.get("chosen"):  # the user said which column is which: remembered for next time
+        name = (chosen.get("name") or chosen.get("saved")
+                or mappings.default_name(KIND_LABELS.get(kind, kind), report.file_name))
+        mappings.save(con, kind, name, chosen["header"], chosen["chosen"], batch_id)
+        report.notes.append(
+            f"Correspondance des colonnes enregistrée sous le nom « {name} » : elle sera "
+            "appliquée d'elle-même aux prochains fichiers aux mêmes colonnes.")
     report.batch_id, report.imported = batch_id, True
     pruned = _prune_snapshots(con, batch_id)
     con.execute(
@@ -370,6 +453,7 @@ def import_file(
     valid_rows_only: bool = False,
     sheet: str | None = None,
     max_bytes: int | None = None,
+    choices: Choices | None = None,
     create: bool = False,
 ) -> ImportReport:
     """Import one file in one transaction, or refuse it leaving the store untouched.
@@ -378,20 +462,28 @@ def import_file(
     """
     path = db_path(db).resolve()
     _ensure_store(path, create)
-    federation, batch_id, done = _import_state(path)
+    _module(kind)
+    federation, batch_id, done, context = _import_state(path, kind)
     report, parsed, data, stamp = _prepare(
         kind, source, file_name=file_name, year=year, survey_meta=survey_meta,
-        federation=federation, sheet=sheet, max_bytes=max_bytes)
+        federation=federation, sheet=sheet, max_bytes=max_bytes, choices=choices,
+        context=context)
     previous = done.get((kind, report.sha256))
     if previous is not None:
         return _duplicate(report, previous)
     _check(report, parsed, valid_rows_only)
     snapshot = path.with_name(path.name + f".undo-{batch_id}")
     options = {"year": year, "survey_meta": survey_meta, "valid_rows_only": valid_rows_only,
-               "sheet": sheet}
-    with store.writing(path, keep_previous=snapshot) as con:
-        pruned = _write_batch(con, kind, report, parsed, data, batch_id, options, snapshot)
-        _check_unchanged(stamp)  # still the file that was read: else nothing is committed
+               "sheet": sheet, "replace": (choices or Choices()).replace}
+    try:
+        with store.writing(path, keep_previous=snapshot) as con:
+            pruned = _write_batch(con, kind, report, parsed, data, batch_id, options, snapshot)
+            _check_unchanged(stamp)  # still the file that was read: else nothing is committed
+    except ImportRefused as exc:  # e.g. more removed than added, unconfirmed: say how many
+        if exc.report is None:
+            report.replacement = parsed.extra.get("plan", {})
+            exc.report = report
+        raise
     for old in pruned:
         Path(old).unlink(missing_ok=True)
     _log_batch(report)
@@ -433,7 +525,7 @@ def import_files(
     """
     path = db_path(db).resolve()
     _ensure_store(path, create)
-    federation, batch_id, done = _import_state(path)
+    federation, batch_id, done, _ = _import_state(path)
     # the last file actually imported keeps the undo snapshot: duplicates are known by content
     seen, last = set(done), None
     for i, item in enumerate(items):
@@ -454,7 +546,7 @@ def import_files(
                     report, parsed, data, _ = _prepare(
                         item.kind, item.source, file_name=None, year=item.year,
                         survey_meta=item.survey_meta, federation=federation, sheet=None,
-                        max_bytes=None)
+                        max_bytes=None, context=_context(con, item.kind))
                     previous = done.get((item.kind, report.sha256))
                     if previous is not None:
                         reports.append(_duplicate(report, previous))

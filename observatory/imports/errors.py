@@ -65,6 +65,7 @@ class ImportRefused(Exception):
     message: str
     errors: list[RowError] = field(default_factory=list)
     report: ImportReport | None = None
+    request: object | None = None  # a mapping.MappingRequest: columns the user may map
 
     def __post_init__(self) -> None:
         self.message = shorten_quotes(self.message)

@@ -1,33 +1,45 @@
 """Facilitation logs: one row per facilitation, possibly involving several teams (joined by ``;``).
 
-Staff keep one growing spreadsheet, so a new import of a log REPLACES every facilitation (and its
-team links) of the years present in the file, and leaves the other years alone. Each team cited is
-matched to a known team (external id, then normalised name within the facilitation's département,
-then a unique normalised name anywhere); an unknown team is created without any membership row:
-it is a facilitated team that is not (yet) a member. Teams no longer cited by anything are removed.
+Staff keep one growing spreadsheet, or one file per month. A new import REPLACES the
+facilitations (and their team links) of the months present in the file and leaves the other
+months alone; ``replace="year"`` (``--replace-year``) replaces every facilitation of the file's
+years. An import that would remove more facilitations than it adds is refused unless that is
+confirmed (``replace="confirm"`` or ``"year"``); the preview says how many it would remove.
+
+Each team cited is matched to a known team by external id, else by normalised name within the
+facilitation's département (never by name alone: two teams of one name in two départements are
+two teams). An unknown team is created without any membership row: it is a facilitated team that
+is not (yet) a member. Teams no longer cited by anything are removed, and counted in the report.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 
 from observatory import privacy, store, vocabulary
+from observatory.formats import MONTHS
 from observatory.imports import normalise as n
+from observatory.imports.errors import ImportRefused
 from observatory.imports.normalise import Field
 from observatory.imports.reading import RawTable
 from observatory.imports.rows import (
     Options,
     Parsed,
+    Row,
     finish,
-    match_or_refuse,
     outside_federation,
     rows_of,
+    start_parse,
 )
 from observatory.imports.storage import (
     TeamIndex,
@@ -83,14 +95,67 @@ def split_teams(cell: str) -> list[str]:
     return out
 
 
+# What people also join teams with in one cell; a team's own name may hold them too
+# ("Maison de santé Rhône et Loire"), so a cell is split only where its parts are known teams.
+_JOINS = re.compile(r"(\s*,\s*|\s*/\s*|\s+et\s+|\s*&\s*)")
+# The first words of a team's name: parts that all start so look like several teams.
+_TEAM_WORDS = ("msp", "cpts", "esp", "cds", "maison", "pole", "centre", "equipe", "communaute")
+
+
+def _segments(pieces: list[str], joins: list[str], known: Callable[[str], bool],
+              start: int = 0) -> list[list[str]]:
+    """The ways (at most two) of reading pieces[start:] as a run of known teams."""
+    if start == len(pieces):
+        return [[]]
+    found: list[list[str]] = []
+    text = ""
+    for end in range(start, len(pieces)):
+        text = pieces[end] if end == start else f"{text}{joins[end - 1]}{pieces[end]}"
+        if known(text):
+            for rest in _segments(pieces, joins, known, end + 1):
+                found.append([text, *rest])
+                if len(found) > 1:
+                    return found
+    return found
+
+
+def split_joined(ref: str, known: Callable[[str], bool]) -> tuple[list[str], str | None]:
+    """A cited team that may be several joined by ``,``, `` et ``, ``/`` or ``&``.
+
+    Returns the teams and what to say: ``None`` (nothing to say), ``"split"`` (read as several
+    known teams), ``"one"`` (kept as one unknown team: the report flags it) or an error message
+    (the reading is ambiguous: the row is refused).
+    """
+    tokens = _JOINS.split(ref)
+    pieces, joins = tokens[0::2], tokens[1::2]
+    if len(pieces) < 2 or any(not p.strip() for p in pieces) or "(" in ref:
+        return [ref], None
+    readings = _segments(pieces, joins, known)
+    if len(readings) == 1:
+        return readings[0], (None if len(readings[0]) == 1 else "split")
+    if readings:
+        ways = " ou ".join(" + ".join(f"« {t} »" for t in r) for r in readings)
+        return [ref], (f"« {ref} » se lit de deux façons ({ways}) : séparez les équipes "
+                       "par « ; » pour dire lesquelles")
+    unknown = [p for p in pieces if not known(p)]
+    if len(unknown) < len(pieces) or all(
+            n.team_name_key(p).split(" ")[0] in _TEAM_WORDS for p in pieces):
+        return [ref], (f"« {ref} » : plusieurs équipes ? « {unknown[0]} » n'est pas une équipe "
+                       "connue de ce département ; séparez les équipes par « ; » (ou écrivez "
+                       "le nom exact de l'équipe)")
+    return [ref], "one"
+
+
 def parse(table: RawTable, options: Options) -> Parsed:
     """Read and validate a facilitation log (no store access)."""
-    match = match_or_refuse(table, FIELDS, "un journal des facilitations")
-    parsed = Parsed(match.mapping, match.ignored, len(table.rows))
+    match, parsed = start_parse(table, FIELDS, "un journal des facilitations", options)
+    parsed.extra["replace"] = options.replace
     excel = table.container == "xlsx"
+    years = options.plausibility.years()
     rows = rows_of(table, match)
+    read: list[tuple[Row, Facilitation]] = []
     for row in rows:
-        moment = row.require("date", row.parse("date", n.parse_date, excel_serial=excel), "date")
+        moment = row.require("date", row.date("date", excel, years), "date")
         teams = split_teams(row.text("teams"))
         for team in teams:
             if privacy.looks_like_formula(team):
@@ -109,15 +174,19 @@ def parse(table: RawTable, options: Options) -> Parsed:
             mode=row.parse("mode", n.parse_mode),
             facilitators=row.text("facilitators") or None,
         )
-        if not row.errors:
-            parsed.records.append(record)
+        read.append((row, record))
+    _split_joined_teams(read, options, parsed)
+    parsed.records = [record for row, record in read if not row.errors]
     finish(parsed, rows)
-    years = sorted({r.date.year for r in parsed.records})
-    if years:
+    months = covered_months(parsed.records)
+    if months:
         parsed.notes.append(
-            "Les facilitations déjà enregistrées pour " + ", ".join(map(str, years))
-            + " seront remplacées par celles de ce fichier (les autres années restent)."
-        )
+            "Les facilitations déjà enregistrées pour " + months_text(months)
+            + " seront remplacées par celles de ce fichier (les autres mois restent)."
+            if options.replace != "year" else
+            "Les facilitations déjà enregistrées pour " + ", ".join(
+                str(y) for y in sorted({y for y, _ in months}))
+            + " seront toutes remplacées par celles de ce fichier (--replace-year).")
     links = sum(len(r.teams) for r in parsed.records)
     parsed.notes.append(
         f"{len(parsed.records)} facilitation(s) valides citant {links} équipe(s)."
@@ -132,6 +201,71 @@ def parse(table: RawTable, options: Options) -> Parsed:
     return parsed
 
 
+def _split_joined_teams(read: list[tuple[Row, Facilitation]], options: Options,
+                        parsed: Parsed) -> None:
+    """Cells naming several teams with ``,``, `` et ``, ``/``: split where the parts are teams
+    of the store or teams the file cites alone, in the facilitation's département."""
+    alone = {(n.team_name_key(t), r.departement) for row, r in read for t in r.teams
+             if not _JOINS.search(t)}
+    split, kept = [], []
+    for row, record in read:
+        if row.errors or not any(_JOINS.search(t) for t in record.teams):
+            continue
+        dep = record.departement
+
+        def known(name: str, dep: str = dep) -> bool:
+            key = (n.team_name_key(name), dep)
+            return looks_like_external_id(name) or key in alone or key in options.known_teams
+
+        teams: list[str] = []
+        for ref in record.teams:
+            found, said = split_joined(ref, known)
+            if said == "split":
+                split.append(row.line)
+            elif said == "one":
+                kept.append(f"« {ref} » (ligne {row.line})")
+            elif said is not None:
+                row.error(row.column("teams"), row.text("teams"), said)
+            teams += found
+        record.teams = list(dict.fromkeys(teams))
+    if split:
+        parsed.notes.append(
+            f"{len(split)} cellule(s) citant plusieurs équipes connues jointes par « , », "
+            f"« et » ou « / » (lignes {', '.join(map(str, split[:10]))}"
+            f"{'…' if len(split) > 10 else ''}) : lues comme autant d'équipes.")
+    if kept:
+        parsed.notes.append(
+            "À vérifier : " + ", ".join(kept[:10]) + (" …" if len(kept) > 10 else "")
+            + " : enregistrée(s) comme une seule équipe ; s'il s'agit de plusieurs équipes, "
+            "séparez-les par « ; » et importez le fichier à nouveau.")
+
+
+def covered_months(records: list[Facilitation]) -> list[tuple[int, int]]:
+    """The (year, month) the file's facilitations fall in."""
+    return sorted({(r.date.year, r.date.month) for r in records if r.date is not None})
+
+
+def months_text(months: list[tuple[int, int]]) -> str:
+    """``janvier à mars 2025, décembre 2025``: months in French, runs of a year merged."""
+    by_year: dict[int, list[int]] = {}
+    for year, month in months:
+        by_year.setdefault(year, []).append(month)
+    parts = []
+    for year, ms in by_year.items():
+        if len(ms) == 12:
+            parts.append(f"toute l'année {year}")
+            continue
+        runs: list[list[int]] = []
+        for m in ms:
+            if runs and m == runs[-1][-1] + 1:
+                runs[-1].append(m)
+            else:
+                runs.append([m])
+        parts += [f"{MONTHS[r[0] - 1]} {year}" if len(r) == 1 else
+                  f"{MONTHS[r[0] - 1]} à {MONTHS[r[-1] - 1]} {year}" for r in runs]
+    return ", ".join(parts)
+
+
 FACILITATION_SCHEMA = (
     ("facilitation_id", pa.int32()), ("fac_date", pa.date32()), ("year", pa.int32()),
     ("departement", pa.string()), ("team_type", pa.string()), ("team_profile", pa.string()),
@@ -141,26 +275,124 @@ FACILITATION_SCHEMA = (
 LINK_SCHEMA = (("facilitation_id", pa.int32()), ("team_id", pa.int32()))
 
 
+@dataclass
+class Scope:
+    """What one way of replacing would do: facilitations removed, added, kept, teams removed."""
+
+    label: str  # "décembre 2025", "2025"
+    removed: int = 0
+    added: int = 0
+    unchanged: int = 0
+    teams_removed: int = 0
+
+    def text(self) -> str:
+        return (f"{self.label} : {self.removed} facilitation(s) enregistrée(s) retirée(s), "
+                f"{self.added} ajoutée(s), {self.unchanged} inchangée(s)"
+                + (f", {self.teams_removed} équipe(s) plus citée(s) nulle part retirée(s)"
+                   if self.teams_removed else ""))
+
+
+@dataclass
+class Plan:
+    """A log's replacement: by the months it covers (the default) or by its whole years."""
+
+    months: Scope
+    year: Scope
+    month_list: list[tuple[int, int]]
+    years: list[int]
+    team_ids: list[list[int]]  # the teams of each record, as matched (or created in ``index``)
+    index: TeamIndex
+
+    def chosen(self, replace: str | None) -> Scope:
+        return self.year if replace == "year" else self.months
+
+    def summary(self) -> dict[str, Any]:
+        """What the report keeps: both scopes, for the preview's choice."""
+        return {"months": dataclasses.asdict(self.months), "year": dataclasses.asdict(self.year)}
+
+
+def plan(con: duckdb.DuckDBPyConnection, parsed: Parsed, batch_id: int = 0) -> Plan:
+    """Match the file's teams and compare its facilitations with the stored ones (read only:
+    teams to create are only held in the returned index)."""
+    records = parsed.records
+    index = TeamIndex(con, batch_id)
+    team_ids = [list(dict.fromkeys(_team(index, ref, r) for ref in r.teams)) for r in records]
+    months = covered_months(records)
+    years = sorted({y for y, _ in months})
+    stored = con.execute(
+        "SELECT f.facilitation_id, f.fac_date, f.year, month(f.fac_date), f.departement, f.kind, "
+        "list(ft.team_id ORDER BY ft.team_id) FILTER (WHERE ft.team_id IS NOT NULL) "
+        "FROM facilitations f LEFT JOIN facilitation_teams ft USING (facilitation_id) "
+        "WHERE list_contains(?, f.year) GROUP BY ALL", [years]).fetchall()
+    new = Counter((r.date, r.departement, r.kind, tuple(sorted(ids)))
+                  for r, ids in zip(records, team_ids, strict=True))
+    covered = set(months)
+    scopes = {}
+    for name, rows in (("months", [s for s in stored if (s[2], s[3]) in covered]),
+                       ("year", stored)):
+        old = Counter((d, dep, kind, tuple(t or ())) for _, d, _, _, dep, kind, t in rows)
+        same = sum((old & new).values())
+        scope = Scope(months_text(months) if name == "months" else ", ".join(map(str, years)),
+                      removed=len(rows) - same, added=len(records) - same, unchanged=same)
+        scope.teams_removed = _orphans(con, [s[0] for s in rows],
+                                       {t for ids in team_ids for t in ids})
+        scopes[name] = scope
+    return Plan(scopes["months"], scopes["year"], months, years, team_ids, index)
+
+
+def _orphans(con: duckdb.DuckDBPyConnection, removed: list[int], cited: set[int]) -> int:
+    """Teams that removing these facilitations would leave cited by nothing."""
+    if not removed:
+        return 0
+    found = con.execute(
+        "SELECT DISTINCT team_id FROM facilitation_teams WHERE list_contains($f, facilitation_id) "
+        "AND team_id NOT IN (SELECT team_id FROM facilitation_teams "
+        "                    WHERE NOT list_contains($f, facilitation_id)) "
+        "AND team_id NOT IN (SELECT team_id FROM memberships) "
+        "AND team_id NOT IN (SELECT team_id FROM fiches WHERE team_id IS NOT NULL)",
+        {"f": removed}).fetchall()
+    return len({t for (t,) in found} - cited)
+
+
+def refusal(scope: Scope, plan: Plan) -> str:
+    """Why an import that removes more than it adds waits for a confirmation, in French."""
+    return (f"Cet import retirerait {scope.removed} facilitation(s) déjà enregistrée(s) pour "
+            f"{scope.label} et n'en ajouterait que {scope.added} : rien n'a été importé. Si c'est "
+            "voulu (fichier corrigé, lignes rejetées…), confirmez-le : --confirm-deletions pour "
+            f"remplacer seulement {plan.months.label} ({plan.months.removed} retirée(s)), ou "
+            f"--replace-year pour remplacer toutes les facilitations de {plan.year.label} "
+            f"({plan.year.removed} retirée(s)).")
+
+
 def write(con: duckdb.DuckDBPyConnection, parsed: Parsed, batch_id: int) -> tuple[list[str], int]:
-    """Replace the file's years and link each facilitation to its teams → (notes, teams created)."""
-    years = sorted({r.date.year for r in parsed.records})
-    replaced = store.scalar(
-        con, "SELECT count(*) FROM facilitations WHERE list_contains(?, year)", [years])
+    """Replace what the file covers and link each facilitation to its teams → (notes, created)."""
+    replace = parsed.extra.get("replace")
+    found = plan(con, parsed, batch_id)
+    parsed.extra["plan"] = found.summary()
+    scope = found.chosen(replace)
+    if scope.removed > scope.added and replace is None:
+        raise ImportRefused(refusal(scope, found))
+    if replace == "year":
+        where, params = "list_contains(?, year)", [found.years]
+    else:
+        where = "list_contains(?, year * 100 + month(fac_date))"
+        params = [[y * 100 + m for y, m in found.month_list]]
+    replaced = store.scalar(con, f"SELECT count(*) FROM facilitations WHERE {where}", params)
     con.execute(
         "DELETE FROM facilitation_teams WHERE facilitation_id IN "
-        "(SELECT facilitation_id FROM facilitations WHERE list_contains(?, year))", [years])
-    con.execute("DELETE FROM facilitations WHERE list_contains(?, year)", [years])
-    next_id = store.scalar(
-        con, "SELECT coalesce(max(facilitation_id), 0) + 1 FROM facilitations")
-    index = TeamIndex(con, batch_id)
+        f"(SELECT facilitation_id FROM facilitations WHERE {where})", params)
+    con.execute(f"DELETE FROM facilitations WHERE {where}", params)
+    # fetched whole: a pending result would block the bulk inserts on this connection
+    next_id = con.execute(
+        "SELECT coalesce(max(facilitation_id), 0) + 1 FROM facilitations").fetchall()[0][0]
+    index = found.index
     facilitations, links = [], []
-    for offset, r in enumerate(parsed.records):
+    for offset, (r, team_ids) in enumerate(zip(parsed.records, found.team_ids, strict=True)):
         fid = next_id + offset
         facilitations.append((
             fid, r.date, r.date.year, r.departement, r.team_type, r.team_profile, r.kind, r.mode,
             r.facilitators, batch_id, r.line,
         ))
-        team_ids = dict.fromkeys(_team(index, ref, r) for ref in r.teams)
         links += [(fid, tid) for tid in team_ids]
     index.flush()
     insert_rows(con, "facilitations", FACILITATION_SCHEMA, facilitations)
@@ -169,7 +401,9 @@ def write(con: duckdb.DuckDBPyConnection, parsed: Parsed, batch_id: int) -> tupl
     notes = []
     if replaced:
         notes.append(
-            f"{replaced} facilitation(s) enregistrée(s) auparavant pour ces années remplacées.")
+            f"{replaced} facilitation(s) enregistrée(s) auparavant pour {scope.label} "
+            f"remplacée(s) : {scope.removed} retirée(s), {scope.unchanged} inchangée(s), "
+            f"{scope.added} nouvelle(s).")
     if index.created:
         shown = ", ".join(f"« {name} »" for name in index.created_names[:20])
         more = f" et {index.created - 20} autres" if index.created > 20 else ""
@@ -177,13 +411,31 @@ def write(con: duckdb.DuckDBPyConnection, parsed: Parsed, batch_id: int) -> tupl
             f"{index.created} équipe(s) facilitée(s) inconnue(s) créée(s) : elles ne sont pas "
             f"(encore) adhérentes ({shown}{more})."
         )
+        namesakes = _namesakes(index)
+        if namesakes:
+            notes.append(
+                "Même nom qu'une équipe d'un autre département, enregistrée(s) comme une autre "
+                "équipe : " + ", ".join(namesakes[:20]) + (" …" if len(namesakes) > 20 else "")
+                + " (un identifiant FINESS ou SIRET dans le journal les rapprocherait).")
     if removed:
         notes.append(f"{removed} équipe(s) qui n'étaient plus citées nulle part retirée(s).")
     return notes, index.created
 
 
+def _namesakes(index: TeamIndex) -> list[str]:
+    """The teams created whose name a team of another département already has."""
+    out = []
+    for team_id in index.created_ids:
+        team = index.teams[team_id]
+        others = sorted({index.teams[t].departement or "?" for t in index.by_name(team.name)
+                         if t != team_id and index.teams[t].departement != team.departement})
+        if others:
+            out.append(f"« {team.name} » ({team.departement}, homonyme en {', '.join(others)})")
+    return out
+
+
 def _team(index: TeamIndex, ref: str, r: Facilitation) -> int:
-    """A cited team: by external id, by name in the département, by unique name, else created."""
+    """A cited team: by external id, else by name in the département, else created."""
     external = normalise_external_id(ref) if looks_like_external_id(ref) else None
     if external is not None:
         found = index.by_external.get(external)
@@ -194,8 +446,5 @@ def _team(index: TeamIndex, ref: str, r: Facilitation) -> int:
     local = index.by_name(ref, r.departement)
     if local:
         return local[0]
-    anywhere = index.by_name(ref)
-    if len(anywhere) == 1:
-        return anywhere[0]
     return index.create(name_key(ref, r.departement), ref, departement=r.departement,
                         team_type=r.team_type if r.team_type in vocabulary.TEAM_TYPES else None)

@@ -20,9 +20,9 @@ from observatory.imports.rows import (
     Options,
     Parsed,
     finish,
-    match_or_refuse,
     outside_federation,
     rows_of,
+    start_parse,
 )
 from observatory.imports.storage import TeamIndex, insert_rows
 
@@ -52,15 +52,14 @@ class Fiche:
 
 def parse(table: RawTable, options: Options) -> Parsed:
     """Read and validate a fiches file (no store access)."""
-    match = match_or_refuse(table, FIELDS, "un fichier de fiches de capitalisation")
-    parsed = Parsed(match.mapping, match.ignored, len(table.rows))
+    match, parsed = start_parse(table, FIELDS, "un fichier de fiches de capitalisation", options)
     rows = rows_of(table, match)
     seen: dict[str, int] = {}
     for row in rows:
         title = row.require("title", row.text("title"), "titre")
         dep = row.require(
             "departement", row.parse("departement", n.parse_departement), "département")
-        year = row.parse("year", n.parse_year)
+        year = row.parse("year", n.parse_year, years=options.plausibility.years())
         if row.errors:
             continue
         fiche_id = f"{n.slugify(title)}-{dep.lower()}"
@@ -102,9 +101,9 @@ def write(con: duckdb.DuckDBPyConnection, parsed: Parsed, batch_id: int) -> tupl
     for f in parsed.records:
         team_id = None
         if f.team_name:
+            # a name is a team only with its département: namesakes elsewhere are other teams
             local = index.by_name(f.team_name, f.departement)
-            anywhere = index.by_name(f.team_name)
-            team_id = local[0] if local else (anywhere[0] if len(anywhere) == 1 else None)
+            team_id = local[0] if local else None
         rows.append((f.fiche_id, f.title, f.team_name, team_id, f.departement, f.theme, f.year,
                      f.summary, f.body, batch_id))
     insert_rows(con, "fiches", FICHE_SCHEMA, rows)

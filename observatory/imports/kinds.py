@@ -85,12 +85,25 @@ def evidence(kind: str, header: Sequence[str]) -> tuple[set[int], bool]:
     return columns, not match.missing
 
 
+def _nearly_complete(kind: str, header: Sequence[str]) -> bool:
+    """A form of ``kind`` lacking a required column or so (worded as questions, say): at least
+    two of its required fields are found by name or key words, so the user is asked which
+    column is the missing one rather than told it looks like a survey."""
+    if kind == "survey":
+        return False
+    fields = _fields(kind)
+    match = match_headers(header, fields, by_keywords=True)
+    return sum(1 for f in fields if f.required and f.name in match.columns) >= 2
+
+
 def check(kind: str, header: Sequence[str]) -> None:
     """Refuse a file whose columns are clearly those of another kind (see the module's rule)."""
     mine, complete = evidence(kind, header)
+    # any question ends with "?": an incomplete form asks for its mapping, unless it is no form
+    questions = complete or not _nearly_complete(kind, header)
     best: tuple[int, str, set[int]] | None = None
     for other in ORDER:
-        if other == kind:
+        if other == kind or (other == "survey" and not questions):
             continue
         theirs, fits = evidence(other, header)
         own, lacking = theirs - mine, mine - theirs

@@ -11,7 +11,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from observatory import vocabulary
 from observatory.vocabulary import fold, header_key, option_key, team_name_key
@@ -75,53 +75,153 @@ class HeaderMatch:
     mapping: dict[str, str]  # source column -> field
     ignored: list[str]
     missing: list[Field]
+    by_keywords: list[str] = field(default_factory=list)  # columns matched by their key words
 
 
 _OPTION_HEADER = re.compile(r"^(?P<question>.*?\S)\s*\[(?P<option>[^\[\]]+)\]\s*$")
+# Words that frame a question rather than name what it asks ("Quel est le type de votre
+# structure ?" asks for the "type structure"): dropped to compare a header with a field's names.
+_FRAMING_WORDS = """
+    quel quelle quels quelles est sont c qu que qui quoi le la les l un une des de du d votre vos
+    notre nos son sa ses leur leurs a au aux en dans pour par sur avec et ou s y il elle ils
+    elles on nous vous je j veuillez merci indiquez indiquer precisez preciser renseignez
+    renseigner saisissez saisir svp actuel actuelle actuellement
+"""
+_FRAMING = frozenset(_FRAMING_WORDS.split())
 
 
-def match_headers(header: Sequence[str], fields: Sequence[Field]) -> HeaderMatch:
-    """Match columns to fields by meaning; the first column of a field wins, others are ignored."""
+def keywords(text: str) -> str:
+    """A header's key words: its header_key without the words that frame a question."""
+    return " ".join(w for w in header_key(text).split() if w not in _FRAMING)
+
+
+def match_headers(header: Sequence[str], fields: Sequence[Field], *,
+                  fixed: Mapping[str, int | None] | None = None,
+                  by_keywords: bool = False) -> HeaderMatch:
+    """Match columns to fields by meaning; the first column of a field wins, others are ignored.
+
+    ``fixed``: field -> column index (or None: no column) the user chose, taken first.
+    ``by_keywords``: a column no name matches may still match a field whose name has the same
+    key words (``Quel est le type de votre structure ?`` → ``Type de structure``), when exactly
+    one column and one field do so: anything ambiguous is left for the user to say.
+    """
     by_key: dict[str, Field] = {}
     for declared in fields:
         for synonym in (declared.name, declared.label, *declared.synonyms):
             by_key.setdefault(header_key(synonym), declared)
-    columns: dict[str, int] = {}
+    fixed = dict(fixed or {})
+    columns: dict[str, int] = {name: i for name, i in fixed.items() if i is not None}
     options: dict[str, list[tuple[int, str]]] = {}
-    mapping: dict[str, str] = {}
+    mapping: dict[str, str] = {header[i]: f for f, i in columns.items()}
     ignored: list[str] = []
+    taken = set(columns.values())
     for i, name in enumerate(header):
+        if i in taken:
+            continue
         f = by_key.get(header_key(name))
-        if f is not None and f.name not in columns:
+        if f is not None and f.name not in columns and f.name not in fixed:
             columns[f.name] = i
             mapping[name] = f.name
             continue
         m = _OPTION_HEADER.match(name)
         f = by_key.get(header_key(m.group("question"))) if m else None
-        if m and f is not None and f.multi:
+        if m and f is not None and f.multi and f.name not in fixed:
             options.setdefault(f.name, []).append((i, m.group("option").strip()))
             mapping[name] = f.name
             continue
         ignored.append(name)
-    missing = [
+    found = HeaderMatch(columns, options, mapping, ignored, [])
+    if by_keywords:
+        _match_keywords(header, fields, fixed, found)
+    found.missing = [
         f for f in fields if f.required and f.name not in columns and f.name not in options
     ]
-    return HeaderMatch(columns, options, mapping, ignored, missing)
+    position = {name: i for i, name in enumerate(header)}  # the report lists columns in order
+    found.mapping = dict(sorted(found.mapping.items(), key=lambda item: position[item[0]]))
+    return found
+
+
+def _match_keywords(header: Sequence[str], fields: Sequence[Field],
+                    fixed: Mapping[str, int | None], found: HeaderMatch) -> None:
+    """The key-word matches of ``match_headers``, one column to one field, never ambiguous."""
+    meaning: dict[str, set[str]] = {}
+    for f in fields:
+        for synonym in (f.label, *f.synonyms):
+            if keywords(synonym):
+                meaning.setdefault(keywords(synonym), set()).add(f.name)
+    free = {f.name for f in fields} - set(found.columns) - set(found.option_columns) - set(fixed)
+    candidates: dict[str, list[int]] = {}
+    for i, name in enumerate(header):
+        if name not in found.ignored:
+            continue
+        names = meaning.get(keywords(name), set())
+        if len(names) == 1 and (target := next(iter(names))) in free:
+            candidates.setdefault(target, []).append(i)
+    for target, cols in candidates.items():
+        if len(cols) != 1:  # two columns say the same: the user chooses
+            continue
+        name = header[cols[0]]
+        found.columns[target] = cols[0]
+        found.mapping[name] = target
+        found.ignored.remove(name)
+        found.by_keywords.append(name)
 
 
 # -- numbers ---------------------------------------------------------------------------------
 _SPACE_CHARS = " \u00a0\u202f\u2009\u2007"
+_SPACES = re.compile(f"[{_SPACE_CHARS}]+")
 _CURRENCY = re.compile(r"^(?:€|eur)\s*|\s*(?:€|eur|euros?)$", re.IGNORECASE)
+_SCIENTIFIC = re.compile(r"\d+(?:\.\d+)?[eE][+-]?\d+")  # spreadsheets write 1.5E+16
+
+# The two ways of writing a number: French (decimal comma, thousands grouped by spaces or dots:
+# 1.234,50) and English (decimal point, thousands grouped by spaces or commas: 1,234.50).
+FR, EN = "fr", "en"
+CONVENTIONS = {
+    FR: ("avec la virgule décimale et le point ou l'espace entre les milliers (1.234,50)", ".", ","),
+    EN: ("avec le point décimal et la virgule ou l'espace entre les milliers (1,234.50)", ",", "."),
+}
+_WRITTEN = {
+    conv: re.compile(rf"(?P<int>\d+(?:(?P<sep>[ {re.escape(group)}])\d{{3}}(?:(?P=sep)\d{{3}})*)?)?"
+                     rf"(?:{re.escape(point)}(?P<dec>\d+))?")
+    for conv, (_, group, point) in CONVENTIONS.items()
+}
+# What a field's numbers may be: any decimal, euros (at most two decimals: 45.000 € cannot be
+# 45 euros and no cents), or a whole count (1.234 people cannot be 1,234 people).
+DECIMAL, MONEY, INTEGER = "decimal", "money", "integer"
 
 
-def parse_number(value: object) -> float | None:
-    """A number as French people write it: ``45 000``, ``45 000,50 €``, ``45.000,50``, ``12.5``."""
+class AmbiguousNumber(ValueError):
+    """A number both conventions read, as two different values (``45.000``: 45 000 or 45)."""
+
+
+def _written(s: str, conv: str, kind: str) -> float | None:
+    """``s`` (unsigned, no unit) read in one convention; None when it cannot be written so."""
+    m = _WRITTEN[conv].fullmatch(s)
+    if not m or not (m.group("int") or m.group("dec")):
+        return None
+    integer, sep, decimals = m.group("int") or "", m.group("sep"), m.group("dec")
+    if sep and integer[0] == "0":  # a group of thousands never starts with a zero: 0.500
+        return None
+    if kind == MONEY and decimals and len(decimals) > 2:
+        return None
+    value = float((integer.replace(sep, "") if sep else integer or "0")
+                  + (f".{decimals}" if decimals else ""))
+    if kind == INTEGER and not value.is_integer():
+        return None
+    return value
+
+
+def number_readings(value: object, kind: str = DECIMAL) -> dict[str, float] | None:
+    """Every reading of a written number, by convention (one or two); None for an empty cell.
+
+    Raises ValueError when neither convention reads it.
+    """
     if value is None:
         return None
     if isinstance(value, bool):
         raise ValueError(f"« {value} » n'est pas un nombre")
     if isinstance(value, (int, float)):
-        return float(value)
+        return {FR: float(value), EN: float(value)}
     text = clean_cell(value)
     if not text:
         return None
@@ -132,70 +232,140 @@ def parse_number(value: object) -> float | None:
         s = s[1:].strip(_SPACE_CHARS)
     if s.endswith("%"):
         s = s[:-1].rstrip(_SPACE_CHARS)
-    number = _unsigned(s)
-    if number is None:
+    s = _SPACES.sub(" ", s)
+    if _SCIENTIFIC.fullmatch(s):
+        return {FR: sign * float(s), EN: sign * float(s)}
+    found = {conv: sign * v for conv in CONVENTIONS if (v := _written(s, conv, kind)) is not None}
+    if not found:
+        if kind == INTEGER and number_readings(text, DECIMAL):
+            raise ValueError(f"« {text} » n'est pas un nombre entier")
+        if kind == MONEY and number_readings(text, DECIMAL):
+            raise ValueError(f"« {text} » n'est pas un montant en euros (plus de deux décimales)")
         raise ValueError(f"« {text} » n'est pas un nombre")
-    return sign * number
+    return found
 
 
-def _groups_ok(integer: str, sep: str) -> bool:
-    parts = integer.split(sep)
-    return 1 <= len(parts[0]) <= 3 and all(len(p) == 3 for p in parts[1:])
+def parse_number(value: object, *, convention: str | None = None,
+                 kind: str = DECIMAL) -> float | None:
+    """A number as people write it: ``45 000``, ``45 000,50 €``, ``45.000,50``, ``12.5``.
 
-
-def _unsigned(s: str) -> float | None:
-    if re.fullmatch(r"\d+(?:\.\d+)?[eE][+-]?\d+", s):  # spreadsheets write 1.5E+16
-        return float(s)
-    spaced = re.split(f"[{_SPACE_CHARS}]+", s)
-    if len(spaced) > 1:  # spaces can only group thousands: 45 000 or 1 234 567,50
-        last = re.fullmatch(r"(\d{3})(?:[.,](\d+))?", spaced[-1])
-        if not last or not _groups_ok(" ".join([*spaced[:-1], last.group(1)]), " "):
-            return None
-        decimals = last.group(2)
-        integer = "".join(spaced[:-1]) + last.group(1)
-        if not integer.isdigit():
-            return None
-        return float(f"{integer}.{decimals}" if decimals else integer)
-    if not re.fullmatch(r"[\d.,]+", s) or not re.search(r"\d", s):
+    A number both conventions read differently (``45.000``, ``1,234``) takes the column's
+    ``convention`` (see ``number_convention``); without one it is an AmbiguousNumber.
+    """
+    readings = number_readings(value, kind)
+    if readings is None:
         return None
-    if "," in s and "." in s:
-        decimal_sep = "," if s.rfind(",") > s.rfind(".") else "."
-        thousands = "." if decimal_sep == "," else ","
-        integer, _, decimals = s.rpartition(decimal_sep)
-        if thousands in decimals or not decimals.isdigit() or not _groups_ok(integer, thousands):
+    values = set(readings.values())
+    if len(values) == 1:
+        return values.pop()
+    if convention in readings:
+        return readings[convention]
+    text = clean_cell(value)
+    sep, name, adjective = ((".", "le point", "décimal") if "." in text
+                            else (",", "la virgule", "décimale"))
+    grouped, decimal = (readings[FR], readings[EN]) if sep == "." else (readings[EN], readings[FR])
+    raise AmbiguousNumber(
+        f"« {text} » est ambigu : {plain_number(grouped)} si {name} sépare les milliers, "
+        f"{plain_number(decimal)} si {name} est {adjective} ; rien d'autre dans la colonne ne permet de "
+        f"trancher (écrivez « {plain_number(grouped, bare=True)} » pour {plain_number(grouped)})")
+
+
+def plain_number(number: float, bare: bool = False) -> str:
+    """A number as the French write it (``45 000``, ``1,234``); ``bare``: no spaces."""
+    text = f"{number:,.6f}".rstrip("0").rstrip(".")
+    integer, _, decimals = text.partition(".")
+    integer = integer.replace(",", "" if bare else "\u202f")
+    return f"{integer},{decimals}" if decimals else integer
+
+
+@dataclass(frozen=True)
+class NumberConvention:
+    """How one column writes its numbers, decided from all its cells."""
+
+    convention: str | None  # FR, EN, or None when nothing (or everything) decides it
+    evidence: dict[str, str]  # convention -> a cell only it reads
+    ambiguous: tuple[str, ...]  # cells both conventions read, as different values
+    kind: str = DECIMAL
+    by_kind: tuple[str, ...] = ()  # cells ambiguous as numbers, not as amounts or counts
+
+    def note(self, column: str) -> str | None:
+        """What the report says about the reading taken, when a choice was made."""
+        if self.by_kind and not self.ambiguous:
+            shown = ", ".join(f"« {a} » = {plain_number(parse_number(a, kind=self.kind) or 0)}"
+                              for a in self.by_kind[:3])
+            more = f" et {len(self.by_kind) - 3} autre(s)" if len(self.by_kind) > 3 else ""
+            why = ("un montant en euros n'a pas trois décimales" if self.kind == MONEY
+                   else "un nombre entier n'a pas de décimales")
+            return (f"Colonne « {column} » : {shown}{more} ({why} : le séparateur y sépare "
+                    "les milliers).")
+        if not self.ambiguous:
             return None
-        return float(integer.replace(thousands, "") + "." + decimals)
-    for sep in ",.":
-        count = s.count(sep)
-        if count == 1:  # one comma or dot: the decimal separator (45000,50 or 12.5)
-            integer, decimals = s.split(sep)
-            if not decimals.isdigit() or (integer and not integer.isdigit()):
-                return None
-            return float(f"{integer or 0}.{decimals}")
-        if count > 1:  # several: thousands groups only (1.234.567)
-            return float(s.replace(sep, "")) if _groups_ok(s, sep) else None
-    return float(s)
+        shown = ", ".join(f"« {a} »" for a in self.ambiguous[:3])
+        more = f" et {len(self.ambiguous) - 3} autre(s)" if len(self.ambiguous) > 3 else ""
+        if self.convention is None:
+            if len(self.evidence) == 2:
+                return (f"Colonne « {column} » : elle mélange les deux écritures des nombres "
+                        f"(« {self.evidence[FR]} » et « {self.evidence[EN]} ») ; {shown}{more} "
+                        "restent ambigus et sont signalés en erreur.")
+            return None  # each ambiguous cell is its row's error, which says why
+        label = CONVENTIONS[self.convention][0]
+        read = ", ".join(plain_number(parse_number(a, convention=self.convention) or 0)
+                         for a in self.ambiguous[:3])
+        return (f"Colonne « {column} » : nombres lus {label}, comme l'écrit « "
+                f"{self.evidence[self.convention]} » ; {shown}{more} lu(s) ainsi ({read}).")
 
 
-def parse_int(value: object) -> int | None:
-    """A whole count (``12``, ``1 234``); decimals are an error."""
-    number = parse_number(value)
-    if number is None:
-        return None
-    if not float(number).is_integer():
-        raise ValueError(f"« {clean_cell(value)} » n'est pas un nombre entier")
-    return int(number)
+def number_convention(cells: Iterable[str], kind: str = DECIMAL) -> NumberConvention:
+    """The convention of a column: the one every cell it can decide agrees on (one column is
+    written one way). Cells of no convention's are left to their rows' errors."""
+    evidence: dict[str, str] = {}
+    ambiguous: list[str] = []
+    by_kind: list[str] = []
+    for cell in dict.fromkeys(cells):
+        try:
+            readings = number_readings(cell, kind)
+        except ValueError:
+            continue
+        if not readings:
+            continue
+        if len(readings) == 1:
+            evidence.setdefault(next(iter(readings)), clean_cell(cell))
+            if kind != DECIMAL and len(set((number_readings(cell) or {}).values())) > 1:
+                by_kind.append(clean_cell(cell))  # 45.000 €: thousands, being euros
+        elif len(set(readings.values())) > 1:
+            ambiguous.append(clean_cell(cell))
+    convention = next(iter(evidence)) if len(evidence) == 1 else None
+    return NumberConvention(convention, evidence, tuple(ambiguous), kind, tuple(by_kind))
 
 
-def parse_year(value: object) -> int | None:
-    """A four-digit year."""
+def parse_int(value: object, *, convention: str | None = None) -> int | None:
+    """A whole count (``12``, ``1 234``, ``1.234``); decimals are an error."""
+    number = parse_number(value, convention=convention, kind=INTEGER)
+    return None if number is None else int(number)
+
+
+def parse_money(value: object, *, convention: str | None = None) -> float | None:
+    """An amount in euros (at most two decimals: ``45.000 €`` is 45 000 €)."""
+    return parse_number(value, convention=convention, kind=MONEY)
+
+
+def parse_year(value: object, *, years: range | None = None) -> int | None:
+    """A four-digit year, within ``years`` when given (the plausible years of an import)."""
     text = clean_cell(value)
     if not text:
         return None
     m = re.fullmatch(r"(\d{4})(?:\.0+)?", text)
-    if not m or not 1990 <= int(m.group(1)) <= 2100:
+    if not m:
         raise ValueError(f"« {text} » n'est pas une année (4 chiffres attendus)")
-    return int(m.group(1))
+    year = int(m.group(1))
+    if years is not None and year not in years:
+        raise ValueError(f"« {text} » n'est pas une année plausible (attendue {years_text(years)})")
+    return year
+
+
+def years_text(years: range) -> str:
+    """``de 2000 à 2027``: the plausible years, in French."""
+    return f"de {years.start} à {years.stop - 1}"
 
 
 # -- dates -----------------------------------------------------------------------------------

@@ -63,6 +63,9 @@ class RawTable:
     notes: list[str] = field(default_factory=list)
     # xlsx only: line -> columns holding a formula saved without its computed value
     formulas: dict[int, set[int]] = field(default_factory=dict)
+    # workbooks only: line -> columns holding a number cell (its text is Python's: 1234.5, never
+    # grouped), told apart from a number typed as text ("1.234,5") whose writing must be read
+    numbers: dict[int, set[int]] = field(default_factory=dict)
 
 
 def size_limit_message(size: int, max_bytes: int) -> str:
@@ -387,7 +390,8 @@ def _scan_parts(data: bytes) -> tuple[bool, bool]:
 _CALAMINE_DIFFERS = (b'<v>-', b':v>-', b't="e"', b"t='e'", b't="d"', b"t='d'", b"rPh")
 
 
-def _calamine_records(data: bytes, ws: Any) -> list[tuple[int, list[str]]] | None:
+def _calamine_records(data: bytes, ws: Any, numbers: dict[int, set[int]] | None = None
+                      ) -> list[tuple[int, list[str]]] | None:
     """What ``_openpyxl_records(ws)`` gives, read by calamine; None where it might differ.
 
     openpyxl reads a sheet one cell object at a time, a quarter of a national import; calamine
@@ -407,13 +411,19 @@ def _calamine_records(data: bytes, ws: Any) -> list[tuple[int, list[str]]] | Non
     if ws.max_row is not None:
         rows = rows[:ws.max_row]
     width = ws.max_column
+    numbers = {} if numbers is None else numbers
     records: list[tuple[int, list[str]]] = []
     for line, values in enumerate(rows, start=1):
-        cells = []
-        for value in values[:width] if width is not None else values:
-            if type(value) is float and abs(value) >= 1e15:
-                return None  # openpyxl keeps a large whole number as an int: its digits differ
-            cells.append(value if type(value) is str else _cell_text(value))
+        cells: list[str] = []
+        for col, value in enumerate(values[:width] if width is not None else values):
+            if isinstance(value, str):
+                cells.append(value)
+                continue
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                if isinstance(value, float) and abs(value) >= 1e15:
+                    return None  # openpyxl keeps a large whole number as an int: digits differ
+                numbers.setdefault(line, set()).add(col)
+            cells.append(_cell_text(value))
         if _filled(cells):
             records.append((line, cells))
             if len(records) > MAX_ROWS:
@@ -493,10 +503,15 @@ def _xlsx_table(data: bytes, sheet: str | None, layout: Layout | None) -> RawTab
     # read alone it would be an empty cell, silently. The formulas' own pass finds them.
     formulas_wb = _open_workbook(data, values=False) if formulas else None
     uncomputed: dict[int, set[int]] = {}
+    numbers: dict[int, set[int]] = {}
     try:
         ws = _worksheet(wb, sheet)
-        fast = _calamine_records(data, ws) if calamine_alike and formulas_wb is None else None
-        records = fast if fast is not None else _openpyxl_records(ws, formulas_wb, uncomputed)
+        fast = (_calamine_records(data, ws, numbers) if calamine_alike and formulas_wb is None
+                else None)
+        if fast is None:
+            numbers.clear()
+        records = (fast if fast is not None
+                   else _openpyxl_records(ws, formulas_wb, uncomputed, numbers))
         title, sheets = ws.title, wb.sheetnames
     finally:
         wb.close()
@@ -504,7 +519,7 @@ def _xlsx_table(data: bytes, sheet: str | None, layout: Layout | None) -> RawTab
             formulas_wb.close()
     table = _workbook_table(records, _xlsx_merges(data, title), layout, "xlsx", title, sheet,
                             sheets)
-    table.formulas = uncomputed
+    table.formulas, table.numbers = uncomputed, numbers
     if uncomputed:
         table.notes.append(
             f"{sum(len(c) for c in uncomputed.values())} cellule(s) contiennent une formule "
@@ -568,8 +583,12 @@ def _read_ods(data: bytes, *, sheet: str | None, max_bytes: int,
             title = sheet if sheet is not None else sheets[0]
             values = book.get_sheet_by_name(title).to_python(skip_empty_area=False)
         records: list[tuple[int, list[str]]] = []
+        numbers: dict[int, set[int]] = {}
         for line, row in enumerate(values, start=1):
             cells = [v if type(v) is str else _cell_text(v) for v in row]
+            typed = {col for col, v in enumerate(row) if type(v) is float or type(v) is int}
+            if typed:
+                numbers[line] = typed
             if _filled(cells):
                 records.append((line, cells))
                 if len(records) > MAX_ROWS:
@@ -579,7 +598,9 @@ def _read_ods(data: bytes, *, sheet: str | None, max_bytes: int,
         raise
     except Exception:
         raise ImportRefused(_damaged("ods")) from None
-    return _workbook_table(records, merges, layout, "ods", title, sheet, sheets)
+    table = _workbook_table(records, merges, layout, "ods", title, sheet, sheets)
+    table.numbers = numbers
+    return table
 
 
 def _ods_merges(data: bytes, title: str) -> list[tuple[int, int, int]]:
@@ -621,8 +642,8 @@ def _ods_merges(data: bytes, title: str) -> list[tuple[int, int, int]]:
     return merges
 
 
-def _openpyxl_records(ws: Any, formulas_wb: Any, uncomputed: dict[int, set[int]]
-                      ) -> list[tuple[int, list[str]]]:
+def _openpyxl_records(ws: Any, formulas_wb: Any, uncomputed: dict[int, set[int]],
+                      numbers: dict[int, set[int]] | None = None) -> list[tuple[int, list[str]]]:
     """The non-empty rows of ``ws`` with their sheet row; formulas without a value noted."""
     formula_rows = formulas_wb[ws.title].iter_rows() if formulas_wb is not None else None
     records: list[tuple[int, list[str]]] = []
@@ -630,6 +651,10 @@ def _openpyxl_records(ws: Any, formulas_wb: Any, uncomputed: dict[int, set[int]]
         # read-only sheets pad missing cells with EmptyCell, which has no row number
         line = next((c.row for c in row if getattr(c, "row", None)), number)
         cells = [_cell_text(c.value) for c in row]
+        typed = {col for col, c in enumerate(row)
+                 if isinstance(c.value, (int, float)) and not isinstance(c.value, bool)}
+        if typed and numbers is not None:
+            numbers[line] = typed
         written = next(formula_rows, ()) if formula_rows is not None else ()
         for col, (value, stored) in enumerate(zip(row, written, strict=False)):
             text = stored.value

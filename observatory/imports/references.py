@@ -17,7 +17,7 @@ from observatory import store
 from observatory.imports import normalise as n
 from observatory.imports.normalise import Field
 from observatory.imports.reading import RawTable
-from observatory.imports.rows import Options, Parsed, finish, match_or_refuse, outside_federation, rows_of
+from observatory.imports.rows import Options, Parsed, finish, outside_federation, rows_of, start_parse
 from observatory.imports.storage import insert_rows
 
 FIELDS = (
@@ -34,6 +34,9 @@ FIELDS = (
 )
 
 
+COUNT_MAX = 100_000  # existing teams of one type in one département: a sanity bound
+
+
 @dataclass
 class Count:
     line: int
@@ -46,19 +49,19 @@ class Count:
 
 def parse(table: RawTable, options: Options) -> Parsed:
     """Read and validate a reference-count file (no store access)."""
-    match = match_or_refuse(table, FIELDS, "un décompte des équipes existantes")
-    parsed = Parsed(match.mapping, match.ignored, len(table.rows))
-    rows = rows_of(table, match)
+    match, parsed = start_parse(table, FIELDS, "un décompte des équipes existantes", options)
+    rows = rows_of(table, match, {"teams": n.INTEGER}, parsed.notes)
     seen: dict[tuple[str, str, int], int] = {}
     for row in rows:
         dep = row.require(
             "departement", row.parse("departement", n.parse_departement), "département")
         team_type = row.require("team_type", row.parse("team_type", n.parse_team_type), "type")
-        teams = row.require("teams", row.parse("teams", n.parse_int), "nombre d'équipes")
+        teams = row.require("teams", row.within(
+            "teams", row.number("teams", n.parse_int), 0, COUNT_MAX,
+            "un nombre d'équipes plausible"), "nombre d'équipes")
         year = options.year if options.year is not None else row.require(
-            "year", row.parse("year", n.parse_year), "année (ou --year)")
-        if teams is not None and teams < 0:
-            row.error(row.column("teams"), row.text("teams"), "un nombre d'équipes est positif")
+            "year", row.parse("year", n.parse_year, years=options.plausibility.years()),
+            "année (ou --year)")
         if row.errors:
             continue
         key = (dep, team_type, year)

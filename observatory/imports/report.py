@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import pandas as pd
 
+from observatory import formats
 from observatory.imports.errors import RowError
 from observatory.imports.reading import DELIMITER_LABELS, ENCODING_LABELS
+from observatory.vocabulary import KIND_LABELS as FACILITATION_KINDS
+from observatory.vocabulary import status_label
 
 KIND_LABELS = {
     "adhesions": "formulaire d'adhésion",
@@ -79,6 +83,28 @@ class ImportReport:
     imported: bool = False  # True once written to the store (False for a preview)
     undone: bool = False  # the report of undo_last_batch
     more_rejected: int = 0  # rejected rows past the errors kept one by one
+    # what the import removes besides what it adds (see each kind's ``plan``): by scope
+    # ("months", "year" for facilitations; "survey"), counts removed/added/unchanged
+    replacement: dict[str, dict[str, Any]] = field(default_factory=dict)
+    replace: str | None = None  # the choice made: None, "confirm" or "year"
+    # which column may be which field: what the import page's mapping step shows (not stored)
+    mapping_request: Any = None
+
+    @property
+    def chosen_scope(self) -> dict[str, Any] | None:
+        """The replacement that applies with the choice made (None when nothing is replaced)."""
+        if not self.replacement:
+            return None
+        if "survey" in self.replacement:
+            return self.replacement["survey"]
+        return self.replacement["year" if self.replace == "year" else "months"]
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """True when the import would remove more than it adds and that was not confirmed."""
+        scope = self.chosen_scope
+        return (scope is not None and self.replace is None
+                and scope["removed"] > scope["added"])
 
     def format_text(self) -> str:
         """The detected container, encoding and delimiter in French."""
@@ -121,6 +147,7 @@ class ImportReport:
         )
         if self.batch_id is not None and self.imported:
             lines.append(f"Lot d'import n° {self.batch_id}")
+        lines += self.replacement_lines()
         if self.notes:
             lines.append("Remarques :")
             lines += [f"  - {note}" for note in self.notes]
@@ -134,6 +161,25 @@ class ImportReport:
                              "détail (seules les premières erreurs sont gardées)")
         return "\n".join(lines)
 
+    def replacement_lines(self) -> list[str]:
+        """What the import removes, by scope, and whether it waits for a confirmation."""
+        if not self.replacement or self.imported:
+            return []
+        out = ["Remplacement :"]
+        for name, scope in self.replacement.items():
+            how = {"months": "mois couverts par le fichier (par défaut)",
+                   "year": "années entières (--replace-year)",
+                   "survey": "toute l'enquête"}.get(name, name)
+            out.append(f"  {how} — {scope['label']} : {scope['removed']} retirée(s), "
+                       f"{scope['added']} ajoutée(s), {scope['unchanged']} inchangée(s)"
+                       + (f", {scope['teams_removed']} équipe(s) retirée(s)"
+                          if scope.get("teams_removed") else ""))
+        if self.needs_confirmation:
+            out.append("  Cet import retire plus qu'il n'ajoute : il sera refusé sans "
+                       "confirmation (--confirm-deletions"
+                       + (" ou --replace-year)" if "year" in self.replacement else ")") + ".")
+        return out
+
     def mapping_table(self) -> pd.DataFrame:
         """Which column became which field, and which were ignored: what the import page shows."""
         rows = [{"Colonne du fichier": col, "Champ reconnu": target_label(self.kind, target)}
@@ -143,14 +189,39 @@ class ImportReport:
         return pd.DataFrame(rows, columns=["Colonne du fichier", "Champ reconnu"])
 
     def preview_table(self) -> pd.DataFrame:
-        """The preview with French column titles (never a personal column)."""
+        """The preview with French column titles and values as the pages write them (never a
+        personal column, never an internal code such as ``sous_aci``)."""
         labels = {**PREVIEW_LABELS, **field_labels(self.kind)}
-        return self.preview.rename(columns=lambda c: labels.get(c, c))
+        return _readable(self.preview).rename(columns=lambda c: labels.get(c, c))
 
     def to_json(self) -> str:
         """The report as stored with its batch (no preview: it may hold cell values)."""
         data: dict[str, Any] = {
-            k: v for k, v in self.__dict__.items() if k not in ("preview", "errors")
+            k: v for k, v in self.__dict__.items()
+            if k not in ("preview", "errors", "mapping_request")
         }
         data["errors"] = [asdict(e) for e in self.errors]
         return json.dumps(data, ensure_ascii=False, default=str)
+
+
+def _readable(df: pd.DataFrame) -> pd.DataFrame:
+    """Coded values in their French words: statuses, kinds of facilitation, yes/no, dates."""
+    out = df.copy()
+    for col in out.columns:
+        if col in ("status", "team_profile"):
+            out[col] = out[col].map(lambda v: None if v is None or v != v else status_label(v))
+        elif col == "kind":
+            out[col] = out[col].map(lambda v: FACILITATION_KINDS.get(v, v))
+        elif pd.api.types.is_bool_dtype(out[col]) or (
+                out[col].dtype == object and out[col].map(
+                    lambda v: v is None or isinstance(v, bool)).all()
+                and out[col].map(lambda v: isinstance(v, bool)).any()):
+            out[col] = out[col].map(lambda v: "Oui" if v is True else "Non" if v is False
+                                    else None)
+        elif pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = out[col].map(lambda v: None if v is None or v != v
+                                    else formats.day(v) if v == v.normalize()
+                                    else f"{formats.day(v)} {v:%H:%M}")
+        elif out[col].map(lambda v: isinstance(v, dt.date)).any():
+            out[col] = out[col].map(lambda v: formats.day(v) if isinstance(v, dt.date) else v)
+    return out

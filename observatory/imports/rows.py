@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
@@ -10,7 +11,10 @@ from typing import Any
 
 import pandas as pd
 
-from observatory.config import Federation
+from observatory import privacy
+from observatory.config import Federation, Plausibility
+from observatory.imports import mapping as mappings
+from observatory.imports import normalise as n
 from observatory.imports.errors import ImportRefused, RowError
 from observatory.imports.normalise import (
     Field,
@@ -32,6 +36,21 @@ class Options:
     year: int | None = None
     survey_meta: dict[str, Any] | None = None
     federation: Federation | None = None
+    kind: str | None = None
+    # the store's teams as (normalised name, département): which names cited are known
+    known_teams: frozenset[tuple[str, str | None]] = frozenset()
+    # what may be deleted: None (nothing more than the file adds), "confirm" (the deletions the
+    # default scope brings), "year" (facilitations: every one of the file's years)
+    replace: str | None = None
+    # which column is which field: the user's choice (field reference -> column title), the
+    # name to save it under, and the mappings saved in the store for this kind
+    mapping: dict[str, str] | None = None
+    mapping_name: str | None = None
+    saved_mappings: tuple[mappings.SavedMapping, ...] = ()
+
+    @property
+    def plausibility(self) -> Plausibility:
+        return self.federation.plausibility if self.federation else Plausibility()
 
 
 # Errors kept one by one (with their row, for the report and the rejected rows of a valid-rows
@@ -106,12 +125,13 @@ class Budget:
 class Row:
     """One data row: cells by canonical field; parse helpers record errors instead of raising."""
 
-    __slots__ = ("budget", "cells", "cleaned", "errors", "line", "match", "memo", "table",
-                 "uncomputed")
+    __slots__ = ("budget", "cells", "cleaned", "conventions", "errors", "line", "match", "memo",
+                 "numbers", "table", "uncomputed")
 
     def __init__(self, table: RawTable, index: int, match: HeaderMatch,
                  memo: dict[Hashable, Outcome] | None = None,
-                 cleaned: dict[str, str] | None = None, budget: Budget | None = None) -> None:
+                 cleaned: dict[str, str] | None = None, budget: Budget | None = None,
+                 conventions: dict[str, str | None] | None = None) -> None:
         self.table = table
         self.line = table.lines[index]
         self.cells = table.rows[index]
@@ -123,6 +143,9 @@ class Row:
         self.budget = Budget() if budget is None else budget
         # columns holding a formula saved without its value (xlsx)
         self.uncomputed = table.formulas.get(self.line, _NO_FORMULAS)
+        # columns holding a number cell (xlsx), and how each number column writes its numbers
+        self.numbers = table.numbers.get(self.line, _NO_FORMULAS)
+        self.conventions = {} if conventions is None else conventions
 
     def column(self, field_name: str) -> str | None:
         """The file's own header for a field (what error messages quote)."""
@@ -175,6 +198,32 @@ class Row:
         self.error(self.column(field_name), clean_cell(raw), found[1])
         return None
 
+    def number(self, field_name: str, parser: Callable[..., Any] = n.parse_number) -> Any:
+        """A number field, read in its column's convention (a number cell needs none)."""
+        i = self.match.columns.get(field_name)
+        convention = n.EN if i in self.numbers else self.conventions.get(field_name)
+        return self.parse(field_name, parser, convention=convention)
+
+    def within(self, field_name: str, value: Any, low: float, high: float, what: str) -> Any:
+        """``value`` when it lies in [low, high], else None and the row's error saying so;
+        ``what``: "un montant ACI plausible pour une MSP"."""
+        if value is None or low <= value <= high:
+            return value
+        self.error(self.column(field_name), self.text(field_name),
+                   f"« {self.text(field_name)} » n'est pas {what} (attendu de "
+                   f"{n.plain_number(low)} à {n.plain_number(high)})")
+        return None
+
+    def date(self, field_name: str, excel: bool, years: range) -> dt.datetime | None:
+        """A date or date-time whose year is plausible (else None and the row's error)."""
+        moment = self.parse(field_name, n.parse_date, excel_serial=excel)
+        if moment is None or moment.year in years:
+            return moment
+        self.error(self.column(field_name), self.text(field_name),
+                   f"« {self.text(field_name)} » n'est pas une date plausible (année attendue "
+                   f"{n.years_text(years)})")
+        return None
+
     def require(self, field_name: str, value: Any, label: str) -> Any:
         """Record an error when an obligatory value is missing (and was not already in error)."""
         column = self.column(field_name)
@@ -196,12 +245,30 @@ class Row:
         return raw_json(self.table, self.cells)
 
 
-def rows_of(table: RawTable, match: HeaderMatch) -> list[Row]:
-    """Every data row of a file, sharing one memo of normalised values."""
+def rows_of(table: RawTable, match: HeaderMatch, numbers: dict[str, str] | None = None,
+            notes: list[str] | None = None) -> list[Row]:
+    """Every data row of a file, sharing one memo of normalised values.
+
+    ``numbers``: field -> kind of number (normalise.DECIMAL, MONEY, INTEGER) of the columns
+    whose convention is decided from the whole column; what was decided goes into ``notes``.
+    """
     memo: dict[Hashable, Outcome] = {}
     cleaned: dict[str, str] = {}
+    conventions: dict[str, str | None] = {}
+    for field_name, kind in (numbers or {}).items():
+        i = match.columns.get(field_name)
+        if i is None:
+            continue
+        found = n.number_convention(
+            (cells[i] for cells, line in zip(table.rows, table.lines, strict=True)
+             if i not in table.numbers.get(line, _NO_FORMULAS)), kind)
+        conventions[field_name] = found.convention
+        note = found.note(table.header[i])
+        if note and notes is not None:
+            notes.append(note)
     budget = Budget()
-    return [Row(table, i, match, memo, cleaned, budget) for i in range(len(table.rows))]
+    return [Row(table, i, match, memo, cleaned, budget, conventions)
+            for i in range(len(table.rows))]
 
 
 def raw_json(table: RawTable, cells: list[str]) -> str:
@@ -209,17 +276,44 @@ def raw_json(table: RawTable, cells: list[str]) -> str:
     return json.dumps(dict(zip(table.header, cells, strict=False)), ensure_ascii=False)
 
 
-def match_or_refuse(table: RawTable, fields: tuple[Field, ...], what: str) -> HeaderMatch:
-    """Header matching; a file without the required columns is refused, naming them in French."""
-    match = match_headers(table.header, fields)
+def start_parse(table: RawTable, fields: tuple[Field, ...], what: str,
+                options: Options) -> tuple[HeaderMatch, Parsed]:
+    """Header matching (with the user's or a saved mapping) and the parse result to fill.
+
+    A file without the required columns is refused, naming them in French; the refusal carries
+    what the import page needs to ask which column is which (``ImportRefused.request``).
+    """
+    applied = mappings.Applied(saved=mappings.closest(options.saved_mappings, table.header))
+    chosen: dict[str, str] = dict(applied.saved.columns) if applied.saved else {}
+    if options.mapping:
+        given = {mappings.field_named(k, fields, what).name: v for k, v in options.mapping.items()}
+        chosen.update(given)
+        applied.chosen = given
+    fixed = mappings.resolve(chosen, table.header, fields, what)
+    match = match_headers(table.header, fields, fixed=fixed, by_keywords=True)
+    request = mappings.request(table.header, table.rows, fields, match, applied.saved)
     if match.missing:
         missing = ", ".join(f"« {f.label} »" for f in match.missing)
         found = ", ".join(f"« {h} »" for h in table.header[:30])
+        example = match.missing[0].label
         raise ImportRefused(
             f"Ce fichier ne ressemble pas à {what} : colonne(s) obligatoire(s) introuvable(s) "
-            f"{missing}. Colonnes trouvées : {found}."
+            f"{missing}. Colonnes trouvées : {found}. Si le fichier les a sous un autre titre, "
+            f"indiquez laquelle est laquelle (--map \"{example}=Titre de la colonne\", ou "
+            "l'étape « Correspondance des colonnes » de la page d'import).",
+            request=request,
         )
-    return match
+    parsed = Parsed(match.mapping, match.ignored, len(table.rows))
+    parsed.notes += mappings.applied_notes(applied, match, fields)
+    parsed.notes += [f"Colonne « {h} » : donnée personnelle, non importée."
+                     for h in match.ignored
+                     if privacy.is_personal_column(h) or privacy.is_personal_header(h)]
+    parsed.extra["mapping"] = {
+        "chosen": {f: c for f, c in chosen.items()} if options.mapping else {},
+        "header": list(table.header), "name": options.mapping_name,
+        "saved": applied.saved.name if applied.saved else None}
+    parsed.extra["mapping_request"] = request
+    return match, parsed
 
 
 def finish(parsed: Parsed, rows: list[Row]) -> None:

@@ -97,6 +97,7 @@ class TeamIndex:
         self._rekeyed: set[int] = set()  # those of them whose team_key changed
         self.created = 0
         self.created_names: list[str] = []
+        self.created_ids: list[int] = []
         for row in con.execute(
             "SELECT team_id, team_key, name, external_id, departement, team_type, commune "
             "FROM teams ORDER BY team_id"
@@ -141,6 +142,7 @@ class TeamIndex:
         self._index(team)
         self.created += 1
         self.created_names.append(name)
+        self.created_ids.append(team_id)
         return team_id
 
     def update(self, team_id: int, **values: Any) -> None:

@@ -60,6 +60,9 @@ TECHNICAL = {
     "datestamp": "datestamp", "date de la derniere action": "datestamp",
     "date last action": "datestamp", "horodateur": "timestamp", "horodatage": "timestamp",
     "timestamp": "timestamp", "date de reponse": "timestamp",
+    # Microsoft Forms: only submitted answers are exported, "Heure de fin" is when
+    "heure de debut": "startdate", "heure de fin": "timestamp",
+    "heure de la derniere modification": "datestamp",
     # LimeSurvey's French labels of the same columns ("texte complet de la question")
     "id de reponse": "id", "identifiant de la reponse": "id", "date de debut": "startdate",
     "date de derniere action": "datestamp", "code d acces": "token", "access code": "token",
@@ -126,6 +129,7 @@ class Question:
     option_columns: list[tuple[int, str]] = field(default_factory=list)  # per-option layout
     other_column: int | None = None
     declared: bool = False
+    convention: str | None = None  # a number question: how its column writes numbers
     label: str | None = None  # the sidecar's short label (the infographic's card title)
     positive: str | None = None  # a scale's positive end: "first" or "last" option
 
@@ -190,6 +194,14 @@ def _month(value: Any) -> dt.date | None:
     raise ImportRefused(f"Date de l'enquête « {text} » illisible : attendu AAAA-MM (ex. 2025-04).")
 
 
+def _plausible_month(month: dt.date | None, options: Options) -> dt.date | None:
+    years = options.plausibility.years()
+    if month is not None and month.year not in years:
+        raise ImportRefused(f"Date de l'enquête « {month:%Y-%m} » : année non plausible "
+                            f"(attendue {n.years_text(years)}).")
+    return month
+
+
 def survey_metadata(options: Options, sidecar: dict[str, Any], notes: list[str]) -> dict[str, Any]:
     """id, title, theme, month, objective, published: import options first, then the sidecar."""
     given = {k: v for k, v in (options.survey_meta or {}).items() if v not in (None, "")}
@@ -213,7 +225,8 @@ def survey_metadata(options: Options, sidecar: dict[str, Any], notes: list[str])
             raise ImportRefused(f"Champ « published » : {exc}") from None
     return {
         "id": str(meta["id"]), "title": str(meta["title"]), "theme": meta.get("theme"),
-        "month": _month(meta.get("date")), "objective": meta.get("objective"),
+        "month": _plausible_month(_month(meta.get("date")), options),
+        "objective": meta.get("objective"),
         "published": published,
     }
 
@@ -510,8 +523,9 @@ def infer_type(values: Sequence[str], text: str = "") -> tuple[str, list[str] | 
     folded = {n.fold(v).strip(" .") for v in distinct_values}
     if folded <= n.YES_NO_WORDS:
         return "yesno", ["Oui", "Non"]
+    convention = n.number_convention(distinct_values).convention
     try:
-        if all(n.parse_number(v) is not None for v in distinct_values):
+        if all(n.parse_number(v, convention=convention) is not None for v in distinct_values):
             return "number", None
     except ValueError:
         pass
@@ -565,6 +579,8 @@ def _settle_types(table: RawTable, questions: list[Question], sidecar: dict[str,
         inferred, inferred_options = infer_type(values, q.text)
         q.declared = qtype is not None
         q.qtype = qtype or inferred
+        if q.qtype == "number":
+            q.convention = n.number_convention(values).convention
         if q.qtype in ("text", "number"):
             q.options = None
         elif q.qtype == "yesno":
@@ -637,7 +653,7 @@ def _typed(cell: str, q: Question) -> list[tuple[str, float | None]]:
         yes = n.parse_yes_no(cell)
         return [("Oui" if yes else "Non", 1.0 if yes else 0.0)]
     if q.qtype == "number":
-        number = n.parse_number(cell)
+        number = n.parse_number(cell, convention=q.convention)
         return [] if number is None else [(_number_text(number), number)]
     if q.qtype == "scale":
         if q.options:
@@ -675,8 +691,13 @@ def parse(table: RawTable, options: Options) -> Parsed:
     if not questions:
         raise ImportRefused("Aucune question trouvée dans ce fichier d'enquête.")
     _settle_types(table, questions, sidecar)
-    parsed.extra = {"meta": meta, "questions": questions}
-    responses = _responses(table, technical, respondent, questions, parsed)
+    for q in questions:
+        if q.qtype == "number" and q.column is not None:
+            note = n.number_convention(r[q.column] for r in table.rows).note(table.header[q.column])
+            parsed.notes += [note] if note else []
+    parsed.extra = {"meta": meta, "questions": questions, "replace": options.replace}
+    responses = _responses(table, technical, respondent, questions, parsed,
+                           options.plausibility.years())
     parsed.records = responses
     incomplete = sum(1 for r in responses if not r.complete)
     parsed.extra["incomplete"] = incomplete
@@ -724,7 +745,9 @@ def parse(table: RawTable, options: Options) -> Parsed:
 
 
 def _responses(table: RawTable, technical: dict[str, int], respondent: dict[str, int],
-               questions: list[Question], parsed: Parsed) -> list[Response]:
+               questions: list[Question], parsed: Parsed,
+               years: range | None = None) -> list[Response]:
+    years = years or range(1, 10_000)
     ids = [n.clean_cell(r[technical["id"]]) for r in table.rows] if "id" in technical else []
     use_ids = bool(ids) and all(i.isdigit() for i in ids) and len(set(ids)) == len(ids)
     match = n.HeaderMatch(respondent, {}, {}, [], [])
@@ -743,6 +766,10 @@ def _responses(table: RawTable, technical: dict[str, int], respondent: dict[str,
             if submitted == UNDATED:  # LimeSurvey: submitted, but the survey keeps no dates
                 submitted = None
                 undated += 1
+            elif submitted is not None and submitted.year not in years:
+                row.error(table.header[submit], text, f"« {text} » n'est pas une date "
+                          f"plausible (année attendue {n.years_text(years)})")
+                submitted = None
         complete = "submitdate" not in technical or bool(row.cell(technical["submitdate"]))
         team_type = row.text("team_type") or None
         if team_type:  # a respondent's own wording is kept when it is not a known type
@@ -806,10 +833,41 @@ QUESTION_SCHEMA = (
 )
 
 
+@dataclass
+class Plan:
+    """Re-importing a survey replaces it whole: its stored responses, and the file's."""
+
+    label: str
+    removed: int
+    added: int
+
+    def summary(self) -> dict[str, dict[str, Any]]:
+        """What the report keeps (nothing when the survey is new)."""
+        if not self.removed:
+            return {}
+        return {"survey": {"label": self.label, "removed": self.removed, "added": self.added,
+                           "unchanged": 0}}
+
+
+def plan(con: duckdb.DuckDBPyConnection, parsed: Parsed) -> Plan:
+    """What replacing the survey would remove (read only)."""
+    sid = parsed.extra["meta"]["id"]
+    stored = con.execute("SELECT count(*) FROM survey_responses WHERE survey_id = ?",
+                         [sid]).fetchall()[0][0]
+    return Plan(f"enquête « {sid} »", stored, len(parsed.records))
+
+
 def write(con: duckdb.DuckDBPyConnection, parsed: Parsed, batch_id: int) -> tuple[list[str], int]:
     """Replace the survey (metadata, questions, responses, answers) by this file's content."""
     meta = parsed.extra["meta"]
     sid = meta["id"]
+    found = plan(con, parsed)
+    parsed.extra["plan"] = found.summary()
+    if found.removed > found.added and parsed.extra.get("replace") is None:
+        raise ImportRefused(
+            f"Cet import remplacerait les {found.removed} réponses déjà enregistrées de l'"
+            f"{found.label} par {found.added} : rien n'a été importé. Si c'est voulu (export "
+            "partiel, lignes rejetées…), confirmez-le (--confirm-deletions).")
     existed = store.scalar(con, "SELECT count(*) FROM surveys WHERE survey_id = ?", [sid])
     for table in ("survey_answers", "survey_responses", "survey_questions", "surveys"):
         con.execute(f"DELETE FROM {table} WHERE survey_id = ?", [sid])

@@ -54,6 +54,11 @@ def available_years(db: DB = None) -> list[int]:
     return [int(y) for y in df["year"]]
 
 
+# The key of answers left empty in the figures' counts: unknown is counted, and labelled
+# "Non renseigné" (vocabulary.UNKNOWN_LABEL), never a category named "nan" or "None".
+UNKNOWN = "non_renseigne"
+
+
 def source_years(federation: Federation, db: DB = None) -> dict[str, frozenset[int]]:
     """For each source (``adhesions``, ``facilitations``, ``surveys``), the years it covers
     anywhere in the federation. A year outside them has no data, which is not zero: no figure
@@ -73,9 +78,16 @@ def source_years(federation: Federation, db: DB = None) -> dict[str, frozenset[i
 
 
 def _counts(df: pd.DataFrame, keys: tuple[str, ...], column: str) -> dict[str, int]:
-    found = dict(zip(df[column], df["n"], strict=True)) if len(df) else {}
-    out = {k: int(found.get(k, 0)) for k in keys}
-    out.update({str(k): int(v) for k, v in found.items() if k not in out and k is not None})
+    """Counts by ``keys`` (0 where absent), then any other value, then the unknown ones."""
+    found: dict[str, int] = {}
+    for key, n in zip(df[column], df["n"], strict=True):
+        name = UNKNOWN if key is None or pd.isna(key) else str(key)
+        found[name] = found.get(name, 0) + int(n)
+    out = {k: found.pop(k, 0) for k in keys}
+    unknown = found.pop(UNKNOWN, 0)
+    out.update(found)
+    if unknown:
+        out[UNKNOWN] = unknown
     return out
 
 

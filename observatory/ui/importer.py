@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import tempfile
 from pathlib import Path
@@ -11,8 +12,10 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from observatory import imports, store
+from observatory.config import get_federation
 from observatory.imports import ImportRefused, ImportReport
 from observatory.imports.core import safe_file_name
+from observatory.imports.mapping import MappingRequest
 from observatory.imports.reading import sheet_names as workbook_sheets
 from observatory.imports.reading import size_limit, size_limit_message
 from observatory.imports.report import KIND_LABELS as KIND_NAMES
@@ -52,7 +55,7 @@ def _show_report(report: ImportReport) -> None:
     with right:
         st.markdown(f"**Aperçu** ({report.rows_total} lignes)")
         st.dataframe(report.preview_table().head(20), hide_index=True, width="stretch",
-                     key="import_preview")
+                     key="import_preview", placeholder="–")
     for note in report.notes:
         st.caption(plain(note))
     if report.errors:
@@ -60,6 +63,76 @@ def _show_report(report: ImportReport) -> None:
                  "l'import sera refusé.")
         st.dataframe(_errors_frame(report.errors), hide_index=True, width="stretch",
                      key="import_errors")
+
+
+def _mapping_key(kind: str, name: str) -> str:
+    return f"import_mapping::{kind}::{name}"
+
+
+def _mapping_step(kind: str, name: str, request: MappingRequest) -> None:
+    """Which column is which field: one choice per field (the required ones first), the
+    columns' first values shown; applied to the preview, saved with the import."""
+    headers = [h for h, _ in request.columns]
+    samples = dict(request.columns)
+
+    def label(header: str) -> str:
+        if not header:
+            return "(aucune colonne)"
+        values = samples.get(header) or []
+        return f"{header} — ex. : {', '.join(values)}" if values else f"{header} — (vide)"
+
+    fields = sorted(request.fields, key=lambda f: not f[2])
+    with st.form(key=f"import_mapping_form_{kind}_{name}"):
+        if request.saved:
+            st.caption(plain(f"Correspondance enregistrée « {request.saved} » appliquée."))
+        picked = {}
+        for field_name, field_label, required in fields:
+            current = request.proposed.get(field_name, "")
+            picked[field_name] = st.selectbox(
+                f"{field_label}{' (obligatoire)' if required else ''}", ["", *headers],
+                index=(["", *headers].index(current) if current in headers else 0),
+                format_func=label, key=f"import_map_{kind}_{name}_{field_name}")
+        save_as = st.text_input("Enregistrer cette correspondance sous le nom",
+                                value=request.saved or "", key=f"import_map_name_{kind}_{name}",
+                                help="Elle sera appliquée d'elle-même aux prochains fichiers "
+                                     "aux mêmes colonnes (l'export de l'an prochain).")
+        if st.form_submit_button("Appliquer cette correspondance"):
+            # only what the user says: a field left as it was found stays matched by itself
+            chosen = {f: h for f, h in picked.items() if h != request.proposed.get(f, "")}
+            previous = st.session_state.get(_mapping_key(kind, name), {})
+            st.session_state[_mapping_key(kind, name)] = {
+                "columns": {**previous.get("columns", {}), **chosen},
+                "name": save_as.strip() or None}
+            st.rerun()
+
+
+def _replacement(report: ImportReport) -> tuple[str | None, bool]:
+    """What the import removes, and the user's choice: (replace option, may import)."""
+    if not report.replacement:
+        return None, True
+    scopes = report.replacement
+    replace = None
+    if "year" in scopes:
+        labels = {"months": f"seulement {scopes['months']['label']} (les mois du fichier)",
+                  "year": f"toutes les facilitations de {scopes['year']['label']}"}
+        picked = st.radio("Remplacer", list(labels), format_func=labels.get,
+                          key="import_replace_scope", horizontal=True)
+        scope = scopes[picked]
+        replace = "year" if picked == "year" else None
+    else:
+        scope = next(iter(scopes.values()))
+    text = (f"Cet import retire {scope['removed']} enregistrement(s) déjà présent(s) "
+            f"({scope['label']}), en ajoute {scope['added']}"
+            + (f", en garde {scope['unchanged']} inchangé(s)" if scope.get("unchanged") else "")
+            + (f" ; {scope['teams_removed']} équipe(s) qui ne seraient plus citées nulle part "
+               "seraient retirées" if scope.get("teams_removed") else "") + ".")
+    if scope["removed"] <= scope["added"]:
+        st.info(plain(text))
+        return replace, True
+    st.warning(plain(text + " Il retire plus qu'il n'ajoute : confirmez que c'est voulu."))
+    confirmed = st.checkbox(f"Je confirme le retrait de {scope['removed']} enregistrement(s)",
+                            key="import_confirm_deletions")
+    return (replace or ("confirm" if confirmed else None)), confirmed
 
 
 def _options(kind: str, upload: UploadedFile | None) -> dict:
@@ -72,9 +145,11 @@ def _options(kind: str, upload: UploadedFile | None) -> dict:
         if len(sheets) > 1:
             options["sheet"] = st.selectbox("Feuille du classeur", sheets, key="import_sheet")
     if kind in ("adhesions", "references"):
+        years = get_federation(store.federation_id(data.current_db())
+                               if store.exists(data.current_db()) else None).plausibility.years()
         year = st.number_input("Année (si le fichier n'a pas de colonne « Année »)",
-                               min_value=2000, max_value=2100, value=None, step=1,
-                               key="import_year")
+                               min_value=years.start, max_value=years.stop - 1, value=None,
+                               step=1, key="import_year")
         options["year"] = int(year) if year else None
     if kind == "survey":
         cols = st.columns(3)
@@ -158,15 +233,27 @@ def _import(kind: str, path: Path, name: str, valid_only: bool, options: dict) -
 
 
 def _preview_and_import(kind: str, path: Path, name: str, options: dict) -> None:
-    """The report of the staged file, then the import once confirmed."""
+    """The report of the staged file (with the user's column mapping and replacement choice),
+    then the import once confirmed."""
+    mapped = st.session_state.get(_mapping_key(kind, name), {})
+    replace = st.session_state.get("import_replace_scope") == "year"
+    options["choices"] = imports.Choices(mapped.get("columns") or None, mapped.get("name"),
+                                         "year" if replace else None)
     try:
         report = imports.read_import(kind, path, file_name=name, db=data.current_db(), **options)
     except ImportRefused as exc:
         st.error(plain(exc.message))
         if exc.errors:
             st.dataframe(_errors_frame(exc.errors), hide_index=True, key="import_errors")
+        if isinstance(exc.request, MappingRequest):
+            st.subheader("Correspondance des colonnes")
+            st.caption("Indiquez quelle colonne du fichier donne chaque champ obligatoire.")
+            _mapping_step(kind, name, exc.request)
         return
     _show_report(report)
+    if isinstance(report.mapping_request, MappingRequest):
+        with st.expander("Corriger la correspondance des colonnes"):
+            _mapping_step(kind, name, report.mapping_request)
     if report.duplicate:
         st.info(f"Ce fichier a déjà été importé (lot {report.batch_id}) : "
                 "l'importer de nouveau ne changerait rien.")
@@ -176,8 +263,10 @@ def _preview_and_import(kind: str, path: Path, name: str, options: dict) -> None
         valid_only = st.checkbox(
             "Importer seulement les lignes valides (les lignes rejetées sont "
             "conservées et téléchargeables)", key="import_valid_only")
+    replace_choice, allowed = _replacement(report)
+    options["choices"] = dataclasses.replace(options["choices"], replace=replace_choice)
     if st.button("Importer", type="primary", key="import_confirm",
-                 disabled=bool(report.errors) and not valid_only):
+                 disabled=(bool(report.errors) and not valid_only) or not allowed):
         _import(kind, path, name, valid_only, options)
 
 

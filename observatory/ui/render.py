@@ -86,8 +86,9 @@ def _number_formats(df: pd.DataFrame) -> dict[str, Any]:
 
 def table(tab: Table, export: ExportContext) -> None:
     st.markdown(f"**{plain(tab.title)}**")
+    # an unknown value is a dash, as formats.number writes it, never Streamlit's "None"
     st.dataframe(tab.data, hide_index=True, width="stretch", key=f"table_{tab.key}",
-                 column_config=_number_formats(tab.data))
+                 column_config=_number_formats(tab.data), placeholder="–")
     if tab.caption:
         st.caption(plain(tab.caption))
     if len(tab.data):

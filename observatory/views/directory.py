@@ -54,7 +54,7 @@ def build(
     table = pd.DataFrame({
         "Équipe": df["name"],
         "Type": df["team_type"],
-        "Statut": df["status"].map(lambda s: STATUS_LABELS.get(s, "")),
+        "Statut": df["status"].map(lambda s: STATUS_LABELS.get(s, "Non renseigné")),
         "Département": df["departement"] + " – " + df["departement_name"].fillna(""),
         "Commune": df["commune"].fillna(""),
         "Professionnels": df["professionals"].astype("Int64"),

@@ -10,7 +10,7 @@ from observatory import charts, formats, indicators
 from observatory.config import Federation
 from observatory.filters import Scope
 from observatory.views import Metric, Table, View
-from observatory.vocabulary import KIND_LABELS, STATUS_LABELS
+from observatory.vocabulary import KIND_LABELS, STATUS_LABELS, UNKNOWN_LABEL
 
 SOURCES = {
     "adhesions": "formulaires d'adhésion",
@@ -111,12 +111,13 @@ def build(scope: Scope, federation: Federation, db: indicators.DB = None,
     view.figures.append(_by_type(now, before, year, covered))
     members = (now["adherent_teams"], "équipes", _source("adhesions", year))
 
+    labels = {**STATUS_LABELS, indicators.UNKNOWN: UNKNOWN_LABEL}
     status = pd.DataFrame(
-        [{"Statut": STATUS_LABELS.get(k, k), "Équipes": n}
+        [{"Statut": labels.get(k, k), "Équipes": n}
          for k, n in now["adherent_teams_by_status"].items()]
     )
     chart = charts.bars(status, "Statut", "Équipes", category_title="Statut",
-                        value_title="Équipes adhérentes", sort=list(STATUS_LABELS.values()))
+                        value_title="Équipes adhérentes", sort=list(labels.values()))
     view.figures.append(charts.figure("adherents_par_statut", "Équipes adhérentes par statut",
                                       chart, status, *members))
 

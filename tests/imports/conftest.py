@@ -16,7 +16,7 @@ BAD = Path(__file__).resolve().parent / "bad"
 TABLES = (
     "teams", "memberships", "membership_choices", "facilitations", "facilitation_teams",
     "surveys", "survey_questions", "survey_responses", "survey_answers", "fiches",
-    "import_batches", "rejected_rows", "meta",
+    "import_batches", "rejected_rows", "meta", "column_mappings", "reference_team_counts",
 )
 
 

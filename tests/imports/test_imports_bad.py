@@ -25,8 +25,10 @@ BAD_FILES = [
         "Import refusé : 1 ligne(s) sur 3",
         "ligne 3, colonne « Département » : « Isèr » n'est pas un département connu"]),
     ("equipe_en_double.csv", [
+        "ligne 2, colonne « Nom de la structure » : équipe en double : « MSP des Tilleuls » "
+        "a aussi une réponse pour 2025 ligne 4 (même horodatage) : aucune de ces réponses",
         "ligne 4, colonne « Nom de la structure » : équipe en double : « MSP des tilleuls » "
-        "a déjà une réponse pour 2025 ligne 2 (même horodatage)"]),
+        "a aussi une réponse pour 2025 ligne 2 (même horodatage)"]),
     ("formule.csv", [
         "Import refusé : 1 ligne(s) sur 2",
         "ligne 2, colonne « Nom de la structure » : « =HYPERLINK(\"http://exemple.invalid\";"

@@ -88,20 +88,44 @@ def test_preview_hides_facilitators(corpus):
     assert "Claire" not in report.to_text()
 
 
-def test_new_log_replaces_the_years_it_contains_only(members, corpus, tmp_path, count):
-    imports.import_file("facilitations", corpus / LOG, db=members)
-    teams = count("SELECT count(*) FROM teams")
-    log = tmp_path / "journal_2025.csv"
+def october_log(folder: Path) -> Path:
+    """A log of one facilitation, in October 2025, saved by French Excel."""
+    log = folder / "journal_2025.csv"
     log.write_text(
         "Date;Département;Équipe(s);Type de structure;Profil de l'équipe;Type de facilitation\n"
         "15/10/2025;38;MSP du Plateau;MSP;Sous ACI;Conseil et soutien\n", encoding="cp1252")
+    return log
+
+
+def test_new_log_replaces_the_months_it_contains_only(members, corpus, tmp_path, count):
+    # A log of October 2025 alone adds October; it used to replace the whole of 2025 (issue 13)
+    imports.import_file("facilitations", corpus / LOG, db=members)
+    teams = count("SELECT count(*) FROM teams")
+    log = october_log(tmp_path)
     report = imports.import_file("facilitations", log, db=members)
+    assert count("SELECT count(*) FROM facilitations WHERE year = 2024") == 2
+    assert count("SELECT count(*) FROM facilitations WHERE year = 2025") == 6
+    assert count("SELECT count(*) FROM teams") == teams
+    assert any("octobre 2025" in n for n in report.notes)
+
+
+def test_replace_year_replaces_every_facilitation_of_the_file_years(members, corpus, tmp_path,
+                                                                   count):
+    imports.import_file("facilitations", corpus / LOG, db=members)
+    teams = count("SELECT count(*) FROM teams")
+    log = october_log(tmp_path)
+    preview = imports.read_import("facilitations", log, db=members)
+    assert preview.replacement["year"]["removed"] == 5
+    assert preview.replacement["year"]["teams_removed"] == 3
+    report = imports.import_file("facilitations", log, db=members,
+                                 choices=imports.Choices(replace="year"))
     assert count("SELECT count(*) FROM facilitations WHERE year = 2024") == 2
     assert count("SELECT count(*) FROM facilitations WHERE year = 2025") == 1
     assert count("SELECT count(*) FROM facilitation_teams") == 3
-    # the teams only that log cited, and only created by it, are gone
+    # the teams only that log cited, and only created by it, are gone, and the report says so
     assert count("SELECT count(*) FROM teams") == teams - 3
     assert any("5 facilitation(s)" in n for n in report.notes)
+    assert any("3 équipe(s) qui n'étaient plus citées" in n for n in report.notes)
 
 
 def test_team_matching_prefers_the_facilitation_departement(db, tmp_path, count):
@@ -116,11 +140,14 @@ def test_team_matching_prefers_the_facilitation_departement(db, tmp_path, count)
         "02/02/2025,Savoie,msp du centre,Sensibilisation\n"
         "03/02/2025,Isère,MSP unique,Sensibilisation\n", encoding="utf-8")
     report = imports.import_file("facilitations", log, db=db)
-    assert report.created_teams == 0
     linked = store.query(
         "SELECT t.name, t.departement FROM facilitations f JOIN facilitation_teams "
         "USING (facilitation_id) JOIN teams t USING (team_id) ORDER BY f.fac_date", db=db)
-    assert list(linked["departement"]) == ["73", "01"]
+    # a name is a team only with its département (issue 13: it used to be matched with the one
+    # team of that name anywhere): "MSP unique" in Isère is another team than the Ain one
+    assert list(linked["departement"]) == ["73", "38"]
+    assert report.created_teams == 1
+    assert any("« MSP unique » (38, homonyme en 01)" in n for n in report.notes)
 
 
 def test_row_errors(tmp_path):

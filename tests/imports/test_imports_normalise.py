@@ -70,6 +70,39 @@ def test_parse_number_garbage_is_an_error(text):
         n.parse_number(text)
 
 
+@pytest.mark.parametrize("text", ["45.000", "120.000 €", "1,234", "-1.500", "999,999"])
+def test_a_number_both_conventions_read_differently_is_ambiguous_alone(text):
+    with pytest.raises(n.AmbiguousNumber, match="est ambigu"):
+        n.parse_number(text)
+
+
+@pytest.mark.parametrize(("text", "convention", "value"), [
+    ("45.000", n.FR, 45000.0), ("45.000", n.EN, 45.0), ("1,234", n.FR, 1.234),
+    ("1,234", n.EN, 1234.0), ("0,500", None, 0.5), ("0.500", None, 0.5),
+    ("1.234.567", None, 1234567.0), ("1 234.5", None, 1234.5),
+])
+def test_the_column_convention_decides(text, convention, value):
+    assert n.parse_number(text, convention=convention) == value
+
+
+def test_the_convention_of_a_column():
+    assert n.number_convention(["45.000", "3,5", ""]).convention == n.FR
+    assert n.number_convention(["45,000", "3.5"]).convention == n.EN
+    assert n.number_convention(["45.000", "120"]).convention is None  # nothing tells
+    mixed = n.number_convention(["45.000", "3.5", "2,5"])
+    assert mixed.convention is None and mixed.ambiguous == ("45.000",)
+    assert "mélange les deux écritures" in mixed.note("ETP")
+
+
+def test_money_and_counts_have_no_three_decimals():
+    assert n.parse_money("45.000 €") == 45000 and n.parse_money("1,234") == 1234
+    assert n.parse_int("1.234") == 1234  # 1,234 people cannot be
+    with pytest.raises(ValueError, match="plus de deux décimales"):
+        n.parse_money("0,125 €")
+    with pytest.raises(n.AmbiguousNumber):
+        n.parse_int("45.000")  # 45 or 45 000: both whole
+
+
 def test_parse_int_refuses_decimals():
     assert n.parse_int("1 200") == 1200
     with pytest.raises(ValueError, match="entier"):

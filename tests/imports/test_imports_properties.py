@@ -1,4 +1,5 @@
-"""Property-based round trips: French numbers, dates in every supported form, départements."""
+"""Property-based round trips: French numbers, both conventions of grouping thousands, dates in
+every supported form, départements."""
 
 from __future__ import annotations
 
@@ -44,10 +45,68 @@ def test_french_numbers_round_trip(value, thousands, euro, plus):
 @given(value=st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False,
                          allow_infinity=False))
 def test_dotted_thousands_with_decimal_comma(value):
-    # "45.000" alone is ambiguous (read as 45.0, like a spreadsheet's 12.5): decimals always here
+    # "45.000" alone is ambiguous (45 000, or 45 like a spreadsheet's 12.5): decimals always here
     integer, _, decimals = format(value, ".2f").partition(".")
     text = f"{int(integer):,}".replace(",", ".") + "," + decimals
     assert n.parse_number(text) == float(value)
+
+
+def written(value: Decimal, convention: str, decimals: bool) -> str:
+    """A non-negative decimal written with its thousands grouped, in one convention."""
+    group, point = (".", ",") if convention == n.FR else (",", ".")
+    integer, _, fraction = format(value, ".2f").partition(".")
+    text = f"{int(integer):,}".replace(",", group)
+    return text + (point + fraction if decimals else "")
+
+
+AMOUNTS = st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False,
+                      allow_infinity=False)
+
+
+@SETTINGS
+@given(value=AMOUNTS, convention=st.sampled_from([n.FR, n.EN]), decimals=st.booleans(),
+       euro=st.sampled_from(["", " €"]))
+def test_amounts_in_euros_read_in_either_convention(value, convention, decimals, euro):
+    # euros have at most two decimals: "45.000 €" and "1,234 €" are thousands, alone
+    text = written(value, convention, decimals) + euro
+    expected = float(value) if decimals else float(int(value))
+    assert n.parse_money(text) == expected
+
+
+@SETTINGS
+@given(value=AMOUNTS, convention=st.sampled_from([n.FR, n.EN]), decimals=st.booleans())
+def test_a_column_convention_reads_every_number_of_the_column(value, convention, decimals):
+    text = written(value, convention, decimals)
+    expected = float(value) if decimals else float(int(value))
+    assert n.parse_number(text, convention=convention) == expected
+
+
+@SETTINGS
+@given(values=st.lists(AMOUNTS, min_size=1, max_size=8),
+       convention=st.sampled_from([n.FR, n.EN]), decimals=st.lists(st.booleans(), min_size=8,
+                                                                    max_size=8))
+def test_a_column_is_never_misread(values, convention, decimals):
+    """A column written in one convention reads each cell as its value or refuses it as
+    ambiguous: the other convention is never taken, whatever the cells."""
+    cells = [written(v, convention, d) for v, d in zip(values, decimals, strict=False)]
+    found = n.number_convention(cells)
+    assert found.convention in (convention, None)
+    for value, cell, d in zip(values, cells, decimals, strict=False):
+        expected = float(value) if d else float(int(value))
+        try:
+            assert n.parse_number(cell, convention=found.convention) == expected
+        except n.AmbiguousNumber:
+            assert found.convention is None and cell in found.ambiguous
+
+
+@SETTINGS
+@given(value=st.integers(min_value=0, max_value=10**9), convention=st.sampled_from([n.FR, n.EN]))
+def test_counts_grouped_by_dots_or_commas(value, convention):
+    text = written(Decimal(value), convention, False)
+    try:
+        assert n.parse_int(text) == value
+    except n.AmbiguousNumber:  # 45.000: 45 or 45 000, both whole; the column decides
+        assert n.parse_int(text, convention=convention) == value
 
 
 DATES = st.datetimes(min_value=dt.datetime(1950, 1, 1), max_value=dt.datetime(2100, 12, 31))

@@ -194,9 +194,13 @@ def test_calamine_reads_the_cells_openpyxl_reads():
     data = _typed_workbook()
     assert reading._scan_parts(data) == (False, True)
     ws = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
-    fast = reading._calamine_records(data, ws)
+    fast_numbers: dict[int, set[int]] = {}
+    slow_numbers: dict[int, set[int]] = {}
+    fast = reading._calamine_records(data, ws, fast_numbers)
     assert fast is not None and len(fast) == 302
-    assert fast == reading._openpyxl_records(ws, None, {})
+    assert fast == reading._openpyxl_records(ws, None, {}, slow_numbers)
+    # the number cells (read as numbers, not as the text a person typed) are the same too
+    assert fast_numbers == slow_numbers and fast_numbers
 
 
 @pytest.mark.parametrize("oddity", [[-3], ["#N/A"], ["_x000D_"], [10**16]])

@@ -45,7 +45,7 @@ def test_bad_rows_are_refused_with_line_column_and_value(db: Path, tmp_path: Pat
         imports.import_file("references", path, db=db)
     text = "\n".join(str(e) for e in refused.value.errors)
     assert "ligne 2" in text and "« Isèr »" in text
-    assert "ligne 3" in text and "positif" in text
+    assert "ligne 3" in text and "« -2 » n'est pas un nombre d'équipes plausible (attendu de 0" in text
     assert "ligne 5" in text and "en double" in text
     assert counts(db) == {}
 

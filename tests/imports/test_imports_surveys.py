@@ -113,12 +113,20 @@ def test_online_form_survey_types_are_inferred(db, corpus):
     assert list(responses["departement"]) == ["38", "38", "69", "01", "73"]
 
 
-def test_reimporting_a_survey_replaces_it(db, corpus, tmp_path, count):
+def test_reimporting_a_survey_replaces_it(db, corpus, tmp_path, count, state):
     imports.import_file("survey", corpus / FORM, db=db, survey_meta=FORM_META)
     shorter = tmp_path / "enquete.csv"
     text = (corpus / FORM).read_text(encoding="utf-8").splitlines(keepends=True)
     shorter.write_text("".join(text[:3]), encoding="utf-8")
-    imports.import_file("survey", shorter, db=db, survey_meta=FORM_META)
+    # 5 responses replaced by 2: removing more than it adds waits for a confirmation (issue 13)
+    preview = imports.read_import("survey", shorter, db=db, survey_meta=FORM_META)
+    assert preview.replacement["survey"]["removed"] == 5 and preview.needs_confirmation
+    before = state(db)
+    with pytest.raises(imports.ImportRefused, match="les 5 réponses déjà enregistrées"):
+        imports.import_file("survey", shorter, db=db, survey_meta=FORM_META)
+    assert state(db) == before
+    imports.import_file("survey", shorter, db=db, survey_meta=FORM_META,
+                        choices=imports.Choices(replace="confirm"))
     assert count("SELECT count(*) FROM surveys") == 1
     assert count("SELECT count(*) FROM survey_responses") == 2
 

@@ -196,6 +196,216 @@ LIMESURVEY_CODE_AND_TEXT = (
     "2,2025-04-03 10:02:45,Non,,Oui\n"
 )
 
+# -- numbers, plausibility, teams, mapping (issue 13) ----------------------------------------
+# French Excel ("CSV (séparateur : point-virgule)", Windows-1252, CRLF) where staff typed the
+# amounts with dots between thousands, and a decimal comma elsewhere in the same columns.
+AMOUNTS_DOTS = (
+    "Nom de la structure;Type de structure;Stade;Département;Montant ACI;"
+    "Nombre de professionnels;ETP coordination\r\n"
+    "MSP des Tilleuls;MSP;Sous ACI;38;45.000;14;0,5\r\n"
+    "CPTS Grand Lyon Est;CPTS;Sous ACI;69;120.000 €;1.200;1\r\n"
+    "MSP Saint-Égrève;MSP;Sous ACI;38;61.250,75;17;0,8\r\n"
+    "ESP du Vercors;ESP;En projet;38;;6;\r\n"
+    f"MSP du Plateau;MSP;Sous ACI;38;30{NBSP}000;11;1,250\r\n"
+)
+# A spreadsheet kept in English settings (Google Sheets en-US, "Comma-separated values"): commas
+# between thousands, a decimal point.
+AMOUNTS_ENGLISH = (
+    "Nom de l'équipe,Type,Département,Année,ACI (€),ETP coordination\r\n"
+    "MSP des Tilleuls,MSP,38,2025,\"45,000\",0.5\r\n"
+    "CPTS Grand Lyon Est,CPTS,69,2025,\"1,234\",1.25\r\n"
+    "MSP du Plateau,MSP,38,2025,\"52,300.50\",2\r\n"
+)
+# One column whose numbers cannot tell their convention: "1,250" is 1 250 or 1,25.
+AMOUNTS_AMBIGUOUS = (
+    "Nom de l'équipe,Type,Département,Année,ETP coordination\n"
+    "MSP des Tilleuls,MSP,38,2025,1\n"
+    "MSP du Plateau,MSP,38,2025,\"1,250\"\n"
+)
+# An online form export (Google Forms: UTF-8, ',') holding values no federation could have.
+IMPLAUSIBLE = (
+    "Horodateur,Année,Nom de la structure,Type de structure,Département,"
+    "Montant de l'ACI perçu (en euros),Nb de PS,ETP coordination\n"
+    "06/01/2025 09:00:00,2025,MSP Négative,MSP,38,-5 000,10,\"0,5\"\n"
+    "06/01/2025 09:01:00,2025,MSP Infinie,MSP,38,1e308,10,\"0,5\"\n"
+    "06/01/2025 09:02:00,2099,MSP du Futur,MSP,38,30 000,10,\"0,5\"\n"
+    "01/01/1899 10:00:00,2025,MSP Ancienne,MSP,38,30 000,10,\"0,5\"\n"
+    "06/01/2025 09:04:00,2025,MSP Moins,MSP,38,30 000,-3,\"0,5\"\n"
+    "06/01/2025 09:05:00,2025,MSP Surchargée,MSP,38,30 000,10,45\n"
+    "06/01/2025 09:06:00,2025,MSP Valide,MSP,38,30 000,10,\"0,5\"\n"
+    "06/01/2025 09:07:00,1899,MSP Centenaire,MSP,38,30 000,10,\"0,5\"\n"
+    "06/01/2025 09:08:00,2025,CPTS Démesurée,CPTS,69,1 500 000,10,\"0,5\"\n"
+)
+IMPLAUSIBLE_DATES = (
+    "Date;Département;Équipe(s);Type de facilitation\r\n"
+    "15/03/1899;38;MSP des Tilleuls;Sensibilisation\r\n"
+    "15/03/2099;38;MSP des Tilleuls;Sensibilisation\r\n"
+    "15/03/2025;38;MSP des Tilleuls;Sensibilisation\r\n"
+)
+# A staff log where three teams of three départements share one name (and two others another):
+# each (name, département) is its own team.
+NAMESAKES = (
+    "Date;Département;Équipe(s);Type de structure;Type de facilitation\r\n"
+    "06/01/2025;38;MSP du Centre;MSP;Sensibilisation\r\n"
+    "07/01/2025;74;MSP du Centre;MSP;Sensibilisation\r\n"
+    "08/01/2025;63;MSP du Centre;MSP;Conseil et soutien\r\n"
+    "09/01/2025;38;msp du centre;MSP;Conseil et soutien\r\n"
+    "10/01/2025;01;MSP des Lilas;MSP;Sensibilisation\r\n"
+    "11/01/2025;69;MSP des Lilas;MSP;Sensibilisation\r\n"
+    "12/01/2025;26;CPTS Drôme Sud;CPTS;Sensibilisation\r\n"
+    "13/01/2025;74;MSP du Centre;MSP;Patient partenaire\r\n"
+)
+# Teams joined by ",", "et", "/" where the log also cites them alone (or the store knows them),
+# a team whose own name holds "et", and two unknown teams joined by "," (ambiguous).
+JOINED = (
+    "Date;Département;Équipe(s);Type de facilitation\r\n"
+    "01/02/2025;38;MSP Alpha;Sensibilisation\r\n"
+    "02/02/2025;38;MSP Beta;Sensibilisation\r\n"
+    "03/02/2025;38;MSP Alpha, MSP Beta;Conseil et soutien\r\n"
+    "04/02/2025;38;MSP des Tilleuls et ESP du Vercors;Conseil et soutien\r\n"
+    "05/02/2025;38;Maison de santé Rhône et Loire;Sensibilisation\r\n"
+    "06/02/2025;38;MSP Alpha / MSP Beta;Spécifique ou thématique\r\n"
+    "07/02/2025;38;MSP Epsilon, MSP Zeta;Sensibilisation\r\n"
+)
+# A Google Forms export with only the required questions: no stage, no amount, nothing else.
+FORM_MINIMAL = (
+    "Horodateur,Nom de la structure,Type de structure,Département,Année\n"
+    "06/01/2025 09:00:00,MSP des Tilleuls,MSP,38,2025\n"
+    "06/01/2025 09:30:00,CPTS Grand Lyon Est,CPTS,69,2025\n"
+)
+LOG_MINIMAL = (
+    "Date;Département;Équipe(s);Type de facilitation\r\n"
+    "03/02/2025;38;MSP des Tilleuls;Sensibilisation\r\n"
+)
+SURVEY_MINIMAL = (
+    "Horodateur,Êtes-vous satisfait de l'accompagnement ?\n"
+    "02/06/2025 09:00:00,Oui\n02/06/2025 10:00:00,Non\n"
+)
+# A Google Form whose questions are worded the way people write forms; the département and the
+# stage questions match no field name, the others match by their key words.
+FORM_QUESTIONS_HEADER = (
+    "Horodateur,Quel est le nom de votre structure ?,Quel est le type de votre structure ?,"
+    "Dans quel département se situe votre structure ?,Où en est votre projet ?,"
+    "Quel est le montant de l'ACI perçu ?,Adresse e-mail"
+)
+FORM_QUESTIONS = FORM_QUESTIONS_HEADER + (
+    "\n"
+    "06/01/2025 09:12:44,MSP des Tilleuls,Maison de santé pluriprofessionnelle,Isère,"
+    "Signataire ACI,52 300 €,contact@tilleuls.example\n"
+    "07/01/2025 10:00:00,ESP du Vercors,Équipe de soins primaires,Isère (38),En projet,,"
+    "esp.vercors@example.org\n"
+    "08/01/2025 11:30:00,CPTS Grand Lyon Est,CPTS,Rhône,Projet de santé validé,\"180 000,00 €\","
+    "cpts.gle@example.org\n"
+)
+# Next year's export of the same form: one question more, the same others.
+FORM_QUESTIONS_NEXT = FORM_QUESTIONS_HEADER + (
+    ",Combien de professionnels exercent dans votre structure ?\n"
+    "05/01/2026 09:00:00,MSP des Tilleuls,MSP,Isère,Signataire ACI,54 000 €,"
+    "contact@tilleuls.example,15\n"
+    "06/01/2026 10:00:00,ESP du Vercors,ESP,Isère,Labellisée,,esp.vercors@example.org,7\n"
+)
+FORM_QUESTIONS_MAPPING = (
+    "# Correspondance des colonnes du formulaire d'adhésion Google (champ = colonne du fichier)\n"
+    "[colonnes]\n"
+    "\"Département\" = \"Dans quel département se situe votre structure ?\"\n"
+    "\"Stade\" = \"Où en est votre projet ?\"\n"
+)
+
+
+def microsoft_forms_adhesions() -> bytes:
+    """A membership form exported by Microsoft Forms ("Ouvrir dans Excel"): ID, start and end
+    times, the respondent's account e-mail and name, the last modification time, then the
+    questions; two teams answered twice (one by editing its answer)."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    ws.append(["ID", "Heure de début", "Heure de fin", "Adresse de messagerie", "Nom",
+               "Heure de la dernière modification", "Nom de la structure",
+               "Type de structure", "Stade du projet", "Département",
+               "Montant de l'ACI perçu (en euros)", "Adresse e-mail"])
+    t = dt.datetime
+    rows = [
+        (1, t(2025, 1, 6, 9, 5), t(2025, 1, 6, 9, 12, 44), "anonymous", None, None,
+         "MSP des Tilleuls", "MSP", "Labellisée", "Isère", 48000, "contact@tilleuls.example"),
+        (2, t(2025, 1, 7, 9, 55), t(2025, 1, 7, 10, 0), "claire.martin@exemple.fr",
+         "Claire Martin", None, "ESP du Vercors", "ESP", "En projet", "38", None,
+         "esp.vercors@example.org"),
+        (3, t(2025, 1, 8, 11, 0), t(2025, 1, 8, 11, 20), "hugo.bernard@exemple.fr",
+         "Hugo Bernard", t(2025, 1, 20, 8, 30), "MSP du Plateau", "MSP", "Sous ACI", "38",
+         31000, "msp.plateau@example.org"),
+        (4, t(2025, 1, 10, 15, 50), t(2025, 1, 10, 16, 0), "anonymous", None, None,
+         "MSP des Tilleuls", "MSP", "Sous ACI", "Isère", 52300, "contact@tilleuls.example"),
+        (5, t(2025, 1, 15, 9, 0), t(2025, 1, 15, 9, 10), "hugo.bernard@exemple.fr",
+         "Hugo Bernard", None, "MSP du Plateau", "MSP", "Labellisée", "38", 30000,
+         "msp.plateau@example.org"),
+    ]
+    for row in rows:
+        ws.append(list(row))
+    for col in "BCF":
+        for cell in ws[col][1:]:
+            cell.number_format = "DD/MM/YYYY HH:MM:SS"
+    return stable_xlsx(wb, dt.datetime(2025, 1, 21, 9, 0, 0))
+
+
+def microsoft_forms_survey() -> bytes:
+    """A flash survey exported by Microsoft Forms: the same technical and personal columns."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    ws.append(["ID", "Heure de début", "Heure de fin", "Adresse de messagerie", "Nom",
+               "Votre profession", "Votre département",
+               "Êtes-vous satisfait de l'accompagnement ?", "Commentaires"])
+    t = dt.datetime
+    answers = [
+        ("Médecin généraliste", "Isère", "Très satisfait", "Merci"),
+        ("Infirmier·e", "Rhône", "Satisfait", None),
+        ("Pharmacien·ne", "Ain", "Peu satisfait", "Trop court"),
+        ("Médecin généraliste", "Savoie", "Satisfait", None),
+    ]
+    for i, (profession, dep, satisfied, comment) in enumerate(answers, start=1):
+        ws.append([i, t(2025, 9, i, 9, 0), t(2025, 9, i, 9, 6), f"personne{i}@exemple.fr",
+                   f"Personne {i}", profession, dep, satisfied, comment])
+    return stable_xlsx(wb, dt.datetime(2025, 9, 30, 9, 0, 0))
+
+
+def demo_december_logs() -> tuple[bytes, bytes]:
+    """December 2025 of the demo's facilitation log, as a staff member saves one month apart:
+    its rows plus one new facilitation; and a 31-row December log whose rows but one carry a
+    facilitation type no one knows (importing its valid rows only keeps one row)."""
+    from openpyxl import Workbook, load_workbook
+
+    demo = HERE.parents[2] / "data" / "demo" / "facilitations.xlsx"
+    ws = load_workbook(demo, read_only=True).worksheets[0]
+    rows = list(ws.iter_rows(values_only=True))
+    header, december = list(rows[0]), [list(r) for r in rows[1:]
+                                       if (r[0].year, r[0].month) == (2025, 12)]
+
+    def workbook(lines: list[list]) -> bytes:
+        wb = Workbook()
+        out = wb.active
+        out.title = "Décembre 2025"
+        out.append(header)
+        for line in lines:
+            out.append(line)
+        for cell in out["A"][1:]:
+            cell.number_format = "DD/MM/YYYY"
+        return stable_xlsx(wb, dt.datetime(2026, 1, 5, 9, 0, 0))
+
+    new = [dt.datetime(2025, 12, 18), "38", "MSP des Tilleuls", "MSP", "Sous ACI",
+           "Conseil et soutien", "Claire Martin", "Visio"]
+    month = workbook([*december, new])
+    broken = [[*row[:5], "Visite de courtoisie", *row[6:]] for row in december[1:]]
+    while len(broken) < 30:
+        broken.append([dt.datetime(2025, 12, 1 + len(broken) % 28), "38", "MSP des Tilleuls",
+                       "MSP", "Sous ACI", "Visite de courtoisie", "Claire Martin", "Visio"])
+    partial = workbook([december[0], *broken])
+    return month, partial
+
+
 # -- bad inputs ------------------------------------------------------------------------------
 ADHESION_HEADER = (
     "Horodateur,Année,Nom de la structure,Type de structure,Stade,Département\n"
@@ -254,9 +464,10 @@ def facilitations_xlsx() -> bytes:
     return stable_xlsx(wb, dt.datetime(2025, 11, 25, 9, 0, 0))
 
 
-def main() -> None:
-    BAD.mkdir(exist_ok=True)
-    files: dict[Path, bytes] = {
+def corpus_files() -> dict[Path, bytes]:
+    """Every file of the corpus and its bytes, as this generator writes them."""
+    december, december_31 = demo_december_logs()
+    return {
         HERE / "adhesions_2025_formulaire.csv": ADHESIONS_2025.encode("utf-8"),
         HERE / "adhesions_2024_excel.csv": ADHESIONS_2024.encode("cp1252"),
         HERE / "enquete_limesurvey.csv": LIMESURVEY.encode("utf-8"),
@@ -268,6 +479,23 @@ def main() -> None:
         HERE / "journal_excel_tabulations.txt": FACILITATIONS_TXT.encode("cp1252"),
         HERE / "enquete_deux_lignes_entete.csv": LIMESURVEY_TWO_HEADERS.encode("utf-8"),
         HERE / "enquete_code_et_texte.csv": LIMESURVEY_CODE_AND_TEXT.encode("utf-8"),
+        HERE / "adhesions_montants_points.csv": AMOUNTS_DOTS.encode("cp1252"),
+        HERE / "adhesions_montants_anglais.csv": AMOUNTS_ENGLISH.encode("utf-8"),
+        HERE / "adhesions_montant_ambigu.csv": AMOUNTS_AMBIGUOUS.encode("utf-8"),
+        HERE / "adhesions_invraisemblables.csv": IMPLAUSIBLE.encode("utf-8"),
+        HERE / "journal_dates_invraisemblables.csv": IMPLAUSIBLE_DATES.encode("cp1252"),
+        HERE / "journal_homonymes.csv": NAMESAKES.encode("cp1252"),
+        HERE / "journal_equipes_jointes.csv": JOINED.encode("cp1252"),
+        HERE / "adhesions_formulaire_minimal.csv": FORM_MINIMAL.encode("utf-8"),
+        HERE / "journal_minimal.csv": LOG_MINIMAL.encode("cp1252"),
+        HERE / "enquete_minimale.csv": SURVEY_MINIMAL.encode("utf-8"),
+        HERE / "adhesions_questions_2025.csv": FORM_QUESTIONS.encode("utf-8"),
+        HERE / "adhesions_questions_2026.csv": FORM_QUESTIONS_NEXT.encode("utf-8"),
+        HERE / "correspondance_adhesions.toml": FORM_QUESTIONS_MAPPING.encode("utf-8"),
+        HERE / "adhesions_microsoft_forms.xlsx": microsoft_forms_adhesions(),
+        HERE / "enquete_microsoft_forms.xlsx": microsoft_forms_survey(),
+        HERE / "journal_decembre_2025.xlsx": december,
+        HERE / "journal_decembre_2025_31_lignes.xlsx": december_31,
         BAD / "departement_inconnu.csv": UNKNOWN_DEPARTEMENT.encode("utf-8"),
         BAD / "equipe_en_double.csv": DUPLICATE_TEAM.encode("utf-8"),
         BAD / "formule.csv": FORMULA.encode("utf-8"),
@@ -283,7 +511,11 @@ def main() -> None:
         BAD / "melange_encodages.csv": ADHESIONS_2024.encode("cp1252")
         + "MSP Ébène;;MSP;En projet;Isère;;3;;;;;;;;0;\r\n".encode(),
     }
-    for path, data in files.items():
+
+
+def main() -> None:
+    BAD.mkdir(exist_ok=True)
+    for path, data in corpus_files().items():
         path.write_bytes(data)
         print(f"{path.relative_to(HERE.parent)}: {len(data)} octets")
 
