@@ -337,23 +337,12 @@ def test_infographic_csv_has_the_intervals(plan) -> None:
 
 
 # -- the page through Streamlit -----------------------------------------------------------------
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
-def _page(db: Path, role: str, monkeypatch: pytest.MonkeyPatch, **params: str):
-    from streamlit.testing.v1 import AppTest
+def _page(db: Path, role: str, monkeypatch: pytest.MonkeyPatch, **params: object):
+    from test_scope_matrix import _app
 
-    from observatory import auth
-
-    monkeypatch.setenv("OBSERVATORY_DB", str(db))
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.secrets.update({"observatoire": {"users": {"alice": {
-        "role": role, "password_hash": auth.hash_password("mot de passe de test")}}}})
-    at.session_state["role"] = role
-    at.session_state["user"] = "alice"
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
+    at = _app(role, db, Scope(**params), monkeypatch)
     at.switch_page("pages/enquetes.py").run()
     assert not at.exception
     return at
@@ -367,7 +356,7 @@ def test_the_page_shows_a_card_per_question(demo_db: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     from test_export_ui import open_menus
 
-    at = _page(demo_db, "equipe", monkeypatch, annee="2025")
+    at = _page(demo_db, "equipe", monkeypatch, year=2025)
     text = _markdown(at)
     view = surveys.build(Y2025, FED, demo_db, survey_id=PLAN, departement_names=NAMES)
     for card in view.cards:
@@ -389,7 +378,7 @@ def test_a_reader_gets_the_masked_wording_never_the_numbers(
     survey_id = next(i for i in surveys.choices(Y2025, FED, demo_db)[0]
                      if surveys.build(Y2025, FED, demo_db, survey_id=i).title == view.title)
     territory = next(t for t in FED.territories if t in view.scope_label)
-    at = _page(demo_db, "lecture", monkeypatch, annee="2025", territoire=territory)
+    at = _page(demo_db, "lecture", monkeypatch, year=2025, territory=territory)
     at.selectbox(key="enquete").select(survey_id).run()
     assert not at.exception
     assert _flat(raw.takeaway) not in _markdown(at)

@@ -223,13 +223,7 @@ def _run(args: argparse.Namespace) -> int:
         from observatory.exports.presentation import deck
 
         data = deck(view, federation) if fmt == "pptx" else pdf(view, federation)
-        out = args.out or Path(f"{default_name}.{fmt}")
-        if out.is_dir():
-            out = out / f"{default_name}.{fmt}"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(data)
-        print(out)
-        return EXIT_OK
+        return _write_one(args.out, f"{default_name}.{fmt}", data)
     out = args.out or Path(default_name)
     if out.exists() and not out.is_dir():
         raise Refused(f"--out doit être un dossier pour le format {fmt} : « {out} » est un "
@@ -281,9 +275,14 @@ def _infographic(args: argparse.Namespace, federation: Any, year: int) -> int:
             raise Refused(view.empty_message)
         data = infographic.survey_page(view, federation, fmt)
         name = f"infographie_{slug(args.infographic)}"
-    out = args.out or Path(f"{name}.{fmt}")
+    return _write_one(args.out, f"{name}.{fmt}", data)
+
+
+def _write_one(out: Path | None, name: str, data: bytes) -> int:
+    """One file: ``out``, or ``name`` inside ``out`` when it is a folder (here without one)."""
+    out = out or Path(name)
     if out.is_dir():
-        out = out / f"{name}.{fmt}"
+        out = out / name
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
     print(out)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_browser import DRAWN, assert_no_exception, open_page, wait_idle
+from test_browser import DRAWN, _download, assert_no_exception, open_page, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -26,13 +26,7 @@ def _download_from_menu(page: Any, menu: str, button: str, folder: Path) -> Path
     target = page.get_by_test_id("stDownloadButton").filter(has_text=button).first
     target.wait_for(state="visible", timeout=20_000)
     wait_idle(page)
-    with page.expect_download(timeout=60_000) as info:
-        target.click()
-    download = info.value
-    assert download.failure() is None, download.failure()
-    path = folder / download.suggested_filename
-    download.save_as(path)
-    return path
+    return _download(page, target, folder)
 
 
 def _png_width(path: Path) -> int:
