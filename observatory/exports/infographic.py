@@ -57,7 +57,7 @@ class Look:
 
 def look(federation: Federation) -> Look:
     """The federation's brand (``federation.brand``: logo, colours, font), neutral without one."""
-    brand: Any = getattr(federation, "brand", None)
+    brand: Any = getattr(federation, "brand", None)  # the profile's [brand] (issue 15, part 2)
     if brand is None:
         return Look()
     logo = getattr(brand, "logo_svg", None) or getattr(brand, "logo_path", None)

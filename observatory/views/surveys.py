@@ -173,8 +173,13 @@ def _choice_card(q: Mapping[str, Any], key: str, totals: dict[str, int], n: int,
     return Card(key, _label(q), value, what, text, rows_of(used))
 
 
+def primary(federation: Federation) -> str:
+    """The federation's own colour (its brand's primary), the theme's first colour without one."""
+    return str(getattr(getattr(federation, "brand", None), "primary", charts.PALETTE[0]))
+
+
 def _choice_figure(q: Mapping[str, Any], rows: pd.DataFrame, breakdown: str | None, source: str,
-                   names: dict[str, str]) -> tuple[charts.Figure, Card]:
+                   names: dict[str, str], colour: str) -> tuple[charts.Figure, Card]:
     """One choice question: bars of its answers' shares (a heat table of groups × answers
     with a breakdown), and its card."""
     if breakdown == "departement":
@@ -201,7 +206,7 @@ def _choice_figure(q: Mapping[str, Any], rows: pd.DataFrame, breakdown: str | No
     if q["qtype"] == "scale":
         colors = charts.side_colors(order or [], _positive(q))
     elif q["qtype"] == "yesno":
-        colors = {"Oui": charts.PALETTE[0], "Non": charts.NEUTRAL_BAR}
+        colors = {"Oui": colour, "Non": charts.NEUTRAL_BAR}
     notes = [COMPLETE_ONLY]
     if q["qtype"] == "scale":
         good = _sides(_listed(q), _positive(q))[0]
@@ -228,7 +233,7 @@ def _choice_figure(q: Mapping[str, Any], rows: pd.DataFrame, breakdown: str | No
         columns = order or [a for a, _ in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))]
         chart = charts.heat_table(data, group, "Réponse", SHARE, RESPONDENTS,
                                   row_order=row_order, column_order=columns, row_title=group,
-                                  low=LOW, high=HIGH)
+                                  low=LOW, high=HIGH, color=colour)
         what = takeaways.joined([takeaways.quoted(a) for a in headline], "ou")
         # the card states each answer's total over the groups: a margin the suppression
         # protects (below), so its numbers need no cell of their own
@@ -237,7 +242,7 @@ def _choice_figure(q: Mapping[str, Any], rows: pd.DataFrame, breakdown: str | No
         notes.append(f"Une ligne par {group.lower()}, triées par part de {what}.")
     else:
         chart = charts.answer_bars(data, "Réponse", SHARE, RESPONDENTS, order=order,
-                                   colors=colors, low=LOW, high=HIGH)
+                                   colors=colors, low=LOW, high=HIGH, color=colour)
     # What a reader can add up: the n (single choice and scales: the counts sum to it), and
     # with a breakdown each group's respondents (a shown count over its share gives it).
     margins: tuple[Margin, ...] = ()  # several answers each: the counts add up to nothing
@@ -252,11 +257,11 @@ def _choice_figure(q: Mapping[str, Any], rows: pd.DataFrame, breakdown: str | No
 
 
 def _number_figure(q: Mapping[str, Any], rows: pd.DataFrame, stats: pd.DataFrame,
-                   source: str) -> tuple[charts.Figure, Card]:
+                   source: str, colour: str) -> tuple[charts.Figure, Card]:
     data = pd.DataFrame({"De": rows["bin_start"], "À": rows["bin_end"],
                          RESPONDENTS: rows["n"].astype(int)}).reset_index(drop=True)
     chart = charts.value_histogram(data, "De", "À", RESPONDENTS, value_title="Réponse",
-                                   value_format=",.0f")
+                                   value_format=",.0f", color=colour)
     key = _key(q["question_id"], q["position"])
     fig = charts.figure(key, _title(q), chart, data, int(data[RESPONDENTS].sum()),
                         "répondants à la question", source, COMPLETE_ONLY,
@@ -430,12 +435,13 @@ def build(scope: Scope, federation: Federation, db: DB = None, survey_id: str | 
     stats = _by_question(ind.number_stats(survey_id, scope, federation, db))
     wordings, pairs = ind.text_keys(survey_id, scope, federation, db)
     words, near = _by_question(wordings), _by_question(pairs)
+    colour = primary(federation)
     for q in qs.to_dict("records"):  # one figure and one card per question
         qid = q["question_id"]
         if q["qtype"] in ind.CHOICE_TYPES:
-            fig, card = _choice_figure(q, counts(qid), breakdown, source, names)
+            fig, card = _choice_figure(q, counts(qid), breakdown, source, names, colour)
         elif q["qtype"] == "number":
-            fig, card = _number_figure(q, bins(qid), stats(qid), source)
+            fig, card = _number_figure(q, bins(qid), stats(qid), source, colour)
         else:
             view.tables.append(_free_text(q, words(qid), near(qid), source))
             continue
