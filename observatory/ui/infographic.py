@@ -14,14 +14,21 @@ from observatory.ui import downloads, render
 from observatory.ui.text import plain
 from observatory.views import Card, View, access
 
+# Markdown's own marks as HTML entities: an answer's text stays text inside the HTML block
+MARKS = str.maketrans({c: f"&#{ord(c)};" for c in "*_[]()!$:`~#\\|"})
+
+
+def _text(value: str) -> str:
+    return escape(value).translate(MARKS)
+
 
 def _big(value: str, label: str, colour: str) -> None:
-    """The card's big number and what it is (our own text: escaped, never markup)."""
+    """The card's big number and what it is (an answer's text: escaped, never markup)."""
     st.markdown(
         f'<div class="infographie-chiffre" style="font-size:2.6rem;font-weight:700;'
-        f'line-height:1.05;color:{colour}">{escape(value)}'
+        f'line-height:1.05;color:{colour}">{_text(value)}'
         f'<span style="font-size:0.95rem;font-weight:400;color:#555;margin-left:0.6rem">'
-        f"{escape(label)}</span></div>", unsafe_allow_html=True)
+        f"{_text(label)}</span></div>", unsafe_allow_html=True)
 
 
 def card(item: Card, fig: Figure | None, export: ExportContext, colour: str) -> None:
