@@ -12,6 +12,7 @@ import hashlib
 import itertools
 import json
 import math
+import re
 import textwrap
 from collections.abc import Hashable
 from dataclasses import dataclass, field
@@ -21,7 +22,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from observatory import vocabulary
+from observatory import formats, vocabulary
+from observatory.config import BASE_FONTS, Brand
 from observatory.privacy import GRAND_TOTAL, Margin, masked_note
 
 # Altair checks every object against the Vega-Lite JSON schema as it is built ("debug mode"):
@@ -29,17 +31,32 @@ from observatory.privacy import GRAND_TOTAL, Margin, masked_note
 # département sheet's map) are fixed code checked by the tests.
 alt.utils.schemapi.disable_debug_mode()
 
-# Okabe–Ito: distinguishable with the common colour-vision deficiencies.
+# Okabe–Ito: distinguishable with the common colour-vision deficiencies. Categories that mean
+# something (team types, statuses, years, measures) have colours of their own (vocabulary and
+# the brand); this palette only colours categories without one (professions, answers…).
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
-FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
-# Characters per line of a chart's title and subtitle: a chart in a half-width column is about
-# 450 px wide; longer titles wrap instead of being cut with « … ».
-TITLE_WIDTH = 40
-SUBTITLE_WIDTH = 62
+FONT = ", ".join(BASE_FONTS)
+DEFAULT_BRAND = Brand()
+INK = "#333333"  # value labels and axis text
+MUTED = "#555555"  # subtitles, axis titles
+SECOND_MEASURE = "#5B6770"  # the second of two measures beside the brand's primary
+# Characters per line of a chart's title and subtitle: longer ones wrap instead of being cut
+# with « … ». The lines are short enough for a phone (about 350 px of chart, where they are
+# also set smaller), and read as a heading of two lines in a half-width column.
+TITLE_WIDTH = 32
+SUBTITLE_WIDTH = 54
+NARROW = "(containerSize()[0] || 1000) < 480"  # no container (an export): never narrow
+
+
+def narrow(small: float, large: float) -> dict[str, str]:
+    """A size that is ``small`` in a phone-wide container, ``large`` elsewhere."""
+    return {"expr": f"{NARROW} ? {small} : {large}"}
+
 
 FR_LOCALE: alt.theme.LocaleKwds = {
     "number": {"decimal": ",", "thousands": "\u00a0", "grouping": [3],
-               "currency": ["", "\u00a0€"]},
+               "currency": ["", "\u00a0€"], "percent": "\u00a0%",  # « 64 % », as formats
+               "minus": "\u2212"},
     "time": {
         "dateTime": "%A %e %B %Y à %X", "date": "%d/%m/%Y", "time": "%H:%M:%S",
         "periods": ["AM", "PM"],
@@ -53,26 +70,71 @@ FR_LOCALE: alt.theme.LocaleKwds = {
 }
 
 
+def ramp(brand: Brand) -> list[str]:
+    """The sequential colours of a map or a heat table: a light tint to a deep shade."""
+    return [brand.tint(0.92), brand.tint(0.45), brand.primary, brand.shade(0.45)]
+
+
+def brand_config(brand: Brand) -> dict[str, Any]:
+    """What a brand changes in the theme: its colour on single series, maps and titles, its
+    font."""
+    return {
+        "font": brand.font_stack,
+        "title": {"color": brand.shade(0.25)},
+        "bar": {"color": brand.primary},
+        "line": {"color": brand.primary},
+        "point": {"color": brand.primary},
+        "rect": {"color": brand.primary},
+        "range": {"ramp": ramp(brand)},
+    }
+
+
 @alt.theme.register("observatoire", enable=True)
 def theme() -> alt.theme.ThemeConfig:
     """Readable at presentation size: large type, no chart junk, French locale."""
-    return {
-        "config": {
-            "locale": FR_LOCALE,
-            "font": FONT,
-            "view": {"stroke": None},
-            "range": {"category": PALETTE},
-            "title": {"fontSize": 18, "anchor": "start", "subtitleFontSize": 12,
-                      "subtitleColor": "#555555", "offset": 12},
-            "axis": {"labelFontSize": 13, "titleFontSize": 13, "grid": False,
-                     "labelLimit": 260},
-            "axisQuantitative": {"grid": True, "gridColor": "#e6e6e6", "format": ",d"},
-            "legend": {"labelFontSize": 13, "titleFontSize": 13, "orient": "bottom"},
-            "bar": {"color": PALETTE[0]},
-            "line": {"color": PALETTE[0], "strokeWidth": 3},
-            "point": {"color": PALETTE[0], "size": 70},
-        }
+    config: dict[str, Any] = {
+        "locale": FR_LOCALE,
+        "view": {"stroke": None},
+        "range": {"category": PALETTE},
+        "title": {"fontSize": 18, "anchor": "start", "subtitleFontSize": 12,
+                  "subtitleColor": MUTED, "offset": 12},
+        "axis": {"labelFontSize": 13, "titleFontSize": 13, "grid": False,
+                 "labelColor": INK, "titleColor": MUTED, "titleFontWeight": "normal",
+                 "domainColor": "#999999", "tickColor": "#999999",
+                 # long labels (answers, départements) keep room for the bars on a phone
+                 "labelLimit": narrow(130, 260)},
+        "axisQuantitative": {"grid": True, "gridColor": "#e6e6e6", "format": ",d"},
+        "legend": {"labelFontSize": 13, "titleFontSize": 13, "orient": "bottom",
+                   "labelLimit": 240, "titleColor": MUTED, "titleFontWeight": "normal"},
+        "text": {"color": INK, "fontSize": 12},
+        "line": {"strokeWidth": 3},
+        "point": {"size": 70},
     }
+    return {"config": _merged(config, brand_config(DEFAULT_BRAND))}  # type: ignore[typeddict-item]
+
+
+def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """``base`` with ``over`` laid on it, nested dicts merged key by key (copies)."""
+    out = _copied(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merged(out[key], value)
+        else:
+            out[key] = _copied(value)
+    return out
+
+
+def _difference(full: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
+    """What ``full`` sets that ``base`` does not (the inverse of ``_merged``)."""
+    out: dict[str, Any] = {}
+    for key, value in full.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            part = _difference(value, base[key])
+            if part:
+                out[key] = part
+        elif key not in base or base[key] != value:
+            out[key] = _copied(value)
+    return out
 
 
 class Spec:
@@ -97,8 +159,12 @@ class Spec:
         return Spec({**self.spec, **values}, self.datasets)
 
     def to_dict(self, validate: bool = True) -> dict[str, Any]:
-        """The full spec, a fresh copy (Streamlit and the exports change what they are given)."""
-        spec = {"config": theme()["config"], **_copied(self.spec), "$schema": alt.SCHEMA_URL}
+        """The full spec, a fresh copy (Streamlit and the exports change what they are given):
+        the theme, under the spec's own ``config`` (a brand's, ``branded``)."""
+        config = dict(theme()["config"])
+        own = self.spec.get("config")
+        spec = {**_copied(self.spec), "config": _merged(config, own) if own else config,
+                "$schema": alt.SCHEMA_URL}
         if self.datasets:
             spec["datasets"] = _copied(self.datasets)
         if validate:
@@ -117,8 +183,12 @@ class Spec:
         if validate:
             alt.TopLevelSpec.validate(spec)
         view = {k: v for k, v in spec.items() if k not in ("$schema", "datasets")}
-        if view.get("config") == theme()["config"]:
-            del view["config"]
+        if isinstance(view.get("config"), dict):
+            own = _difference(view["config"], dict(theme()["config"]))
+            if own:
+                view["config"] = own
+            else:
+                del view["config"]
         return cls(_copied(view), _copied(spec.get("datasets")))
 
 
@@ -230,21 +300,82 @@ class Figure:
     protected: bool = False
     masked_cells: int = 0
     withheld: str = ""
+    # what the chart says, in one sentence written from its data (« Sous ACI : 98 équipes
+    # adhérentes sur 172 (57 %) »): above the chart, on its slide and in the slide's notes.
+    # A chart of a single bar is not drawn: its takeaway says it all (``chart`` is None).
+    takeaway: str = ""
 
     @property
     def summary(self) -> str:
         """``n = 172 équipes · Source : …``: what the chart itself carries under its title."""
-        parts = [f"n = {self.n:,}".replace(",", "\u00a0") + f" {self.n_label}"]
+        parts = [f"n = {formats.number(self.n)} {self.n_label}"]
         if self.source:
             parts.append(f"Source : {self.source}")
-        return " · ".join(parts)
+        return formats.typography(" · ".join(parts))
 
     @property
     def caption(self) -> str:
         """The summary and the notes (and the masking, if any): what the page and every
         export write with the chart."""
         masked = masked_note().capitalize() if self.masked_cells and not self.withheld else ""
-        return " · ".join(p for p in (self.summary, self.notes, masked) if p)
+        return formats.typography(" · ".join(p for p in (self.summary, self.notes, masked) if p))
+
+    @property
+    def statement(self) -> bool:
+        """A figure told as a sentence (one bar), not drawn."""
+        return self.chart is None and bool(self.takeaway) and not self.withheld
+
+    @property
+    def lead(self) -> str:
+        """The takeaway, else the first sentence of the notes: a slide always says something."""
+        if self.takeaway:
+            return self.takeaway
+        first = self.notes.split(". ")[0].strip().rstrip(".")
+        return formats.typography(first + ".") if first else ""
+
+
+def titled(chart: Spec, title: str, subtitle: str | list[str],
+           brand: Brand | None = None) -> Spec:
+    """Title and subtitle inside the spec, so that an exported image still says what it is.
+
+    ``fit-x``: the chart takes the container's width and its height stays the plot's height;
+    without an autosize of its own, Streamlit fits titles, axes and legend into ``height`` too,
+    which crushes a short bar chart to nothing. The top padding keeps the accent of a capital
+    (« É ») inside the canvas. Texts are set in French typography (no-break spaces keep
+    « Total : 172 » and « « Recherche » » whole when lines wrap); ``brand`` colours the chart.
+    """
+    lines = [subtitle] if isinstance(subtitle, str) else subtitle
+    lines = [part for line in lines
+             for part in textwrap.wrap(formats.typography(line), SUBTITLE_WIDTH)]
+    text = textwrap.wrap(formats.typography(title), TITLE_WIDTH)
+    chart = chart.properties(
+        title={"text": text[0] if len(text) == 1 else text, "subtitle": lines,
+               "fontSize": narrow(15, 18), "subtitleFontSize": narrow(10.5, 12)},
+        autosize={"type": "fit-x", "contains": "padding"},
+        padding={"top": 10, "left": 5, "right": 5, "bottom": 5})
+    _typeset_titles(chart.spec)
+    return branded(chart, brand) if brand is not None else chart
+
+
+def _typeset_titles(node: Any) -> None:
+    """Axis, legend and tooltip titles of a spec in French typography (in place)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "title" and isinstance(value, str):
+                node[key] = formats.typography(value)
+            elif key not in ("data", "datasets", "values"):
+                _typeset_titles(value)
+    elif isinstance(node, list):
+        for value in node:
+            _typeset_titles(value)
+
+
+def branded(chart: Spec, brand: Brand) -> Spec:
+    """The chart in the federation's look: its colour on single series, maps and titles, its
+    font (the theme's other settings stay)."""
+    own = chart.spec.get("config")
+    config = brand_config(brand)
+    return chart.properties(config=_merged(own, config) if isinstance(own, dict) else config)
 
 
 def count_axis(fmt: str = ",d") -> dict[str, Any]:
@@ -252,22 +383,186 @@ def count_axis(fmt: str = ",d") -> dict[str, Any]:
     return {"format": fmt, "tickMinStep": 1} if fmt == ",d" else {"format": fmt}
 
 
-def titled(chart: Spec, title: str, subtitle: str | list[str]) -> Spec:
-    """Title and subtitle inside the spec, so that an exported image still says what it is.
+# -- colours that mean something ----------------------------------------------------------------
+def vocabulary_colors(values: Any) -> dict[str, str] | None:
+    """The fixed colours of team types or statuses when ``values`` are all of one kind."""
+    present = {v for v in values if isinstance(v, str)}
+    if not present:
+        return None
+    for colors in (vocabulary.team_type_colors(), vocabulary.status_colors_by_label()):
+        if present <= set(colors):
+            return {k: v for k, v in colors.items() if k in present}
+    return None
 
-    ``fit-x``: the chart takes the container's width and its height stays the plot's height;
-    without an autosize of its own, Streamlit fits titles, axes and legend into ``height`` too,
-    which crushes a short bar chart to nothing. The top padding keeps the accent of a capital
-    (« É ») inside the canvas.
-    """
-    lines = [subtitle] if isinstance(subtitle, str) else subtitle
-    # a non-breaking space before « : » (French typography) keeps « Total : 172 » on one line
-    lines = [part for line in lines
-             for part in textwrap.wrap(line.replace(" :", "\u00a0:"), SUBTITLE_WIDTH)]
-    text = textwrap.wrap(title, TITLE_WIDTH)
-    return chart.properties(title={"text": title if len(text) == 1 else text, "subtitle": lines},
-                            autosize={"type": "fit-x", "contains": "padding"},
-                            padding={"top": 10, "left": 5, "right": 5, "bottom": 5})
+
+def year_colors(years: Any, brand: Brand | None = None) -> dict[str, str]:
+    """Years: the latest in the brand's primary colour, the one before a light tint of it,
+    older ones lighter still — the same on every page and in every export."""
+    brand = brand or DEFAULT_BRAND
+    latest_first = sorted({str(y) for y in years}, reverse=True)
+    shades = [brand.primary, brand.tint(0.55), brand.tint(0.75), brand.tint(0.85)]
+    colors = {y: shades[min(i, len(shades) - 1)] for i, y in enumerate(latest_first)}
+    return {y: colors[y] for y in reversed(latest_first)}  # in time order, as legends read
+
+
+def measure_colors(measures: list[str], brand: Brand | None = None) -> dict[str, str]:
+    """Two measures side by side (facilitations, unique teams): the brand's colour, then slate."""
+    brand = brand or DEFAULT_BRAND
+    shades = [brand.primary, SECOND_MEASURE, brand.tint(0.55)]
+    return {m: shades[min(i, len(shades) - 1)] for i, m in enumerate(measures)}
+
+
+def _color(field_name: str, title: str | None, values: Any,
+           colors: dict[str, str] | None = None, **props: Any) -> dict[str, Any]:
+    """A colour channel: the given or vocabulary colours in their order, else the palette."""
+    colors = colors or vocabulary_colors(values)
+    channel = _channel(field_name, "N", title=title, **props)
+    if colors:
+        present = set(values)
+        domain = [k for k in colors if k in present]
+        channel["scale"] = {"domain": domain, "range": [colors[k] for k in domain]}
+        channel["sort"] = domain
+    return channel
+
+
+# -- value labels, order, and what a chart says --------------------------------------------------
+LABEL = {"type": "text", "fontSize": 12, "color": INK}
+TOTAL = "total_label"
+
+
+def _totals(df: pd.DataFrame, category: str, value: str) -> dict[Any, float]:
+    """Each category's sum of ``value``, in first-seen order (plain Python: small frames)."""
+    totals: dict[Any, float] = {}
+    for c, v in zip(df[category].tolist(), df[value].tolist(), strict=True):
+        totals[c] = totals.get(c, 0) + (v if isinstance(v, int | float) and v == v else 0)
+    return totals
+
+
+def _order(totals: dict[Any, float], sort: Any) -> Any:
+    """``-x``/``-y`` as the explicit list of categories by decreasing total (every layer of a
+    chart must share one sort); any other order as given."""
+    if sort in ("-x", "-y"):
+        return sorted(totals, key=lambda c: -totals[c])
+    return sort
+
+
+def _value_text(value: float, fmt: str) -> str:
+    if fmt.endswith("%"):
+        return formats.percent(value)
+    return formats.number(value)
+
+
+def unit_of(title: str) -> str:
+    """An axis title as the noun after a number: « Équipes adhérentes » → « équipes
+    adhérentes » (an acronym stays: « MSP »)."""
+    title = title.split(" (")[0]
+    return title[:1].lower() + title[1:] if title[1:2].islower() else title
+
+
+STOP_WORDS = frozenset({"de", "des", "du", "les", "la", "le", "à", "au", "aux", "en", "sur",
+                        "par", "pour", "dont", "et", "ou"})
+
+
+def counted(value: float, unit: str) -> str:
+    """« 12 équipes adhérentes », « 1 équipe adhérente »: the number and its noun, in the
+    singular for 0 and 1 (the words before a preposition lose their plural s)."""
+    words = unit.split(" ")
+    if abs(value) < 2:
+        for i, word in enumerate(words):
+            if word in STOP_WORDS:
+                break
+            if word.endswith("s") and word[:1].islower() and len(word) > 2:
+                words[i] = word[:-1]
+    return f"{formats.number(value)} {' '.join(words)}".strip()
+
+
+def _and(parts: list[str]) -> str:
+    if not parts:
+        return ""
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " et " + parts[-1]
+
+
+def _label(value: Any) -> str:
+    return "Non renseigné" if value is None or value != value else str(value)
+
+
+def _meta(chart: Spec, single: str = "", lead: str = "", part: float | None = None,
+          total: float | None = None, rest: str = "") -> Spec:
+    """What the chart says, kept in the spec's ``usermeta`` for ``figure``: ``single`` when it
+    would draw one bar, else its ``lead`` (with the top value and the sum, so that ``figure``
+    can say « sur 172 (57 %) » when the bars add up to the figure's n, before the ``rest``)."""
+    meta: dict[str, Any] = {}
+    if single:
+        meta["single"] = single
+    elif lead:
+        meta["lead"] = {"text": lead, "part": part, "total": total, "rest": rest}
+    return chart.properties(usermeta=meta) if meta else chart
+
+
+def _statement(totals: dict[Any, float], df: pd.DataFrame, category: str, value: str,
+               unit: str, fmt: str, group: str | None = None, whole: bool = True,
+               top: Any = None) -> tuple[str, str, float | None, float | None, str]:
+    """(single, lead, top value, sum, rest) of a bar chart: a sentence when there is one
+    category, else about its largest category (or ``top``)."""
+    if not totals:
+        return "", "", None, None, ""
+    if top is None or top not in totals:
+        top = next(iter(sorted(totals, key=lambda c: -totals[c])))
+
+    def amount(v: float) -> str:
+        return _value_text(v, fmt) if fmt.endswith("%") else counted(v, unit)
+
+    head, rest = f"{_label(top)} : {amount(totals[top])}", ""
+    if group:
+        rows = df[df[category] == top] if top == top and top is not None else df.iloc[0:0]
+        pairs = [(str(g), v) for g, v in zip(rows[group].tolist(), rows[value].tolist(),
+                                            strict=True) if isinstance(v, int | float)]
+        if whole and len(pairs) > 1:  # stacked parts of a whole
+            rest = ", dont " + _and([f"{_value_text(v, fmt)} {unit_of(g)}" for g, v in pairs])
+        elif not whole and pairs:  # side by side: each group's value
+            first, *others = pairs
+            head = f"{_label(top)} : {amount(first[1])} ({first[0]})"
+            if others:
+                rest = " et " + _and([f"{_value_text(v, fmt)} ({g})" for g, v in others])
+    if len(totals) == 1:
+        return formats.typography(head + rest + "."), "", None, None, ""
+    if group and not whole:  # side by side: the groups do not add up to the figure's n
+        return "", formats.typography(head + rest), None, None, ""
+    return "", formats.typography(head), totals[top], sum(totals.values()), rest
+
+
+YEAR = re.compile(r"^(19|20)\d\d$")
+
+
+def _layers(df: pd.DataFrame, layers: list[dict[str, Any]], **props: Any) -> Spec:
+    """A chart of ``df`` drawn as several layers over the same data (bars and their labels)."""
+    datasets: dict[str, Any] = {}
+    return Spec({"data": _dataset(df, datasets), "layer": layers, **props}, datasets)
+
+
+def _bar_labels(y: dict[str, Any], x: dict[str, Any], fmt: str, *, horizontal: bool = True,
+                offset: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The layer writing each bar's value at its end (``x`` is the value channel)."""
+    mark = ({**LABEL, "align": "left", "baseline": "middle", "dx": 4} if horizontal
+            else {**LABEL, "align": "center", "baseline": "bottom", "dy": -3})
+    value = {k: v for k, v in x.items() if k not in ("axis", "title", "scale")}
+    encoding = {"y": y, "x": x, "text": {**value, "format": fmt}}
+    if offset is not None:
+        encoding["yOffset" if horizontal else "xOffset"] = offset
+    return {"mark": mark, "encoding": encoding}
+
+
+def _total_labels(category_channel: dict[str, Any], category: str, value: str, fmt: str,
+                  value_title: str, *, horizontal: bool = True) -> dict[str, Any]:
+    """The layer writing a stacked bar's total at its end."""
+    total = _channel(TOTAL, "Q", title=value_title)
+    mark = ({**LABEL, "align": "left", "baseline": "middle", "dx": 4} if horizontal
+            else {**LABEL, "align": "center", "baseline": "bottom", "dy": -3})
+    position = {"y": category_channel, "x": total} if horizontal else \
+        {"x": category_channel, "y": total}
+    return {"transform": [{"aggregate": [{"op": "sum", "field": value, "as": TOTAL}],
+                           "groupby": [category]}],
+            "mark": mark, "encoding": {**position, "text": {**_channel(TOTAL, "Q"), "format": fmt}}}
 
 
 def bars(
@@ -282,22 +577,35 @@ def bars(
     sort: list[str] | str = "-x",
     value_format: str = ",d",
     height_per_bar: int = 28,
+    colors: dict[str, str] | None = None,
 ) -> Spec:
-    """Horizontal bars (stacked when ``color`` is given), sorted by value unless told."""
-    n_cat = max(1, df[category].nunique()) if len(df) else 1
+    """Horizontal bars (stacked when ``color`` is given), sorted by value unless told, each
+    with its value (a stacked bar: its total) at its end.
+
+    The categories need no axis title: the chart's title says what they are, and a vertical
+    title beside long labels would sit on them."""
+    totals = _totals(df, category, value)
+    n_cat = max(1, len(totals))
+    y = _channel(category, "N", title=None, sort=_order(totals, sort))
+    x = _channel(value, "Q", aggregate="sum", title=value_title,
+                 axis=count_axis(value_format))
     enc: dict[str, Any] = {
-        "y": _channel(category, "N", title=category_title, sort=sort),
-        "x": _channel(value, "Q", aggregate="sum", title=value_title,
-                      axis=count_axis(value_format)),
+        "y": y, "x": x,
         "tooltip": [_channel(category, "N", title=category_title),
                     _channel(value, "Q", aggregate="sum", title=value_title,
                              format=value_format)],
     }
-    if color:
-        enc["color"] = _channel(color, "N", title=color_title or color)
+    labels = _bar_labels(y, x, value_format)
+    if color == category:  # each bar in its category's colour: the axis is the legend
+        enc["color"] = _color(color, color_title, set(df[color]), colors, legend=None)
+    elif color:
+        enc["color"] = _color(color, color_title or color, set(df[color]), colors)
         enc["tooltip"].insert(1, _channel(color, "N", title=color_title or color))
-    return _chart(df, {"type": "bar"}, enc, width="container",
-                  height=max(120, n_cat * height_per_bar))
+        labels = _total_labels(y, category, value, value_format, value_title)
+    chart = _layers(df, [{"mark": {"type": "bar"}, "encoding": enc}, labels],
+                    width="container", height=max(120, n_cat * height_per_bar))
+    return _meta(chart, *_statement(totals, df, category, value, unit_of(value_title),
+                                    value_format, color if color != category else None))
 
 
 def columns(
@@ -311,20 +619,36 @@ def columns(
     color_title: str | None = None,
     offset: bool = False,
     x_type: str = "O",
+    colors: dict[str, str] | None = None,
 ) -> Spec:
-    """Vertical columns, grouped side by side (``offset``) or stacked by ``color``."""
+    """Vertical columns, grouped side by side (``offset``) or stacked by ``color``, each with
+    its value (a stack: its total) on top."""
+    totals = _totals(df, x, value)
+    known = vocabulary_colors(totals)  # team types or statuses: in their own order
+    xc = _channel(x, x_type, title=x_title, axis={"labelAngle": 0},
+                  **({"sort": list(known)} if known else {}))
+    yc = _channel(value, "Q", aggregate="sum", title=value_title, axis=count_axis())
     enc: dict[str, Any] = {
-        "x": _channel(x, x_type, title=x_title, axis={"labelAngle": 0}),
-        "y": _channel(value, "Q", aggregate="sum", title=value_title, axis=count_axis()),
+        "x": xc, "y": yc,
         "tooltip": [_channel(x, x_type, title=x_title),
                     _channel(value, "Q", aggregate="sum", title=value_title, format=",d")],
     }
+    labels = _bar_labels(xc, yc, ",d", horizontal=False)
+    labels["encoding"]["x"], labels["encoding"]["y"] = xc, yc
     if color:
-        enc["color"] = _channel(color, "N", title=color_title or color)
+        enc["color"] = _color(color, color_title or color, set(df[color]), colors)
         enc["tooltip"].insert(1, _channel(color, "N", title=color_title or color))
         if offset:
-            enc["xOffset"] = _channel(color, "N")
-    return _chart(df, {"type": "bar"}, enc, width="container", height=320)
+            enc["xOffset"] = _channel(color, "N", sort=enc["color"].get("sort"))
+            labels["encoding"]["xOffset"] = enc["xOffset"]
+        else:
+            labels = _total_labels(xc, x, value, ",d", value_title, horizontal=False)
+    chart = _layers(df, [{"mark": {"type": "bar"}, "encoding": enc}, labels],
+                    width="container", height=320)
+    years = [c for c in totals if YEAR.match(str(c))]
+    latest = max(years) if years and len(years) == len(totals) else None  # years: the latest
+    return _meta(chart, *_statement(totals, df, x, value, unit_of(value_title), ",d", color,
+                                    whole=not offset, top=latest))
 
 
 def line(
@@ -337,6 +661,7 @@ def line(
     color: str | None = None,
     color_title: str | None = None,
     time_format: str = "%b %Y",
+    colors: dict[str, str] | None = None,
 ) -> Spec:
     """A time series with points (months on the x axis, French month names)."""
     enc: dict[str, Any] = {
@@ -345,10 +670,21 @@ def line(
         "tooltip": [_channel(x, "T", title=x_title, format=time_format),
                     _channel(value, "Q", title=value_title, format=",d")],
     }
+    rows = df
     if color:
-        enc["color"] = _channel(color, "N", title=color_title or color)
+        enc["color"] = _color(color, color_title, set(df[color]), colors)
         enc["tooltip"].insert(1, _channel(color, "N", title=color_title or color))
-    return _chart(df, {"type": "line", "point": True}, enc, width="container", height=300)
+        first = (enc["color"].get("sort") or [None])[0]
+        rows = df[df[color] == first] if first is not None else df
+    chart = _chart(df, {"type": "line", "point": True}, enc, width="container", height=300)
+    if not len(rows):
+        return chart
+    peak = rows[value].idxmax()
+    when = rows.loc[peak, x]
+    label = formats.month(when) if hasattr(when, "month") else str(when)
+    noun = unit_of(str(rows.loc[peak, color])) if color else unit_of(value_title)
+    return _meta(chart, lead=formats.typography(
+        f"Maximum en {label} : {counted(rows.loc[peak, value], noun)}"))
 
 
 # Ordered scales: the disagreeing end in oranges, the agreeing end in blues, a neutral middle.
@@ -369,12 +705,31 @@ def figure(
     count_columns: tuple[str, ...] = (),
     sensitive: bool = False,
     margins: tuple[Margin, ...] = GRAND_TOTAL,
+    *,
+    takeaway: str | None = None,
+    brand: Brand | None = None,
 ) -> Figure:
-    """A Figure whose chart carries its title and its n/source caption inside the spec."""
+    """A Figure whose chart carries its title and its n/source caption inside the spec.
+
+    Its ``takeaway`` is the one given, else what the chart's builder read in its data (the
+    largest bar, « sur n » when the bars add up to n). A chart that would draw a single bar
+    is not drawn: its sentence is the figure."""
     fig = Figure(key, title, None, data, int(n), n_label, source, notes, tuple(count_columns),
                  sensitive, tuple(margins))
+    meta = chart.spec.get("usermeta", {}) if chart is not None else {}
+    if meta.get("single"):
+        fig.takeaway = takeaway or meta["single"]
+        return fig
+    lead = meta.get("lead") or {}
+    text = lead.get("text", "")
+    part, total = lead.get("part"), lead.get("total")
+    if text and part is not None and total and int(total) == fig.n:
+        text += f" sur {formats.number(fig.n)} ({formats.percent(part / fig.n)})"
+    text += lead.get("rest") or ""
+    fig.takeaway = formats.typography(takeaway if takeaway is not None else
+                                      (text + "." if text else ""))
     if chart is not None:
-        fig.chart = titled(chart, title, fig.summary)
+        fig.chart = titled(chart, title, fig.summary, brand)
     return fig
 
 
@@ -386,25 +741,52 @@ def grouped_bars(
     *,
     category_title: str,
     value_title: str,
-    group_title: str,
+    group_title: str | None,
     sort: list[str] | str = "-x",
     group_order: list[str] | None = None,
+    colors: dict[str, str] | None = None,
+    groups_are_units: bool = False,
 ) -> Spec:
-    """Horizontal bars, one per group side by side within each category (not stacked)."""
-    n_cat = max(1, df[category].nunique()) if len(df) else 1
+    """Horizontal bars, one per group side by side within each category (not stacked), each
+    with its value; ``-x`` orders the categories by the first group's value.
+
+    ``groups_are_units``: the groups are what is counted (« Facilitations », « Équipes
+    uniques »), so a takeaway reads « 42 facilitations et 30 équipes uniques »."""
+    first = group_order[0] if group_order else None
+    ranked = df[df[group] == first] if first is not None and len(df) else df
+    totals = _totals(df, category, value)
+    order = _order(_totals(ranked, category, value) | {c: -1 for c in totals
+                                                       if c not in set(ranked[category])}, sort)
+    n_cat = max(1, len(totals))
     n_grp = max(1, df[group].nunique()) if len(df) else 1
-    color = _channel(group, "N", title=group_title, sort=group_order or "ascending")
-    if group_order:
+    color = _color(group, group_title, set(df[group]), colors)
+    if "scale" not in color and group_order:
         color["scale"] = {"domain": group_order}
-    return _chart(df, {"type": "bar"}, {
-        "y": _channel(category, "N", title=category_title, sort=sort),
-        "x": _channel(value, "Q", title=value_title, axis=count_axis()),
-        "yOffset": _channel(group, "N", sort=group_order or "ascending"),
-        "color": color,
+    offset = _channel(group, "N", sort=group_order or "ascending")
+    y = _channel(category, "N", title=None, sort=order)
+    x = _channel(value, "Q", title=value_title, axis=count_axis())
+    enc = {
+        "y": y, "x": x, "yOffset": offset, "color": color,
         "tooltip": [_channel(category, "N", title=category_title),
-                    _channel(group, "N", title=group_title),
+                    _channel(group, "N", title=group_title or group),
                     _channel(value, "Q", title=value_title, format=",d")],
-    }, width="container", height=max(120, n_cat * (10 + 14 * n_grp)))
+    }
+    chart = _layers(df, [{"mark": {"type": "bar"}, "encoding": enc},
+                         _bar_labels(y, x, ",d", offset=offset)],
+                    width="container", height=max(120, n_cat * (10 + 14 * n_grp)))
+    if not len(df):
+        return chart
+    firsts = _totals(ranked, category, value) or totals
+    top = max(firsts, key=lambda c: firsts[c])  # the largest, whatever the bars' order
+    rows = df[df[category] == top]
+    values = dict(zip(rows[group].tolist(), rows[value].tolist(), strict=True))
+    names = [g for g in (group_order or list(values)) if g in values]
+    if groups_are_units:
+        said = _and([counted(values[g], unit_of(g)) for g in names])
+    else:
+        said = _and([f"{formats.number(values[g])} ({g})" for g in names])
+    text = formats.typography(f"{_label(top)} : {said}")
+    return _meta(chart, single=text + "." if n_cat == 1 else "", lead=text)
 
 
 def share_bars(
@@ -420,23 +802,34 @@ def share_bars(
     value_title: str = "Part des répondants",
     count_title: str = "Répondants",
 ) -> Spec:
-    """Bars of a share (0–1), its count in the tooltip; by ``group``, counts stacked per group."""
-    n_cat = max(1, df[category].nunique()) if len(df) else 1
+    """Bars of a share (0–1) with its percentage at the end, its count in the tooltip; by
+    ``group``, counts stacked per group."""
+    totals = _totals(df, category, count if group else share)
+    n_cat = max(1, len(totals))
     if group and sort == "-x":  # stacked segments: order bars by their total
         sort = {"field": count, "op": "sum", "order": "descending"}
+    y = _channel(category, "N", title=None, sort=_order(totals, sort) if not group else sort)
+    x = _channel(count if group else share, "Q", title=count_title if group else value_title,
+                 axis=count_axis(",d" if group else ".0%"))
     enc: dict[str, Any] = {
-        "y": _channel(category, "N", title=category_title, sort=sort),
-        "x": _channel(count if group else share, "Q",
-                      title=count_title if group else value_title,
-                      axis=count_axis(",d" if group else ".0%")),
+        "y": y, "x": x,
         "tooltip": [_channel(category, "N", title=category_title),
                     _channel(count, "Q", title=count_title, format=",d"),
                     _channel(share, "Q", title=value_title, format=".0%")],
     }
     if group:
-        enc["color"] = _channel(group, "N", title=group_title or group)
+        enc["color"] = _color(group, group_title or group, set(df[group]))
         enc["tooltip"].insert(1, _channel(group, "N", title=group_title or group))
-    return _chart(df, {"type": "bar"}, enc, width="container", height=max(120, n_cat * 28))
+        return _chart(df, {"type": "bar"}, enc, width="container", height=max(120, n_cat * 28))
+    chart = _layers(df, [{"mark": {"type": "bar"}, "encoding": enc}, _bar_labels(y, x, ".0%")],
+                    width="container", height=max(120, n_cat * 28))
+    if not totals:
+        return chart
+    top = next(iter(sorted(totals, key=lambda c: -totals[c])))
+    counts = _totals(df, category, count)
+    text = formats.typography(f"{_label(top)} : {formats.percent(totals[top])} "
+                              f"({counted(counts[top], unit_of(count_title))})")
+    return _meta(chart, single=text + "." if n_cat == 1 else "", lead=text)
 
 
 def histogram(
@@ -449,16 +842,36 @@ def histogram(
     count_title: str,
     value_format: str = ",d",
 ) -> Spec:
-    """A histogram from bins computed in the store: one bar from ``start`` to ``end`` per bin."""
-    return _chart(df, {"type": "bar", "binSpacing": 1}, {
-        "x": _channel(start, "Q", title=value_title, bin={"binned": True},
-                      axis={"format": value_format}),
-        "x2": {"field": end},
-        "y": _channel(count, "Q", title=count_title, axis=count_axis()),
-        "tooltip": [_channel(start, "Q", title="De", format=value_format),
-                    _channel(end, "Q", title="À (exclu)", format=value_format),
-                    _channel(count, "Q", title=count_title, format=",d")],
-    }, width="container", height=260)
+    """A histogram from bins computed in the store: one bar from ``start`` to ``end`` per bin,
+    the ticks on the bins' edges, each bin's count on top of it."""
+    edges = sorted({v for col in (start, end) for v in df[col].tolist()
+                    if isinstance(v, int | float) and v == v})
+    axis: dict[str, Any] = {"format": value_format}
+    if 1 < len(edges) <= 16:  # every edge a tick: a bar starts and ends on a label
+        axis["values"] = edges
+    x = _channel(start, "Q", title=value_title, bin={"binned": True}, axis=axis)
+    y = _channel(count, "Q", title=count_title, axis=count_axis())
+    chart = _layers(df, [
+        {"mark": {"type": "bar", "binSpacing": 1}, "encoding": {
+            "x": x, "x2": {"field": end}, "y": y,
+            "tooltip": [_channel(start, "Q", title="De", format=value_format),
+                        _channel(end, "Q", title="À (exclu)", format=value_format),
+                        _channel(count, "Q", title=count_title, format=",d")]}},
+        {"transform": [{"filter": f"datum[{json.dumps(count)}] > 0"},
+                       {"calculate": f"(datum[{json.dumps(start)}] + datum[{json.dumps(end)}]) / 2",
+                        "as": "milieu"}],
+         "mark": {**LABEL, "align": "center", "baseline": "bottom", "dy": -3},
+         "encoding": {"x": _channel("milieu", "Q"), "y": y,
+                      "text": {**_channel(count, "Q"), "format": ",d"}}},
+    ], width="container", height=260)
+    if not len(df) or not df[count].sum():
+        return chart
+    mode = df[count].idxmax()
+    low, high = df.loc[mode, start], df.loc[mode, end]
+    return _meta(chart, lead=formats.typography(
+        f"Le plus souvent de {_value_text(low, value_format)} à "
+        f"{_value_text(high, value_format)} : "
+        f"{counted(df.loc[mode, count], unit_of(count_title))}"))
 
 
 def scale_colors(options: list[str]) -> list[str]:
@@ -568,40 +981,45 @@ def measure_columns(
     value_title: str,
     measure_order: list[str],
     x_type: str = "O",
+    colors: dict[str, str] | None = None,
 ) -> Spec:
-    """Columns of two measures side by side (e.g. facilitations and unique teams per year)."""
-    return _chart(df, {"type": "bar"}, {
-        "x": _channel(x, x_type, title=x_title, axis={"labelAngle": 0}),
-        "xOffset": _channel(measure, "N", sort=measure_order),
-        "y": _channel(value, "Q", title=value_title, axis=count_axis()),
+    """Columns of two measures side by side (e.g. facilitations and unique teams per year),
+    each with its value on top."""
+    colors = colors or measure_colors(measure_order)
+    xc = _channel(x, x_type, title=x_title, axis={"labelAngle": 0})
+    yc = _channel(value, "Q", title=value_title, axis=count_axis())
+    offset = _channel(measure, "N", sort=measure_order)
+    label = _bar_labels(xc, yc, ",d", horizontal=False, offset=offset)
+    label["encoding"]["x"], label["encoding"]["y"] = xc, yc
+    chart = _layers(df, [{"mark": {"type": "bar"}, "encoding": {
+        "x": xc, "xOffset": offset, "y": yc,
         "color": _channel(measure, "N", title=None, sort=measure_order,
                           scale={"domain": measure_order,
-                                 "range": PALETTE[: len(measure_order)]}),
+                                 "range": [colors[m] for m in measure_order]}),
         "tooltip": [_channel(x, x_type, title=x_title),
-                    _channel(measure, "N", title="Mesure"),
+                    _channel(measure, "N", title="Décompte"),
                     _channel(value, "Q", title=value_title, format=",d")],
-    }, width="container", height=300)
-
-
-def status_colors(chart: Spec, data: pd.DataFrame, column: str) -> Spec:
-    """The project's status colours on a chart coloured by status (grey for a missing one)."""
-    colors = vocabulary.status_colors_by_label()
-    present = [s for s in colors if s in set(data[column])]
-    encoding = {**chart.spec["encoding"], "color": _channel(
-        column, "N", title="Statut", sort=present,
-        scale={"domain": present, "range": [colors[s] for s in present]})}
-    return Spec({**chart.spec, "encoding": encoding}, chart.datasets)
+    }}, label], width="container", height=300)
+    if not len(df):
+        return chart
+    last = max(df[x].tolist())
+    rows = df[df[x] == last]
+    values = dict(zip(rows[measure].tolist(), rows[value].tolist(), strict=True))
+    said = _and([counted(values[m], unit_of(m)) for m in measure_order if m in values])
+    return _meta(chart, lead=formats.typography(f"{last} : {said}"))
 
 
 # Lines drawn over the map, named in its legend.
 TERRITORY_LINE = "Limites des territoires"
 SCOPE_LINE = "Périmètre affiché"
-LINE_COLORS = {TERRITORY_LINE: "#D55E00", SCOPE_LINE: "#222222"}
+# Dark lines: no hue, so that a line never reads as a category (team types own the hues).
+LINE_COLORS = {TERRITORY_LINE: "#3A3A3A", SCOPE_LINE: "#000000"}
+LINE_DASHES = {TERRITORY_LINE: [7, 3], SCOPE_LINE: [1, 0]}
 
 
 def choropleth(shapes: str, values: pd.DataFrame, labels: pd.DataFrame, *, label: str,
                fmt: str, selection: str, borders: str | None = None,
-               partial: bool = False) -> Spec:
+               partial: bool = False, brand: Brand | None = None) -> Spec:
     """Départements coloured by ``values``' value, clickable, labelled with code and value.
 
     ``shapes`` (and the territories' ``borders``) travel as TopoJSON strings (quantised, a
@@ -609,7 +1027,9 @@ def choropleth(shapes: str, values: pd.DataFrame, labels: pd.DataFrame, *, label
     ``value``, ``in_scope``) are joined to the shapes by code in the spec, not repeated in
     every feature; ``labels`` (``departement``, ``lon``, ``lat``, ``v``) place the labels.
     ``partial``: the scope is part of the map; the départements outside it are faded and the
-    scope is outlined, whether it was chosen in the sidebar, the URL or by a click.
+    scope is outlined, whether it was chosen in the sidebar, the URL or by a click. The
+    colours run from a tint to a shade of the brand's primary; the legend sits under the map
+    (a phone has no room beside it), and the labels shrink in a phone-wide container.
     """
     datasets: dict[str, Any] = {}
     lookup = {"lookup": "code", "from": {"data": _dataset(values, datasets), "key": "departement",
@@ -619,8 +1039,11 @@ def choropleth(shapes: str, values: pd.DataFrame, labels: pd.DataFrame, *, label
         "data": topo,
         "mark": {"type": "geoshape", "stroke": "white", "strokeWidth": 1},
         "encoding": {
-            "color": _channel("value", "Q", title=label, scale={"scheme": "blues"},
-                              legend={"orient": "right", "format": fmt}),
+            "color": _channel("value", "Q", title=label,
+                              scale={"range": ramp(brand or DEFAULT_BRAND)},
+                              legend={"orient": "bottom", "direction": "horizontal",
+                                      "format": fmt, "gradientLength": narrow(150, 260),
+                                      "titleLimit": narrow(220, 360)}),
             "opacity": {"condition": {"test": "datum.in_scope", "value": 1}, "value": 0.3},
             "tooltip": [_channel("name", "N", title="Département"),
                         _channel("code", "N", title="Code"),
@@ -635,6 +1058,7 @@ def choropleth(shapes: str, values: pd.DataFrame, labels: pd.DataFrame, *, label
     lines = [name for name, shown in ((TERRITORY_LINE, borders is not None),
                                       (SCOPE_LINE, partial)) if shown]
     line_scale = {"domain": lines, "range": [LINE_COLORS[n] for n in lines]}
+    dash_scale = {"domain": lines, "range": [LINE_DASHES[n] for n in lines]}
 
     def outline(name: str, data: dict[str, Any], width: float,
                 transform: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -646,8 +1070,10 @@ def choropleth(shapes: str, values: pd.DataFrame, labels: pd.DataFrame, *, label
                           {"calculate": json.dumps(name, ensure_ascii=False), "as": "ligne"}],
             "encoding": {"fill": {"value": None}, "stroke": _channel(
                 "ligne", "N", scale=line_scale,
-                legend={"title": None, "orient": "bottom", "symbolType": "stroke",
-                        "symbolStrokeWidth": 3})}}
+                # above the map: beside the colour legend it would run off a phone
+                legend={"title": None, "orient": "top", "symbolType": "stroke",
+                        "symbolStrokeWidth": 3}),
+                "strokeDash": _channel("ligne", "N", scale=dash_scale, legend=None)}}
 
     layers = [fill]
     if borders is not None:
@@ -655,24 +1081,31 @@ def choropleth(shapes: str, values: pd.DataFrame, labels: pd.DataFrame, *, label
                                                           "type": "topojson"},
                                                "values": borders}, 2.5))
     if partial:
-        layers.append(outline(SCOPE_LINE, topo, 2.5, [
+        layers.append(outline(SCOPE_LINE, topo, 3, [
             {"calculate": "datum.properties.code", "as": "code"}, lookup,
             {"filter": "datum.in_scope"}]))
     named = _dataset(labels, datasets)
     position = {"longitude": _channel("lon", "Q"), "latitude": _channel("lat", "Q")}
     faded = {"condition": {"test": "datum.in_scope", "value": 1}, "value": 0.45}
+    # white on the darker half of the ramp, dark on the lighter half: always readable
+    found = [v for v in labels["v"].tolist() if isinstance(v, int | float) and v == v]
+    cut = (min(found) + 0.45 * (max(found) - min(found))) if found else 0
+    ink = {"condition": {"test": f"isValid(datum.v) && datum.v > {cut}", "value": "#FFFFFF"},
+           "value": INK}
     layers.append({"data": named,
-                   "mark": {"type": "text", "fontSize": 12, "fontWeight": "bold", "dy": -7},
+                   "mark": {"type": "text", "fontSize": narrow(9, 12), "fontWeight": "bold",
+                            "dy": narrow(-5, -7)},
                    "encoding": {**position, "text": _channel("departement", "N"),
-                                "opacity": faded}})
-    layers.append({"data": named, "mark": {"type": "text", "fontSize": 11, "dy": 7},
+                                "opacity": faded, "color": ink}})
+    layers.append({"data": named, "mark": {"type": "text", "fontSize": narrow(8, 11),
+                                           "dy": narrow(5, 7)},
                    "encoding": {**position, "text": _channel("v", "Q", format=fmt),
-                                "opacity": faded}})
+                                "opacity": faded, "color": ink}})
     return Spec({
         "layer": layers,
         "params": [{"name": selection, "select": {"type": "point", "fields": ["code"],
                                                   "on": "click"}, "views": [fill["name"]]}],
-        "projection": {"type": "mercator"}, "width": "container", "height": 520,
+        "projection": {"type": "mercator"}, "width": "container", "height": 440,
     }, datasets)
 
 
@@ -687,7 +1120,9 @@ def _percent_text(share: str) -> dict[str, Any]:
     """A transform writing ``share`` as « 64 % » into the field ``étiquette``."""
     return {"calculate": f"format(datum[{json.dumps(share)}] * 100, ',.0f') + '\u00a0%'",
             "as": "étiquette"}
-NEUTRAL_BAR = "#9a9a9a"
+
+
+NEUTRAL_BAR = "#9a9a9a"  # « Non » beside « Oui » in the brand's colour
 
 
 def _share_tooltip(category: str, category_title: str, share: str, count: str,
@@ -715,15 +1150,15 @@ def answer_bars(
     colors: dict[str, str] | None = None,
     low: str | None = None,
     high: str | None = None,
-    color: str = PALETTE[0],
 ) -> Spec:
     """A survey question's answers as horizontal bars of shares, each labelled with its
     percentage; in ``order`` (a scale, oui/non) or by share; ``colors`` per answer (a scale's
-    sides), else one colour; counts and the 95 % interval (``low``, ``high``) in the tooltip."""
+    sides), else the theme's (a brand's) bar colour; counts and the 95 % interval (``low``,
+    ``high``) in the tooltip."""
     n_cat = max(1, df[category].nunique()) if len(df) else 1
     sort: list[str] | dict[str, str] = order if order else {"field": share,
                                                             "order": "descending"}
-    fill: dict[str, Any] = {"value": color}
+    fill: dict[str, Any] = {}
     if colors:
         present = [c for c in (order or list(colors)) if c in colors]
         fill = _channel(category, "N", legend=None,
@@ -737,7 +1172,7 @@ def answer_bars(
                      "x": x},
         "layer": [
             {"mark": {"type": "bar", "cornerRadiusEnd": 3, "height": {"band": 0.75}},
-             "encoding": {"color": fill,
+             "encoding": {**({"color": fill} if fill else {}),
                           "tooltip": _share_tooltip(category, category_title, share, count,
                                                     low, high)}},
             {"mark": {"type": "text", "align": "left", "dx": 4, "fontSize": 13,
@@ -762,11 +1197,10 @@ def heat_table(
     row_title: str,
     low: str | None = None,
     high: str | None = None,
-    color: str = PALETTE[0],
 ) -> Spec:
     """A breakdown as a heat table: one row per group (``row_order``: sorted by the share that
     matters), one column per answer, each cell the share of the group giving that answer,
-    written in it; no legend to read, no colour to match."""
+    written in it, in the theme's (a brand's) ramp; no legend to read, no colour to match."""
     cell_w = max(52, min(110, 560 // max(1, len(column_order))))
     datasets: dict[str, Any] = {}
     return Spec({
@@ -788,8 +1222,7 @@ def heat_table(
         "layer": [
             {"mark": {"type": "rect", "stroke": "white", "strokeWidth": 2},
              "encoding": {"color": _channel(share, "Q", legend=None,
-                                            scale={"domain": [0, 1],
-                                                   "range": ["#f4f6f8", color]}),
+                                            scale={"domain": [0, 1], "range": "ramp"}),
                           "tooltip": _share_tooltip(column, "Réponse", share, count, low,
                                                     high, group=row)}},
             {"mark": {"type": "text", "fontSize": 12},
@@ -799,44 +1232,6 @@ def heat_table(
         ],
         "transform": [_percent_text(share)],
         "width": cell_w * len(column_order), "height": max(60, 26 * len(row_order)),
-    }, datasets)
-
-
-def value_histogram(
-    df: pd.DataFrame,
-    start: str,
-    end: str,
-    count: str,
-    *,
-    value_title: str,
-    value_format: str = ",d",
-    color: str = PALETTE[0],
-) -> Spec:
-    """A histogram binned in the store, each bar labelled with its count; ticks on the bins'
-    edges."""
-    edges = sorted(set(df[start].tolist()) | set(df[end].tolist())) if len(df) else []
-    y = _channel(count, "Q", title="Répondants", axis=count_axis())
-    datasets: dict[str, Any] = {}
-    return Spec({
-        "data": _dataset(df, datasets),
-        "layer": [
-            # plain x–x2 bars (a "binned" x draws zero-width bars in a layer), white edges
-            {"mark": {"type": "bar", "color": color, "stroke": "white", "strokeWidth": 1.5},
-             "encoding": {
-                 "x": _channel(start, "Q", title=value_title,
-                               axis={"format": value_format, "values": edges}),
-                 "x2": {"field": end}, "y": y, "y2": {"datum": 0},
-                 "tooltip": [_channel(start, "Q", title="De", format=value_format),
-                             _channel(end, "Q", title="À (exclu)", format=value_format),
-                             _channel(count, "Q", title="Répondants", format=",d")]}},
-            {"mark": {"type": "text", "dy": -7, "fontSize": 12, "fontWeight": "bold",
-                      "color": "#222222"},
-             "transform": [{"calculate": f"(datum[{json.dumps(start)}] + "
-                                         f"datum[{json.dumps(end)}]) / 2", "as": "milieu"}],
-             "encoding": {"x": _channel("milieu", "Q"), "y": y,
-                          "text": _channel(count, "Q", format=",d")}},
-        ],
-        "width": "container", "height": 170,
     }, datasets)
 
 

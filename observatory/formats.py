@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from typing import Any
 
 NBSP = "\u00a0"  # what French typography puts between thousands and before units
+NNBSP = "\u202f"  # narrow no-break space: before ; : ! ? and inside « »
 MONTHS_SHORT = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.",
                 "oct.", "nov.", "déc.")
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
@@ -73,3 +75,22 @@ def day(value: dt.date | None) -> str:
         return "–"
     first = "1er" if value.day == 1 else str(value.day)
     return f"{first} {MONTHS_SHORT[value.month - 1]} {value.year}"
+
+
+# a space (or none, after a letter) before ; : ! ? that ends a word: « Source : », « Pourquoi ? »
+_HIGH_PUNCTUATION = re.compile(r"(?:[ \u00a0\u202f]+|(?<=[^\W\d_]))([;:!?]+)(?=\s|$|[»)\]\"'.,])")
+_OPENING = re.compile(r"«[ \u00a0\u202f]*")
+_CLOSING = re.compile(r"[ \u00a0\u202f]*»")
+_UNIT = re.compile(r"(?<=\d)[ \u202f]+(?=[%€])")
+
+
+def typography(text: str) -> str:
+    """French typography on a text the product writes: a narrow no-break space before ; : ! ?
+    and inside « », a no-break space before % and €, so that no sign is left alone at a line
+    break. Idempotent; user data (names, answers, fiches) is not passed through it."""
+    if not text:
+        return text
+    text = _HIGH_PUNCTUATION.sub(lambda m: NNBSP + m.group(1), text)
+    text = _OPENING.sub("«" + NNBSP, text)
+    text = _CLOSING.sub(NNBSP + "»", text)
+    return _UNIT.sub(NBSP, text)

@@ -118,16 +118,24 @@ MODE_SYNONYMS = {
     "a distance": "Visio", "telephone": "Téléphone", "mixte": "Mixte", "hybride": "Mixte",
 }
 
-# -- colours: one per type and per status, the same on every chart and export (Okabe–Ito) ----
+# -- colours: one per type and per status, the same on every chart and export ---------------
+# Team types take distinct Okabe–Ito hues (safe for the common colour-vision deficiencies);
+# statuses, which are stages, a violet ramp from light (en projet) to dark (sous ACI), a hue
+# no type uses. Neither may be a brand's colour: a brand draws single series and years.
 UNKNOWN_COLOR = "#BBBBBB"
-STATUS_COLORS = {"en_projet": "#E69F00", "labellisee": "#56B4E9", "sous_aci": "#0072B2"}
-TEAM_TYPE_COLORS = {"MSP": "#0072B2", "CPTS": "#E69F00", "ESP": "#009E73", "CDS": "#CC79A7",
+STATUS_COLORS = {"en_projet": "#CBB7E3", "labellisee": "#8E6CC0", "sous_aci": "#4F2D8A"}
+TEAM_TYPE_COLORS = {"MSP": "#0072B2", "CPTS": "#E69F00", "ESP": "#009E73", "CDS": "#D55E00",
                     "Collectivité": "#56B4E9", "Autre": UNKNOWN_COLOR}
 
 
 def status_label(code: object) -> str:
     """A status code's French label; ``Non renseigné`` for a missing or unknown one."""
     return STATUS_LABELS.get(code, UNKNOWN_LABEL) if isinstance(code, str) else UNKNOWN_LABEL
+
+
+def team_type_colors() -> dict[str, str]:
+    """The team type colours, in the types' order, unknown last."""
+    return {**TEAM_TYPE_COLORS, UNKNOWN_LABEL: UNKNOWN_COLOR}
 
 
 def status_colors_by_label() -> dict[str, str]:

@@ -26,4 +26,4 @@ for fiche in cards[:capitalisation.CARDS_SHOWN]:
             st.text(fiche["body"])
 if len(cards) > capitalisation.CARDS_SHOWN:
     st.caption(f"… et {len(cards) - capitalisation.CARDS_SHOWN} autres fiches, toutes dans le "
-               "tableau ci-dessus : précisez la recherche ou le thème pour les afficher ici.")
+               "tableau ci-dessus\u202f: précisez la recherche ou le thème pour les afficher ici.")

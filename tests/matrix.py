@@ -53,14 +53,16 @@ def pages(scope: Scope, db: Path, names: dict[str, str] | None = None) -> dict[s
     return out
 
 
-def texts(view: View) -> Iterator[str]:
-    """Every text the view shows or writes: titles, captions, notes, metrics, cells, labels."""
+def texts(view: View, *, cells: bool = True) -> Iterator[str]:
+    """Every text the view shows or writes: titles, captions, notes, metrics, cells, labels
+    (``cells=False``: only what the product writes itself, not the data's cells)."""
     yield from (view.title, view.scope_label, view.empty_message or "", *view.notes)
     for m in view.metrics:
         yield from (m.label, m.value, m.delta or "", m.help)
     for fig in view.figures:
-        yield from (fig.title, fig.caption, fig.withheld)
-        yield from _cells(fig.data, missing=False)  # a chart leaves a masked mark out
+        yield from (fig.title, fig.caption, fig.withheld, fig.takeaway, fig.lead)
+        if cells:
+            yield from _cells(fig.data, missing=False)  # a chart leaves a masked mark out
         if fig.chart is not None:
             title = fig.chart.spec.get("title", {})
             for part in (title.get("text"), title.get("subtitle")) if isinstance(title, dict) \
@@ -68,7 +70,8 @@ def texts(view: View) -> Iterator[str]:
                 yield from ([part] if isinstance(part, str) else part or [])
     for table in view.tables:
         yield from (table.title, table.caption, *map(str, table.data.columns))
-        yield from _cells(table.data, missing=True)
+        if cells:
+            yield from _cells(table.data, missing=True)
     for card in view.cards:
         yield from (card.title, card.value, card.value_label, card.takeaway, card.groups,
                     card.withheld)

@@ -215,7 +215,7 @@ def test_svg_keeps_french_formats(ctx: ExportContext) -> None:
     _, texts = svg_texts(images.svg(fig, ctx))
     assert "12\u00a0000" in texts  # thousands separator of the French locale
     assert any(t.startswith("janv.") for t in texts)  # French month names
-    assert "n = 43\u00a0000 facilitations · Source : test" in texts
+    assert "n = 43\u00a0000 facilitations · Source\u202f: test" in texts
 
 
 def test_chart_image_masks_small_counts(ctx: ExportContext) -> None:
@@ -338,13 +338,14 @@ def test_deck_of_the_home_view(home: View) -> None:
     assert (prs.slide_width, prs.slide_height) == (Emu(12192000), Emu(6858000))  # 16:9
     slides = list(prs.slides)
     titles = [s.shapes.title.text for s in slides]
-    assert titles == [FED.name, "Chiffres clés", *[f.title for f in home.figures],
+    assert titles == [home.title, "Chiffres clés", "En graphiques",
+                      *[f.title for f in home.figures], "En tableaux",
                       *[t.title for t in home.tables]]
     first = " ".join(sh.text_frame.text for sh in slides[0].shapes if sh.has_text_frame)
-    assert home.scope_label in first and "25 novembre 2026" in first
+    assert home.scope_label in first and "25 novembre 2026" in first and FED.name in first
     metrics = " ".join(sh.text_frame.text for sh in slides[1].shapes if sh.has_text_frame)
     assert "172" in metrics and "Équipes adhérentes" in metrics
-    chart = slides[2]
+    chart = slides[3]
     pictures = [sh for sh in chart.shapes if sh.shape_type == 13]
     assert len(pictures) == 1
     png_size(pictures[0].image.blob)

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from observatory import cli, geo, privacy, store
+from observatory import cli, formats, geo, privacy, store
 from observatory.config import get_federation
 from observatory.exports import images, infographic
 from observatory.filters import Scope
@@ -115,7 +115,7 @@ def test_cards_of_the_demo_surveys(demo_db: Path) -> None:
     low, high = takeaways.wilson(63, 99)
     assert (yes["Part basse IC95"], yes["Part haute IC95"]) == pytest.approx((low, high))
     tooltip = {t["title"] for t in fig.chart.to_dict()["layer"][0]["encoding"]["tooltip"]}
-    assert {"IC 95 % bas", "IC 95 % haut"} <= tooltip
+    assert {"IC 95\u00a0% bas", "IC 95\u00a0% haut"} <= tooltip
     priorities = _card(view, "Priorités")  # several answers: the top three
     assert priorities.takeaway.startswith("En tête : ") and priorities.takeaway.count("%") == 3
     assert "plusieurs réponses possibles" in priorities.takeaway
@@ -127,7 +127,7 @@ def test_the_sidecar_says_which_end_of_a_scale_is_positive(demo_db: Path) -> Non
     assert (row["label"].iloc[0], row["positive"].iloc[0]) == ("Difficulté perçue", "first")
     view = surveys.build(Y2025, FED, demo_db, survey_id=CPTS)
     card = _card(view, "Difficulté perçue")
-    assert "« 1 » ou « 2 »" in card.takeaway.replace("\u00a0", " ")  # low difficulty is good
+    assert "« 1 » ou « 2 »" in re.sub("[\u00a0\u202f]", " ", card.takeaway)  # low difficulty is good
     fig = next(f for f in view.figures if f.key == card.figure)
     scale = fig.chart.to_dict()["layer"][0]["encoding"]["color"]["scale"]
     colours = dict(zip(scale["domain"], scale["range"], strict=True))
@@ -253,7 +253,8 @@ def test_a_card_masks_its_numbers_with_its_figure(demo_db: Path) -> None:
     assert card.value == card.takeaway == "" and raw.value
     assert card.withheld.startswith(("chiffres masqués", "effectif trop faible"))
     staff = access.for_role(view, "equipe")
-    assert next(c for c in staff.cards if c.figure == raw.figure).takeaway == raw.takeaway
+    assert next(c for c in staff.cards if c.figure == raw.figure).takeaway == \
+        formats.typography(raw.takeaway)
     svg = infographic.survey_svg(view, FED)
     text = _flat(" ".join(ET.fromstring(svg).itertext()))
     assert _flat(raw.takeaway) not in text

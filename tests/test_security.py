@@ -546,7 +546,7 @@ def test_markup_and_formulas_in_text_fields_are_shown_as_text(
             assert token not in body, (token, body)
     seen = [shown(b) for b in bodies]
     assert any(f"Enquête {MARKUP}" in s for s in seen)  # the title, as typed
-    assert any(f"Objectif : {MARKUP}" in s for s in seen)
+    assert any(f"Objectif\u202f: {MARKUP}" in s for s in seen)  # French typography
     # a question's text is its card's caption, as typed (its chart's title in the exports,
     # which Vega draws as text, never as markup)
     assert any("Question **importante** <i>?</i>" in s for s in seen)

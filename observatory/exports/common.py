@@ -90,10 +90,10 @@ def display(value: Any, column: Any = "") -> str:
         if value.is_integer():
             return display(int(value), column)
         return formats.number(value, 2).rstrip("0").rstrip(",")
-    if isinstance(value, dt.datetime):
-        return value.strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, dt.datetime):  # « 20 juil. 2025 à 14:05 », as French text writes it
+        return f"{formats.day(value.date())} à {value:%H:%M}"
     if isinstance(value, dt.date):
-        return value.strftime("%d/%m/%Y")
+        return formats.day(value)
     if isinstance(value, list | tuple):
         return ", ".join(display(v) for v in value)
     return str(value)

@@ -20,9 +20,9 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-from observatory import privacy
+from observatory import formats, privacy
 from observatory.charts import Figure
-from observatory.config import Federation
+from observatory.config import Brand, Federation
 from observatory.exports import images
 from observatory.exports.common import ExportContext, display, shorten, today
 from observatory.views import Metric, Table, View, access
@@ -60,6 +60,11 @@ CORE_REPLACEMENTS = str.maketrans({"\u202f": "\u00a0", "\u2009": " ", "\u2212": 
                                    "\u2264": "<=", "\u2265": ">=", "\u2010": "-", "\u2011": "-"})
 
 
+def colour(hex_colour: str) -> tuple[int, int, int]:
+    """``#A3195B`` as fpdf2's (r, g, b)."""
+    return (int(hex_colour[1:3], 16), int(hex_colour[3:5], 16), int(hex_colour[5:7], 16))
+
+
 def find_font() -> tuple[Path, Path] | None:
     for regular, bold in FONT_CANDIDATES:
         if regular.is_file() and bold.is_file():
@@ -71,10 +76,15 @@ class Document(FPDF):
     """An FPDF with the observatory's font, a running footer and a few layout helpers."""
 
     def __init__(self, context: ExportContext, *, footer_title: str,
-                 orientation: str = "L", unicode_font: bool | None = None) -> None:
+                 orientation: str = "L", unicode_font: bool | None = None,
+                 brand: Brand | None = None) -> None:
         super().__init__(orientation=orientation, unit="mm", format="A4")
         self.context = context
         self.footer_title = footer_title
+        self.brand = brand or Brand()
+        self.primary = colour(self.brand.primary)
+        self.dark = colour(self.brand.shade(0.25))
+        self.light = colour(self.brand.tint(0.92))
         self.set_margins(15, 15, 15)
         self.set_auto_page_break(True, margin=16)
         found = find_font() if unicode_font is not False else None
@@ -97,8 +107,8 @@ class Document(FPDF):
     # text ---------------------------------------------------------------------------------
 
     def t(self, text: str) -> str:
-        """Text as this document's font can show it."""
-        text = str(text)
+        """Text as this document's font can show it, in French typography."""
+        text = formats.typography(str(text))
         if self.unicode:
             return text
         text = text.translate(CORE_REPLACEMENTS)
@@ -116,6 +126,11 @@ class Document(FPDF):
                         new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     def footer(self) -> None:
+        # a rule of the brand's colour, its accent at the start, as on the slides
+        self.set_fill_color(*self.primary)
+        self.rect(self.l_margin, self.h - 13.5, self.epw, 0.35, style="F")
+        self.set_fill_color(*colour(self.brand.accent))
+        self.rect(self.l_margin, self.h - 13.9, 25, 1.0, style="F")
         self.set_y(-12)
         self.font(8, color=GREY)
         text = " · ".join(x for x in (self.footer_title, self.context.scope_label,
@@ -126,8 +141,13 @@ class Document(FPDF):
 
     # blocks -------------------------------------------------------------------------------
 
+    def logo(self, x: float, y: float, height: float) -> None:
+        """The federation's logo, ``height`` mm high, if it has one."""
+        if self.brand.logo_path is not None:
+            self.image(str(self.brand.logo_path), x=x, y=y, h=height)
+
     def heading(self, text: str, subtitle: str = "") -> None:
-        self.line_text(text, 18, bold=True, height=9)
+        self.line_text(text, 18, bold=True, color=self.dark, height=9)
         if subtitle:
             self.line_text(subtitle, 10, color=GREY, height=5)
         self.ln(3)
@@ -151,10 +171,12 @@ class Document(FPDF):
         for i, m in enumerate(metrics):
             x = self.l_margin + (i % per_row) * (box_w + gap)
             y = top + (i // per_row) * (box_h + gap)
-            self.set_fill_color(*LIGHT)
+            self.set_fill_color(*self.light)
             self.rect(x, y, box_w, box_h, style="F")
+            self.set_fill_color(*self.primary)
+            self.rect(x, y, 1.2, box_h, style="F")
             self.set_xy(x + 3, y + 3)
-            self.font(22, True, BLUE)
+            self.font(22, True, self.primary)
             self.cell(box_w - 6, 10, self.t(m.value))
             self.set_xy(x + 3, y + 14)
             self.font(10, True)
@@ -206,7 +228,8 @@ class Document(FPDF):
         cells = [[self.t(shorten(display(v, col), CELL_CHARS)) for v in shown[col]]
                  for col in columns]
         widths = self._column_widths([self.t(str(c)) for c in columns], cells, size)
-        with self.table(headings_style=FontFace(emphasis="B", fill_color=LIGHT),
+        with self.table(headings_style=FontFace(emphasis="B", color=(255, 255, 255),
+                                                fill_color=self.primary),
                         line_height=size * 0.55, text_align="LEFT", width=min(sum(widths), self.epw - 0.01),
                         col_widths=widths, align="LEFT", first_row_as_headings=True) as grid:
             header = grid.row()
@@ -230,20 +253,26 @@ class Document(FPDF):
 
 def _title_page(doc: Document, view: View, federation: Federation) -> None:
     doc.add_page()
-    doc.set_y(60)
-    doc.line_text(federation.name, 30, bold=True, color=BLUE, height=14)
-    doc.ln(4)
-    doc.line_text(view.title, 22, bold=True, height=11)
+    doc.set_fill_color(*doc.primary)
+    doc.rect(0, 0, 6, doc.h, style="F")
+    doc.logo(doc.l_margin, 28, 24)
+    doc.set_y(80)
+    doc.line_text(view.title, 30, bold=True, color=doc.dark, height=14)
+    doc.ln(2)
     doc.line_text(view.scope_label, 16, color=GREY, height=9)
     doc.ln(6)
-    doc.line_text(doc.context.date_text, 14, color=GREY, height=8)
-    doc.ln(12)
-    doc.line_text("Observatoire de l'exercice coordonné", 11, color=GREY)
+    doc.line_text(f"{federation.name} · {doc.context.date_text}", 14, color=GREY, height=8)
 
 
 def _figure_page(doc: Document, fig: Figure) -> None:
     doc.add_page()
     doc.heading(fig.title, fig.caption)
+    if fig.lead:
+        doc.line_text(fig.lead, 24 if fig.statement else 13, bold=True, color=doc.primary,
+                      height=12 if fig.statement else 7)
+        doc.ln(2)
+    if fig.statement:
+        return
     try:
         png = images.png(fig, doc.context, header=False)
     except (images.NoChart, images.RenderError) as exc:
@@ -272,7 +301,7 @@ def pdf(view: View, federation: Federation, *, export_date: dt.date | None = Non
     """
     context = ExportContext(view.scope_label, federation.name, export_date or today())
     doc = Document(context, footer_title=f"{federation.name} — {view.title}",
-                   unicode_font=unicode_font)
+                   unicode_font=unicode_font, brand=federation.brand)
     view = access.protect(view)  # what may leave the server, whoever exports
     _title_page(doc, view, federation)
     if view.empty_message:

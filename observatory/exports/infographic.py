@@ -25,8 +25,8 @@ import vl_convert as vlc
 from fpdf.fonts import CORE_FONTS_CHARWIDTHS
 
 from observatory import formats, privacy
-from observatory.charts import PALETTE, Figure
-from observatory.config import Federation
+from observatory.charts import Figure
+from observatory.config import Brand, Federation
 from observatory.exports import images
 from observatory.exports.common import ExportContext, today
 from observatory.views import Card, Metric, View, access
@@ -39,31 +39,9 @@ MIMES = {"pdf": "application/pdf", "png": images.PNG_MIME, "svg": images.SVG_MIM
 PAGE_W, PAGE_H = 595.28, 841.89
 MARGIN = 28.0
 PNG_SCALE = 2.8  # 1667 × 2357 px: sharp on a portal and printable at 200 dpi
-FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
 INK, GREY, LIGHT = "#1f1f1f", "#5a5a5a", "#f3f5f7"
 MAX_CARDS = 8
 ZOOM = 1.6  # a chart is drawn this much larger than its box, then fitted: 12 px labels ≈ 9 pt
-
-
-@dataclass(frozen=True)
-class Look:
-    """What the page takes of the federation's brand (neutral until the profile gives one)."""
-
-    primary: str = PALETTE[0]
-    accent: str = PALETTE[1]
-    logo: Path | None = None
-    font: str = FONT
-
-
-def look(federation: Federation) -> Look:
-    """The federation's brand (``federation.brand``: logo, colours, font), neutral without one."""
-    brand: Any = getattr(federation, "brand", None)  # the profile's [brand] (issue 15, part 2)
-    if brand is None:
-        return Look()
-    logo = getattr(brand, "logo_svg", None) or getattr(brand, "logo_path", None)
-    stack = getattr(brand, "font_stack", "") or FONT
-    return Look(getattr(brand, "primary", Look.primary), getattr(brand, "accent", Look.accent),
-                logo if isinstance(logo, Path) else None, stack)
 
 
 # -- text ---------------------------------------------------------------------------------------
@@ -106,9 +84,9 @@ def wrap(text: str, size: float, width: float, bold: bool = False) -> list[str]:
 
 @dataclass
 class Canvas:
-    """An SVG page being drawn, in points from the top left."""
+    """An SVG page being drawn, in points from the top left, in the federation's brand."""
 
-    look: Look
+    brand: Brand
     parts: list[str] = field(default_factory=list)
 
     def rect(self, x: float, y: float, w: float, h: float, fill: str, radius: float = 0,
@@ -122,7 +100,7 @@ class Canvas:
         """One line; ``y`` is its baseline."""
         weight = ' font-weight="bold"' if bold else ""
         self.parts.append(
-            f'<text x="{x:.2f}" y="{y:.2f}" font-family="{escape(self.look.font)}" '
+            f'<text x="{x:.2f}" y="{y:.2f}" font-family="{escape(self.brand.font_stack)}" '
             f'font-size="{size}"{weight} fill="{color}" text-anchor="{anchor}" '
             f'xml:space="preserve">{escape(text)}</text>')
 
@@ -174,19 +152,16 @@ class Canvas:
 # -- blocks ---------------------------------------------------------------------------------------
 def _band(c: Canvas, federation: Federation, kicker: str, title: str, subtitle: str) -> float:
     """The federation's band: logo, kicker, title, subtitle; returns the y below it."""
-    c.rect(0, 0, PAGE_W, 6, c.look.accent)
-    logo_w = 0.0
-    if c.look.logo is not None and c.look.logo.is_file():
-        c.image(MARGIN, 22, 120, 36, c.look.logo)
-        logo_w = 132
+    c.rect(0, 0, PAGE_W, 6, c.brand.accent)
+    logo = c.brand.logo_svg or c.brand.logo_path  # the vector where there is one
+    if logo is not None:
+        c.image(MARGIN, 22, 120, 36, logo)
     else:
-        c.text(MARGIN, 46, federation.name, 16, bold=True, color=c.look.primary)
-        logo_w = text_width(federation.name, 16, True) + 14
+        c.text(MARGIN, 46, federation.name, 16, bold=True, color=c.brand.primary)
     c.text(PAGE_W - MARGIN, 34, kicker, 9, bold=True, color=GREY, anchor="end")
     c.text(PAGE_W - MARGIN, 48, federation.region, 9, color=GREY, anchor="end")
-    del logo_w
     y = c.paragraph(MARGIN, 66, title, 22, PAGE_W - 2 * MARGIN, bold=True,
-                    color=c.look.primary, leading=1.15, max_lines=2)
+                    color=c.brand.primary, leading=1.15, max_lines=2)
     if subtitle:
         y = c.paragraph(MARGIN, y + 2, subtitle, 9.5, PAGE_W - 2 * MARGIN, color=GREY,
                         max_lines=3)
@@ -203,7 +178,7 @@ def _numbers(c: Canvas, metrics: list[Metric], y: float, deltas: bool = False) -
     h = 54.0 if not deltas else 70.0
     for i, m in enumerate(metrics):
         x = MARGIN + i * (w + gap)
-        c.rect(x, y, w, h, c.look.primary, radius=6)
+        c.rect(x, y, w, h, c.brand.primary, radius=6)
         size = 22 if text_width(m.value, 22, True) < w - 16 else 17
         c.text(x + 10, y + 27, m.value, size, bold=True, color="white")
         c.paragraph(x + 10, y + 33, m.label, 8.5, w - 20, color="white", max_lines=2)
@@ -229,7 +204,7 @@ def _card(c: Canvas, x: float, y: float, w: float, h: float, card: Card, fig: Fi
         if fig is None or fig.withheld:
             return
     elif card.value:
-        c.text(x + pad, top + 24, card.value, 26, bold=True, color=c.look.primary)
+        c.text(x + pad, top + 24, card.value, 26, bold=True, color=c.brand.primary)
         vx = x + pad + text_width(card.value, 26, True) + 8
         c.paragraph(vx, top + 8, card.value_label, 8.5, x + pad + inner - vx, color=GREY,
                     max_lines=2)
@@ -292,7 +267,7 @@ def chart_svg(fig: Figure, context: ExportContext, width: float, height: float) 
 
 def _footer(c: Canvas, lines: list[str]) -> None:
     y = PAGE_H - MARGIN - 11 * (len(lines) - 1)
-    c.rect(MARGIN, y - 14, PAGE_W - 2 * MARGIN, 0.8, c.look.accent)
+    c.rect(MARGIN, y - 14, PAGE_W - 2 * MARGIN, 0.8, c.brand.accent)
     for i, line in enumerate(lines):
         c.text(MARGIN, y + 11 * i, line, 7.5, color=GREY)
 
@@ -323,7 +298,7 @@ def survey_svg(view: View, federation: Federation, *, export_date: dt.date | Non
     """A survey's infographic (the view of ``views.surveys.build``) as one A4 SVG page."""
     view = access.protect(view, limit)
     context = ExportContext(view.scope_label, federation.name, export_date or today())
-    c = Canvas(look(federation))
+    c = Canvas(federation.brand)
     objective = next((n.removeprefix("Objectif : ") for n in view.notes
                       if n.startswith("Objectif : ")), "")
     y = _band(c, federation, "ENQUÊTE FLASH", view.title,
@@ -371,7 +346,7 @@ def key_figures_svg(home: View, departements: View, federation: Federation, year
     home = access.protect(home, limit)
     departements = access.protect(departements, limit)
     context = ExportContext(home.scope_label, federation.name, export_date or today())
-    c = Canvas(look(federation))
+    c = Canvas(federation.brand)
     y = _band(c, federation, "CHIFFRES CLÉS", f"L'exercice coordonné en {year}",
               f"{home.scope_label} · les chiffres de l'année et leur évolution sur un an")
     sources = ("Sources : formulaires d'adhésion, journal des facilitations, enquêtes flash "

@@ -16,11 +16,10 @@ import pandas as pd
 from fpdf.enums import XPos, YPos
 
 from observatory import charts, formats, geo, indicators
-from observatory.charts import PALETTE
 from observatory.config import Federation
 from observatory.exports import images
 from observatory.exports.common import ExportContext, today
-from observatory.exports.document import BLUE, GREY, Document
+from observatory.exports.document import GREY, Document
 from observatory.filters import Scope
 from observatory.indicators import sheets
 from observatory.views import access
@@ -64,7 +63,8 @@ def map_spec(code: str, federation: Federation, size: int = 330) -> dict[str, An
     shapes_layer = alt.Chart(alt.NamedData(name=SHAPES)).mark_geoshape(
         stroke="white", strokeWidth=1.2).encode(
         color=alt.Color("properties.selected:N", legend=None,
-                        scale=alt.Scale(domain=["oui", "non"], range=[PALETTE[0], OTHER])))
+                        scale=alt.Scale(domain=["oui", "non"],
+                                        range=[federation.brand.primary, OTHER])))
     text = alt.Chart(labels).mark_text(fontSize=13, fontWeight="bold").encode(
         longitude="lon:Q", latitude="lat:Q", text="code:N",
         color=alt.Color("selected:N", legend=None,
@@ -152,24 +152,26 @@ def departement_sheet(code: str, year: int, federation: Federation, db: indicato
     context = ExportContext(scope.label(federation, {code: name}), federation.name,
                             export_date or today())
     doc = Document(context, footer_title=f"{federation.name} — fiche département",
-                   orientation="P", unicode_font=unicode_font)
+                   orientation="P", unicode_font=unicode_font, brand=federation.brand)
+    brand = federation.brand
     doc.add_page()
+    doc.logo(doc.w - doc.r_margin - 52, 10, 11)
 
     doc.line_text("Fiche département", 10, color=GREY, height=5)
-    doc.line_text(f"{name} ({code})", 24, bold=True, color=BLUE, height=11)
+    doc.line_text(f"{name} ({code})", 24, bold=True, color=doc.dark, height=11)
     territory = federation.territory_of(code)
     where = f" · territoire {territory}" if territory else ""
     doc.line_text(f"{federation.name}{where} · année {year} · exportée le {context.date_text}",
                   10, color=GREY, height=5)
     doc.ln(4)
 
-    doc.line_text(f"Chiffres clés {year}", 13, bold=True, height=7)
+    doc.line_text(f"Chiffres clés {year}", 13, bold=True, color=doc.dark, height=7)
     metrics = key_metrics(now, before, year, indicators.source_years(federation, db))
     doc.metric_boxes(access.protect_metrics(metrics), per_row=3, box_h=27, help_text=False)
     if not (now["adherent_teams"] or now["facilitations"] or now["survey_respondents"]):
         doc.line_text(f"Aucune donnée pour {name} en {year}.", 10, color=GREY)
 
-    doc.line_text("Place dans la région", 13, bold=True, height=7)
+    doc.line_text("Place dans la région", 13, bold=True, color=doc.dark, height=7)
     top = doc.get_y()
     doc.figure_image(images.chart_png(map_spec(code, federation)), 85, 80, x=doc.l_margin)
     bottom = doc.get_y()
@@ -183,9 +185,10 @@ def departement_sheet(code: str, year: int, federation: Federation, db: indicato
     doc.set_xy(doc.l_margin, max(bottom, doc.get_y()) + 2)
 
     trend = _trend(code, year, federation, db)
-    doc.line_text("Facilitations par année", 13, bold=True, height=7)
-    chart = charts.columns(trend, "Année", "Facilitations", x_title="Année",
-                           value_title="Facilitations").properties(height=170)
+    doc.line_text("Facilitations par année", 13, bold=True, color=doc.dark, height=7)
+    chart = charts.branded(charts.columns(trend, "Année", "Facilitations", x_title="Année",
+                                          value_title="Facilitations"), brand
+                           ).properties(height=170)
     room = doc.h - doc.b_margin - doc.get_y() - 8
     doc.figure_image(images.chart_png(chart, width=620), doc.epw, max(room, 40))
     doc.line_text(f"Source : journal des facilitations, {trend['Année'].iloc[0]}–{year}. "
@@ -194,12 +197,13 @@ def departement_sheet(code: str, year: int, federation: Federation, db: indicato
 
     doc.add_page()
     status = _status(code, year, federation, db)
-    doc.line_text(f"Équipes adhérentes par statut, {year}", 13, bold=True, height=7)
+    doc.line_text(f"Équipes adhérentes par statut, {year}", 13, bold=True, color=doc.dark, height=7)
     if len(status):
-        chart = charts.bars(status, "Statut", "Équipes", category_title="Statut",
-                            value_title="Équipes adhérentes", color="Type",
-                            color_title="Type d'équipe",
-                            sort=[STATUS_LABELS[s] for s in STATUSES])
+        # team types in their colours, as on every page
+        chart = charts.branded(charts.bars(status, "Statut", "Équipes", category_title="Statut",
+                                           value_title="Équipes adhérentes", color="Type",
+                                           color_title="Type d'équipe",
+                                           sort=[STATUS_LABELS[s] for s in STATUSES]), brand)
         doc.figure_image(images.chart_png(chart, width=600), doc.epw, 90)
         doc.ln(2)
         doc.data_table(_status_table(status), size=9)
@@ -209,7 +213,7 @@ def departement_sheet(code: str, year: int, federation: Federation, db: indicato
     doc.line_text(f"Source : formulaires d'adhésion {year} (une réponse par équipe et par an).",
                   8, color=GREY, height=4)
     doc.ln(6)
-    doc.line_text(f"Facilitations par type d'intervention, {year}", 13, bold=True, height=7)
+    doc.line_text(f"Facilitations par type d'intervention, {year}", 13, bold=True, color=doc.dark, height=7)
     kinds = pd.DataFrame(
         [{"Type d'intervention": KIND_LABELS.get(k, k), "Facilitations": n}
          for k, n in now["facilitations_by_kind"].items()])

@@ -17,7 +17,7 @@ from typing import Any
 
 import streamlit as st
 
-from observatory import privacy
+from observatory import formats, privacy
 from observatory.charts import Figure
 from observatory.config import Federation, get_federation
 from observatory.exports import images, tables
@@ -123,7 +123,7 @@ def figure_buttons(fig: Figure, view_context: ExportContext | View | str, *,
     def fill() -> None:
         safe = access.protect_figure(fig)  # what the files hold, whoever downloads them
         if safe.withheld:
-            st.caption(plain(f"Pas de fichier : {safe.withheld}."))
+            st.caption(plain(formats.typography(f"Pas de fichier : {safe.withheld}.")))
             return
         if _can_draw(safe):
             st.download_button(
@@ -139,7 +139,8 @@ def figure_buttons(fig: Figure, view_context: ExportContext | View | str, *,
             "Données CSV (Excel)", data=lambda: tables.figure_csv(fig),
             file_name=f"{name}.csv", mime=MIMES["csv"], key=f"{key}_csv", on_click="ignore",
             icon=":material/table:",
-            help="Séparateur « ; », virgule décimale, UTF-8 : s'ouvre directement dans Excel.")
+            help=formats.typography(
+                "Séparateur « ; », virgule décimale, UTF-8 : s'ouvre directement dans Excel."))
         st.download_button(
             "Données XLSX", data=lambda: tables.figure_xlsx(fig, ctx),
             file_name=f"{name}.xlsx", mime=MIMES["xlsx"], key=f"{key}_xlsx",

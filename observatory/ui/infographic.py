@@ -8,7 +8,6 @@ import streamlit as st
 
 from observatory.charts import Figure
 from observatory.exports.common import ExportContext
-from observatory.exports.infographic import look
 from observatory.filters import Scope
 from observatory.ui import downloads, render
 from observatory.ui.text import plain
@@ -41,8 +40,8 @@ def card(item: Card, fig: Figure | None, export: ExportContext, colour: str) -> 
             st.info(plain(item.withheld[0].upper() + item.withheld[1:] + "."))
         elif item.value:
             _big(item.value, item.value_label, colour)
-        if item.takeaway:
-            st.markdown(plain(item.takeaway))
+        if item.takeaway and (fig is None or fig.takeaway != item.takeaway or not fig.chart):
+            st.markdown(plain(item.takeaway))  # else the chart says it, above itself
         if item.groups:
             st.caption(plain(item.groups))
         if fig is not None:
@@ -57,7 +56,7 @@ def survey(v: View, *, scope: Scope | None = None) -> View:
     if v.empty_message:
         st.info(plain(v.empty_message))
         return v
-    colour = look(federation).primary
+    colour = federation.brand.primary
     with st.container(border=True):
         for note in v.notes:
             if note.startswith("Objectif"):

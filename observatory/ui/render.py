@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 import pyarrow as pa
@@ -11,6 +11,7 @@ import streamlit as st
 from streamlit import dataframe_util
 from streamlit.delta_generator import DeltaGenerator
 
+from observatory import formats
 from observatory.charts import Figure
 from observatory.exports.common import PLAIN_INTEGER_COLUMN, ExportContext
 from observatory.filters import Scope
@@ -35,7 +36,15 @@ def figure(fig: Figure, export: ExportContext, *, selectable: bool = False,
     the chart, its n and source under it."""
     event = None
     drawn = fig.chart is not None and len(fig.data) and not fig.withheld
+    if fig.statement:  # one bar is not a chart: its sentence, under the chart's title
+        st.markdown(f"**{plain(fig.title)}**")
+        st.markdown(f"### {plain(fig.takeaway)}")
+        st.caption(plain(fig.caption))
+        downloads.figure_buttons(fig, export)
+        return None
     if drawn:
+        if fig.takeaway:
+            st.markdown(f"**{plain(fig.takeaway)}**")
         payload, key = chart_payload(fig), f"chart_{fig.key}"
         if not header:
             payload.pop("title", None)
@@ -47,7 +56,7 @@ def figure(fig: Figure, export: ExportContext, *, selectable: bool = False,
             st.caption(plain(fig.notes if header else fig.caption))
     else:
         state = fig.withheld or "aucune donnée pour ce périmètre"
-        st.info(plain(f"{fig.title} : {state}."))
+        st.info(plain(formats.typography(f"{fig.title} : {state}.")))
         st.caption(plain(fig.caption))
     if drawn:
         downloads.figure_buttons(fig, export)
@@ -84,11 +93,22 @@ def _number_formats(df: pd.DataFrame) -> dict[str, Any]:
             and not pd.api.types.is_bool_dtype(df[col])}
 
 
+# Up to this many rows, a table shows them all (no inner scroll bar hiding the last ones).
+ALL_ROWS = 25
+ROW_PX, HEADER_PX = 35, 38  # Streamlit's data grid: row height, header and borders
+
+
+def table_height(rows: int) -> int | Literal["auto"]:
+    """The grid's height: every row of a short table, Streamlit's scrolling default beyond."""
+    return HEADER_PX + ROW_PX * max(rows, 1) if rows <= ALL_ROWS else "auto"
+
+
 def table(tab: Table, export: ExportContext) -> None:
     st.markdown(f"**{plain(tab.title)}**")
     # an unknown value is a dash, as formats.number writes it, never Streamlit's "None"
     st.dataframe(tab.data, hide_index=True, width="stretch", key=f"table_{tab.key}",
-                 column_config=_number_formats(tab.data), placeholder="–")
+                 column_config=_number_formats(tab.data), placeholder="–",
+                 height=table_height(len(tab.data)))
     if tab.caption:
         st.caption(plain(tab.caption))
     if len(tab.data):
@@ -155,7 +175,7 @@ def _clicked(event: object, selection: str) -> str | None:
 def map_view(v: View, *, selection: str, on_click: Callable[[str | None], None],
              current: str | None, header: DeltaGenerator | None = None,
              scope: Scope | None = None) -> None:
-    """The map beside its table; a click on a département calls ``on_click(code)``.
+    """The map, then its table; a click on a département calls ``on_click(code)``.
 
     ``header``: a container drawn earlier on the page, so that the title sits above the controls
     the page drew before it could build the view.
@@ -164,12 +184,11 @@ def map_view(v: View, *, selection: str, on_click: Callable[[str | None], None],
     export = page_header(v, header, scope)
     for note in v.notes:
         st.info(plain(note))
-    left, right = st.columns([3, 2])
-    with left:
-        event = figure(v.figures[0], export, selectable=True)
-    with right:
-        for tab in v.tables:
-            table(tab, export)
+    # the map across the page, the table under it: a table of twelve columns beside the
+    # map would be cut, and a phone stacks them anyway
+    event = figure(v.figures[0], export, selectable=True)
+    for tab in v.tables:
+        table(tab, export)
     code = _clicked(event, selection)
     if code and code != current:
         on_click(code)

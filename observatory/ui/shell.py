@@ -35,7 +35,7 @@ def _ensure_store() -> None:
     if not store.exists(db):
         from observatory import demo
 
-        with st.spinner("Première ouverture : construction de la base de démonstration…"):
+        with st.spinner("Première ouverture\u202f: construction de la base de démonstration…"):
             demo.build(db)
     store.ensure_current(db)
 
@@ -59,6 +59,8 @@ def run() -> None:
     pages = [st.Page(p.file, title=p.title, icon=p.icon, url_path=p.id, default=p.default)
              for p in PAGES if auth.allows(role, p.role)]
     nav = st.navigation(pages)
+    if federation.brand.logo_path is not None:  # the federation's own look, top of the sidebar
+        st.logo(str(federation.brand.logo_path), size="large")
     st.sidebar.markdown(f"**{plain(federation.name)}** · {plain(federation.region)}")
     sidebar_badge(role)
     scope = sidebar(federation, info["years"], names)

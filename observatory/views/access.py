@@ -41,15 +41,45 @@ def masked_note() -> str:
             "que les cases qui permettraient de les retrouver par différence.")
 
 
+def typeset(view: View) -> View:
+    """The view's own texts in French typography (``formats.typography``): what leaves the
+    server, on screen or in a file. The data (names, answers, fiches) stays as typed."""
+    t = formats.typography
+
+    def metric(m: Metric) -> Metric:
+        return dataclasses.replace(m, label=t(m.label), value=t(m.value),
+                                   delta=t(m.delta) if m.delta else m.delta, help=t(m.help))
+
+    def figure(f: Figure) -> Figure:
+        return dataclasses.replace(f, title=t(f.title), notes=t(f.notes), source=t(f.source),
+                                   takeaway=t(f.takeaway), withheld=t(f.withheld))
+
+    def table(tab: Table) -> Table:
+        return dataclasses.replace(tab, title=t(tab.title), caption=t(tab.caption))
+
+    def card(c: Card) -> Card:
+        return dataclasses.replace(c, title=t(c.title), value=t(c.value), value_label=t(c.value_label),
+                                   takeaway=t(c.takeaway), groups=t(c.groups),
+                                   withheld=t(c.withheld))
+
+    return dataclasses.replace(
+        view, title=t(view.title), scope_label=t(view.scope_label),
+        empty_message=t(view.empty_message) if view.empty_message else view.empty_message,
+        notes=[t(n) for n in view.notes], metrics=[metric(m) for m in view.metrics],
+        figures=[figure(f) for f in view.figures], tables=[table(x) for x in view.tables],
+        cards=[card(c) for c in view.cards])
+
+
 def for_role(view: View, role: str | None) -> View:
-    """``view`` as ``role`` may see it on screen (unchanged for staff and administrators)."""
+    """``view`` as ``role`` may see it on screen (staff and administrators: as built), set in
+    French typography."""
     if auth.can_see_team_details(role):
-        return view
+        return typeset(view)
     safe = protect(view)
     tables = [t for t in safe.tables if not t.detail]
     notes = list(safe.notes)
     if len(tables) < len(safe.tables):
-        notes.append(DETAIL_NOTE)
+        notes.append(formats.typography(DETAIL_NOTE))
     return dataclasses.replace(safe, tables=tables, notes=notes)
 
 
@@ -69,8 +99,8 @@ def protect(view: View, limit: int | None = None) -> View:
     notes = list(view.notes)
     if masked and masked_note() not in notes:
         notes.append(masked_note())
-    return dataclasses.replace(view, tables=tables, figures=figures, metrics=metrics,
-                               notes=notes, cards=cards)
+    return typeset(dataclasses.replace(view, tables=tables, figures=figures, metrics=metrics,
+                                       notes=notes, cards=cards))
 
 
 CARD_MASKED = ("chiffres masqués : ils permettraient de retrouver un effectif de moins de "
@@ -165,7 +195,8 @@ def _metric(metric: Metric, hidden: set[tuple[str, str]], limit: int | None) -> 
 
 def _withheld(fig: Figure, reason: str) -> Figure:
     return dataclasses.replace(fig, chart=None, data=fig.data.iloc[0:0], protected=True,
-                               withheld=reason, masked_cells=max(1, fig.masked_cells))
+                               withheld=reason, masked_cells=max(1, fig.masked_cells),
+                               takeaway="")
 
 
 def _unit(fig: Figure) -> str:
@@ -188,6 +219,8 @@ def protect_figure(fig: Figure, limit: int | None = None) -> Figure:
         return _withheld(fig, privacy.too_few(limit, _unit(fig)))
     if not n:
         return dataclasses.replace(fig, protected=True)
+    if fig.statement:  # a sentence stating a masked count: nothing left to say
+        return _withheld(fig, privacy.too_few(limit, _unit(fig)))
     chart = fig.chart
     if chart is not None:
         spec = chart.to_dict(validate=False)
@@ -198,7 +231,9 @@ def protect_figure(fig: Figure, limit: int | None = None) -> Figure:
         if isinstance(title, dict) and isinstance(title.get("subtitle"), list):
             title["subtitle"] = [*title["subtitle"], privacy.masked_note(limit)]
         chart = type(chart).from_dict(spec, validate=False)
-    return dataclasses.replace(fig, chart=chart, data=data, protected=True, masked_cells=n)
+    # the takeaway was written from the cells before suppression: it may state a masked one
+    return dataclasses.replace(fig, chart=chart, data=data, protected=True, masked_cells=n,
+                               takeaway="")
 
 
 def _has_marks(spec: dict) -> bool:

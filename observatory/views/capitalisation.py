@@ -68,7 +68,8 @@ def build(scope: Scope, federation: Federation, db: DB = None, query: str = "",
     chart = charts.bars(by_theme, "Thème", "Fiches", category_title="Thème",
                         value_title="Fiches")
     view.figures.append(charts.figure("fiches_par_theme", "Fiches par thème", chart,
-                                            by_theme, len(table), "fiches", SOURCE))
+                                      by_theme, len(table), "fiches", SOURCE,
+                                      brand=federation.brand))
     view.tables.append(Table("fiches", "Fiches de capitalisation", table,
                              f"Source : {SOURCE}. Texte brut, tel que saisi par les équipes.",
                              # a fiche tells what one team did, by name: staff only

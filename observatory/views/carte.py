@@ -95,8 +95,8 @@ def map_chart(df: pd.DataFrame, federation: Federation, ind: MapIndicator, title
         geo.departement_topojson(frozenset(federation.departements)), values, labels,
         label=ind.label, fmt=ind.fmt, selection=SELECTION,
         borders=_borders_topojson(federation.id) if federation.territories else None,
-        partial=not bool(df["in_scope"].all()))
-    return charts.titled(chart, title, caption)
+        partial=not bool(df["in_scope"].all()), brand=federation.brand)
+    return charts.titled(chart, title, caption, federation.brand)
 
 
 def _scope_value(shown: pd.DataFrame, ind: MapIndicator) -> str:
@@ -114,6 +114,25 @@ def _scope_value(shown: pd.DataFrame, ind: MapIndicator) -> str:
     if ind.column == "aci_total_eur":
         return f"Total : {formats.euros(total)}"
     return f"Total : {formats.number(total)}"
+
+
+def _lead(shown: pd.DataFrame, ind: MapIndicator) -> str:
+    """The département where the indicator is highest: « Isère (38) en tête : 40 »."""
+    values = shown[ind.column].astype(float)
+    if len(shown) < 2 or not values.notna().any() or not values.max():
+        return ""
+    top = values.idxmax()
+    value = values[top]
+    where = f"{shown.loc[top, 'name']} ({shown.loc[top, 'departement']}) en tête"
+    unit = charts.unit_of(ind.label)
+    if ind.fmt == ",d":
+        said = charts.counted(value, unit)
+    elif ind.column == "per_100k":
+        said = f"{formats.number(value, 1)} {unit}"
+    else:
+        said = f"{unit} de " + (formats.percent(value) if ind.fmt.endswith("%")
+                                else formats.euros(value))
+    return formats.typography(f"{where} : {said}.")
 
 
 def build(scope: Scope, federation: Federation, db: indicators.DB = None,
@@ -151,6 +170,7 @@ def build(scope: Scope, federation: Federation, db: indicators.DB = None,
         count_columns=(ACI_TEAMS, "aci_teams") if aci else (),
         margins=(Margin(where="in_scope"),))
     fig.chart = map_chart(df, federation, ind, title, fig.caption)
+    fig.takeaway = _lead(shown, ind)
     view.figures.append(fig)
     shown = df[df["in_scope"]]
     table = pd.DataFrame({

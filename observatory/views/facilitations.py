@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from observatory import charts, formats, indicators
-from observatory.config import Federation
+from observatory.config import Brand, Federation
 from observatory.filters import Scope
 from observatory.indicators import DB
 from observatory.indicators import facilitations as ind
@@ -37,17 +37,21 @@ def _axis(df: pd.DataFrame, axis: str, labels: dict[str, str] | None = None) -> 
     return part
 
 
+# What the value axis of facilitations and unique teams counts, side by side.
+COUNTED = "Facilitations ou équipes"
+
+
 def _bars(key: str, title: str, part: pd.DataFrame, category: str, total: int, scope: Scope,
-          sort: list[str] | str = "-x", notes: str = COUNTING,
+          brand: Brand, sort: list[str] | str = "-x", notes: str = COUNTING,
           category_title: str | None = None) -> charts.Figure:
     """Facilitations and unique teams side by side per value of one axis."""
     data = _long(part.rename(columns={"key": category}), category)
     chart = charts.grouped_bars(
         data, category, "Nombre", "Mesure", category_title=category_title or category,
-        value_title="Nombre",
-        group_title="Mesure", sort=sort, group_order=MEASURES)
+        value_title=COUNTED, group_title=None, sort=sort, group_order=MEASURES,
+        colors=charts.measure_colors(MEASURES, brand), groups_are_units=True)
     return charts.figure(key, title, chart, data, total, "facilitations", _source(scope),
-                               notes)
+                         notes, brand=brand)
 
 
 def _area_label(area: object, federation: Federation, names: dict[str, str]) -> str:
@@ -134,45 +138,49 @@ def _metrics(scope: Scope, federation: Federation, df: pd.DataFrame, years: pd.D
 def _time_figures(scope: Scope, federation: Federation, total: int, years: pd.DataFrame,
                   db: DB) -> list[charts.Figure]:
     """Facilitations and unique teams per month of the period, and per year."""
+    brand = federation.brand
+    colors = charts.measure_colors(MEASURES, brand)
     months = ind.by_month(scope, federation, db)
     data = _long(months.rename(columns={"month": "Mois"}), "Mois")
-    chart = charts.line(data, "Mois", "Nombre", x_title="Mois", value_title="Nombre",
-                        color="Mesure", color_title="Mesure")
+    chart = charts.line(data, "Mois", "Nombre", x_title="Mois", value_title=COUNTED,
+                        color="Mesure", color_title=None, colors=colors)
     by_month = charts.figure(
         "facilitations_par_mois", "Facilitations et équipes uniques par mois", chart, data,
-        total, "facilitations", _source(scope), COUNTING)
+        total, "facilitations", _source(scope), COUNTING, brand=brand)
     data = _long(years.rename(columns={"year": "Année"}), "Année")
     chart = charts.measure_columns(data, "Année", "Nombre", "Mesure", x_title="Année",
-                                   value_title="Nombre", measure_order=MEASURES)
+                                   value_title=COUNTED, measure_order=MEASURES, colors=colors)
     by_year = charts.figure(
         "facilitations_par_annee", "Facilitations et équipes uniques par année", chart, data,
         int(years["facilitations"].sum()), "facilitations", "journal des facilitations",
-        "Toutes les années ; les autres filtres s'appliquent. " + COUNTING)
+        "Toutes les années ; les autres filtres s'appliquent. " + COUNTING, brand=brand)
     return [by_month, by_year]
 
 
 def _breakdown_figures(scope: Scope, federation: Federation, df: pd.DataFrame, total: int,
                        names: dict[str, str]) -> list[charts.Figure]:
-    """Facilitations and unique teams by team type, profile, kind, territory and département."""
+    """Facilitations and unique teams by team type, profile, kind, territory and département
+    (types, profiles and territories in their own order, kinds and départements by value)."""
+    brand = federation.brand
     figures = [
         _bars("facilitations_par_type_equipe", "Par type d'équipe", _axis(df, "team_type"),
-              "Type", total, scope, sort=list(FACILITATION_TEAM_TYPES),
+              "Type", total, scope, brand, sort=list(FACILITATION_TEAM_TYPES),
               category_title="Type d'équipe"),
         _bars("facilitations_par_profil", "Par profil de l'équipe le jour de la facilitation",
-              _axis(df, "team_profile", STATUS_LABELS), "Profil", total, scope,
+              _axis(df, "team_profile", STATUS_LABELS), "Profil", total, scope, brand,
               sort=list(STATUS_LABELS.values()),
               notes="Statut de l'équipe au jour de la facilitation. " + COUNTING),
         _bars("facilitations_par_nature", "Par type de facilitation",
-              _axis(df, "kind", KIND_LABELS), "Type de facilitation", total, scope),
+              _axis(df, "kind", KIND_LABELS), "Type de facilitation", total, scope, brand),
     ]
     if federation.territories and not scope.departement:
         figures.append(_bars("facilitations_par_territoire", "Par territoire",
-                             _axis(df, "territory"), "Territoire", total, scope,
+                             _axis(df, "territory"), "Territoire", total, scope, brand,
                              sort=list(federation.territories)))
     deps = _axis(df, "departement")
     deps = deps.assign(key=deps["key"].map(lambda c: f"{c} – {names[c]}" if c in names else c))
     figures.append(_bars("facilitations_par_departement", "Par département", deps,
-                         "Département", total, scope, sort="ascending"))
+                         "Département", total, scope, brand))
     return figures
 
 

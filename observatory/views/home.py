@@ -68,30 +68,33 @@ def key_metrics(now: dict[str, Any], before: dict[str, Any] | None, year: int | 
     ]
 
 
-def _type_columns(by_type: pd.DataFrame) -> charts.Spec:
+def _type_columns(by_type: pd.DataFrame, federation: Federation) -> charts.Spec:
     return charts.columns(by_type, "Type", "Équipes", x_title="Type d'équipe",
                           value_title="Équipes adhérentes", color="Année", color_title="Année",
-                          offset=True)
+                          offset=True,
+                          colors=charts.year_colors(by_type["Année"], federation.brand))
 
 
 def _by_type(now: dict[str, Any], before: dict[str, Any] | None, year: int | None,
-             covered: dict[str, frozenset[int]]) -> charts.Figure:
+             covered: dict[str, frozenset[int]], federation: Federation) -> charts.Figure:
     """Member teams per type, beside the year before where the forms cover it."""
     rows = [{"Type": key, "Année": str(year) if year else "Toutes années", "Équipes": n}
             for key, n in now["adherent_teams_by_type"].items()]
     if before is None or year is None or year - 1 not in covered["adhesions"]:
         by_type = pd.DataFrame(rows)
         return charts.figure("adherents_par_type", "Équipes adhérentes par type",
-                             _type_columns(by_type), by_type,
-                             now["adherent_teams"], "équipes", _source("adhesions", year))
+                             _type_columns(by_type, federation), by_type,
+                             now["adherent_teams"], "équipes", _source("adhesions", year),
+                             brand=federation.brand)
     rows += [{"Type": key, "Année": str(year - 1), "Équipes": n}
              for key, n in before["adherent_teams_by_type"].items()]
     by_type = pd.DataFrame(rows)
     return charts.figure(
         "adherents_par_type", "Équipes adhérentes par type",
-        _type_columns(by_type), by_type,
+        _type_columns(by_type, federation), by_type,
         now["adherent_teams"], f"équipes en {year} ({formats.number(before['adherent_teams'])} "
-        f"en {year - 1})", f"{SOURCES['adhesions']} {year - 1} et {year}")
+        f"en {year - 1})", f"{SOURCES['adhesions']} {year - 1} et {year}",
+        brand=federation.brand)
 
 
 def build(scope: Scope, federation: Federation, db: indicators.DB = None,
@@ -108,7 +111,7 @@ def build(scope: Scope, federation: Federation, db: indicators.DB = None,
     year = scope.year
     covered = indicators.source_years(federation, db)
     view.metrics = key_metrics(now, before, year, covered)
-    view.figures.append(_by_type(now, before, year, covered))
+    view.figures.append(_by_type(now, before, year, covered, federation))
     members = (now["adherent_teams"], "équipes", _source("adhesions", year))
 
     labels = {**STATUS_LABELS, indicators.UNKNOWN: UNKNOWN_LABEL}
@@ -117,9 +120,10 @@ def build(scope: Scope, federation: Federation, db: indicators.DB = None,
          for k, n in now["adherent_teams_by_status"].items()]
     )
     chart = charts.bars(status, "Statut", "Équipes", category_title="Statut",
-                        value_title="Équipes adhérentes", sort=list(labels.values()))
+                        value_title="Équipes adhérentes", sort=list(labels.values()),
+                        color="Statut")
     view.figures.append(charts.figure("adherents_par_statut", "Équipes adhérentes par statut",
-                                      chart, status, *members))
+                                      chart, status, *members, brand=federation.brand))
 
     kinds = pd.DataFrame(
         [{"Type de facilitation": KIND_LABELS.get(k, k), "Facilitations": n}
@@ -129,7 +133,8 @@ def build(scope: Scope, federation: Federation, db: indicators.DB = None,
                         category_title="Type de facilitation", value_title="Facilitations")
     view.figures.append(charts.figure(
         "facilitations_par_type", "Facilitations par type d'intervention", chart, kinds,
-        now["facilitations"], "facilitations", _source("facilitations", year)))
+        now["facilitations"], "facilitations", _source("facilitations", year),
+        brand=federation.brand))
 
     per_dep = pd.DataFrame(
         [{"Code": code, "Département": d["name"], "Équipes adhérentes": d["adherent_teams"],

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from observatory import charts, formats
-from observatory.config import Federation
+from observatory.config import Brand, Federation
 from observatory.filters import Scope
 from observatory.indicators import DB
 from observatory.indicators import portrait as ind
@@ -62,7 +62,7 @@ class _Answers:
 
 
 def _distribution(answers: _Answers, field: str, key: str, title: str, category: str,
-                  scope: Scope, *, multiple: bool = False, numeric: bool = False,
+                  scope: Scope, brand: Brand, *, multiple: bool = False, numeric: bool = False,
                   unit: str = "", notes: str = "") -> charts.Figure:
     """Bars of the share of answering teams per answer of one form question."""
     sort: list[str] | str = "-x"
@@ -88,7 +88,8 @@ def _distribution(answers: _Answers, field: str, key: str, title: str, category:
     if notes:
         parts.append(notes)
     return charts.figure(key, title, chart, data, n, "équipes", _source(scope),
-                               " ".join(p.rstrip(".") + "." for p in parts), sensitive=True)
+                         " ".join(p.rstrip(".") + "." for p in parts), sensitive=True,
+                         brand=brand)
 
 
 def _transitions(df: pd.DataFrame) -> pd.DataFrame:
@@ -127,7 +128,7 @@ def _metrics(counts: pd.DataFrame, answers: _Answers, aci: pd.DataFrame,
 
 
 def _status_figures(counts: pd.DataFrame, history: pd.DataFrame,
-                    source: str) -> list[charts.Figure]:
+                    source: str, brand: Brand) -> list[charts.Figure]:
     """Members by type and status this year, and the statuses year after year."""
     data = pd.DataFrame({"Type": counts["team_type"], "Statut": _status(counts["status"]),
                          "Équipes": counts["teams"].astype(int)})
@@ -136,34 +137,35 @@ def _status_figures(counts: pd.DataFrame, history: pd.DataFrame,
                         color_title="Statut", sort=list(TEAM_TYPES))
     by_type = charts.figure(
         "equipes_par_type_statut", "Équipes adhérentes par type et statut",
-        charts.status_colors(chart, data, "Statut"), data, int(counts["teams"].sum()), "équipes",
-        source)
+        chart, data, int(counts["teams"].sum()), "équipes", source, brand=brand)
     data = pd.DataFrame({"Année": history["year"].astype(int), "Statut": _status(history["status"]),
                          "Équipes": history["teams"].astype(int)})
     chart = charts.columns(data, "Année", "Équipes", x_title="Année",
                            value_title="Équipes adhérentes", color="Statut", color_title="Statut")
     by_year = charts.figure(
         "statut_par_annee", "Statut des équipes adhérentes au fil des années",
-        charts.status_colors(chart, data, "Statut"), data, int(history["teams"].sum()), "formulaires",
-        "formulaires d'adhésion", "Toutes les années ; les autres filtres s'appliquent.")
+        chart, data, int(history["teams"].sum()), "formulaires",
+        "formulaires d'adhésion", "Toutes les années ; les autres filtres s'appliquent.",
+        brand=brand)
     return [by_type, by_year]
 
 
-def _transition_figure(moves: pd.DataFrame, every: pd.DataFrame) -> charts.Figure:
+def _transition_figure(moves: pd.DataFrame, every: pd.DataFrame, brand: Brand) -> charts.Figure:
     """Status changes between the last two years (``every``: all pairs of years, shown)."""
     latest = (moves["to_year"] == moves["to_year"].max()).to_numpy()
     last, data = moves[latest], every[latest]
     data = data.assign(Parcours=data["Statut avant"] + " → " + data["Statut après"])
+    # one colour: the path says whether it is a step forward (the table keeps « Évolution »)
     chart = charts.bars(data, "Parcours", "Équipes", category_title="Statut avant → après",
-                        value_title="Équipes", color="Évolution", color_title="Évolution")
+                        value_title="Équipes adhérentes les deux années")
     pair = data["Années"].iloc[0]
     return charts.figure(
         "transitions_statut", f"Évolution du statut des équipes ({pair})", chart, data,
         int(last["teams"].sum()), "équipes", f"formulaires d'adhésion {pair}",
-        "Équipes adhérentes les deux années consécutives.")
+        "Équipes adhérentes les deux années consécutives.", brand=brand)
 
 
-def _aci_figures(bins: pd.DataFrame, source: str) -> list[charts.Figure]:
+def _aci_figures(bins: pd.DataFrame, source: str, brand: Brand) -> list[charts.Figure]:
     """One histogram of the declared ACI amounts per team type."""
     found = set(bins["team_type"])
     figures = []
@@ -171,35 +173,37 @@ def _aci_figures(bins: pd.DataFrame, source: str) -> list[charts.Figure]:
         part = bins[bins["team_type"] == team_type]
         data = pd.DataFrame({"De": part["bin_start"], "À": part["bin_end"],
                              "Équipes": part["n"].astype(int)})
-        chart = charts.histogram(data, "De", "À", "Équipes", value_title="Montant ACI (€)",
-                                       count_title="Équipes", value_format=",.0f")
+        chart = charts.histogram(data, "De", "À", "Équipes",
+                                 value_title="Montant ACI déclaré (€)",
+                                 count_title="Équipes", value_format=",.0f")
         figures.append(charts.figure(
             f"aci_{team_type.lower()}", f"Montants ACI déclarés : {team_type}", chart, data,
             int(part["n"].sum()), "équipes", source,
-            f"Équipes {team_type} ayant déclaré un montant ACI.", sensitive=True))
+            f"Équipes {team_type} ayant déclaré un montant ACI.", sensitive=True, brand=brand))
     return figures
 
 
-def _form_figures(answers: _Answers, scope: Scope) -> list[charts.Figure]:
+def _form_figures(answers: _Answers, scope: Scope, brand: Brand) -> list[charts.Figure]:
     """The answers to the form's questions: systems, professions, coordination, missions…"""
     return [
         _distribution(answers, "information_system", "si_partage", "Système d'information partagé",
-                      "Logiciel", scope, notes="Les réponses libres « Autre » sont regroupées."),
+                      "Logiciel", scope, brand,
+                      notes="Les réponses libres « Autre » sont regroupées."),
         _distribution(answers, "profession", "professions", "Professions représentées",
-                      "Profession", scope, multiple=True),
+                      "Profession", scope, brand, multiple=True),
         _distribution(answers, "coordination", "coordination", "Fonction de coordination",
-                      "Coordination", scope),
+                      "Coordination", scope, brand),
         _distribution(answers, "coordination_fte", "etp_coordination",
-                      "Temps de coordination (ETP)", "ETP", scope, numeric=True),
+                      "Temps de coordination (ETP)", "ETP", scope, brand, numeric=True),
         _distribution(answers, "pacte_trained", "pacte", "Coordinateur formé PACTE",
-                      "Formé PACTE", scope,
+                      "Formé PACTE", scope, brand,
                       notes="Équipes ayant une fonction de coordination."),
         _distribution(answers, "mission", "missions", "Missions de santé publique", "Mission",
-                      scope, multiple=True),
+                      scope, brand, multiple=True),
         _distribution(answers, "protocol", "protocoles", "Protocoles pluriprofessionnels",
-                      "Protocole", scope, multiple=True),
+                      "Protocole", scope, brand, multiple=True),
         _distribution(answers, "protocols_count", "nombre_protocoles", "Nombre de protocoles",
-                      "Protocoles", scope, numeric=True),
+                      "Protocoles", scope, brand, numeric=True),
     ]
 
 
@@ -229,13 +233,15 @@ def build(scope: Scope, federation: Federation, db: DB = None,
     answers = _Answers(ind.distributions(scope, federation, db))
     aci = ind.aci(scope, federation, db)
     view.metrics = _metrics(counts, answers, aci, source)
-    view.figures = _status_figures(counts, ind.status_history(scope, federation, db), source)
+    brand = federation.brand
+    view.figures = _status_figures(counts, ind.status_history(scope, federation, db), source,
+                                   brand)
     moves = ind.transitions(scope, federation, db)
     every = _transitions(moves) if len(moves) else None
     if every is not None:
-        view.figures.append(_transition_figure(moves, every))
-    view.figures += _aci_figures(ind.aci_histogram(scope, federation, db), source)
-    view.figures += _form_figures(answers, scope)
+        view.figures.append(_transition_figure(moves, every, brand))
+    view.figures += _aci_figures(ind.aci_histogram(scope, federation, db), source, brand)
+    view.figures += _form_figures(answers, scope, brand)
     view.tables.append(_aci_table(aci, source))
     if every is not None:
         view.tables.append(Table(

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from observatory import charts, formats, privacy
-from observatory.config import Federation
+from observatory.config import Brand, Federation
 from observatory.filters import Scope
 from observatory.indicators import DB
 from observatory.indicators import surveys as ind
@@ -173,13 +173,8 @@ def _choice_card(q: Mapping[str, Any], key: str, totals: dict[str, int], n: int,
     return Card(key, _label(q), value, what, text, rows_of(used))
 
 
-def primary(federation: Federation) -> str:
-    """The federation's own colour (its brand's primary), the theme's first colour without one."""
-    return str(getattr(getattr(federation, "brand", None), "primary", charts.PALETTE[0]))
-
-
 def _choice_figure(q: Mapping[str, Any], rows: pd.DataFrame, breakdown: str | None, source: str,
-                   names: dict[str, str], colour: str) -> tuple[charts.Figure, Card]:
+                   names: dict[str, str], brand: Brand) -> tuple[charts.Figure, Card]:
     """One choice question: bars of its answers' shares (a heat table of groups × answers
     with a breakdown), and its card."""
     if breakdown == "departement":
@@ -206,7 +201,7 @@ def _choice_figure(q: Mapping[str, Any], rows: pd.DataFrame, breakdown: str | No
     if q["qtype"] == "scale":
         colors = charts.side_colors(order or [], _positive(q))
     elif q["qtype"] == "yesno":
-        colors = {"Oui": colour, "Non": charts.NEUTRAL_BAR}
+        colors = {"Oui": brand.primary, "Non": charts.NEUTRAL_BAR}
     notes = [COMPLETE_ONLY]
     if q["qtype"] == "scale":
         good = _sides(_listed(q), _positive(q))[0]
@@ -233,7 +228,7 @@ def _choice_figure(q: Mapping[str, Any], rows: pd.DataFrame, breakdown: str | No
         columns = order or [a for a, _ in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))]
         chart = charts.heat_table(data, group, "Réponse", SHARE, RESPONDENTS,
                                   row_order=row_order, column_order=columns, row_title=group,
-                                  low=LOW, high=HIGH, color=colour)
+                                  low=LOW, high=HIGH)
         what = takeaways.joined([takeaways.quoted(a) for a in headline], "ou")
         # the card states each answer's total over the groups: a margin the suppression
         # protects (below), so its numbers need no cell of their own
@@ -242,7 +237,7 @@ def _choice_figure(q: Mapping[str, Any], rows: pd.DataFrame, breakdown: str | No
         notes.append(f"Une ligne par {group.lower()}, triées par part de {what}.")
     else:
         chart = charts.answer_bars(data, "Réponse", SHARE, RESPONDENTS, order=order,
-                                   colors=colors, low=LOW, high=HIGH, color=colour)
+                                   colors=colors, low=LOW, high=HIGH)
     # What a reader can add up: the n (single choice and scales: the counts sum to it), and
     # with a breakdown each group's respondents (a shown count over its share gives it).
     margins: tuple[Margin, ...] = ()  # several answers each: the counts add up to nothing
@@ -252,20 +247,17 @@ def _choice_figure(q: Mapping[str, Any], rows: pd.DataFrame, breakdown: str | No
         margins += (Margin(("Réponse",)),)
     fig = charts.figure(key, _title(q), chart, data, n, "répondants à la question", source,
                         " ".join(notes), count_columns=(RESPONDENTS,), sensitive=True,
-                        margins=margins)
+                        margins=margins, takeaway=card.takeaway, brand=brand)
     return fig, card
 
 
 def _number_figure(q: Mapping[str, Any], rows: pd.DataFrame, stats: pd.DataFrame,
-                   source: str, colour: str) -> tuple[charts.Figure, Card]:
+                   source: str, brand: Brand) -> tuple[charts.Figure, Card]:
     data = pd.DataFrame({"De": rows["bin_start"], "À": rows["bin_end"],
                          RESPONDENTS: rows["n"].astype(int)}).reset_index(drop=True)
-    chart = charts.value_histogram(data, "De", "À", RESPONDENTS, value_title="Réponse",
-                                   value_format=",.0f", color=colour)
+    chart = charts.histogram(data, "De", "À", RESPONDENTS, value_title="Réponse",
+                             count_title=RESPONDENTS, value_format=",.0f")
     key = _key(q["question_id"], q["position"])
-    fig = charts.figure(key, _title(q), chart, data, int(data[RESPONDENTS].sum()),
-                        "répondants à la question", source, COMPLETE_ONLY,
-                        count_columns=(RESPONDENTS,), sensitive=True)
     if len(stats):
         s = stats.iloc[0]
         value, what, text = takeaways.number(int(s["n"]), float(s["q1"]), float(s["median"]),
@@ -273,6 +265,10 @@ def _number_figure(q: Mapping[str, Any], rows: pd.DataFrame, stats: pd.DataFrame
                                              int(s["n_lo"]), int(s["n_hi"]))
     else:
         value, what, text = "", "", takeaways.too_few(0)
+    fig = charts.figure(key, _title(q), chart, data, int(data[RESPONDENTS].sum()),
+                        "répondants à la question", source, COMPLETE_ONLY,
+                        count_columns=(RESPONDENTS,), sensitive=True, takeaway=text,
+                        brand=brand)
     return fig, Card(key, _label(q), value, what, text)
 
 
@@ -427,7 +423,7 @@ def build(scope: Scope, federation: Federation, db: DB = None, survey_id: str | 
                             value_title=RESPONDENTS)
         view.figures.append(charts.figure(
             f"repondants_par_{key}", title, chart, data, total, "répondants", source,
-            COMPLETE_ONLY, count_columns=(RESPONDENTS,)))
+            COMPLETE_ONLY, count_columns=(RESPONDENTS,), brand=federation.brand))
 
     qs = ind.questions(survey_id, db)
     counts = _by_question(ind.choice_counts(survey_id, scope, federation, db, breakdown))
@@ -435,13 +431,13 @@ def build(scope: Scope, federation: Federation, db: DB = None, survey_id: str | 
     stats = _by_question(ind.number_stats(survey_id, scope, federation, db))
     wordings, pairs = ind.text_keys(survey_id, scope, federation, db)
     words, near = _by_question(wordings), _by_question(pairs)
-    colour = primary(federation)
     for q in qs.to_dict("records"):  # one figure and one card per question
         qid = q["question_id"]
         if q["qtype"] in ind.CHOICE_TYPES:
-            fig, card = _choice_figure(q, counts(qid), breakdown, source, names, colour)
+            fig, card = _choice_figure(q, counts(qid), breakdown, source, names,
+                                       federation.brand)
         elif q["qtype"] == "number":
-            fig, card = _number_figure(q, bins(qid), stats(qid), source, colour)
+            fig, card = _number_figure(q, bins(qid), stats(qid), source, federation.brand)
         else:
             view.tables.append(_free_text(q, words(qid), near(qid), source))
             continue

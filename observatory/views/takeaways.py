@@ -40,7 +40,7 @@ def enough(n: int) -> bool:
 
 
 def quoted(option: str) -> str:
-    return f"«\u00a0{option}\u00a0»"
+    return f"«{formats.NNBSP}{option}{formats.NNBSP}»"
 
 
 def joined(parts: Sequence[str], last: str = "et") -> str:

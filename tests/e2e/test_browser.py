@@ -138,7 +138,7 @@ def test_every_page_loads_draws_its_chart_and_logs_no_error(app, screenshots, fi
                  const r = e && e.getBoundingClientRect(); return r && r.width > 0 && r.height > 0; }""",
             arg=DRAWN)
         wait_idle(page)
-    page.screenshot(path=str(screenshots / f"{Path(file).stem}.png"))
+    page.screenshot(path=str(screenshots / f"{Path(file).stem}-1440.png"))
 
     current = page.get_by_test_id("stSidebarNavLink").and_(page.locator('[aria-current="page"]'))
     expect(current.get_by_text(title, exact=True)).to_be_visible()
@@ -147,7 +147,56 @@ def test_every_page_loads_draws_its_chart_and_logs_no_error(app, screenshots, fi
     if needs_chart:
         box = page.locator(DRAWN).first.bounding_box()
         assert box and box["width"] > 0 and box["height"] > 0, f"graphique vide sur {path}"
+        # the whole page too, to look at every chart as a reader scrolls through it
+        page.set_viewport_size({"width": 1440, "height": min(_main_height(page), 12000)})
+        wait_idle(page)
+        page.screenshot(path=str(screenshots / f"{Path(file).stem}-1440-page.png"))
     assert app.errors == [], f"erreurs dans la console du navigateur sur {path}"
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def _main_height(page: Any) -> int:
+    """The height of the page's content (Streamlit scrolls inside its own container)."""
+    return int(page.evaluate(
+        """() => Math.max(...[...document.querySelectorAll('[data-testid="stMain"], '
+             + '[data-testid="stMainBlockContainer"], section')].map(e => e.scrollHeight))"""))
+
+
+@pytest.mark.parametrize(("file", "title", "default"),
+                         [p for p in _pages() if Path(p[0]).stem not in WITHOUT_CHART],
+                         ids=[Path(p[0]).stem for p in _pages()
+                              if Path(p[0]).stem not in WITHOUT_CHART])
+def test_every_page_fits_a_phone(app, screenshots, file, title, default) -> None:
+    """390 px wide: nothing wider than the screen, every chart within it, the map across it,
+    titles wrapped rather than cut. The whole page is kept as a screenshot."""
+    context = app.browser.new_context(viewport=PHONE, locale="fr-FR", is_mobile=True,
+                                      has_touch=True, timezone_id="Europe/Paris")
+    context.set_default_timeout(30_000)
+    try:
+        page = app.watch(context.new_page())
+        path = url_path(file, default)
+        open_page(page, app.url(path))
+        page.locator(DRAWN).first.wait_for()
+        wait_idle(page)
+        assert_no_exception(page)
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], f"{path} déborde : {width} px de large"
+        boxes = [page.locator(CHART).nth(i).bounding_box()
+                 for i in range(page.locator(CHART).count())]
+        for box in boxes:
+            if box:  # a chart within the screen, none cut on the right
+                assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] + 1, (path, box)
+        if Path(file).stem == "carte":
+            box = page.locator(DRAWN).first.bounding_box()
+            assert box and box["width"] >= 0.85 * (PHONE["width"] - 32), box  # across the screen
+        page.set_viewport_size({"width": PHONE["width"], "height": min(_main_height(page), 12000)})
+        wait_idle(page)
+        page.screenshot(path=str(screenshots / f"{Path(file).stem}-390.png"), full_page=True)
+        assert app.errors == [], f"erreurs dans la console du navigateur sur {path}"
+    finally:
+        context.close()
 
 
 # -- sidebar, URL, shared link ------------------------------------------------------------------
