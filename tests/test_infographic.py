@@ -257,8 +257,10 @@ def test_a_card_masks_its_numbers_with_its_figure(demo_db: Path) -> None:
         formats.typography(raw.takeaway)
     svg = infographic.survey_svg(view, FED)
     text = _flat(" ".join(ET.fromstring(svg).itertext()))
-    assert _flat(raw.takeaway) not in text
-    assert _flat(card.withheld[0].upper() + card.withheld[1:]) in text
+    pdf = _pdf_text(infographic.survey_page(view, FED, "pdf"))[1]  # what a reader extracts
+    for extracted in (text, pdf):
+        assert _flat(raw.takeaway) not in extracted
+        assert _flat(card.withheld[0].upper() + card.withheld[1:]) in extracted
 
 
 # -- the one-page exports ------------------------------------------------------------------------

@@ -361,17 +361,30 @@ def test_the_import_preview_writes_values_as_the_pages_do(kind: str, name: str) 
 @pytest.mark.parametrize("scope", one_per_kind(), ids=_ids)
 def test_every_infographic_reads_as_a_reader_sees(demo_db: Path, scope: Scope) -> None:
     """The one-page infographics of every survey (with and without a breakdown) and of the key
-    figures: no raw value, each card's takeaway or its masked wording, never both."""
+    figures: no raw value, no count of fewer than the threshold, each card's takeaway or its
+    masked wording, never both; the page's own texts in French typography."""
     import xml.etree.ElementTree as ET
 
+    from test_typography import faults
+
+    from observatory import privacy
     from observatory.exports import infographic
     from observatory.views import carte, home, surveys
+
+    # (member teams are counted openly, as on the pages: respondents are what is masked)
+    small = re.compile(rf"(?<![\d,]) ?\b[1-{privacy.threshold() - 1}] répondant")
 
     def flat(text: str) -> str:
         return re.sub(r"[\s\u00a0\u202f]+", " ", text)
 
     def text_of(svg: str) -> str:
-        return flat(" ".join(ET.fromstring(svg).itertext()))
+        root = ET.fromstring(svg)
+        own = ["".join(t.itertext()) for t in root.findall("{http://www.w3.org/2000/svg}text")]
+        for line in own:  # the page's own lines (a chart's are the data's labels)
+            assert not faults(line), (scope, line, faults(line))
+        text = flat(" ".join(root.itertext()))
+        assert not small.search(text), (scope, small.search(text))
+        return text
 
     for survey_id in surveys.choices(scope, FED, demo_db)[0]:
         for breakdown in (None, "departement"):

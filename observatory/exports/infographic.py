@@ -67,9 +67,10 @@ def text_width(text: str, size: float, bold: bool = False) -> float:
 
 
 def wrap(text: str, size: float, width: float, bold: bool = False) -> list[str]:
-    """Lines of ``text`` no wider than ``width`` (words kept whole; a no-break space holds)."""
+    """Lines of ``text`` no wider than ``width`` (words kept whole; a no-break space holds),
+    set in French typography first, so that no sign is left alone at a break."""
     lines: list[str] = []
-    for paragraph in str(text).split("\n"):
+    for paragraph in formats.typography(str(text)).split("\n"):
         line = ""
         for word in paragraph.split(" "):
             candidate = f"{line} {word}" if line else word
@@ -97,7 +98,8 @@ class Canvas:
 
     def text(self, x: float, y: float, text: str, size: float, *, bold: bool = False,
              color: str = INK, anchor: str = "start") -> None:
-        """One line; ``y`` is its baseline."""
+        """One line, in French typography; ``y`` is its baseline."""
+        text = formats.typography(text)
         weight = ' font-weight="bold"' if bold else ""
         self.parts.append(
             f'<text x="{x:.2f}" y="{y:.2f}" font-family="{escape(self.brand.font_stack)}" '
