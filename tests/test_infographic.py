@@ -4,6 +4,7 @@ positive end, free text grouped, the response rate, and the one-page exports ope
 
 from __future__ import annotations
 
+import base64
 import io
 import re
 import xml.etree.ElementTree as ET
@@ -286,9 +287,17 @@ def test_survey_pdf_is_one_a4_portrait_page_with_its_numbers(plan) -> None:
 def test_survey_png_and_svg(plan) -> None:
     width, height = images.png_size(infographic.survey_page(plan, FED, "png"))
     assert width >= 1600 and height / width == pytest.approx(297 / 210, rel=0.01)
-    root = ET.fromstring(infographic.survey_page(plan, FED, "svg"))
+    svg = infographic.survey_page(plan, FED, "svg")
+    root = ET.fromstring(svg)
     assert root.get("viewBox") == f"0 0 {infographic.PAGE_W} {infographic.PAGE_H}"
     assert len(root.findall(".//{http://www.w3.org/2000/svg}svg")) >= len(plan.cards)  # charts
+    # the federation's look: its logo (the vector one) in the band, its colours and font
+    brand = FED.brand
+    logos = [i.get("href") for i in root.iter("{http://www.w3.org/2000/svg}image")]
+    assert logos == ["data:image/svg+xml;base64,"
+                     + base64.b64encode(brand.logo_svg.read_bytes()).decode()]
+    assert f'fill="{brand.primary}"'.encode() in svg and f'fill="{brand.accent}"'.encode() in svg
+    assert brand.font_stack.encode() in svg
 
 
 def test_key_figures_page(demo_db: Path) -> None:
