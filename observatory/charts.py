@@ -801,9 +801,14 @@ def share_bars(
     group_title: str | None = None,
     value_title: str = "Part des répondants",
     count_title: str = "Répondants",
+    colors: dict[str, str] | None = None,
+    low: str | None = None,
+    high: str | None = None,
 ) -> Spec:
     """Bars of a share (0–1) with its percentage at the end, its count in the tooltip; by
-    ``group``, counts stacked per group."""
+    ``group``, counts stacked per group. ``colors``: a colour per category (a scale's sides,
+    « oui » and « non »; the axis names them, no legend), else the theme's (a brand's) bar
+    colour; ``low``, ``high``: the share's 95 % interval, in the tooltip."""
     totals = _totals(df, category, count if group else share)
     n_cat = max(1, len(totals))
     if group and sort == "-x":  # stacked segments: order bars by their total
@@ -815,8 +820,11 @@ def share_bars(
         "y": y, "x": x,
         "tooltip": [_channel(category, "N", title=category_title),
                     _channel(count, "Q", title=count_title, format=",d"),
-                    _channel(share, "Q", title=value_title, format=".0%")],
+                    _channel(share, "Q", title=value_title, format=".0%"),
+                    *_interval_tooltip(low, high)],
     }
+    if colors and not group:
+        enc["color"] = _color(category, None, set(df[category]), colors, legend=None)
     if group:
         enc["color"] = _color(group, group_title or group, set(df[group]))
         enc["tooltip"].insert(1, _channel(group, "N", title=group_title or group))
@@ -1110,79 +1118,15 @@ def choropleth(shapes: str, values: pd.DataFrame, labels: pd.DataFrame, *, label
 
 
 # -- survey cards and infographics --------------------------------------------------------------
-# « 64 % »: a French percentage, a no-break space before its sign (d3's ".0%" writes « 64% »)
-PERCENT_LABEL = "format(datum.value * 100, ',.0f') + '\u00a0%'"
-SHARE_AXIS = {"format": ".0%", "values": [0, 0.25, 0.5, 0.75, 1], "grid": True,
-              "labelExpr": PERCENT_LABEL}
-
-
-def _percent_text(share: str) -> dict[str, Any]:
-    """A transform writing ``share`` as « 64 % » into the field ``étiquette``."""
-    return {"calculate": f"format(datum[{json.dumps(share)}] * 100, ',.0f') + '\u00a0%'",
-            "as": "étiquette"}
-
-
 NEUTRAL_BAR = "#9a9a9a"  # « Non » beside « Oui » in the brand's colour
 
 
-def _share_tooltip(category: str, category_title: str, share: str, count: str,
-                   low: str | None, high: str | None,
-                   group: str | None = None) -> list[dict[str, Any]]:
-    tips = [_channel(category, "N", title=category_title)]
-    if group:
-        tips.insert(0, _channel(group, "N"))
-    tips += [_channel(count, "Q", title="Répondants", format=",d"),
-             _channel(share, "Q", title="Part", format=".0%")]
-    if low and high:
-        tips += [_channel(low, "Q", title="IC 95 % bas", format=".0%"),
-                 _channel(high, "Q", title="IC 95 % haut", format=".0%")]
-    return tips
-
-
-def answer_bars(
-    df: pd.DataFrame,
-    category: str,
-    share: str,
-    count: str,
-    *,
-    category_title: str = "Réponse",
-    order: list[str] | None = None,
-    colors: dict[str, str] | None = None,
-    low: str | None = None,
-    high: str | None = None,
-) -> Spec:
-    """A survey question's answers as horizontal bars of shares, each labelled with its
-    percentage; in ``order`` (a scale, oui/non) or by share; ``colors`` per answer (a scale's
-    sides), else the theme's (a brand's) bar colour; counts and the 95 % interval (``low``,
-    ``high``) in the tooltip."""
-    n_cat = max(1, df[category].nunique()) if len(df) else 1
-    sort: list[str] | dict[str, str] = order if order else {"field": share,
-                                                            "order": "descending"}
-    fill: dict[str, Any] = {}
-    if colors:
-        present = [c for c in (order or list(colors)) if c in colors]
-        fill = _channel(category, "N", legend=None,
-                        scale={"domain": present, "range": [colors[c] for c in present]})
-    x = _channel(share, "Q", title=None, axis=SHARE_AXIS, scale={"domain": [0, 1.12]})
-    datasets: dict[str, Any] = {}
-    return Spec({
-        "data": _dataset(df, datasets),
-        "encoding": {"y": _channel(category, "N", title=None, sort=sort,
-                                   axis={"labelLimit": 230, "labelFontSize": 12}),
-                     "x": x},
-        "layer": [
-            {"mark": {"type": "bar", "cornerRadiusEnd": 3, "height": {"band": 0.75}},
-             "encoding": {**({"color": fill} if fill else {}),
-                          "tooltip": _share_tooltip(category, category_title, share, count,
-                                                    low, high)}},
-            {"mark": {"type": "text", "align": "left", "dx": 4, "fontSize": 13,
-                      "fontWeight": "bold", "color": "#222222"},
-             "encoding": {"text": _channel("étiquette", "N")}},
-        ],
-        # one transform for both layers: one data source, so the bars can be sorted by share
-        "transform": [_percent_text(share)],
-        "width": "container", "height": max(70, n_cat * 30),
-    }, datasets)
+def _interval_tooltip(low: str | None, high: str | None) -> list[dict[str, Any]]:
+    """A share's 95 % interval in a tooltip (none without its bounds)."""
+    if not (low and high):
+        return []
+    return [_channel(low, "Q", title="IC 95 % bas", format=".0%"),
+            _channel(high, "Q", title="IC 95 % haut", format=".0%")]
 
 
 def heat_table(
@@ -1223,14 +1167,16 @@ def heat_table(
             {"mark": {"type": "rect", "stroke": "white", "strokeWidth": 2},
              "encoding": {"color": _channel(share, "Q", legend=None,
                                             scale={"domain": [0, 1], "range": "ramp"}),
-                          "tooltip": _share_tooltip(column, "Réponse", share, count, low,
-                                                    high, group=row)}},
+                          "tooltip": [
+                              _channel(row, "N"), _channel(column, "N", title="Réponse"),
+                              _channel(count, "Q", title="Répondants", format=",d"),
+                              _channel(share, "Q", title="Part", format=".0%"),
+                              *_interval_tooltip(low, high)]}},
             {"mark": {"type": "text", "fontSize": 12},
-             "encoding": {"text": _channel("étiquette", "N"),
+             "encoding": {"text": _channel(share, "Q", format=".0%"),
                           "color": {"condition": {"test": f"datum[{json.dumps(share)}] > 0.55",
                                                   "value": "white"}, "value": "#222222"}}},
         ],
-        "transform": [_percent_text(share)],
         "width": cell_w * len(column_order), "height": max(60, 26 * len(row_order)),
     }, datasets)
 

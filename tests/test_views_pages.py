@@ -184,8 +184,9 @@ def test_survey_infographic(demo_db: Path) -> None:
     scale = next(f for f in charts if "intéresse" in f.title)
     spec = json.loads(scale.chart.to_json())
     options = list(qs.loc[qs["qtype"] == "scale", "options"].iloc[0])
-    assert spec["encoding"]["y"]["sort"] == options
-    colour = spec["layer"][0]["encoding"]["color"]["scale"]
+    bars = spec["layer"][0]["encoding"]
+    assert bars["y"]["sort"] == options
+    colour = bars["color"]["scale"]
     assert colour["domain"] == options and colour["range"][-1].startswith("#0")  # blue end
     assert "Répondants" in scale.data and scale.n == scale.data["Répondants"].sum()
     # a number question is a histogram; free text is grouped and counted, for staff

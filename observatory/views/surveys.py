@@ -236,8 +236,8 @@ def _choice_figure(q: Mapping[str, Any], rows: pd.DataFrame, breakdown: str | No
             stats, what, group.lower()), group_rows=rows_of(headline))
         notes.append(f"Une ligne par {group.lower()}, triées par part de {what}.")
     else:
-        chart = charts.answer_bars(data, "Réponse", SHARE, RESPONDENTS, order=order,
-                                   colors=colors, low=LOW, high=HIGH)
+        chart = charts.share_bars(data, "Réponse", SHARE, RESPONDENTS, category_title="Réponse",
+                                  sort=order or "-x", colors=colors, low=LOW, high=HIGH)
     # What a reader can add up: the n (single choice and scales: the counts sum to it), and
     # with a breakdown each group's respondents (a shown count over its share gives it).
     margins: tuple[Margin, ...] = ()  # several answers each: the counts add up to nothing
