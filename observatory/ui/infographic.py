@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from html import escape
 
 import streamlit as st
@@ -40,12 +41,12 @@ def card(item: Card, fig: Figure | None, export: ExportContext, colour: str) -> 
             st.info(plain(item.withheld[0].upper() + item.withheld[1:] + "."))
         elif item.value:
             _big(item.value, item.value_label, colour)
-        if item.takeaway and (fig is None or fig.takeaway != item.takeaway or not fig.chart):
-            st.markdown(plain(item.takeaway))  # else the chart says it, above itself
+        if item.takeaway:
+            st.markdown(plain(item.takeaway))
         if item.groups:
             st.caption(plain(item.groups))
-        if fig is not None:
-            render.figure(fig, export, header=False)
+        if fig is not None:  # its takeaway is the card's, written above: not twice
+            render.figure(dataclasses.replace(fig, takeaway=""), export, header=False)
 
 
 def survey(v: View, *, scope: Scope | None = None) -> View:
