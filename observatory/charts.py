@@ -806,9 +806,14 @@ def share_bars(
     group_title: str | None = None,
     value_title: str = "Part des répondants",
     count_title: str = "Répondants",
+    colors: dict[str, str] | None = None,
+    low: str | None = None,
+    high: str | None = None,
 ) -> Spec:
     """Bars of a share (0–1) with its percentage at the end, its count in the tooltip; by
-    ``group``, counts stacked per group."""
+    ``group``, counts stacked per group. ``colors``: a colour per category (a scale's sides,
+    « oui » and « non »; the axis names them, no legend), else the theme's (a brand's) bar
+    colour; ``low``, ``high``: the share's 95 % interval, in the tooltip."""
     totals = _totals(df, category, count if group else share)
     n_cat = max(1, len(totals))
     if group and sort == "-x":  # stacked segments: order bars by their total
@@ -820,8 +825,11 @@ def share_bars(
         "y": y, "x": x,
         "tooltip": [_channel(category, "N", title=category_title),
                     _channel(count, "Q", title=count_title, format=",d"),
-                    _channel(share, "Q", title=value_title, format=".0%")],
+                    _channel(share, "Q", title=value_title, format=".0%"),
+                    *_interval_tooltip(low, high)],
     }
+    if colors and not group:
+        enc["color"] = _color(category, None, set(df[category]), colors, legend=None)
     if group:
         enc["color"] = _color(group, group_title or group, set(df[group]))
         enc["tooltip"].insert(1, _channel(group, "N", title=group_title or group))
@@ -1185,3 +1193,74 @@ def points_map(shapes: str, points: pd.DataFrame, *, color: str, colors: dict[st
                            "views": [dots["name"]]}]
     return Spec(spec, datasets)
 
+# -- survey cards and infographics --------------------------------------------------------------
+NEUTRAL_BAR = "#9a9a9a"  # « Non » beside « Oui » in the brand's colour
+
+
+def _interval_tooltip(low: str | None, high: str | None) -> list[dict[str, Any]]:
+    """A share's 95 % interval in a tooltip (none without its bounds)."""
+    if not (low and high):
+        return []
+    return [_channel(low, "Q", title="IC 95 % bas", format=".0%"),
+            _channel(high, "Q", title="IC 95 % haut", format=".0%")]
+
+
+def heat_table(
+    df: pd.DataFrame,
+    row: str,
+    column: str,
+    share: str,
+    count: str,
+    *,
+    row_order: list[str],
+    column_order: list[str],
+    row_title: str,
+    low: str | None = None,
+    high: str | None = None,
+) -> Spec:
+    """A breakdown as a heat table: one row per group (``row_order``: sorted by the share that
+    matters), one column per answer, each cell the share of the group giving that answer,
+    written in it, in the theme's (a brand's) ramp; no legend to read, no colour to match."""
+    cell_w = max(52, min(110, 560 // max(1, len(column_order))))
+    datasets: dict[str, Any] = {}
+    return Spec({
+        "data": _dataset(df, datasets),
+        "encoding": {
+            "y": _channel(row, "N", title=row_title, sort=row_order,
+                          axis={"labelLimit": 200, "ticks": False, "domain": False}),
+            "x": _channel(column, "N", title=None, sort=column_order,
+                          axis={"orient": "top", "ticks": False, "domain": False,
+                                "labelFontSize": 11,
+                                # long answers side by side would overlap: slanted
+                                **({"labelAngle": 0, "labelLimit": cell_w - 4}
+                                   if len(column_order) <= 3 and max(
+                                       (len(str(c)) for c in column_order), default=0) * 6
+                                   < cell_w else
+                                   {"labelAngle": -35, "labelAlign": "left",
+                                    "labelLimit": 160})}),
+        },
+        "layer": [
+            {"mark": {"type": "rect", "stroke": "white", "strokeWidth": 2},
+             "encoding": {"color": _channel(share, "Q", legend=None,
+                                            scale={"domain": [0, 1], "range": "ramp"}),
+                          "tooltip": [
+                              _channel(row, "N"), _channel(column, "N", title="Réponse"),
+                              _channel(count, "Q", title="Répondants", format=",d"),
+                              _channel(share, "Q", title="Part", format=".0%"),
+                              *_interval_tooltip(low, high)]}},
+            {"mark": {"type": "text", "fontSize": 12},
+             "encoding": {"text": _channel(share, "Q", format=".0%"),
+                          "color": {"condition": {"test": f"datum[{json.dumps(share)}] > 0.55",
+                                                  "value": "white"}, "value": "#222222"}}},
+        ],
+        "width": cell_w * len(column_order), "height": max(60, 26 * len(row_order)),
+    }, datasets)
+
+
+def side_colors(options: list[str], positive: str = "last") -> dict[str, str]:
+    """A scale's colours by side: the favourable end blue, the other orange, a middle grey,
+    whichever end the survey says is positive (« 1 = faible difficulté » is the good end)."""
+    colors = scale_colors(options)
+    if positive == "first":
+        colors = list(reversed(colors))
+    return dict(zip(options, colors, strict=True))

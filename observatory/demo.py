@@ -249,45 +249,53 @@ def write_facilitations(world: _World, names: dict[str, str]) -> bytes:
 # -- surveys -----------------------------------------------------------------------------
 SURVEY_QUESTIONS: dict[str, tuple[Question, ...]] = {
     "2025-04-recherche": (
-        Question("Q1", "Votre équipe participe-t-elle à des projets de recherche ?", "yesno"),
+        Question("Q1", "Votre équipe participe-t-elle à des projets de recherche ?", "yesno",
+                 label="Participation à la recherche"),
         Question("Q2", "Sous quelle forme ?", "multiple", (
             "Recueil de données", "Inclusion de patients", "Co-investigation",
-            "Accueil d'étudiants chercheurs")),
+            "Accueil d'étudiants chercheurs"), label="Formes de participation"),
         Question("Q3", "La recherche en soins primaires vous intéresse-t-elle ?", "scale",
-                 ef.SCALE_AGREE),
-        Question("Q4", "Nombre de projets de recherche en cours dans l'équipe", "number"),
+                 ef.SCALE_AGREE, label="Intérêt pour la recherche"),
+        Question("Q4", "Nombre de projets de recherche en cours dans l'équipe", "number",
+                 label="Projets en cours"),
         Question("Q5", "Principal frein à la participation", "single", (
             "Manque de temps", "Manque de financement", "Manque de formation",
-            "Pas de sollicitation")),
+            "Pas de sollicitation"), label="Principal frein"),
         Question("Q6", "Commentaires", "text"),
     ),
     "2025-05-qualite": (
-        Question("", "Votre équipe est-elle engagée dans une démarche qualité ?", "yesno"),
+        Question("", "Votre équipe est-elle engagée dans une démarche qualité ?", "yesno",
+                 label="Engagement qualité"),
         Question("", "Quels outils utilisez-vous ?", "multiple", (
             "Matrice de maturité", "Revue de dossiers", "Enquête de satisfaction patients",
-            "Analyse des événements indésirables")),
-        Question("", "Êtes-vous satisfait de la démarche actuelle ?", "scale", ef.SCALE_SATISFIED),
-        Question("", "Combien de réunions qualité par an ?", "number"),
+            "Analyse des événements indésirables"), label="Outils utilisés"),
+        Question("", "Êtes-vous satisfait de la démarche actuelle ?", "scale", ef.SCALE_SATISFIED,
+                 label="Satisfaction"),
+        Question("", "Combien de réunions qualité par an ?", "number",
+                 label="Réunions qualité par an"),
         Question("", "Quels besoins d'accompagnement ?", "text"),
     ),
     "2025-09-acces-cpts": (
         Question("Q1", "La CPTS organise-t-elle la prise en charge des soins non programmés ?",
-                 "yesno"),
+                 "yesno", label="Soins non programmés"),
         Question("Q2", "Actions menées pour l'accès aux soins", "multiple", (
             "Recherche de médecin traitant", "Soins non programmés", "Téléconsultation",
-            "Coordination avec le SAS")),
+            "Coordination avec le SAS"), label="Actions pour l'accès aux soins"),
+        # low difficulty is the good end: the sidecar says so (« positive = "first" »)
         Question("Q3", "Difficulté perçue de la mission (1 = faible, 5 = forte)", "scale",
-                 ("1", "2", "3", "4", "5")),
-        Question("Q4", "Patients sans médecin traitant orientés en 2025", "number"),
+                 ("1", "2", "3", "4", "5"), label="Difficulté perçue", positive="first"),
+        Question("Q4", "Patients sans médecin traitant orientés en 2025", "number",
+                 label="Patients orientés"),
         Question("Q5", "Vos besoins d'appui", "text"),
     ),
     "2025-12-plan-strategique": (
         Question("", "Quelles priorités pour la fédération ?", "multiple", (
             "Formation", "Facilitation", "Représentation", "Recherche", "Communication",
-            "Plaidoyer")),
+            "Plaidoyer"), label="Priorités"),
         Question("", "Êtes-vous satisfait de l'accompagnement de la fédération ?", "scale",
-                 ef.SCALE_SATISFIED),
-        Question("", "Souhaitez-vous vous impliquer dans la gouvernance ?", "yesno"),
+                 ef.SCALE_SATISFIED, label="Satisfaction"),
+        Question("", "Souhaitez-vous vous impliquer dans la gouvernance ?", "yesno",
+                 label="Implication dans la gouvernance"),
         Question("", "Suggestions", "text"),
     ),
 }
@@ -337,9 +345,12 @@ def write_survey(world: _World, rng: random.Random, s: spec.SurveySpec,
         header, rows = ef.online_form_export(rng, questions, people,
                                           dt.datetime(year, month, 1, 9), names)
         for q in questions:
-            if q.qtype == "scale":
-                sidecar += [f"[questions.{ef.toml_value(q.text)}]", 'type = "scale"',
-                            f"options = {ef.toml_value(list(q.options))}", ""]
+            declared = [f"options = {ef.toml_value(list(q.options))}"] if q.qtype == "scale" \
+                else []
+            if declared or q.qtype == "text" or q.sidecar_extras():
+                sidecar += [f"[questions.{ef.toml_value(q.text)}]",
+                            f"type = {ef.toml_value(q.qtype)}", *declared,
+                            *q.sidecar_extras(), ""]
     return ef.csv_text(header, rows, ",").encode("utf-8"), "\n".join(sidecar).rstrip() + "\n"
 
 

@@ -246,6 +246,13 @@ class Question:
     text: str
     qtype: str
     options: tuple[str, ...] = ()
+    label: str = ""  # the sidecar's short label
+    positive: str = ""  # a scale's positive end in the sidecar ("first", "last")
+
+    def sidecar_extras(self) -> list[str]:
+        """The sidecar lines of the label and positive end, if any."""
+        return ([f"label = {toml_value(self.label)}"] if self.label else []) + (
+            [f"positive = {toml_value(self.positive)}"] if self.positive else [])
 
 
 @dataclass(frozen=True)
@@ -511,6 +518,7 @@ def survey_tool_export(rng: random.Random, questions: Sequence[Question],
                     f"text = {toml_value(q.text)}"]
         if q.options and q.qtype != "multiple":
             sidecar.append(f"options = {toml_value(list(q.options))}")
+        sidecar += q.sidecar_extras()
         sidecar.append("")
     for q in questions:
         if q.qtype == "multiple":

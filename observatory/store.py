@@ -197,6 +197,15 @@ MIGRATIONS: list[tuple[int, str]] = [
         ALTER TABLE facilitations ADD COLUMN facilitator_keys VARCHAR[];
         """,
     ),
+    (
+        7,
+        """
+        -- What a survey's sidecar says of a question beyond its text: a short label for the
+        -- infographic's card, and which end of a scale is positive ('first' or 'last' option).
+        ALTER TABLE survey_questions ADD COLUMN label VARCHAR;
+        ALTER TABLE survey_questions ADD COLUMN positive VARCHAR;
+        """,
+    ),
 ]
 # Tables of decisions about the data rather than data from files: undoing an import keeps them
 # as they are (a publication made since stays; the audit log never goes back).

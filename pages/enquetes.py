@@ -1,8 +1,8 @@
-"""Enquêtes flash: the catalogue, then the chosen survey's infographic."""
+"""Enquêtes flash: the catalogue, then the chosen survey as an infographic."""
 
 import streamlit as st
 
-from observatory.ui import data, render, shell
+from observatory.ui import data, infographic, render, shell
 from observatory.views import access, surveys
 
 ctx = shell.context("pages/enquetes.py")
@@ -19,5 +19,6 @@ breakdown = None if ctx.role == "public" else split.selectbox(  # member teams: 
     "Ventiler par", [None, *surveys.BREAKDOWN_LABELS], key="ventiler",
     format_func=lambda b: "Pas de ventilation" if b is None else surveys.BREAKDOWN_LABELS[b],
     placeholder="Pas de ventilation")
-render.view(data.load(surveys.build, ctx.scope, ctx.federation, survey_id=survey_id,
-                      breakdown=breakdown, departement_names=ctx.names, published_only=published))
+infographic.survey(data.load(surveys.build, ctx.scope, ctx.federation, survey_id=survey_id,
+                             breakdown=breakdown, departement_names=ctx.names,
+                             published_only=published))

@@ -83,6 +83,9 @@ def texts(view: View, *, cells: bool = True) -> Iterator[str]:
         yield from (table.title, table.caption, *map(str, table.data.columns))
         if cells:
             yield from _cells(table.data, missing=True)
+    for card in view.cards:
+        yield from (card.title, card.value, card.value_label, card.takeaway, card.groups,
+                    card.withheld)
 
 
 def _cells(df: pd.DataFrame | None, *, missing: bool) -> Iterator[str]:

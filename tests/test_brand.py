@@ -156,8 +156,9 @@ def _color_scales(spec: object) -> list[dict]:
     def walk(node: object) -> None:
         if isinstance(node, dict):
             color = node.get("color")
+            # (a named range, « ramp », is the theme's: the brand's tints, no category)
             if isinstance(color, dict) and isinstance(color.get("scale"), dict) and \
-                    "domain" in color["scale"] and "range" in color["scale"]:
+                    "domain" in color["scale"] and isinstance(color["scale"].get("range"), list):
                 found.append(color)
             for value in node.values():
                 walk(value)

@@ -180,16 +180,20 @@ def test_survey_infographic(demo_db: Path) -> None:
     assert yesno.loc["Oui", "Répondants"] == oui
     assert yesno["Répondants"].sum() == charts[0].n
     assert yesno["Part des répondants"].sum() == pytest.approx(1)
-    # the scale keeps its options order, diverging around its middle
+    # the scale keeps its options order, its favourable side in the first colour
     scale = next(f for f in charts if "intéresse" in f.title)
     spec = json.loads(scale.chart.to_json())
     options = list(qs.loc[qs["qtype"] == "scale", "options"].iloc[0])
-    assert spec["encoding"]["color"]["scale"]["domain"] == options
+    bars = spec["layer"][0]["encoding"]
+    assert bars["y"]["sort"] == options
+    colour = bars["color"]["scale"]
+    assert colour["domain"] == options and colour["range"][-1].startswith("#0")  # blue end
     assert "Répondants" in scale.data and scale.n == scale.data["Répondants"].sum()
-    # a number question is a histogram; free text stays raw text in a table
+    # a number question is a histogram; free text is grouped and counted, for staff
     number = next(f for f in charts if "Nombre de projets" in f.title)
     assert {"De", "À"} <= set(number.data.columns)
-    assert texts[0].data.columns.tolist() == ["Réponse"]
+    assert texts[0].data.columns.tolist() == ["Réponse", "Réponses", "Formulations regroupées"]
+    assert texts[0].detail
 
 
 def test_survey_breakdown_splits_the_same_counts(demo_db: Path) -> None:
@@ -468,7 +472,7 @@ def test_surveys_page_picker_and_breakdown(demo_db: Path,
     assert any("ventilées par profession" in c.value for c in at.caption)
     at.selectbox(key="f_territoire").select("Est").run()
     assert [m.value for m in at.metric if m.label == "Répondants"][1] == "25"
-    free = [d.value for d in at.dataframe if list(d.value.columns) == ["Réponse"]]
+    free = [d.value for d in at.dataframe if list(d.value.columns)[:2] == ["Réponse", "Réponses"]]
     assert free and len(free[0]) > 0
 
 

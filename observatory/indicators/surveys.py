@@ -72,7 +72,7 @@ def survey(survey_id: str, db: DB = None) -> pd.DataFrame:
 def questions(survey_id: str, db: DB = None) -> pd.DataFrame:
     """The survey's questions in their order, with type and (ordered) options."""
     return store.query(
-        "SELECT question_id, position, text, qtype, options FROM survey_questions "
+        "SELECT question_id, position, text, qtype, options, label, positive FROM survey_questions "
         "WHERE survey_id = $id ORDER BY position, question_id",
         {"id": survey_id}, db=db,
     )
@@ -156,6 +156,84 @@ def number_bins(survey_id: str, scope: Scope, federation: Federation,
     """
     return store.query(histogram_sql(values), params, db=db).rename(
         columns={"grp": "question_id"})
+
+
+def number_stats(survey_id: str, scope: Scope, federation: Federation,
+                 db: DB = None) -> pd.DataFrame:
+    """Per number question: ``n``, quartiles ``q1, median, q3``, extremes ``lo, hi`` and how many
+    respondents gave each extreme (``n_lo, n_hi``: a range is stated only when they are many)."""
+    cte, params = _answers_cte(survey_id, scope, federation, None)
+    return store.query(
+        cte + """,
+        v AS (SELECT question_id,
+                     coalesce(value_num, TRY_CAST(replace(value, ',', '.') AS DOUBLE)) AS x
+              FROM a WHERE qtype = 'number'),
+        s AS (SELECT question_id, count(x) AS n, quantile_cont(x, 0.25) AS q1,
+                     quantile_cont(x, 0.5) AS median, quantile_cont(x, 0.75) AS q3,
+                     min(x) AS lo, max(x) AS hi
+              FROM v WHERE x IS NOT NULL GROUP BY ALL)
+        SELECT s.*, count(*) FILTER (WHERE v.x = s.lo) AS n_lo,
+               count(*) FILTER (WHERE v.x = s.hi) AS n_hi
+        FROM s JOIN v USING (question_id) GROUP BY ALL ORDER BY question_id
+        """,
+        params,
+        db=db,
+    )
+
+
+# A free-text answer's comparison key: lower case, no accents, words of letters and digits.
+TEXT_KEY = "trim(regexp_replace(lower(strip_accents(value)), '[^a-z0-9]+', ' ', 'g'))"
+# Two keys are one answer when this few edits turn one into the other (per character of the
+# longer one), typos and plurals; keys shorter than SIMILAR_MIN characters must be identical.
+SIMILAR_EDITS = 0.15
+SIMILAR_MIN = 6
+
+
+def text_keys(survey_id: str, scope: Scope, federation: Federation,
+              db: DB = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Free-text answers per question grouped by their key (``question_id, key, value, n``:
+    each original wording and how often it was written), and the pairs of keys near enough to
+    be one answer (``question_id, a, b``): the view joins them."""
+    cte, params = _answers_cte(survey_id, scope, federation, None)
+    keyed = cte + f""",
+        k AS (SELECT question_id, value, {TEXT_KEY} AS key FROM a
+              WHERE qtype = 'text' AND value IS NOT NULL)"""
+    wordings = store.query(
+        keyed + " SELECT question_id, key, value, count(*) AS n FROM k GROUP BY ALL "
+        "ORDER BY question_id, key, n DESC, value", params, db=db)
+    pairs = store.query(
+        keyed + f""",
+        d AS (SELECT DISTINCT question_id, key FROM k WHERE length(key) >= {SIMILAR_MIN})
+        SELECT x.question_id, x.key AS a, y.key AS b
+        FROM d x JOIN d y ON x.question_id = y.question_id AND x.key < y.key
+         AND abs(length(x.key) - length(y.key))
+             <= {SIMILAR_EDITS} * greatest(length(x.key), length(y.key))
+        WHERE levenshtein(x.key, y.key)
+              <= {SIMILAR_EDITS} * greatest(length(x.key), length(y.key))
+        ORDER BY ALL
+        """, params, db=db)
+    return wordings, pairs
+
+
+def member_teams(year: int, scope: Scope, federation: Federation,
+                 db: DB = None) -> pd.DataFrame:
+    """The member teams of ``year`` in the scope's départements (``name, departement,
+    team_type``): the denominator of a survey's response rate."""
+    return store.query(
+        "SELECT t.name, m.departement, m.team_type FROM memberships m "
+        "JOIN teams t USING (team_id) WHERE m.year = $year AND list_contains($deps, m.departement)",
+        {"year": year, "deps": list(scope.departements(federation))}, db=db)
+
+
+def respondent_teams(survey_id: str, scope: Scope, federation: Federation,
+                     db: DB = None) -> pd.DataFrame:
+    """The distinct teams complete respondents named (``team_name, departement``)."""
+    clause, params = respondent_sql(scope, federation)
+    params["id"] = survey_id
+    return store.query(
+        f"SELECT DISTINCT r.team_name, r.departement FROM survey_responses r "
+        f"WHERE r.survey_id = $id AND r.complete AND r.team_name IS NOT NULL AND {clause}",
+        params, db=db)
 
 
 def texts(survey_id: str, scope: Scope, federation: Federation, db: DB = None) -> pd.DataFrame:

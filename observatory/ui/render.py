@@ -26,12 +26,14 @@ def role() -> str | None:
     return st.session_state.get(ROLE_KEY)
 
 
-def figure(fig: Figure, export: ExportContext, *, selectable: bool = False) -> object:
+def figure(fig: Figure, export: ExportContext, *, selectable: bool = False,
+           header: bool = True) -> object:
     """One chart, its notes and its downloads; returns the selection if any.
 
     Three states, each in its own words: drawn; withheld (too few to show, ``Figure.withheld``);
     no data for the scope. A drawn chart carries its n and source in its subtitle: only the
-    notes go under it."""
+    notes go under it. ``header=False`` (an infographic's card, which titles it): no title in
+    the chart, its n and source under it."""
     event = None
     drawn = fig.chart is not None and len(fig.data) and not fig.withheld
     if fig.statement:  # one bar is not a chart: its sentence, under the chart's title
@@ -44,12 +46,14 @@ def figure(fig: Figure, export: ExportContext, *, selectable: bool = False) -> o
         if fig.takeaway:
             st.markdown(f"**{plain(fig.takeaway)}**")
         payload, key = chart_payload(fig), f"chart_{fig.key}"
+        if not header:
+            payload.pop("title", None)
         if selectable:  # a click reruns the page with the selection
             event = st.vega_lite_chart(payload, width="stretch", key=key, on_select="rerun")
         else:
             st.vega_lite_chart(payload, width="stretch", key=key)
-        if fig.notes:
-            st.caption(plain(fig.notes))
+        if fig.notes or not header:
+            st.caption(plain(fig.notes if header else fig.caption))
     else:
         state = fig.withheld or "aucune donnée pour ce périmètre"
         st.info(plain(formats.typography(f"{fig.title} : {state}.")))
@@ -111,10 +115,11 @@ def table(tab: Table, export: ExportContext) -> None:
         downloads.table_buttons(tab, export)
 
 
-def _header(v: View, where: DeltaGenerator | None = None, scope: Scope | None = None
-            ) -> ExportContext:
+def page_header(v: View, where: DeltaGenerator | None = None, scope: Scope | None = None,
+           extra: Callable[[], None] | None = None) -> ExportContext:
     """Title, scope and « Exporter la vue » (and the département sheet when ``scope`` selects
-    one département); returns the export context the page's downloads share."""
+    one département, and ``extra``'s buttons); returns the export context the page's downloads
+    share."""
     head, button = (where or st).columns([3, 1], vertical_alignment="bottom")
     with head:
         st.title(plain(v.title))
@@ -124,6 +129,8 @@ def _header(v: View, where: DeltaGenerator | None = None, scope: Scope | None = 
             downloads.view_buttons(v)
             if scope is not None and scope.departement and scope.year:
                 downloads.sheet_button(scope.departement, scope.year)
+            if extra is not None:
+                extra()
     return downloads.context(v)
 
 
@@ -135,12 +142,13 @@ def metrics(v: View) -> None:
             col.metric(plain(m.label), m.value, m.delta, help=plain(m.help) if m.help else None)
 
 
-def view(v: View, *, columns: int = 2, scope: Scope | None = None) -> View:
+def view(v: View, *, columns: int = 2, scope: Scope | None = None,
+         extra: Callable[[], None] | None = None) -> View:
     """The standard page layout for a View, as the signed-in role may see it; returns that view.
 
-    ``scope`` offers its département sheet."""
+    ``scope`` offers its département sheet, ``extra`` draws more export buttons."""
     v = access.for_role(v, role(), current_team())
-    export = _header(v, scope=scope)
+    export = page_header(v, scope=scope, extra=extra)
     if v.empty_message:
         st.info(plain(v.empty_message))
         return v
@@ -172,7 +180,7 @@ def map_view(v: View, *, selection: str, on_click: Callable[[str | None], None],
     the page drew before it could build the view.
     """
     v = access.for_role(v, role(), current_team())
-    export = _header(v, header, scope)
+    export = page_header(v, header, scope)
     for note in v.notes:
         st.info(plain(note))
     # the map across the page, the table under it: a table of twelve columns beside the
@@ -201,8 +209,8 @@ def detail_view(v: View, *, header: DeltaGenerator, selection: str, key: str,
     """The standard layout; a click on a mark of the chart that
     holds ``selection`` shows ``detail(view, its key)`` under it (staff: the readers' view has
     no such chart)."""
-    v = access.for_role(v, role())
-    export = _header(v, header)
+    v = access.for_role(v, role(), current_team())
+    export = page_header(v, header)
     if v.empty_message:
         st.info(plain(v.empty_message))
         return

@@ -48,6 +48,26 @@ class Table:
     masked_cells: int = 0
 
 
+@dataclass(frozen=True)
+class Card:
+    """One question of an infographic: a big number, what it is, and a one-line takeaway,
+    drawn with the figure ``figure`` (a key of the view's figures) and its n."""
+
+    figure: str
+    title: str  # the question's short label, else its text
+    value: str  # « 64 % », « 3 » (a median); "" when the answers give no number to stand out
+    value_label: str  # what the big number is: « oui », « médiane »
+    takeaway: str
+    # the rows of the figure's data the numbers are read from: as soon as one of them is
+    # masked for a reader, so are the card's numbers (``views.access.protect``)
+    rows: tuple[int, ...] = ()
+    # a second sentence on the breakdown's groups (a difference, or none to speak of), and
+    # the rows it reads: one masked, the sentence goes
+    groups: str = ""
+    group_rows: tuple[int, ...] = ()
+    withheld: str = ""  # set by ``views.access.protect``: why its numbers are not shown
+
+
 @dataclass
 class View:
     """Everything one page shows for one scope: what the UI lays out and the exports render."""
@@ -65,3 +85,4 @@ class View:
     published_only: bool = False
     # the one team it is about (Mon équipe): its own account and staff only
     team_id: int | None = None
+    cards: list[Card] = field(default_factory=list)  # an infographic's questions

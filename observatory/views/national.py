@@ -8,6 +8,7 @@ summed: it reads « masqué ». Every rate per 100,000 inhabitants stands next t
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pandas as pd
@@ -294,12 +295,17 @@ def survey(scope: Scope, federation: Federation, db: DB = None, survey_id: str |
             rows = rows.assign(grp=None)[["grp", "value", "n"]].astype({"n": int})
             rows = pd.concat([rows[rows["value"].isna()], rows[rows["value"].notna()]
                               .sort_values(["n", "value"], ascending=[False, True])])
-            view.figures.append(survey_view._choice_figure(q, rows, None, source, names,
-                                                           federation.brand))
+            fig, card = survey_view._choice_figure(q, rows, None, source, names,
+                                                   federation.brand)
+            view.figures.append(fig)
+            view.cards.append(card)
         elif q["qtype"] == "number" and len(answered):
             bins = rows[rows["bin_start"].notna()].astype({"n": int})
-            view.figures.append(survey_view._number_figure(q, bins, source,
-                                                           federation.brand))
+            fig, card = survey_view._number_figure(q, bins, pd.DataFrame(), source,
+                                                   federation.brand)
+            # a package holds the histogram, not the answers: no median nor range to state
+            view.figures.append(dataclasses.replace(fig, takeaway=""))
+            view.cards.append(dataclasses.replace(card, value="", value_label="", takeaway=""))
     if masked:
         view.notes.append(_masked_note())
     view.notes.append("Réponses libres et ventilations par département ou profession des "
