@@ -33,14 +33,12 @@ import os
 import platform
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -460,12 +458,6 @@ class Server:
     note: str = ""
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def memory(pid: int) -> dict[str, int]:
     """VmRSS and VmHWM (peak resident memory) of a process, in bytes."""
     out = {}
@@ -482,59 +474,29 @@ def bench_server(script: Path, db: Path, paths: list[str], work: Path, label: st
     if not CHROMIUM.exists():
         result.note = "not measured: /usr/bin/chromium is missing"
         return result
-    from playwright.sync_api import sync_playwright
+    from observatory.ui.probe import serve
 
-    port = free_port()
-    log_path = work / f"server-{script.stem}.log"
-    with open(log_path, "w") as server_log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true",
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=script.parent, env=dict(os.environ, OBSERVATORY_DB=str(db)), stdout=server_log,
-            stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            with contextlib.suppress(OSError), urllib.request.urlopen(
-                    f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as reply:
-                if reply.read().strip() == b"ok":
-                    break
-            if time.monotonic() > deadline or server.poll() is not None:
-                result.note = f"the server did not start (see {log_path})"
-                return result
-            time.sleep(0.3)
-        result.idle = memory(server.pid)["VmRSS"]
-        started = time.perf_counter()
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            try:
-                context = browser.new_context(viewport={"width": 1440, "height": 900})
-                tabs = []
-                for path in paths:
-                    tab = context.new_page()
-                    tab.goto(f"http://127.0.0.1:{port}/{path}", wait_until="domcontentloaded")
-                    tabs.append(tab)
-                for tab in tabs:
-                    with contextlib.suppress(Exception):
-                        tab.wait_for_function(READY_JS, timeout=300_000)
-                        result.sessions += 1
-                result.seconds = time.perf_counter() - started
-                time.sleep(2)
-                result.peak = memory(server.pid)["VmHWM"]
-            finally:
-                browser.close()
+        with serve(script, db, work / f"server-{script.stem}") as server, chromium() as browser:
+            result.idle = memory(server.process.pid)["VmRSS"]
+            started = time.perf_counter()
+            context = browser.new_context(viewport={"width": 1440, "height": 900})
+            tabs = []
+            for path in paths:
+                tab = context.new_page()
+                tab.goto(f"{server.url}/{path}", wait_until="domcontentloaded")
+                tabs.append(tab)
+            for tab in tabs:
+                with contextlib.suppress(Exception):
+                    tab.wait_for_function(READY_JS, timeout=300_000)
+                    result.sessions += 1
+            result.seconds = time.perf_counter() - started
+            time.sleep(2)
+            result.peak = memory(server.process.pid)["VmHWM"]
         if result.sessions < len(paths):
             result.note = f"{result.sessions}/{len(paths)} sessions displayed in time"
     except Exception as exc:  # the memory figure is one of five: report, do not stop
         result.note = f"not measured: {type(exc).__name__}: {exc}"[:200]
-    finally:
-        server.terminate()
-        try:
-            server.wait(20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
     return result
 
 

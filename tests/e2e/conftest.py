@@ -8,15 +8,9 @@ gets a new browser context (empty cookies and storage) at 1440×900.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +23,6 @@ HERE = Path(__file__).resolve().parent
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 VIEWPORT = {"width": 1440, "height": 900}
-SERVER_START_TIMEOUT = 60.0
 # What works as root on this kind of machine: no sandbox, no GPU, and no background traffic
 # (the network is closed: Chromium's own connections would only produce refusals). Playwright
 # gives every launch a new empty user-data-dir itself (it refuses a --user-data-dir argument).
@@ -50,19 +43,6 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
 
 # -- the server ---------------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _log_tail(path: Path, lines: int = 40) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(journal illisible)"
-
-
 @dataclass
 class Server:
     url: str
@@ -83,47 +63,20 @@ def e2e_store(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def server(e2e_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """``streamlit run app.py`` on a free loopback port, ready when /_stcore/health says ok."""
+    """``streamlit run app.py`` on a free loopback port (``probe.serve``: no account configured,
+    the app's local demo mode), ready when /_stcore/health says ok."""
+    from observatory.ui.probe import ServerError, serve
+
     folder = tmp_path_factory.mktemp("e2e-server")
-    secrets = folder / "secrets.toml"
-    # No account configured: the app's local demo mode, whatever ~/.streamlit holds.
-    secrets.write_text("# vide : mode démonstration locale pour les tests navigateur\n")
-    log = folder / "streamlit.log"
-    port = _free_port()
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-        "--server.address", "127.0.0.1", "--server.port", str(port),
-        "--server.headless", "true", "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none", "--secrets.files", str(secrets),
-    ]
-    env = dict(os.environ, OBSERVATORY_DB=str(e2e_store), PYTHONUNBUFFERED="1")
-    with log.open("wb") as out:
-        process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    started = serve(ROOT / "app.py", e2e_store, folder)
     try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"Le serveur Streamlit s'est arrêté (code {process.returncode}) :\n"
-                            f"{_log_tail(log)}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200 and response.read().strip() == b"ok":
-                        break
-            except (urllib.error.URLError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"Le serveur Streamlit n'a pas répondu en {SERVER_START_TIMEOUT:.0f} s "
-                            f"sur {url} :\n{_log_tail(log)}")
-            time.sleep(0.2)
-        yield Server(url, e2e_store, log, process)
+        running = started.__enter__()
+    except ServerError as exc:
+        pytest.fail(f"Le serveur Streamlit n'a pas démarré : {exc}")
+    try:
+        yield Server(running.url, e2e_store, running.log, running.process)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        started.__exit__(None, None, None)
 
 
 # -- the browser --------------------------------------------------------------------------------
