@@ -1000,6 +1000,128 @@ def render(r: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
+# -- 8. the first run on a fresh clone -----------------------------------------------------------
+TARGET["first_run"] = 45.0
+
+
+@dataclass
+class FirstRun:
+    source: str
+    commit: str
+    clone_s: float = float("nan")
+    answer_s: float = float("nan")  # from before `git clone` to /_stcore/health answering
+    tests_s: float = float("nan")  # another fresh clone: from before `git clone` to the tests' end
+    tests_rc: int | None = None
+    tests_tail: str = ""
+    load_before: str = ""
+    load_answer: str = ""
+    load_after: str = ""
+    python: str = ""
+
+
+def fresh_env(folder: Path) -> dict[str, str]:
+    """The environment of a first run: empty pip and uv caches, no virtualenv, no store."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("VIRTUAL_ENV", "OBSERVATORY_DB", "PYTHONPATH")}
+    for name in ("PIP_CACHE_DIR", "UV_CACHE_DIR"):
+        env[name] = str(folder / name.lower())
+        Path(env[name]).mkdir(parents=True, exist_ok=True)
+    return env
+
+
+def clone(source: str, folder: Path, env: dict[str, str]) -> Path:
+    target = folder / "clone"
+    subprocess.run(["git", "clone", "--quiet", source, str(target)], check=True, env=env)
+    return target
+
+
+def bench_firstrun(work: Path, source: str) -> FirstRun:
+    """`git clone` then `python3 manage.py run` until the app answers; then, on another fresh
+    clone with empty caches, `git clone` then `python3 manage.py test` until it ends."""
+    import signal
+    import urllib.error
+    import urllib.request
+
+    from observatory.ui.probe import free_port, log_tail
+
+    python = shutil.which("python3") or sys.executable
+    commit = subprocess.run(["git", "-C", source, "rev-parse", "--short", "HEAD"],
+                            capture_output=True, text=True).stdout.strip()
+    result = FirstRun(source, commit, load_before=load_average(), python=python)
+    folder = work / "firstrun"
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder / "run").mkdir(parents=True)
+    env = fresh_env(folder / "run")
+    started = time.perf_counter()
+    repo = clone(source, folder / "run", env)
+    result.clone_s = time.perf_counter() - started
+    port = free_port()
+    log_path = folder / "run" / "manage-run.log"
+    with log_path.open("wb") as out:
+        process = subprocess.Popen(
+            [python, "manage.py", "run", "--server.port", str(port), "--server.address",
+             "127.0.0.1", "--server.headless", "true"], cwd=repo, env=env, stdout=out,
+            stderr=subprocess.STDOUT, start_new_session=True)  # its group: manage.py and streamlit
+    try:
+        deadline = time.monotonic() + 900
+        while time.monotonic() < deadline and process.poll() is None:
+            with contextlib.suppress(urllib.error.URLError, OSError), urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as reply:
+                if reply.read().strip() == b"ok":
+                    result.answer_s = time.perf_counter() - started
+                    break
+            time.sleep(0.2)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    result.load_answer = load_average()
+    if result.answer_s != result.answer_s:
+        result.tests_tail = log_tail(log_path, 10)
+    log(f"[firstrun] clone {result.clone_s:.1f} s, application prête après {result.answer_s:.1f} s")
+    (folder / "test").mkdir()
+    env = fresh_env(folder / "test")
+    started = time.perf_counter()
+    repo = clone(source, folder / "test", env)
+    tests = subprocess.run([python, "manage.py", "test", "-q", "-p", "no:cacheprovider"],
+                           cwd=repo, env=env, capture_output=True, text=True)
+    result.tests_s = time.perf_counter() - started
+    result.tests_rc = tests.returncode
+    result.tests_tail = "\n".join((tests.stdout + tests.stderr).strip().splitlines()[-3:])
+    result.load_after = load_average()
+    log(f"[firstrun] tests finis après {result.tests_s:.0f} s (code {tests.returncode})")
+    return result
+
+
+def render_firstrun(r: FirstRun, command: str, when: dt.datetime) -> str:
+    rows = [(f"first `python3 manage.py run` on a fresh clone answers in < "
+             f"{TARGET['first_run']:.0f} s", f"{r.answer_s:.1f} s from before `git clone`",
+             f"`git clone` alone {r.clone_s:.1f} s", r.answer_s < TARGET["first_run"])]
+    last = r.tests_tail.splitlines()[-1] if r.tests_tail else ""
+    return "\n".join([
+        "## The first run (`--section firstrun`)", "",
+        f"`{command}` on {when:%Y-%m-%d %H:%M}, commit {r.commit} of {r.source}; load average "
+        f"{r.load_before} before, {r.load_answer} once the app answered, {r.load_after} after "
+        f"the tests. `git clone`, then `{Path(r.python).name} manage.py run` (creates .venv, "
+        "installs the lock with uv — pinned, bootstrapped by pip — builds the demo store, starts "
+        "Streamlit) until `/_stcore/health` answers; every cache empty (`PIP_CACHE_DIR`, "
+        "`UV_CACHE_DIR` in a new folder), so every wheel comes from PyPI. Then another fresh "
+        "clone with empty caches: `git clone`, then `manage.py test` (setup, ruff, mypy, the "
+        "whole suite with the browser tests) until it ends.", "",
+        "### Targets", "", *targets_table(rows), "",
+        "| step | from before `git clone` |", "|---|---:|",
+        f"| `git clone` | {r.clone_s:.1f} s |",
+        f"| `manage.py run`: the app answers | {r.answer_s:.1f} s |",
+        f"| `manage.py test`: the suite has ended (exit code {r.tests_rc}) | "
+        f"{r.tests_s / 60:.1f} min |", "",
+        f"The suite's last line: `{last}`" if last else "",
+    ])
+
+
 def targets_table(rows: list[tuple[str, str, str, bool]]) -> list[str]:
     return ["| target | measured | floor (same run) | |", "|---|---|---|---|",
             *(f"| {t} | {m} | {f} | {verdict(ok)} |" for t, m, f, ok in rows)]
@@ -1132,6 +1254,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-server", action="store_true", help="skip the memory measurement")
     parser.add_argument("--work", type=Path, help="work folder (default: in the temp folder)")
     parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
+    parser.add_argument("--source", default=str(ROOT),
+                        help="what --section firstrun clones (default: this work tree's repository)")
     args = parser.parse_args(argv)
     sections = args.section or ["core", "browser", "sessions"]
     scale = "small" if args.quick else "national"
@@ -1144,8 +1268,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from observatory import indicators
 
-    db, build = build_store(scale, work, args.reuse or sections != ["core"])
-    year = indicators.available_years(db)[0]
+    if set(sections) & {"core", "browser", "sessions"}:
+        db, build = build_store(scale, work, args.reuse or "core" not in sections)
+        year = indicators.available_years(db)[0]
     if "core" in sections:
         write_block(args.output, "core", run_core(args, db, build, year, scale, runs, work))
     if "browser" in sections:
@@ -1155,6 +1280,9 @@ def main(argv: list[str] | None = None) -> int:
         counts = (1, 10) if args.quick else (10, 30)
         result = bench_sessions(db, year, work, runs["single"], counts, 3 if args.quick else 10)
         write_block(args.output, "sessions", render_sessions(result, command, dt.datetime.now()))
+    if "firstrun" in sections:
+        first = bench_firstrun(work, args.source)
+        write_block(args.output, "firstrun", render_firstrun(first, command, dt.datetime.now()))
     print(args.output.read_text(encoding="utf-8"))
     log(f"Écrit : {args.output}")
     return 0
