@@ -1017,6 +1017,7 @@ class FirstRun:
     load_answer: str = ""
     load_after: str = ""
     python: str = ""
+    steps: dict[str, float] = field(default_factory=dict)  # manage.py's "+ command" → when seen
 
 
 def fresh_env(folder: Path) -> dict[str, str]:
@@ -1065,6 +1066,9 @@ def bench_firstrun(work: Path, source: str) -> FirstRun:
     try:
         deadline = time.monotonic() + 900
         while time.monotonic() < deadline and process.poll() is None:
+            for line in log_path.read_text(errors="replace").splitlines():  # manage.py's steps
+                if line.startswith("+ ") and line not in result.steps:
+                    result.steps[line] = time.perf_counter() - started
             with contextlib.suppress(urllib.error.URLError, OSError), urllib.request.urlopen(
                     f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as reply:
                 if reply.read().strip() == b"ok":
@@ -1097,6 +1101,12 @@ def bench_firstrun(work: Path, source: str) -> FirstRun:
     return result
 
 
+def short_step(line: str) -> str:
+    """``+ /tmp/…/clone/.venv/bin/uv pip install …`` → ``uv pip install …`` (no paths)."""
+    words = [w.rsplit("/", 1)[-1] if "/" in w else w for w in line[2:].split()]
+    return " ".join(words)[:90]
+
+
 def render_firstrun(r: FirstRun, command: str, when: dt.datetime) -> str:
     rows = [(f"first `python3 manage.py run` on a fresh clone answers in < "
              f"{TARGET['first_run']:.0f} s", f"{r.answer_s:.1f} s from before `git clone`",
@@ -1115,6 +1125,7 @@ def render_firstrun(r: FirstRun, command: str, when: dt.datetime) -> str:
         "### Targets", "", *targets_table(rows), "",
         "| step | from before `git clone` |", "|---|---:|",
         f"| `git clone` | {r.clone_s:.1f} s |",
+        *(f"| starts `{short_step(step)}` | {t:.1f} s |" for step, t in r.steps.items()),
         f"| `manage.py run`: the app answers | {r.answer_s:.1f} s |",
         f"| `manage.py test`: the suite has ended (exit code {r.tests_rc}) | "
         f"{r.tests_s / 60:.1f} min |", "",
