@@ -112,15 +112,18 @@ class Session:
     def __init__(self, url: str, page: str = "", query: str = "", timeout: float = 300.0) -> None:
         self.url, self.page, self.query, self.timeout = url, page, query, timeout
         self.page_hash = ""
-        self.widgets: dict[str, Any] = {}  # widget id → WidgetState sent with every rerun
+        self.widgets: dict[str, str] = {}  # widget id → the value sent with every rerun
         self._ws: Any = None
+        self._last = Run(float("nan"), "")  # the previous run: its widgets, to choose one
 
     async def __aenter__(self) -> Session:
         from websockets.asyncio.client import connect
+        from websockets.typing import Origin, Subprotocol
 
         ws_url = self.url.replace("http://", "ws://") + "/_stcore/stream"
-        self._ws = await connect(ws_url, subprotocols=["streamlit"], origin=self.url,
-                                 max_size=None, open_timeout=self.timeout)
+        self._ws = await connect(ws_url, subprotocols=[Subprotocol("streamlit")],
+                                 origin=Origin(self.url), max_size=None,
+                                 open_timeout=self.timeout)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
