@@ -1265,6 +1265,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-server", action="store_true", help="skip the memory measurement")
     parser.add_argument("--work", type=Path, help="work folder (default: in the temp folder)")
     parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
+    parser.add_argument("--runs", type=int, help="runs per figure of the browser and sessions "
+                        "sections (default 5, 2 with --quick)")
     parser.add_argument("--source", default=str(ROOT),
                         help="what --section firstrun clones (default: this work tree's repository)")
     args = parser.parse_args(argv)
@@ -1272,8 +1274,10 @@ def main(argv: list[str] | None = None) -> int:
     scale = "small" if args.quick else "national"
     runs = ({"warm": 3, "cold": 2, "figures": 3, "cli": 2, "browser": 2, "single": 2} if args.quick
             else {"warm": 10, "cold": 5, "figures": 10, "cli": 5, "browser": 5, "single": 5})
+    if args.runs:
+        runs.update(browser=args.runs, single=args.runs)
     command = "python bench/run.py" + "".join(f" --section {s}" for s in sections) + (
-        " --quick" if args.quick else "")
+        " --quick" if args.quick else "") + (f" --runs {args.runs}" if args.runs else "")
     work = args.work or Path(tempfile.gettempdir()) / f"observatory-bench-{scale}"
     work.mkdir(parents=True, exist_ok=True)
 
