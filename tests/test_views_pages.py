@@ -458,6 +458,25 @@ def test_portrait_page_follows_the_filters(demo_db: Path,
     assert not at.exception and _metric(at, "Équipes adhérentes") != "28"
 
 
+def test_portrait_page_draws_four_charts_then_the_others_when_opened(
+        demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    figures = portrait.build(Y2025, AURA, demo_db).figures
+    drawn = [f.chart is not None and len(f.data) > 0 and not f.withheld and not f.statement
+             for f in figures]
+    assert len(figures) > 4 and sum(drawn[4:]) > 0
+    at = _open(demo_db, "pages/portrait.py", monkeypatch)
+
+    def charts() -> int:
+        return len(at.get("vega_lite_chart")) + len(at.get("arrow_vega_lite_chart"))
+
+    assert charts() == sum(drawn[:4])
+    assert at.expander[-1].label == f"{len(figures) - 4} autres graphiques"
+    at.session_state[f"plus_{figures[4].key}"] = True  # the reader opens the section
+    at.run()
+    assert not at.exception
+    assert charts() == sum(drawn)
+
+
 def test_surveys_page_picker_and_breakdown(demo_db: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     at = _open(demo_db, "pages/enquetes.py", monkeypatch)

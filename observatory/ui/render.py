@@ -143,26 +143,41 @@ def metrics(v: View) -> None:
 
 
 def view(v: View, *, columns: int = 2, scope: Scope | None = None,
-         extra: Callable[[], None] | None = None) -> View:
+         extra: Callable[[], None] | None = None, first: int | None = None) -> View:
     """The standard page layout for a View, as the signed-in role may see it; returns that view.
 
-    ``scope`` offers its département sheet, ``extra`` draws more export buttons."""
+    ``scope`` offers its département sheet, ``extra`` draws more export buttons. ``first``: only
+    that many charts are drawn at once, the others in a closed section whose charts are built and
+    sent when it is opened (a browser takes longer to draw a dozen charts than the server to
+    send them)."""
     v = access.for_role(v, role(), current_team())
     export = page_header(v, scope=scope, extra=extra)
     if v.empty_message:
         st.info(plain(v.empty_message))
         return v
     metrics(v)
-    for start in range(0, len(v.figures), columns):
-        cols = st.columns(columns)
-        for col, fig in zip(cols, v.figures[start:start + columns], strict=False):
-            with col:
-                figure(fig, export)
+    shown = v.figures if first is None else v.figures[:first]
+    _figures(shown, export, columns)
+    if len(shown) < len(v.figures):
+        rest = v.figures[len(shown):]
+        more = st.expander(f"{len(rest)} autres graphiques", key=f"plus_{rest[0].key}",
+                           on_change="rerun")
+        if more.open:
+            with more:
+                _figures(rest, export, columns)
     for tab in v.tables:
         table(tab, export)
     for note in v.notes:
         st.caption(plain(note))
     return v
+
+
+def _figures(figures: list[Figure], export: ExportContext, columns: int) -> None:
+    for start in range(0, len(figures), columns):
+        cols = st.columns(columns)
+        for col, fig in zip(cols, figures[start:start + columns], strict=False):
+            with col:
+                figure(fig, export)
 
 
 def _clicked(event: object, selection: str) -> str | None:
