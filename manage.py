@@ -70,12 +70,24 @@ def browser() -> None:
 
 
 def run() -> int:
+    """``run [--federation fecop] [streamlit options]``: the app on the demo store of that
+    federation (data/demo_fecop.duckdb unless OBSERVATORY_DB says otherwise), built if absent."""
     setup()
-    db = settings.value("db")
-    if not db.exists():
-        sh(BIN / "observatory", "demo", "--db", db)
-    return sh(BIN / "streamlit", "run", ROOT / "app.py", "--browser.gatherUsageStats", "false",
-              *sys.argv[2:], check=False)
+    options = sys.argv[2:]
+    federation = "femasaura"
+    if "--federation" in options:
+        at = options.index("--federation")
+        federation = options[at + 1] if at + 1 < len(options) else ""
+        del options[at:at + 2]
+    db, extra = settings.value("db"), {}
+    if federation != "femasaura" and db == settings.setting("db").default:
+        db = ROOT / "data" / f"demo_{federation}.duckdb"
+        extra["OBSERVATORY_DB"] = str(db)
+    if not db.exists() and sh(BIN / "observatory", "demo", "--federation", federation,
+                              "--db", db, check=False):
+        return 2
+    return sh(BIN / "streamlit", "run", ROOT / "server.py", "--browser.gatherUsageStats", "false",
+              *options, check=False, env=dict(os.environ, **extra))
 
 
 def test() -> int:

@@ -1,22 +1,26 @@
-"""Benchmark of the observatory on the synthetic national store; prints and writes BENCHMARKS.md.
+"""Benchmark of the observatory on the synthetic national store; writes BENCHMARKS.md.
 
-    .venv/bin/python bench/run.py            # national scale, about 2 minutes on 2 cores
-    .venv/bin/python bench/run.py --quick    # small scale and few runs: a smoke run (~2 min)
+    .venv/bin/python bench/run.py                      # core, browser and sessions
+    .venv/bin/python bench/run.py --section browser    # one section (repeatable)
+    .venv/bin/python bench/run.py --section firstrun   # fresh clone, empty caches (not by default)
+    .venv/bin/python bench/run.py --quick              # small scale, few runs: a smoke run
     options: --reuse (keep the store of a previous run), --no-server, --output PATH
 
-Not a test. Every figure stands next to its floor, measured in the same run, and next to its
-target (the targets are those of the national scale):
+Not a test. Each section rewrites its own block of BENCHMARKS.md, with the machine's load average
+when it ran; every figure stands next to its floor, measured in the same run, and its target:
 
-1. building the store from the export files (``observatory synth``: the files are generated, then
-   imported through ``observatory.imports``), rows/s; floor: reading the same files' cells;
-2. ``observatory figures`` in process and as a command; floor: the same SQL on a bare DuckDB
-   connection (and, for the command, a bare ``python -c 'import duckdb …'``);
-3. every page rerun through AppTest for the whole federation, a territory and a département,
-   warm and cold (``st.cache_data.clear()``); floor: the SQL the cold rerun issued, on a bare
-   connection, plus an empty Streamlit page's rerun;
-4. the size of every chart specification the pages send (the maps of one region and of France);
-5. the peak memory of a ``streamlit run`` server with 10 browser sessions open (Debian's
-   Chromium through Playwright); floor: the same server running an empty page.
+core: 1. building the store from the export files (``observatory synth``), rows/s; floor: reading
+   the same files' cells; 2. ``observatory figures`` in process and as a command; floor: the same
+   SQL on a bare DuckDB connection; 3. every page rerun through AppTest for three scopes, warm and
+   cold; floor: the SQL the cold rerun issued plus an empty page's rerun; 4. the size of every
+   chart specification; 5. the peak memory of a server with 10 browser sessions open;
+browser: every page's fresh load and sidebar switch in headless Chromium (Playwright, Debian's
+   /usr/bin/chromium), until every displayed chart is drawn; floor: a trivial two-page app served
+   the same way;
+sessions: 10 Chromium contexts, then 10 and 30 websocket sessions (``observatory.ui.probe``)
+   opening one page at once and changing a filter, p50/p95, the server's CPU and memory; floors:
+   the trivial app opened the same way, one session alone;
+firstrun: ``git clone`` to the app answering and to the tests finishing, with empty caches.
 """
 
 from __future__ import annotations
@@ -27,15 +31,14 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,7 +50,7 @@ os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")
 if str(ROOT) not in sys.path:  # run as a script: the package comes from this work tree
     sys.path.insert(0, str(ROOT))
 
-APP = ROOT / "app.py"
+APP = ROOT / "server.py"  # the app behind its sign-in routes, as `manage.py run` serves it
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -455,12 +458,6 @@ class Server:
     note: str = ""
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def memory(pid: int) -> dict[str, int]:
     """VmRSS and VmHWM (peak resident memory) of a process, in bytes."""
     out = {}
@@ -477,59 +474,29 @@ def bench_server(script: Path, db: Path, paths: list[str], work: Path, label: st
     if not CHROMIUM.exists():
         result.note = "not measured: /usr/bin/chromium is missing"
         return result
-    from playwright.sync_api import sync_playwright
+    from observatory.ui.probe import serve
 
-    port = free_port()
-    log_path = work / f"server-{script.stem}.log"
-    with open(log_path, "w") as server_log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true",
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=script.parent, env=dict(os.environ, OBSERVATORY_DB=str(db)), stdout=server_log,
-            stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            with contextlib.suppress(OSError), urllib.request.urlopen(
-                    f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as reply:
-                if reply.read().strip() == b"ok":
-                    break
-            if time.monotonic() > deadline or server.poll() is not None:
-                result.note = f"the server did not start (see {log_path})"
-                return result
-            time.sleep(0.3)
-        result.idle = memory(server.pid)["VmRSS"]
-        started = time.perf_counter()
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            try:
-                context = browser.new_context(viewport={"width": 1440, "height": 900})
-                tabs = []
-                for path in paths:
-                    tab = context.new_page()
-                    tab.goto(f"http://127.0.0.1:{port}/{path}", wait_until="domcontentloaded")
-                    tabs.append(tab)
-                for tab in tabs:
-                    with contextlib.suppress(Exception):
-                        tab.wait_for_function(READY_JS, timeout=300_000)
-                        result.sessions += 1
-                result.seconds = time.perf_counter() - started
-                time.sleep(2)
-                result.peak = memory(server.pid)["VmHWM"]
-            finally:
-                browser.close()
+        with serve(script, db, work / f"server-{script.stem}") as server, chromium() as browser:
+            result.idle = memory(server.process.pid)["VmRSS"]
+            started = time.perf_counter()
+            context = browser.new_context(viewport={"width": 1440, "height": 900})
+            tabs = []
+            for path in paths:
+                tab = context.new_page()
+                tab.goto(f"{server.url}/{path}", wait_until="domcontentloaded")
+                tabs.append(tab)
+            for tab in tabs:
+                with contextlib.suppress(Exception):
+                    tab.wait_for_function(READY_JS, timeout=300_000)
+                    result.sessions += 1
+            result.seconds = time.perf_counter() - started
+            time.sleep(2)
+            result.peak = memory(server.process.pid)["VmHWM"]
         if result.sessions < len(paths):
             result.note = f"{result.sessions}/{len(paths)} sessions displayed in time"
     except Exception as exc:  # the memory figure is one of five: report, do not stop
         result.note = f"not measured: {type(exc).__name__}: {exc}"[:200]
-    finally:
-        server.terminate()
-        try:
-            server.wait(20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
     return result
 
 
@@ -540,6 +507,330 @@ def session_paths(year: int) -> list[str]:
     pages = [p.url_path for p in PAGES if p.role != "admin"]
     return [f"{pages[i % len(pages)]}?" + urllib.parse.urlencode(
         {"annee": str(year), **scopes(year)[i % 3][2]}) for i in range(SESSIONS)]
+
+
+# -- 6. what a person waits for: pages in a browser -----------------------------------------------
+# Injected into every page before Streamlit's own scripts: a poller that stamps ``__doneAt``
+# (epoch ms) the first time the page is finished for what ``__want`` asks — connected, script
+# not running, nothing stale, a title (``notH1``: another than the previous page's; ``search``:
+# the URL holds it), and every chart and table that is displayed (not in a closed expander or
+# another tab) drawn. An exception box counts as finished, and is reported.
+DONE_JS = """
+window.__want = window.__want || {};
+window.__doneAt = 0;
+window.__done = () => {
+  const want = window.__want;
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning'
+      || app.getAttribute('data-test-connection-state') !== 'CONNECTED') return false;
+  if (document.querySelector('[data-stale="true"]')) return false;
+  const main = document.querySelector('[data-testid="stMain"]');
+  if (!main) return false;
+  if (main.querySelector('[data-testid="stException"]')) return 'exception';
+  const h1 = main.querySelector('h1');
+  if (!h1 || (want.notH1 && h1.textContent.trim() === want.notH1)) return false;
+  if (want.search && !decodeURIComponent(location.search).includes(want.search)) return false;
+  const shown = e => e.getClientRects().length > 0;
+  for (const c of main.querySelectorAll('[data-testid="stVegaLiteChart"]'))
+    if (shown(c) && !c.querySelector('canvas, svg')) return false;
+  for (const f of main.querySelectorAll('[data-testid="stDataFrame"]'))
+    if (shown(f) && !f.querySelector('canvas')) return false;
+  return 'done';
+};
+setInterval(() => {
+  if (window.__doneAt) return;
+  const found = window.__done();
+  if (found) { window.__doneAt = Date.now(); window.__outcome = found; }
+}, 25);
+"""
+FLOOR_APP = {  # a trivial two-page app, served the same way: the fresh-load and switch floors
+    "app.py": "import streamlit as st\n\nst.navigation([st.Page('un.py', title='Un', default=True),"
+              " st.Page('deux.py', title='Deux')]).run()\n",
+    "un.py": "import streamlit as st\n\nst.title('Observatoire')\nst.write('Une page vide.')\n",
+    "deux.py": "import streamlit as st\n\nst.title('Deux')\nst.write('Une autre page vide.')\n",
+}
+TARGET.update({"load_ratio": 1.5, "load_plus": 0.5, "switch": 1.0, "crowd_ratio": 1.5,
+               "crowd_plus": 1.0, "light_ratio": 4.0, "light_memory": 1.5e9})
+
+
+def floor_app(work: Path) -> Path:
+    folder = work / "floor-app"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in FLOOR_APP.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder / "app.py"
+
+
+def load_average() -> str:
+    return " / ".join(f"{v:.1f}" for v in os.getloadavg())
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium through Playwright, as tests/e2e start it."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def new_tab(browser: Any) -> tuple[Any, Any]:
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="fr-FR",
+                                  timezone_id="Europe/Paris")
+    context.add_init_script(DONE_JS)
+    context.set_default_timeout(300_000)
+    return context, context.new_page()
+
+
+def finished(tab: Any, started_ms: float) -> float:
+    """Seconds from ``started_ms`` (epoch) to the moment the page's poller found it finished."""
+    tab.wait_for_function("() => window.__doneAt > 0", polling=50)
+    done, outcome = tab.evaluate("() => [window.__doneAt, window.__outcome]")
+    if outcome == "exception":
+        raise RuntimeError(f"exception Streamlit sur {tab.url}")
+    return (done - started_ms) / 1000
+
+
+def fresh_load(browser: Any, url: str) -> float:
+    """A new visitor (new context) opens ``url``: seconds until its page is finished."""
+    context, tab = new_tab(browser)
+    try:
+        started = time.time() * 1000
+        tab.goto(url, wait_until="commit")
+        return finished(tab, started)
+    finally:
+        context.close()
+
+
+def click_and_wait(tab: Any, click: Callable[[], None], search: str = "") -> float:
+    """Seconds from ``click`` until the page is finished again (another title, or ``search`` in
+    the URL when the title stays)."""
+    h1 = "" if search else tab.locator('[data-testid="stMain"] h1').first.inner_text().strip()
+    tab.evaluate("(want) => { window.__want = want; window.__doneAt = 0; }",
+                 {"notH1": h1, "search": search})
+    started = time.time() * 1000
+    click()
+    return finished(tab, started)
+
+
+def nav_link(tab: Any, title: str) -> Any:
+    return tab.get_by_test_id("stSidebarNavLink").filter(has_text=title).first
+
+
+@dataclass
+class BrowserPage:
+    title: str
+    load: list[float] = field(default_factory=list)
+    switch: list[float] = field(default_factory=list)
+    charts: int = 0
+    error: str = ""
+
+
+@dataclass
+class BrowserRun:
+    runs: int
+    load_before: str
+    load_after: str = ""
+    floor_load: list[float] = field(default_factory=list)
+    floor_switch: list[float] = field(default_factory=list)
+    pages: list[BrowserPage] = field(default_factory=list)
+
+
+def bench_browser(db: Path, year: int, work: Path, runs: int) -> BrowserRun:
+    """Every page's fresh load and sidebar switch in headless Chromium, next to the floor app's."""
+    from observatory.pages import PAGES
+    from observatory.ui.probe import serve
+
+    result = BrowserRun(runs, load_average())
+    query = f"?annee={year}"
+    with chromium() as browser:
+        with serve(floor_app(work), db, work / "floor-server") as floor:
+            fresh_load(browser, floor.url + "/")  # the server's first run imports streamlit's
+            result.floor_load = [fresh_load(browser, floor.url + "/") for _ in range(runs)]
+            context, tab = new_tab(browser)
+            tab.goto(floor.url + "/")
+            finished(tab, 0)
+            for i in range(runs):
+                result.floor_switch.append(click_and_wait(
+                    tab, nav_link(tab, "Deux" if i % 2 == 0 else "Un").click))
+            context.close()
+            log(f"[browser] plancher : chargement {ms(median(result.floor_load))}, "
+                f"changement de page {ms(median(result.floor_switch))}")
+        with serve(APP, db, work / "app-server") as server:
+            for page in PAGES:  # the first visit of each page fills the server's cache
+                fresh_load(browser, f"{server.url}/{page.url_path}{query}")
+            for page in PAGES:
+                row = BrowserPage(page.title)
+                url = f"{server.url}/{page.url_path}{query}"
+                try:
+                    row.load = [fresh_load(browser, url) for _ in range(runs)]
+                    # the switch: from another page to this one, through the sidebar
+                    other = PAGES[1] if page.default else PAGES[0]
+                    context, tab = new_tab(browser)
+                    tab.goto(f"{server.url}/{other.url_path}{query}")
+                    finished(tab, 0)
+                    for _ in range(runs):
+                        row.switch.append(click_and_wait(tab, nav_link(tab, page.title).click))
+                        row.charts = tab.locator('[data-testid="stMain"] '
+                                                 '[data-testid="stVegaLiteChart"]').count()
+                        click_and_wait(tab, nav_link(tab, other.title).click)
+                    context.close()
+                except Exception as exc:  # one page's failure is a figure: report, go on
+                    row.error = f"{type(exc).__name__}: {exc}".splitlines()[0][:160]
+                result.pages.append(row)
+                log(f"[browser] {page.title}: " + (f"ERREUR {row.error}" if row.error else
+                    f"chargement {ms(median(row.load))}, changement {ms(median(row.switch))}"))
+    result.load_after = load_average()
+    return result
+
+
+# -- 7. many people at once ----------------------------------------------------------------------
+CROWD_PAGE = "facilitations"
+CROWD_FILTER = ("Département", "38 – Isère", "dep=38")  # label, option, what the URL then holds
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+@dataclass
+class Crowd:
+    """N sessions opening one page at once, then each changing a filter."""
+
+    who: str  # "chromium" or "light client"
+    app: str
+    sessions: int
+    open: list[float] = field(default_factory=list)
+    change: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    cpu: float = float("nan")  # the server's CPU seconds over wall seconds (cores busy)
+    peak: int = 0  # the server's VmHWM
+    load: str = ""
+
+
+def chromium_crowd(browser: Any, url: str, n: int, change: Callable[[Any], float],
+                   label: str, app: str) -> Crowd:
+    crowd = Crowd("chromium", app, n, load=load_average())
+    tabs = [new_tab(browser) for _ in range(n)]
+    started = []
+    for _, tab in tabs:
+        started.append(time.time() * 1000)
+        tab.goto(url, wait_until="commit")
+    for (_, tab), t0 in zip(tabs, started, strict=True):
+        try:
+            crowd.open.append(finished(tab, t0))
+        except Exception as exc:
+            crowd.errors.append(f"{type(exc).__name__}: {exc}".splitlines()[0][:160])
+    crowd.change = [change(tab) for _, tab in tabs]
+    for context, _ in tabs:
+        context.close()
+    log(f"[sessions] {label}: ouverture p50 {ms(median(crowd.open))} p95 {ms(p95(crowd.open))}, "
+        f"changement p50 {ms(median(crowd.change))} p95 {ms(p95(crowd.change))}")
+    return crowd
+
+
+def choose_filter(tab: Any) -> float:
+    """The reader picks the département in the sidebar select (tests/e2e's ``choose``)."""
+    label, option, search = CROWD_FILTER
+    tab.get_by_test_id("stSidebar").get_by_role("combobox", name=label, exact=True).click()
+    tab.keyboard.type(option.split(" – ")[-1])  # a hundred options: the list shows a few at once
+    item = tab.get_by_role("option", name=option, exact=True)
+    item.wait_for()
+    return click_and_wait(tab, item.click, search=search)
+
+
+async def light_crowd(url: str, n: int, page: str, query: str) -> tuple[list[float],
+                                                                         list[float], list[str]]:
+    """``n`` websocket sessions at once: open the page, then choose the filter."""
+    import asyncio
+
+    from observatory.ui.probe import Session
+
+    async def one() -> tuple[float, float, list[str]]:
+        async with Session(url, page, query) as session:
+            first = await session.run()
+            second = await session.run(CROWD_FILTER[:2])
+            errors = first.errors + second.errors
+            if CROWD_FILTER[2] not in urllib.parse.unquote(session.query):
+                errors.append(f"the filter did not reach the URL: {session.query}")
+            return first.seconds, second.seconds, errors
+
+    found = await asyncio.gather(*(one() for _ in range(n)), return_exceptions=True)
+    opened, changed, errors = [], [], []
+    for item in found:
+        if isinstance(item, BaseException):
+            errors.append(f"{type(item).__name__}: {item}"[:160])
+            continue
+        opened.append(item[0])
+        changed.append(item[1])
+        errors += item[2]
+    return opened, changed, errors
+
+
+@dataclass
+class Sessions:
+    single_open: list[float] = field(default_factory=list)  # the light client, one at a time
+    single_change: list[float] = field(default_factory=list)
+    crowds: list[Crowd] = field(default_factory=list)
+    load_before: str = ""
+    load_after: str = ""
+
+
+def measured(server: Any, make: Callable[[], Crowd]) -> Crowd:
+    """Run ``make`` and read the server's CPU (cores busy meanwhile) and peak memory."""
+    cpu, wall = cpu_seconds(server.process.pid), time.perf_counter()
+    crowd = make()
+    crowd.cpu = (cpu_seconds(server.process.pid) - cpu) / (time.perf_counter() - wall)
+    crowd.peak = memory(server.process.pid)["VmHWM"]
+    return crowd
+
+
+def light(url: str, n: int, query: str) -> Crowd:
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    crowd = Crowd("light client", "app.py", n, load=load_average())
+    with ThreadPoolExecutor(1) as thread:  # Playwright's sync API holds this thread's event loop
+        crowd.open, crowd.change, crowd.errors = thread.submit(
+            asyncio.run, light_crowd(url, n, CROWD_PAGE, query)).result()
+    log(f"[sessions] {n} sessions légères : ouverture p50 {ms(median(crowd.open))} "
+        f"p95 {ms(p95(crowd.open))}, changement p95 {ms(p95(crowd.change))}, "
+        f"{len(crowd.errors)} erreurs")
+    return crowd
+
+
+def bench_sessions(db: Path, year: int, work: Path, runs: int, counts: tuple[int, ...],
+                   browser_sessions: int) -> Sessions:
+    from observatory.ui.probe import serve
+
+    result = Sessions(load_before=load_average())
+    query = f"annee={year}"
+    with chromium() as browser:
+        with serve(floor_app(work), db, work / "floor-crowd") as floor:
+            fresh_load(browser, floor.url + "/")
+            result.crowds.append(measured(floor, lambda: chromium_crowd(
+                browser, floor.url + "/", browser_sessions,
+                lambda tab: click_and_wait(tab, nav_link(tab, "Deux").click),
+                "plancher chromium", "floor app")))
+        with serve(APP, db, work / "app-crowd") as server:
+            url = f"{server.url}/{CROWD_PAGE}?{query}"
+            fresh_load(browser, server.url + "/")
+            fresh_load(browser, url)  # the server's cache holds the page, as after its first visitor
+            for _ in range(runs):  # one session alone: the light client's reference
+                one = light(server.url, 1, query)
+                result.single_open += one.open
+                result.single_change += one.change
+            result.crowds.append(measured(server, lambda: chromium_crowd(
+                browser, url, browser_sessions, choose_filter, "chromium app.py", "app.py")))
+            for n in counts:
+                result.crowds.append(measured(server, lambda n=n: light(server.url, n, query)))
+    result.load_after = load_average()
+    return result
 
 
 # -- report ---------------------------------------------------------------------------------------
@@ -559,6 +850,7 @@ class Report:
     specs: list[Specs]
     maps: dict[str, int]
     servers: list[Server]
+    load_before: str
 
 
 def over_floor_note(ran: list[PageRun], ratio: dict[int, float]) -> list[str]:
@@ -624,20 +916,21 @@ def render(r: Report) -> str:
          else "", measured_server and app.peak < TARGET["server"]),
     ]
     lines = [
-        "# Benchmarks", "",
-        f"Written by `bench/run.py{' --quick' if r.quick else ''}` on {r.started:%Y-%m-%d %H:%M} "
-        f"in {r.elapsed_s / 60:.0f} min. Machine: {machine()}. The machine is shared: timings "
-        "are medians and vary by about ±20 % from run to run.", "",
+        "## The server's share: imports, figures, reruns, specs, memory (`--section core`)", "",
+        f"Written by `bench/run.py{' --quick' if r.quick else ''} --section core` on "
+        f"{r.started:%Y-%m-%d %H:%M} in {r.elapsed_s / 60:.0f} min; load average "
+        f"{r.load_before} before, {load_average()} after. Timings are medians and vary by "
+        "about ±20 % from run to run on a shared machine.", "",
         f"Store: `observatory synth --scale {r.scale}` (profile `avecsante`): "
         + ", ".join(f"{num(v)} {k}" for k, v in b.counts.items())
         + f"; {mib(b.store_bytes)} on disk, from {b.files} export files ({size(b.export_bytes)}).",
         "",
-        "## Targets" + ("" if r.scale == "national" else
+        "### Targets" + ("" if r.scale == "national" else
                         " (set for the national scale: this small run only checks the script)"),
         "", "| target | measured | floor (same run) | |", "|---|---|---|---|",
         *(f"| {t} | {m} | {f} | {verdict(ok)} |" for t, m, f, ok in targets),
         *over_floor_note(ran, ratio),
-        "", "## 1. Building the store from the export files", "",
+        "", "### 1. Building the store from the export files", "",
         "`observatory synth` writes the files the tools export, then imports them through "
         "`observatory.imports.import_files`: each file is parsed, normalised and written in its "
         "own transaction exactly as by `import_file`, the whole series in one copy-on-write of "
@@ -651,14 +944,14 @@ def render(r: Report) -> str:
         f"Reading the files alone: {b.read_s:.1f} s. Generating them: {b.generate_s:.1f} s. "
         f"One import per file (`observatory import`, as a federation does once a month) adds "
         f"one copy-on-write of the store each: {ms(b.cow_s)} at {mib(b.store_bytes)}.",
-        "", "## 2. `observatory figures`", "",
+        "", "### 2. `observatory figures`", "",
         f"`indicators.key_figures` for {r.year} (median of {r.runs['figures']}); floor: the same "
         "SQL on a bare read-only DuckDB connection.", "",
         "| scope | figures | bare SQL | ratio |", "|---|---:|---:|---:|",
         *(f"| {f.scope} | {ms(f.run_s)} | {ms(f.bare_s)} | {f.run_s / f.bare_s:.1f}× |"
           for f in [*r.figures, r.cli]),
         "", "The command's floor is a bare `python -c 'import duckdb …'` running the same SQL.",
-        "", "## 3. Page reruns (AppTest)", "",
+        "", "### 3. Page reruns (AppTest)", "",
         "`AppTest.from_file('app.py')` with the scope in the URL and `switch_page(page)`, so that "
         f"app.py and its sidebar rerun as on the server. Warm: {r.runs['warm']} reruns; cold: "
         f"{r.runs['cold']} reruns each after `st.cache_data.clear()`. Floor: the SQL the cold "
@@ -675,7 +968,7 @@ def render(r: Report) -> str:
         lines.append(f"| {p.title} | {p.scope} | {ms(median(p.warm))} | {ms(p95(p.warm))} | "
                      f"{ms(median(p.cold))} | {ms(p95(p.cold))} | {ms(p.bare_s)} ({p.queries}) "
                      f"| {ratio[id(p)]:.1f}× | {verdict(ok)} |")
-    lines += ["", "## 4. Chart specifications sent to the browser", "",
+    lines += ["", "### 4. Chart specifications sent to the browser", "",
               "Bytes of each figure's Vega-Lite spec: as JSON with its rows inline "
               "(`chart.to_dict()`, what a saved spec weighs) and as the page sends it (the "
               "spec's JSON without its rows, plus the rows as Arrow: `render.chart_payload`). "
@@ -696,7 +989,7 @@ def render(r: Report) -> str:
               f"< {size(TARGET['map_region'])} | {verdict(region < TARGET['map_region'])} |",
               f"| {next(k for k in r.maps if k.startswith('all of France'))} | {size(france)} | "
               f"< {size(TARGET['map_france'])} | {verdict(france < TARGET['map_france'])} |",
-              "", f"## 5. Server memory with {SESSIONS} sessions", "",
+              "", f"### 5. Server memory with {SESSIONS} sessions", "",
               f"`streamlit run` on a loopback port; {SESSIONS} tabs of one headless Chromium "
               "spread over the pages and the three scopes, each waited for until its script has "
               "finished; peak resident memory of the server process (`VmHWM`).", "",
@@ -707,27 +1000,312 @@ def render(r: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
+# -- 8. the first run on a fresh clone -----------------------------------------------------------
+TARGET["first_run"] = 45.0
+
+
+@dataclass
+class FirstRun:
+    source: str
+    commit: str
+    clone_s: float = float("nan")
+    answer_s: float = float("nan")  # from before `git clone` to /_stcore/health answering
+    tests_s: float = float("nan")  # another fresh clone: from before `git clone` to the tests' end
+    tests_rc: int | None = None
+    tests_tail: str = ""
+    load_before: str = ""
+    load_answer: str = ""
+    load_after: str = ""
+    python: str = ""
+    steps: dict[str, float] = field(default_factory=dict)  # manage.py's "+ command" → when seen
+
+
+def fresh_env(folder: Path) -> dict[str, str]:
+    """The environment of a first run: empty pip and uv caches, no virtualenv, no store."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("VIRTUAL_ENV", "OBSERVATORY_DB", "PYTHONPATH")}
+    for name in ("PIP_CACHE_DIR", "UV_CACHE_DIR"):
+        env[name] = str(folder / name.lower())
+        Path(env[name]).mkdir(parents=True, exist_ok=True)
+    return env
+
+
+def clone(source: str, folder: Path, env: dict[str, str]) -> Path:
+    target = folder / "clone"
+    subprocess.run(["git", "clone", "--quiet", source, str(target)], check=True, env=env)
+    return target
+
+
+def bench_firstrun(work: Path, source: str) -> FirstRun:
+    """`git clone` then `python3 manage.py run` until the app answers; then, on another fresh
+    clone with empty caches, `git clone` then `python3 manage.py test` until it ends."""
+    import signal
+    import urllib.error
+    import urllib.request
+
+    from observatory.ui.probe import free_port, log_tail
+
+    python = shutil.which("python3") or sys.executable
+    commit = subprocess.run(["git", "-C", source, "rev-parse", "--short", "HEAD"],
+                            capture_output=True, text=True).stdout.strip()
+    result = FirstRun(source, commit, load_before=load_average(), python=python)
+    folder = work / "firstrun"
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder / "run").mkdir(parents=True)
+    env = fresh_env(folder / "run")
+    started = time.perf_counter()
+    repo = clone(source, folder / "run", env)
+    result.clone_s = time.perf_counter() - started
+    port = free_port()
+    log_path = folder / "run" / "manage-run.log"
+    with log_path.open("wb") as out:
+        process = subprocess.Popen(
+            [python, "manage.py", "run", "--server.port", str(port), "--server.address",
+             "127.0.0.1", "--server.headless", "true"], cwd=repo, env=env, stdout=out,
+            stderr=subprocess.STDOUT, start_new_session=True)  # its group: manage.py and streamlit
+    try:
+        deadline = time.monotonic() + 900
+        while time.monotonic() < deadline and process.poll() is None:
+            for line in log_path.read_text(errors="replace").splitlines():  # manage.py's steps
+                if line.startswith("+ ") and line not in result.steps:
+                    result.steps[line] = time.perf_counter() - started
+            with contextlib.suppress(urllib.error.URLError, OSError), urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as reply:
+                if reply.read().strip() == b"ok":
+                    result.answer_s = time.perf_counter() - started
+                    break
+            time.sleep(0.2)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    result.load_answer = load_average()
+    if result.answer_s != result.answer_s:
+        result.tests_tail = log_tail(log_path, 10)
+    log(f"[firstrun] clone {result.clone_s:.1f} s, application prête après {result.answer_s:.1f} s")
+    (folder / "test").mkdir()
+    env = fresh_env(folder / "test")
+    started = time.perf_counter()
+    repo = clone(source, folder / "test", env)
+    tests = subprocess.run([python, "manage.py", "test", "-q", "-p", "no:cacheprovider"],
+                           cwd=repo, env=env, capture_output=True, text=True)
+    result.tests_s = time.perf_counter() - started
+    result.tests_rc = tests.returncode
+    result.tests_tail = "\n".join((tests.stdout + tests.stderr).strip().splitlines()[-3:])
+    result.load_after = load_average()
+    log(f"[firstrun] tests finis après {result.tests_s:.0f} s (code {tests.returncode})")
+    return result
+
+
+def short_step(line: str) -> str:
+    """``+ /tmp/…/clone/.venv/bin/uv pip install …`` → ``uv pip install …`` (no paths)."""
+    words = [w.rsplit("/", 1)[-1] if "/" in w else w for w in line[2:].split()]
+    return " ".join(words)[:90]
+
+
+def render_firstrun(r: FirstRun, command: str, when: dt.datetime) -> str:
+    rows = [(f"first `python3 manage.py run` on a fresh clone answers in < "
+             f"{TARGET['first_run']:.0f} s", f"{r.answer_s:.1f} s from before `git clone`",
+             f"`git clone` alone {r.clone_s:.1f} s", r.answer_s < TARGET["first_run"])]
+    last = r.tests_tail.splitlines()[-1] if r.tests_tail else ""
+    return "\n".join([
+        "## The first run (`--section firstrun`)", "",
+        f"`{command}` on {when:%Y-%m-%d %H:%M}, commit {r.commit} of {r.source}; load average "
+        f"{r.load_before} before, {r.load_answer} once the app answered, {r.load_after} after "
+        f"the tests. `git clone`, then `{Path(r.python).name} manage.py run` (creates .venv, "
+        "installs the lock with uv — pinned, bootstrapped by pip — builds the demo store, starts "
+        "Streamlit) until `/_stcore/health` answers; every cache empty (`PIP_CACHE_DIR`, "
+        "`UV_CACHE_DIR` in a new folder), so every wheel comes from PyPI. Then another fresh "
+        "clone with empty caches: `git clone`, then `manage.py test` (setup, ruff, mypy, the "
+        "whole suite with the browser tests) until it ends.", "",
+        "### Targets", "", *targets_table(rows), "",
+        "| step | from before `git clone` |", "|---|---:|",
+        f"| `git clone` | {r.clone_s:.1f} s |",
+        *(f"| starts `{short_step(step)}` | {t:.1f} s |" for step, t in r.steps.items()),
+        f"| `manage.py run`: the app answers | {r.answer_s:.1f} s |",
+        f"| `manage.py test`: the suite has ended (exit code {r.tests_rc}) | "
+        f"{r.tests_s / 60:.1f} min |", "",
+        f"The suite's last line: `{last}`" if last else "",
+    ])
+
+
+def targets_table(rows: list[tuple[str, str, str, bool]]) -> list[str]:
+    return ["| target | measured | floor (same run) | |", "|---|---|---|---|",
+            *(f"| {t} | {m} | {f} | {verdict(ok)} |" for t, m, f, ok in rows)]
+
+
+def render_browser(r: BrowserRun, command: str, when: dt.datetime) -> str:
+    floor_load, floor_switch = median(r.floor_load), median(r.floor_switch)
+    limit = TARGET["load_ratio"] * floor_load + TARGET["load_plus"]
+    ran = [p for p in r.pages if not p.error]
+    slow_load = max(ran, key=lambda p: median(p.load), default=None)
+    slow_switch = max(ran, key=lambda p: median(p.switch), default=None)
+    rows = [
+        (f"every page's fresh load ≤ {TARGET['load_ratio']} × the trivial page's + "
+         f"{TARGET['load_plus']} s = {ms(limit)} (median)",
+         f"slowest: {slow_load.title}, {ms(median(slow_load.load))}" if slow_load else "—",
+         f"trivial page {ms(floor_load)}",
+         bool(ran) and all(median(p.load) <= limit for p in ran) and len(ran) == len(r.pages)),
+        (f"every sidebar switch < {ms(TARGET['switch'])} (median)",
+         f"slowest: {slow_switch.title}, {ms(median(slow_switch.switch))}" if slow_switch
+         else "—", f"empty page switch {ms(floor_switch)}",
+         bool(ran) and all(median(p.switch) < TARGET["switch"] for p in ran)),
+    ]
+    lines = [
+        "## What a person waits for: every page in a browser (`--section browser`)", "",
+        f"`{command}` on {when:%Y-%m-%d %H:%M}; load average {r.load_before} before, "
+        f"{r.load_after} after. Headless Debian Chromium through Playwright (as tests/e2e), "
+        "`streamlit run` on a loopback port, no account (the local demo mode). Fresh load: a "
+        "new browser context opens the page's URL; the clock stops when the page is finished — "
+        "connected, script not running, nothing stale, its title shown and every chart and table "
+        "that is displayed drawn (a chart in a closed expander or another tab is not displayed). "
+        "Switch: a click on the page's link in the sidebar, from another page, until the same. "
+        f"Medians over {r.runs} runs, after each page was opened once (the server's cache holds "
+        "it, as after the first visitor). Floor, same run: a trivial two-page Streamlit app "
+        "served the same way (a title and a sentence on each page).", "",
+        "### Targets", "", *targets_table(rows), "",
+        "| page | charts drawn | fresh load median | p95 | switch median | p95 | |",
+        "|---|---:|---:|---:|---:|---:|---|",
+        f"| *trivial page (floor)* | 0 | {ms(floor_load)} | {ms(p95(r.floor_load))} | "
+        f"{ms(floor_switch)} | {ms(p95(r.floor_switch))} | |",
+    ]
+    for p in r.pages:
+        if p.error:
+            lines.append(f"| {p.title} | error: {p.error} | | | | | MISS |")
+            continue
+        ok = median(p.load) <= limit and median(p.switch) < TARGET["switch"]
+        lines.append(f"| {p.title} | {p.charts} | {ms(median(p.load))} | {ms(p95(p.load))} | "
+                     f"{ms(median(p.switch))} | {ms(p95(p.switch))} | {verdict(ok)} |")
+    return "\n".join(lines)
+
+
+def render_sessions(r: Sessions, command: str, when: dt.datetime) -> str:
+    def crowd(who: str, app: str, n: int | None = None) -> Crowd | None:
+        return next((c for c in r.crowds if c.who == who and c.app == app
+                     and (n is None or c.sessions == n)), None)
+
+    floor, app = crowd("chromium", "floor app"), crowd("chromium", "app.py")
+    lights = [c for c in r.crowds if c.who == "light client"]
+    single = median(r.single_open)
+    rows = []
+    if floor and app:
+        limit = TARGET["crowd_ratio"] * p95(floor.open) + TARGET["crowd_plus"]
+        rows.append((f"{app.sessions} Chromium sessions opening {CROWD_PAGE} at once: p95 ≤ "
+                     f"{TARGET['crowd_ratio']} × the trivial page's + {TARGET['crowd_plus']:.0f} s "
+                     f"= {ms(limit)}", f"p95 {ms(p95(app.open))}",
+                     f"trivial page, same way: p95 {ms(p95(floor.open))}",
+                     p95(app.open) <= limit and not app.errors))
+    for c in lights:
+        rows.append((f"{c.sessions} light-client sessions at once: p95 ≤ {TARGET['light_ratio']:.0f}"
+                     f" × one session's ({ms(TARGET['light_ratio'] * single)}), no error",
+                     f"open p95 {ms(p95(c.open))}, {len(c.errors)} errors",
+                     f"one session alone {ms(single)}",
+                     p95(c.open) <= TARGET["light_ratio"] * single and not c.errors
+                     and len(c.open) == c.sessions))
+        rows.append((f"server < {TARGET['light_memory'] / 1e9:.1f} GB with {c.sessions} "
+                     "light-client sessions", f"peak {mib(c.peak)}", "", c.peak < TARGET["light_memory"]))
+    lines = [
+        "## Many people at once (`--section sessions`)", "",
+        f"`{command}` on {when:%Y-%m-%d %H:%M}; load average {r.load_before} before, "
+        f"{r.load_after} after. Every session opens {CROWD_PAGE} (the whole federation) at the "
+        f"same moment, then picks « {CROWD_FILTER[1]} » in the sidebar's {CROWD_FILTER[0]} select; "
+        "the clock of each stops when its page is finished. Chromium: one context per session "
+        "(the browser and the server share the 2 cores, so the floor is a trivial page opened the "
+        "same way — its change is a switch to its second page). Light client: "
+        "`observatory.ui.probe.Session` speaks Streamlit's websocket protocol (`BackMsg` "
+        "rerun with the widget's state, `ForwardMsg` until `script_finished`), so the server, "
+        "not a browser, is measured; its reference is one session alone (median of "
+        f"{len(r.single_open)}: open {ms(single)}, change {ms(median(r.single_change))}). "
+        "CPU: the server process's user + system seconds over the wall seconds (2 = both cores); "
+        "memory: its peak resident memory (`VmHWM`) since it started.", "",
+        "### Targets", "", *targets_table(rows), "",
+        "| client | app | sessions | open p50 | open p95 | change p50 | change p95 | errors | "
+        "server CPU | server peak | load average |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        *(f"| {c.who} | {c.app} | {c.sessions} | {ms(median(c.open))} | {ms(p95(c.open))} | "
+          f"{ms(median(c.change))} | {ms(p95(c.change))} | {len(c.errors)} | {c.cpu:.2f} cores | "
+          f"{mib(c.peak)} | {c.load} |" for c in r.crowds),
+        *([""] + [f"Errors: {'; '.join(sorted(set(c.errors))[:3])}" for c in r.crowds if c.errors]),
+    ]
+    return "\n".join(lines)
+
+
+HEADER = ("# Benchmarks\n\nWritten by `bench/run.py`, one block per section (`--section NAME`; "
+          "running a section rewrites its block and keeps the others). Each block says when it "
+          "ran and the machine's load average then: the machine is shared. Every figure stands "
+          "next to its floor, measured in the same run, and its target.\n")
+
+
+def write_block(path: Path, name: str, text: str) -> None:
+    """Rewrite section ``name``'s block of BENCHMARKS.md, keeping the other sections' blocks."""
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    blocks = dict(re.findall(r"<!-- bench:(\w+) -->\n(.*?)\n<!-- /bench:\1 -->", old, re.S))
+    blocks[name] = text.rstrip()
+    path.write_text(HEADER + f"\nMachine: {machine()}.\n\n" + "\n\n".join(
+        f"<!-- bench:{key} -->\n{blocks[key]}\n<!-- /bench:{key} -->"
+        for key in SECTIONS if key in blocks) + "\n", encoding="utf-8")
+
+
+SECTIONS = ("core", "browser", "sessions", "firstrun")
+
+
 # -- main -----------------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--section", action="append", choices=SECTIONS,
+                        help="run only this section (repeatable); default: core, browser, sessions "
+                             "(firstrun only when asked: it clones and installs)")
     parser.add_argument("--quick", action="store_true",
                         help="small scale and few runs: checks the script, not the targets")
     parser.add_argument("--reuse", action="store_true", help="reuse the previous run's store")
     parser.add_argument("--no-server", action="store_true", help="skip the memory measurement")
     parser.add_argument("--work", type=Path, help="work folder (default: in the temp folder)")
     parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
+    parser.add_argument("--runs", type=int, help="runs per figure of the browser and sessions "
+                        "sections (default 5, 2 with --quick)")
+    parser.add_argument("--source", default=str(ROOT),
+                        help="what --section firstrun clones (default: this work tree's repository)")
     args = parser.parse_args(argv)
+    sections = args.section or ["core", "browser", "sessions"]
     scale = "small" if args.quick else "national"
-    runs = ({"warm": 3, "cold": 2, "figures": 3, "cli": 2} if args.quick else
-            {"warm": 10, "cold": 5, "figures": 10, "cli": 5})
-    started, clock = dt.datetime.now(), time.perf_counter()
+    runs = ({"warm": 3, "cold": 2, "figures": 3, "cli": 2, "browser": 2, "single": 2} if args.quick
+            else {"warm": 10, "cold": 5, "figures": 10, "cli": 5, "browser": 5, "single": 5})
+    if args.runs:
+        runs.update(browser=args.runs, single=args.runs)
+    command = "python bench/run.py" + "".join(f" --section {s}" for s in sections) + (
+        " --quick" if args.quick else "") + (f" --runs {args.runs}" if args.runs else "")
     work = args.work or Path(tempfile.gettempdir()) / f"observatory-bench-{scale}"
     work.mkdir(parents=True, exist_ok=True)
 
     from observatory import indicators
 
-    db, build = build_store(scale, work, args.reuse)
-    year = indicators.available_years(db)[0]
+    if set(sections) & {"core", "browser", "sessions"}:
+        db, build = build_store(scale, work, args.reuse or "core" not in sections)
+        year = indicators.available_years(db)[0]
+    if "core" in sections:
+        write_block(args.output, "core", run_core(args, db, build, year, scale, runs, work))
+    if "browser" in sections:
+        result = bench_browser(db, year, work, runs["browser"])
+        write_block(args.output, "browser", render_browser(result, command, dt.datetime.now()))
+    if "sessions" in sections:
+        counts = (1, 10) if args.quick else (10, 30)
+        result = bench_sessions(db, year, work, runs["single"], counts, 3 if args.quick else 10)
+        write_block(args.output, "sessions", render_sessions(result, command, dt.datetime.now()))
+    if "firstrun" in sections:
+        first = bench_firstrun(work, args.source)
+        write_block(args.output, "firstrun", render_firstrun(first, command, dt.datetime.now()))
+    print(args.output.read_text(encoding="utf-8"))
+    log(f"Écrit : {args.output}")
+    return 0
+
+
+def run_core(args: argparse.Namespace, db: Path, build: Build, year: int, scale: str,
+             runs: dict[str, int], work: Path) -> str:
+    started, clock, load = dt.datetime.now(), time.perf_counter(), load_average()
     figures = bench_figures(db, year, runs["figures"])
     cli = bench_figures_cli(db, year, runs["cli"], work)
     empty = bench_empty_page(20)
@@ -736,7 +1314,8 @@ def main(argv: list[str] | None = None) -> int:
     servers = []
     if not args.no_server:
         log(f"[server] application, {SESSIONS} sessions…")
-        servers.append(bench_server(APP, db, session_paths(year), work, "app.py"))
+        servers.append(bench_server(ROOT / "server.py", db, session_paths(year), work,
+                                    "server.py"))
         empty_app = work / "empty" / "empty.py"
         empty_app.parent.mkdir(exist_ok=True)
         empty_app.write_text(EMPTY_PAGE, encoding="utf-8")
@@ -744,12 +1323,8 @@ def main(argv: list[str] | None = None) -> int:
         servers.append(bench_server(empty_app, db, [""] * SESSIONS, work, "empty page (floor)"))
         for s in servers:
             log(f"[server] {s.app}: pic {mib(s.peak)}, {s.sessions} sessions {s.note}")
-    text = render(Report(started, time.perf_counter() - clock, scale, args.quick, runs, year,
-                         build, figures, cli, empty, pages, specs, maps, servers))
-    args.output.write_text(text, encoding="utf-8")
-    print(text)
-    log(f"Écrit : {args.output}")
-    return 0
+    return render(Report(started, time.perf_counter() - clock, scale, args.quick, runs, year,
+                         build, figures, cli, empty, pages, specs, maps, servers, load))
 
 
 if __name__ == "__main__":

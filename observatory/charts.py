@@ -296,6 +296,9 @@ class Figure:
     # the sums of the count columns a reader sees or works out (its n, shares' denominators):
     # what complementary suppression protects (``privacy.Margin``)
     margins: tuple[Margin, ...] = GRAND_TOTAL
+    # draws individual teams or projects (a map of them, with their names): staff only, never
+    # `lecture`, who get an aggregated figure beside it
+    detail: bool = False
     # set by ``views.access.protect``: cells suppressed, or why the chart is withheld whole
     protected: bool = False
     masked_cells: int = 0
@@ -523,7 +526,9 @@ def _statement(totals: dict[Any, float], df: pd.DataFrame, category: str, value:
             first, *others = pairs
             head = f"{_label(top)} : {amount(first[1])} ({first[0]})"
             if others:
-                rest = " et " + _and([f"{_value_text(v, fmt)} ({g})" for g, v in others])
+                # one list with the first: « a, b et c », not « a et b et c »
+                rest = (" et " if len(others) == 1 else ", ") + _and(
+                    [f"{_value_text(v, fmt)} ({g})" for g, v in others])
     if len(totals) == 1:
         return formats.typography(head + rest + "."), "", None, None, ""
     if group and not whole:  # side by side: the groups do not add up to the figure's n
@@ -801,9 +806,14 @@ def share_bars(
     group_title: str | None = None,
     value_title: str = "Part des répondants",
     count_title: str = "Répondants",
+    colors: dict[str, str] | None = None,
+    low: str | None = None,
+    high: str | None = None,
 ) -> Spec:
     """Bars of a share (0–1) with its percentage at the end, its count in the tooltip; by
-    ``group``, counts stacked per group."""
+    ``group``, counts stacked per group. ``colors``: a colour per category (a scale's sides,
+    « oui » and « non »; the axis names them, no legend), else the theme's (a brand's) bar
+    colour; ``low``, ``high``: the share's 95 % interval, in the tooltip."""
     totals = _totals(df, category, count if group else share)
     n_cat = max(1, len(totals))
     if group and sort == "-x":  # stacked segments: order bars by their total
@@ -815,8 +825,11 @@ def share_bars(
         "y": y, "x": x,
         "tooltip": [_channel(category, "N", title=category_title),
                     _channel(count, "Q", title=count_title, format=",d"),
-                    _channel(share, "Q", title=value_title, format=".0%")],
+                    _channel(share, "Q", title=value_title, format=".0%"),
+                    *_interval_tooltip(low, high)],
     }
+    if colors and not group:
+        enc["color"] = _color(category, None, set(df[category]), colors, legend=None)
     if group:
         enc["color"] = _color(group, group_title or group, set(df[group]))
         enc["tooltip"].insert(1, _channel(group, "N", title=group_title or group))
@@ -1019,7 +1032,8 @@ LINE_DASHES = {TERRITORY_LINE: [7, 3], SCOPE_LINE: [1, 0]}
 
 def choropleth(shapes: str, values: pd.DataFrame, labels: pd.DataFrame, *, label: str,
                fmt: str, selection: str, borders: str | None = None,
-               partial: bool = False, brand: Brand | None = None) -> Spec:
+               partial: bool = False, insets: str | None = None,
+               brand: Brand | None = None) -> Spec:
     """Départements coloured by ``values``' value, clickable, labelled with code and value.
 
     ``shapes`` (and the territories' ``borders``) travel as TopoJSON strings (quantised, a
@@ -1030,12 +1044,17 @@ def choropleth(shapes: str, values: pd.DataFrame, labels: pd.DataFrame, *, label
     scope is outlined, whether it was chosen in the sidebar, the URL or by a click. The
     colours run from a tint to a shade of the brand's primary; the legend sits under the map
     (a phone has no room beside it), and the labels shrink in a phone-wide container.
+    ``insets``: the frames (TopoJSON lines, ``geo.inset_frames_topojson``) of the overseas
+    départements drawn beside the mainland (their shapes and labels moved there by ``geo``).
+    A département without a value (no data: not zero) is drawn grey; a ``region`` column of
+    ``values`` shows in the tooltip.
     """
     datasets: dict[str, Any] = {}
+    extra = ["region"] if "region" in values.columns else []
     lookup = {"lookup": "code", "from": {"data": _dataset(values, datasets), "key": "departement",
-                                         "fields": ["name", "value", "in_scope"]}}
+                                         "fields": ["name", "value", "in_scope", *extra]}}
     topo = {"format": {"feature": "departements", "type": "topojson"}, "values": shapes}
-    fill = {
+    fill: dict[str, Any] = {
         "data": topo,
         "mark": {"type": "geoshape", "stroke": "white", "strokeWidth": 1},
         "encoding": {
@@ -1047,6 +1066,7 @@ def choropleth(shapes: str, values: pd.DataFrame, labels: pd.DataFrame, *, label
             "opacity": {"condition": {"test": "datum.in_scope", "value": 1}, "value": 0.3},
             "tooltip": [_channel("name", "N", title="Département"),
                         _channel("code", "N", title="Code"),
+                        *[_channel("region", "N", title="Région") for _ in extra],
                         _channel("value", "Q", title=label, format=fmt)],
         },
         "transform": [{"calculate": "datum.properties.code", "as": "code"}, lookup],
@@ -1075,7 +1095,17 @@ def choropleth(shapes: str, values: pd.DataFrame, labels: pd.DataFrame, *, label
                         "symbolStrokeWidth": 3}),
                 "strokeDash": _channel("ligne", "N", scale=dash_scale, legend=None)}}
 
+    if insets is not None or extra:  # no value is not a value: grey, not the scale's lightest
+        fill["encoding"]["color"]["condition"] = {"test": "!isValid(datum.value)",
+                                                  "value": "#dddddd"}
+        fill["mark"]["invalid"] = None
     layers = [fill]
+    if insets is not None:
+        layers.append({"data": {"format": {"feature": "insets", "type": "topojson"},
+                                "values": insets},
+                       "mark": {"type": "geoshape", "filled": False, "strokeWidth": 1,
+                                "stroke": "#888888"},
+                       "encoding": {"fill": {"value": None}}})
     if borders is not None:
         layers.append(outline(TERRITORY_LINE, {"format": {"feature": "territories",
                                                           "type": "topojson"},
@@ -1097,16 +1127,143 @@ def choropleth(shapes: str, values: pd.DataFrame, labels: pd.DataFrame, *, label
                             "dy": narrow(-5, -7)},
                    "encoding": {**position, "text": _channel("departement", "N"),
                                 "opacity": faded, "color": ink}})
-    layers.append({"data": named, "mark": {"type": "text", "fontSize": narrow(8, 11),
-                                           "dy": narrow(5, 7)},
-                   "encoding": {**position, "text": _channel("v", "Q", format=fmt),
-                                "opacity": faded, "color": ink}})
+    value_label: dict[str, Any] = {
+        "data": named, "mark": {"type": "text", "fontSize": narrow(8, 11), "dy": narrow(5, 7)},
+        "encoding": {**position, "text": _channel("v", "Q", format=fmt), "opacity": faded,
+                     "color": ink}}
+    if insets is not None or extra:  # no value, no label (never « null »)
+        value_label["transform"] = [{"filter": "isValid(datum.v)"}]
+    layers.append(value_label)
     return Spec({
         "layer": layers,
         "params": [{"name": selection, "select": {"type": "point", "fields": ["code"],
                                                   "on": "click"}, "views": [fill["name"]]}],
         "projection": {"type": "mercator"}, "width": "container", "height": 440,
     }, datasets)
+
+
+def points_map(shapes: str, points: pd.DataFrame, *, color: str, colors: dict[str, str],
+               color_title: str, tooltip: list[tuple[str, str]], size: str | None = None,
+               label: str | None = None, selection: str | None = None,
+               key: str | None = None) -> Spec:
+    """Points on the federation's départements: one circle per row of ``points`` at its
+    ``lon``/``lat``, coloured by ``color`` (one fixed colour per value, ``colors`` order),
+    sized by ``size`` when given (and labelled by ``label``), a click selecting the row's
+    ``key`` when ``selection`` names the selection. ``tooltip``: (column, title) pairs."""
+    datasets: dict[str, Any] = {}
+    named = _dataset(points, datasets)
+    domain = list(colors)
+    position = {"longitude": _channel("lon", "Q"), "latitude": _channel("lat", "Q")}
+    dots: dict[str, Any] = {
+        "data": named,
+        "mark": {"type": "circle", "stroke": "white", "strokeWidth": 0.8, "opacity": 0.9,
+                 **({} if size else {"size": 70})},
+        "encoding": {
+            **position,
+            "color": _channel(color, "N", title=color_title, sort=domain,
+                              scale={"domain": domain, "range": list(colors.values())},
+                              legend={"orient": "bottom", "columns": 3}),
+            "tooltip": [_channel(col, "Q" if col == size else "N", title=title)
+                        for col, title in tooltip],
+        },
+    }
+    drawn = [{"filter": f"datum[{json.dumps(size, ensure_ascii=False)}] > 0"}] if size else []
+    if size:
+        dots["encoding"]["size"] = _channel(size, "Q", title=None, legend=None,
+                                            scale={"range": [40, 900], "zero": True})
+        dots["transform"] = drawn
+    dots["name"] = "view_" + hashlib.sha256(json.dumps(
+        [dots["mark"], dots["encoding"]], sort_keys=True).encode()).hexdigest()[:16] + "_0"
+    layers: list[dict[str, Any]] = [
+        {"data": {"format": {"feature": "departements", "type": "topojson"}, "values": shapes},
+         "mark": {"type": "geoshape", "fill": "#f0f0f0", "stroke": "#9a9a9a",
+                  "strokeWidth": 0.8}},
+        dots,
+    ]
+    if size and label:
+        layers.append({"data": named, "mark": {"type": "text", "fontSize": 11,
+                                               "fontWeight": "bold", "color": "white"},
+                       "transform": drawn,
+                       "encoding": {**position, "text": _channel(label, "Q", format=",d")}})
+    spec: dict[str, Any] = {"layer": layers, "projection": {"type": "mercator"},
+                            "width": "container", "height": 520}
+    if selection and key:
+        spec["params"] = [{"name": selection, "select": {"type": "point", "fields": [key],
+                                                         "on": "click"},
+                           "views": [dots["name"]]}]
+    return Spec(spec, datasets)
+
+# -- survey cards and infographics --------------------------------------------------------------
+NEUTRAL_BAR = "#9a9a9a"  # « Non » beside « Oui » in the brand's colour
+
+
+def _interval_tooltip(low: str | None, high: str | None) -> list[dict[str, Any]]:
+    """A share's 95 % interval in a tooltip (none without its bounds)."""
+    if not (low and high):
+        return []
+    return [_channel(low, "Q", title="IC 95 % bas", format=".0%"),
+            _channel(high, "Q", title="IC 95 % haut", format=".0%")]
+
+
+def heat_table(
+    df: pd.DataFrame,
+    row: str,
+    column: str,
+    share: str,
+    count: str,
+    *,
+    row_order: list[str],
+    column_order: list[str],
+    row_title: str,
+    low: str | None = None,
+    high: str | None = None,
+) -> Spec:
+    """A breakdown as a heat table: one row per group (``row_order``: sorted by the share that
+    matters), one column per answer, each cell the share of the group giving that answer,
+    written in it, in the theme's (a brand's) ramp; no legend to read, no colour to match."""
+    cell_w = max(52, min(110, 560 // max(1, len(column_order))))
+    datasets: dict[str, Any] = {}
+    return Spec({
+        "data": _dataset(df, datasets),
+        "encoding": {
+            "y": _channel(row, "N", title=row_title, sort=row_order,
+                          axis={"labelLimit": 200, "ticks": False, "domain": False}),
+            "x": _channel(column, "N", title=None, sort=column_order,
+                          axis={"orient": "top", "ticks": False, "domain": False,
+                                "labelFontSize": 11,
+                                # long answers side by side would overlap: slanted
+                                **({"labelAngle": 0, "labelLimit": cell_w - 4}
+                                   if len(column_order) <= 3 and max(
+                                       (len(str(c)) for c in column_order), default=0) * 6
+                                   < cell_w else
+                                   {"labelAngle": -35, "labelAlign": "left",
+                                    "labelLimit": 160})}),
+        },
+        "layer": [
+            {"mark": {"type": "rect", "stroke": "white", "strokeWidth": 2},
+             "encoding": {"color": _channel(share, "Q", legend=None,
+                                            scale={"domain": [0, 1], "range": "ramp"}),
+                          "tooltip": [
+                              _channel(row, "N"), _channel(column, "N", title="Réponse"),
+                              _channel(count, "Q", title="Répondants", format=",d"),
+                              _channel(share, "Q", title="Part", format=".0%"),
+                              *_interval_tooltip(low, high)]}},
+            {"mark": {"type": "text", "fontSize": 12},
+             "encoding": {"text": _channel(share, "Q", format=".0%"),
+                          "color": {"condition": {"test": f"datum[{json.dumps(share)}] > 0.55",
+                                                  "value": "white"}, "value": "#222222"}}},
+        ],
+        "width": cell_w * len(column_order), "height": max(60, 26 * len(row_order)),
+    }, datasets)
+
+
+def side_colors(options: list[str], positive: str = "last") -> dict[str, str]:
+    """A scale's colours by side: the favourable end blue, the other orange, a middle grey,
+    whichever end the survey says is positive (« 1 = faible difficulté » is the good end)."""
+    colors = scale_colors(options)
+    if positive == "first":
+        colors = list(reversed(colors))
+    return dict(zip(options, colors, strict=True))
 
 
 def estimate_bars(df: pd.DataFrame, category: str, share: str, low: str, high: str,

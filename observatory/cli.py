@@ -13,6 +13,7 @@ from observatory.config import get_federation
 from observatory.exports import cli as export_cli
 from observatory.filters import Scope
 from observatory.imports.errors import ImportRefused
+from observatory.packages import PackageRefused
 from observatory.vocabulary import TEAM_TYPES
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
@@ -37,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     _user_parser(sub)
     _team_parser(sub)
     _backup_parsers(sub)
+    _package_parsers(sub)
     return parser
 
 
@@ -49,6 +51,8 @@ def _store_parsers(sub: Any) -> None:
     p = sub.add_parser("demo", help="construire la base de démonstration à partir des fichiers de data/demo")
     _db_arg(p)
     p.add_argument("--regenerate", action="store_true", help="réécrire d'abord les fichiers de démonstration")
+    p.add_argument("--federation", default="femasaura", choices=["femasaura", "fecop"],
+                   help="femasaura (défaut : data/demo/) ou fecop (Occitanie : data/demo/fecop/)")
 
 
 IMPORT_KINDS = (
@@ -58,6 +62,7 @@ IMPORT_KINDS = (
     ("fiches", "fiches de capitalisation"),
     ("references", "équipes existantes : liste (une ligne par équipe) ou décompte par "
                    "département et type"),
+    ("projects", "suivi des projets (une ligne par projet, la date de chaque étape)"),
 )
 
 
@@ -82,7 +87,7 @@ def _import_parser(sub: Any) -> None:
             k.add_argument("--mapping", type=Path, metavar="FICHIER.toml",
                            help="correspondances « \"Champ\" = \"Colonne\" », une par ligne")
             k.add_argument("--mapping-name", help="nom sous lequel enregistrer la correspondance")
-        if kind in ("facilitations", "survey"):
+        if kind in ("facilitations", "survey", "projects"):
             k.add_argument("--confirm-deletions", action="store_true",
                            help="accepter un import qui retire plus qu'il n'ajoute")
         if kind == "facilitations":
@@ -150,15 +155,19 @@ def _user_parser(sub: Any) -> None:
     u = users.add_parser("add", help="ajouter ou remplacer un compte")
     u.add_argument("name")
     u.add_argument("--role", required=True, type=_role,
-                   help="lecture (agrégats), équipe (salariés) ou admin")
-    u.add_argument("--secrets", type=Path, help="défaut : .streamlit/secrets.toml")
+                   help="adhérent (une équipe adhérente), lecture (agrégats), équipe "
+                        "(salariés) ou admin")
+    u.add_argument("--team", metavar="N_OU_NOM",
+                   help="l'équipe d'un compte adhérent : son numéro ou son nom (team find)")
     u.add_argument("--password-stdin", action="store_true",
                    help="lire le mot de passe sur l'entrée standard")
     u = users.add_parser("remove", help="retirer un compte")
     u.add_argument("name")
-    u.add_argument("--secrets", type=Path, help="défaut : .streamlit/secrets.toml")
-    u = users.add_parser("list", help="lister les comptes et leurs rôles")
-    u.add_argument("--secrets", type=Path, help="défaut : .streamlit/secrets.toml")
+    u = users.add_parser("list", help="lister les comptes, leurs rôles et leurs équipes")
+    for u in users.choices.values():
+        u.add_argument("--secrets", type=Path, help="défaut : $OBSERVATORY_SECRETS ou "
+                                                    ".streamlit/secrets.toml")
+        _db_arg(u)  # where the change is written to the audit log (and teams are found)
 
 
 def _team_parser(sub: Any) -> None:
@@ -185,6 +194,60 @@ def _backup_parsers(sub: Any) -> None:
     p.add_argument("source", type=Path)
 
 
+def _package_parsers(sub: Any) -> None:
+    """``publish``, ``consolidate`` and ``reference``: packages from the regions to France."""
+    p = sub.add_parser("publish", help="écrire le paquet de la fédération pour le niveau "
+                                       "national (agrégats masqués, Parquet)")
+    _db_arg(p)
+    p.add_argument("--year", type=int, help="une année (défaut : toutes celles de la base)")
+    p.add_argument("--years", help="une période, par exemple 2016-2025")
+    p.add_argument("--out", type=Path, required=True,
+                   help="dossier (nouveau ou vide) ou fichier .zip à écrire")
+    p.add_argument("--with-team-register", action="store_true",
+                   help="joindre le registre des équipes adhérentes : FINESS, type, commune "
+                        "(jamais leurs réponses)")
+    p = sub.add_parser("consolidate", help="construire ou mettre à jour la base nationale à "
+                                           "partir des paquets des fédérations")
+    p.add_argument("packages", nargs="+", type=Path, help="paquets (.zip ou dossiers)")
+    p.add_argument("--db", required=True, help="la base nationale (créée si elle n'existe pas)")
+    p.add_argument("--federation", default="avecsante",
+                   help="profil de la base nationale (défaut : avecsante)")
+    p = sub.add_parser("reference", help="charger le paquet national comme référence (« vs "
+                                         "France ») dans la base de la fédération")
+    p.add_argument("package", type=Path)
+    _db_arg(p)
+
+
+def _cmd_publish(args: argparse.Namespace) -> int:
+    from observatory.packages import publish
+
+    years = ([args.year] if args.year else []) + (publish.parse_years(args.years)
+                                                  if args.years else [])
+    out = publish.publish(args.db, args.out, years or None,
+                          team_register=args.with_team_register)
+    print(f"Paquet écrit : {out}")
+    return EXIT_OK
+
+
+def _cmd_consolidate(args: argparse.Namespace) -> int:
+    from observatory.packages import consolidate
+
+    for report in consolidate.consolidate(args.packages, args.db, args.federation):
+        print(report.to_text())
+    print(f"Base nationale : {store.db_path(args.db)}")
+    return EXIT_OK
+
+
+def _cmd_reference(args: argparse.Namespace) -> int:
+    from observatory.packages import consolidate
+
+    loaded = consolidate.load_reference(args.package, args.db)
+    print(f"Référence nationale chargée : {len(loaded)} fédération(s)")
+    for report in loaded:
+        print(report.to_text())
+    return EXIT_OK
+
+
 def _role(text: str) -> str:
     from observatory import auth
 
@@ -204,11 +267,11 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from observatory import demo
 
     if args.regenerate:
-        demo.generate()
+        demo.generate_for(args.federation)
     path = store.db_path(args.db)
     for suffix in ("", ".wal"):
         Path(str(path) + suffix).unlink(missing_ok=True)
-    for report in demo.build(args.db):
+    for report in demo.build(args.db, demo.demo_dir(args.federation)):
         print(f"{report.kind:<14} {report.file_name:<40} {report.rows_imported:>5} lignes")
     print(f"Base de démonstration : {path}")
     return EXIT_OK
@@ -351,6 +414,38 @@ def _cmd_figures(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _team_of(text: str, db: str | None) -> int:
+    """The one team ``text`` names (a number or a name), for an adherent account."""
+    from observatory import teams
+
+    found = teams.find(text, db)
+    if len(found) != 1:
+        listed = "; ".join(f"n° {r.team_id} {r.name} ({r.departement})"
+                           for r in found.head(5).itertuples(index=False))
+        raise ValueError(f"« {text} » ne désigne aucune équipe de la base." if found.empty else
+                         f"« {text} » désigne {len(found)} équipes ({listed}) : donnez son "
+                         "numéro.")
+    return int(found["team_id"].iloc[0])
+
+
+def _account_change(before: Any, after: Any) -> str:
+    """What ``observatory user add`` changed, for the audit log (never the password)."""
+    from observatory import auth
+
+    def label(role: str) -> str:
+        return auth.ROLE_LABELS.get(role, role)
+
+    if before is None:
+        team = f", équipe n° {after.team}" if after.team is not None else ""
+        return f"compte ajouté (rôle {label(after.role)}{team})"
+    changes = [f"rôle {label(before.role)} → {label(after.role)}"] \
+        if before.role != after.role else []
+    if before.team != after.team:
+        changes.append(f"équipe n° {before.team or '–'} → n° {after.team or '–'}")
+    changes.append("nouveau mot de passe")
+    return "compte modifié : " + ", ".join(changes)
+
+
 def _cmd_estimate(args: argparse.Namespace) -> int:
     from observatory import formats, geo
     from observatory.indicators import estimates
@@ -391,6 +486,7 @@ def _cmd_user(args: argparse.Namespace) -> int:
 
     if args.action != "add":
         return _cmd_user_admin(args)
+    team = _team_of(args.team, args.db) if args.team else None
     if args.password_stdin or not sys.stdin.isatty():
         password = sys.stdin.readline().rstrip("\n")
     else:
@@ -398,28 +494,42 @@ def _cmd_user(args: argparse.Namespace) -> int:
         if getpass.getpass("Confirmation : ") != password:
             print("Les deux saisies diffèrent.", file=sys.stderr)
             return EXIT_REFUSED
-    path = auth.add_user(args.name, args.role, password, args.secrets)
+    before = auth.users(auth.load_secrets(args.secrets)).get(args.name)
+    path = auth.add_user(args.name, args.role, password, args.secrets, team=team)
+    after = auth.users(auth.load_secrets(args.secrets))[args.name]
     print(f"Compte « {args.name} » ({args.role}) enregistré dans {path}")
+    _audited(args.db, f"compte « {args.name} »", _account_change(before, after))
     return EXIT_OK
+
+
+def _audited(db: str | None, target: str, detail: str) -> None:
+    from observatory import audit
+
+    if not audit.record_event(db, "account", target, detail):
+        print(f"Pas de base à « {store.db_path(db)} » : ce changement n'est pas inscrit au "
+              "journal des modifications.", file=sys.stderr)
 
 
 def _cmd_user_admin(args: argparse.Namespace) -> int:
     """``user remove`` and ``user list`` (never a password hash on screen)."""
-    import tomllib
-
-    from observatory import auth
+    from observatory import auth, teams
 
     if args.action == "remove":
         removed = auth.remove_user(args.name, args.secrets)
         print(f"Compte « {args.name} » retiré." if removed
               else f"Aucun compte « {args.name} ».", file=sys.stdout if removed else sys.stderr)
+        if removed:
+            _audited(args.db, f"compte « {args.name} »", "compte retiré")
         return EXIT_OK if removed else EXIT_REFUSED
-    path = auth.secrets_file(args.secrets)
-    configured = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    accounts = auth.accounts(configured)
-    for name, role in accounts:
-        print(f"{name:<24} {auth.ROLE_LABELS.get(role, role)}")
-    if not accounts:
+    configured = auth.load_secrets(args.secrets)
+    found = sorted(auth.users(configured).values(), key=lambda a: a.name)
+    names = teams.names(args.db) if any(a.team is not None for a in found) else {}
+    for a in found:
+        team = "" if a.team is None else \
+            f"  équipe n° {a.team} {names.get(a.team, '(absente de la base)')}"
+        print(f"{a.name:<24} {auth.ROLE_LABELS.get(a.role, a.role):<22} journal "
+              f"{auth.pseudonym(configured, a.name)}{team}")
+    if not found:
         print("Aucun compte : l'application tourne en mode démonstration locale.")
     return EXIT_OK
 
@@ -469,7 +579,12 @@ def _cmd_backup(args: argparse.Namespace) -> int:
 
 
 def _cmd_restore(args: argparse.Namespace) -> int:
-    print(f"Base restaurée : {store.restore(args.source, args.db)}")
+    from observatory import audit
+
+    path = store.restore(args.source, args.db)
+    audit.record_event(path, "restore", "base", f"sauvegarde « {Path(args.source).name} » "
+                                                 "restaurée")
+    print(f"Base restaurée : {path}")
     return EXIT_OK
 
 
@@ -477,7 +592,8 @@ COMMANDS = {
     "init": _cmd_init, "demo": _cmd_demo, "import": _cmd_import, "figures": _cmd_figures,
     "estimate": _cmd_estimate,
     "export": export_cli.run, "synth": synth.run, "user": _cmd_user, "backup": _cmd_backup,
-    "restore": _cmd_restore, "team": _cmd_team,
+    "restore": _cmd_restore, "team": _cmd_team, "publish": _cmd_publish,
+    "consolidate": _cmd_consolidate, "reference": _cmd_reference,
 }
 
 
@@ -493,7 +609,7 @@ def main(argv: list[str] | None = None) -> int:
     except ImportRefused as exc:  # the message already lists the first errors
         print(exc.message, file=sys.stderr)
         return EXIT_REFUSED
-    except store.StoreError as exc:
+    except (store.StoreError, PackageRefused) as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_REFUSED
     except ValueError as exc:

@@ -103,6 +103,8 @@ FIRST_YEAR = 2000
 ACI_MAX = {"MSP": 300_000.0, "CDS": 300_000.0, "ESP": 100_000.0, "CPTS": 1_000_000.0}
 PROFESSIONALS_MAX = 5_000
 COORDINATION_FTE_MAX = 20.0
+# A facilitation's duration: a « résidence » of three days is about 21 hours of work.
+FACILITATION_HOURS_MAX = 24.0
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,7 @@ class Plausibility:
     aci_max: dict[str, float] = field(default_factory=lambda: dict(ACI_MAX))
     professionals_max: int = PROFESSIONALS_MAX
     coordination_fte_max: float = COORDINATION_FTE_MAX
+    facilitation_hours_max: float = FACILITATION_HOURS_MAX
 
     def years(self, today: dt.date | None = None) -> range:
         """From the first year to next year, both included."""
@@ -149,6 +152,8 @@ def _load(path: Path) -> Federation:
         aci_max={**ACI_MAX, **{k: float(v) for k, v in given.get("aci_max", {}).items()}},
         professionals_max=int(given.get("professionals_max", PROFESSIONALS_MAX)),
         coordination_fte_max=float(given.get("coordination_fte_max", COORDINATION_FTE_MAX)),
+        facilitation_hours_max=float(given.get("facilitation_hours_max",
+                                               FACILITATION_HOURS_MAX)),
     )
     return Federation(
         id=raw["id"],

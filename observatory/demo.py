@@ -252,45 +252,53 @@ def write_facilitations(world: _World, names: dict[str, str]) -> bytes:
 # -- surveys -----------------------------------------------------------------------------
 SURVEY_QUESTIONS: dict[str, tuple[Question, ...]] = {
     "2025-04-recherche": (
-        Question("Q1", "Votre équipe participe-t-elle à des projets de recherche ?", "yesno"),
+        Question("Q1", "Votre équipe participe-t-elle à des projets de recherche ?", "yesno",
+                 label="Participation à la recherche"),
         Question("Q2", "Sous quelle forme ?", "multiple", (
             "Recueil de données", "Inclusion de patients", "Co-investigation",
-            "Accueil d'étudiants chercheurs")),
+            "Accueil d'étudiants chercheurs"), label="Formes de participation"),
         Question("Q3", "La recherche en soins primaires vous intéresse-t-elle ?", "scale",
-                 ef.SCALE_AGREE),
-        Question("Q4", "Nombre de projets de recherche en cours dans l'équipe", "number"),
+                 ef.SCALE_AGREE, label="Intérêt pour la recherche"),
+        Question("Q4", "Nombre de projets de recherche en cours dans l'équipe", "number",
+                 label="Projets en cours"),
         Question("Q5", "Principal frein à la participation", "single", (
             "Manque de temps", "Manque de financement", "Manque de formation",
-            "Pas de sollicitation")),
+            "Pas de sollicitation"), label="Principal frein"),
         Question("Q6", "Commentaires", "text"),
     ),
     "2025-05-qualite": (
-        Question("", "Votre équipe est-elle engagée dans une démarche qualité ?", "yesno"),
+        Question("", "Votre équipe est-elle engagée dans une démarche qualité ?", "yesno",
+                 label="Engagement qualité"),
         Question("", "Quels outils utilisez-vous ?", "multiple", (
             "Matrice de maturité", "Revue de dossiers", "Enquête de satisfaction patients",
-            "Analyse des événements indésirables")),
-        Question("", "Êtes-vous satisfait de la démarche actuelle ?", "scale", ef.SCALE_SATISFIED),
-        Question("", "Combien de réunions qualité par an ?", "number"),
+            "Analyse des événements indésirables"), label="Outils utilisés"),
+        Question("", "Êtes-vous satisfait de la démarche actuelle ?", "scale", ef.SCALE_SATISFIED,
+                 label="Satisfaction"),
+        Question("", "Combien de réunions qualité par an ?", "number",
+                 label="Réunions qualité par an"),
         Question("", "Quels besoins d'accompagnement ?", "text"),
     ),
     "2025-09-acces-cpts": (
         Question("Q1", "La CPTS organise-t-elle la prise en charge des soins non programmés ?",
-                 "yesno"),
+                 "yesno", label="Soins non programmés"),
         Question("Q2", "Actions menées pour l'accès aux soins", "multiple", (
             "Recherche de médecin traitant", "Soins non programmés", "Téléconsultation",
-            "Coordination avec le SAS")),
+            "Coordination avec le SAS"), label="Actions pour l'accès aux soins"),
+        # low difficulty is the good end: the sidecar says so (« positive = "first" »)
         Question("Q3", "Difficulté perçue de la mission (1 = faible, 5 = forte)", "scale",
-                 ("1", "2", "3", "4", "5")),
-        Question("Q4", "Patients sans médecin traitant orientés en 2025", "number"),
+                 ("1", "2", "3", "4", "5"), label="Difficulté perçue", positive="first"),
+        Question("Q4", "Patients sans médecin traitant orientés en 2025", "number",
+                 label="Patients orientés"),
         Question("Q5", "Vos besoins d'appui", "text"),
     ),
     "2025-12-plan-strategique": (
         Question("", "Quelles priorités pour la fédération ?", "multiple", (
             "Formation", "Facilitation", "Représentation", "Recherche", "Communication",
-            "Plaidoyer")),
+            "Plaidoyer"), label="Priorités"),
         Question("", "Êtes-vous satisfait de l'accompagnement de la fédération ?", "scale",
-                 ef.SCALE_SATISFIED),
-        Question("", "Souhaitez-vous vous impliquer dans la gouvernance ?", "yesno"),
+                 ef.SCALE_SATISFIED, label="Satisfaction"),
+        Question("", "Souhaitez-vous vous impliquer dans la gouvernance ?", "yesno",
+                 label="Implication dans la gouvernance"),
         Question("", "Suggestions", "text"),
     ),
 }
@@ -340,9 +348,12 @@ def write_survey(world: _World, rng: random.Random, s: spec.SurveySpec,
         header, rows = ef.online_form_export(rng, questions, people,
                                           dt.datetime(year, month, 1, 9), names)
         for q in questions:
-            if q.qtype == "scale":
-                sidecar += [f"[questions.{ef.toml_value(q.text)}]", 'type = "scale"',
-                            f"options = {ef.toml_value(list(q.options))}", ""]
+            declared = [f"options = {ef.toml_value(list(q.options))}"] if q.qtype == "scale" \
+                else []
+            if declared or q.qtype == "text" or q.sidecar_extras():
+                sidecar += [f"[questions.{ef.toml_value(q.text)}]",
+                            f"type = {ef.toml_value(q.qtype)}", *declared,
+                            *q.sidecar_extras(), ""]
     return ef.csv_text(header, rows, ",").encode("utf-8"), "\n".join(sidecar).rstrip() + "\n"
 
 
@@ -383,6 +394,53 @@ def write_references(world: _World, seed: int) -> bytes:
     rows = [[code, team_type, str(n), "2025", "Décompte fictif de démonstration"]
             for (code, team_type), n in existing_counts(world, seed).items()]
     return ef.csv_text(header, rows, ";").encode("utf-8")
+
+
+def _months_before(day: dt.date, rng: random.Random, low: int, high: int) -> dt.date:
+    return day - dt.timedelta(days=rng.randint(low * 30, high * 30))
+
+
+def write_projects(world: _World, seed: int, names: dict[str, str]) -> bytes:
+    """A small follow-up sheet: teams in project in 2025 and teams validated or under ACI,
+    each at a real commune of its département, dates as their statuses say (';' CSV)."""
+    from observatory import geo
+
+    rng = random.Random(seed + 3)  # its own stream: the other files stay as they were
+    communes = geo.communes()
+    chosen: list[Team] = []
+    for status, wanted in (("en_projet", 12), ("labellisee", 8), ("sous_aci", 8)):
+        pool = sorted((t for t in world.teams if t.status.get(2025) == status
+                       and t.team_type != "CDS"), key=lambda t: t.key)
+        chosen += rng.sample(pool, wanted)
+    rows = []
+    end = dt.date(2025, 11, 30)
+    for team in sorted(chosen, key=lambda t: (t.departement, t.name)):
+        local = communes[(communes["departement"] == team.departement)
+                         & (communes["population"] >= 1500)]
+        commune = str(local["name"].iloc[rng.randrange(len(local))])
+        status, before = team.status[2025], team.status.get(2024)
+        validated = aci = filed = None
+        if status == "en_projet":
+            first = dt.date(2023, 1, 2) + dt.timedelta(days=rng.randrange(0, 880))
+            if rng.random() < 0.4 and _months_before(end, rng, 6, 6) > first:
+                filed = first + dt.timedelta(days=rng.randint(180, 300))
+        else:
+            if status == "sous_aci":
+                aci = (dt.date(2024, 1, 15) if before == "sous_aci" else dt.date(2025, 1, 15)) \
+                    + dt.timedelta(days=rng.randrange(0, 300))
+                validated = _months_before(aci, rng, 4, 10)
+            else:
+                validated = (dt.date(2024, 2, 1) if before == "labellisee" else
+                             dt.date(2025, 1, 10)) + dt.timedelta(days=rng.randrange(0, 290))
+            filed = _months_before(validated, rng, 2, 5)
+            first = _months_before(filed, rng, 8, 20)
+        awareness = first + dt.timedelta(days=rng.randint(20, 90)) if rng.random() < 0.7 else None
+        if awareness is not None and filed is not None and awareness > filed:
+            awareness = None
+        rows.append(ef.Project(team.name, team.team_type, team.departement, commune,
+                               rng.random() < 0.8, first, awareness, filed, validated, aci,
+                               team.finess))
+    return ef.project_sheet_csv(rows, names)
 
 
 # Under ACI among the teams that are not members: fewer than among members (members are not a
@@ -514,7 +572,7 @@ def write_reference_list(world: _World, seed: int) -> bytes:
 
 
 # -- entry points ------------------------------------------------------------------------
-MANIFEST = "manifest.toml"
+MANIFEST = ef.MANIFEST
 
 
 def generate(out_dir: Path = DEMO_DIR, seed: int = SEED) -> list[Path]:
@@ -550,6 +608,8 @@ def generate(out_dir: Path = DEMO_DIR, seed: int = SEED) -> list[Path]:
     manifest.append('[[import]]\nkind = "fiches"\nfile = "fiches_capitalisation.csv"\n')
     files["equipes_existantes_2025.csv"] = write_references(world, seed)
     manifest.append('[[import]]\nkind = "references"\nfile = "equipes_existantes_2025.csv"\n')
+    files["suivi_projets.csv"] = write_projects(world, seed, names)
+    manifest.append('[[import]]\nkind = "projects"\nfile = "suivi_projets.csv"\n')
     files["liste_equipes_existantes_2025.csv"] = write_reference_list(world, seed)
     manifest.append('[[import]]\nkind = "references"\nfile = '
                     '"liste_equipes_existantes_2025.csv"\nyear = 2025\n')
@@ -561,13 +621,37 @@ def manifest(demo_dir: Path = DEMO_DIR) -> list[dict]:
     return tomllib.loads((demo_dir / MANIFEST).read_text(encoding="utf-8"))["import"]
 
 
+# The demos: each federation's files, and how to write them again.
+DEMOS = ("femasaura", "fecop")
+
+
+def demo_dir(federation: str = "femasaura") -> Path:
+    """Where a federation's demo files are: data/demo/ (FemasAURA&Co), data/demo/fecop/."""
+    from observatory import demo_fecop
+
+    if federation not in DEMOS:
+        raise ValueError(f"Pas de démonstration pour « {federation} » (démonstrations : "
+                         f"{', '.join(DEMOS)})")
+    return DEMO_DIR if federation == "femasaura" else demo_fecop.FECOP_DIR
+
+
+def generate_for(federation: str = "femasaura") -> list[Path]:
+    """Write a federation's demo files again (in ``demo_dir(federation)``)."""
+    from observatory import demo_fecop
+
+    return generate() if federation == "femasaura" else demo_fecop.generate()
+
+
 def build(db: Path | str | None = None, demo_dir: Path = DEMO_DIR) -> list:
-    """Create a store and import every demo file through the real importers."""
-    from observatory import imports, store
+    """Create a store for the federation of ``demo_dir``'s manifest (FemasAURA&Co unless it
+    names another) and import every demo file through the real importers."""
+    from observatory import demo_fecop, imports, store
 
     if not (demo_dir / MANIFEST).exists():
-        generate(demo_dir)
-    store.init(db, "femasaura")
+        demo_fecop.generate(demo_dir) if demo_dir == demo_fecop.FECOP_DIR else generate(demo_dir)
+    federation = tomllib.loads((demo_dir / MANIFEST).read_text(encoding="utf-8")).get(
+        "federation", "femasaura")
+    store.init(db, federation)
     reports = []
     for entry in manifest(demo_dir):
         reports.append(

@@ -118,3 +118,60 @@ SURVEYS_2025: tuple[SurveySpec, ...] = (
 )
 
 FICHES_2025 = 6  # capitalisation: six teams met in 2025
+
+
+# -- Fécop (Occitanie): the 2025 and 2023 activity reports ---------------------------------
+# Sources: shared/domain/published/key_figures.csv (the Fécop rows) and the reports' text
+# (shared/domain/sources/000_*.txt for 2025, 001_*.txt for 2023). README § Demo data says how
+# the figures that do not add up are read; what the reports leave open is marked "chosen".
+@dataclass(frozen=True)
+class FecopYear:
+    """What one Fécop report says of its year, as the demo store must reproduce it."""
+
+    year: int
+    members: int
+    facilitations_projects: int  # « pour accompagner des projets »: team in project that day
+    facilitations_functioning: int  # « auprès des équipes en fonctionnement »
+    facilitations_other: int  # with no team profile (elected officials): see README
+    facilitators: int  # distinct facilitators named in the log
+    volunteer_hours: int
+    accompanied_files: int  # accompanied ESP/MSP files filed in the year
+    accompanied_validated: int  # of them, validated by the ARS
+    projects_validated: int  # ESP/MSP validated by the ARS in the year, accompanied or not
+    facilitated_teams: int | None = None  # « équipes accompagnées »: distinct teams facilitated
+    volunteer_facilitations: int = 0  # chosen: facilitations with a volunteer facilitator
+
+
+FECOP_2025 = FecopYear(2025, members=260, facilitations_projects=221,
+                       facilitations_functioning=268, facilitations_other=2, facilitators=49,
+                       volunteer_hours=691, accompanied_files=32, accompanied_validated=30,
+                       projects_validated=34, volunteer_facilitations=372)
+# chosen: 44 ESP/MSP validated in 2023 (the 2023 report gives only the accompanied 41).
+FECOP_2023 = FecopYear(2023, members=221, facilitations_projects=242,
+                       facilitations_functioning=217, facilitations_other=0, facilitators=50,
+                       volunteer_hours=802, accompanied_files=41, accompanied_validated=41,
+                       projects_validated=44, facilitated_teams=303,
+                       volunteer_facilitations=385)
+FECOP_YEARS = (FECOP_2023, FECOP_2025)
+
+# Accompanied ESP/MSP files per filing year: (filed, validated, of them validated the next
+# year, not accompanied and validated that year). 2023 and 2025 are the reports'; the rest is
+# chosen (the sheet goes back to 2014).
+FECOP_FILES: dict[int, tuple[int, int, int, int]] = {
+    2014: (14, 14, 0, 2), 2015: (16, 15, 0, 2), 2016: (18, 17, 0, 2), 2017: (20, 19, 0, 2),
+    2018: (24, 22, 0, 3), 2019: (26, 25, 0, 3),
+    2020: (22, 21, 0, 2), 2021: (30, 28, 0, 3), 2022: (38, 36, 3, 3), 2023: (41, 41, 3, 3),
+    2024: (36, 34, 0, 3), 2025: (32, 30, 0, 4),
+}
+# chosen: projects that stopped before filing, or are still early, by year of first contact
+FECOP_EARLY: dict[int, int] = {2019: 6, 2020: 8, 2021: 14, 2022: 22, 2023: 30, 2024: 34,
+                               2025: 36}
+FECOP_CPTS_PER_YEAR = 2  # chosen: accompanied CPTS files a year from 2019 (not counted as ESP/MSP)
+# chosen: distinct teams of the facilitations for projects and for teams in operation, 2023
+# (their sum is the report's 303 teams accompanied) and 2025
+FECOP_FACILITATED = {2023: (110, 193), 2025: (130, 205)}
+# chosen: how the member teams spread over the départements (weights, about the population)
+FECOP_WEIGHTS: dict[str, int] = {
+    "31": 18, "34": 16, "30": 10, "66": 7, "11": 7, "12": 7, "81": 7, "65": 5, "82": 5,
+    "32": 5, "46": 5, "09": 5, "48": 3,
+}

@@ -232,6 +232,27 @@ class Facilitation:
     kind: int  # index in KIND_WORDING
     facilitators: tuple[str, ...]
     mode: str
+    # the time given, as staff write it (« 1h30 », 1.5, « 90 min »), and whether it was
+    # volunteer time: written by ``timed_facilitation_log`` only
+    duration: str | float | None = None
+    volunteer: bool | None = None
+
+
+@dataclass(frozen=True)
+class Project:
+    """One row of the staff's project follow-up sheet: the date of each stage reached."""
+
+    name: str
+    team_type: str
+    departement: str  # INSEE code
+    commune: str  # as written in the sheet (a name, « Figeac (46) », an INSEE code)
+    accompanied: bool | None
+    first_contact: dt.date | None
+    awareness: dt.date | None = None
+    filed: dt.date | None = None
+    validated: dt.date | None = None
+    aci_signed: dt.date | None = None
+    finess: str | None = None
 
 
 @dataclass(frozen=True)
@@ -240,6 +261,13 @@ class Question:
     text: str
     qtype: str
     options: tuple[str, ...] = ()
+    label: str = ""  # the sidecar's short label
+    positive: str = ""  # a scale's positive end in the sidecar ("first", "last")
+
+    def sidecar_extras(self) -> list[str]:
+        """The sidecar lines of the label and positive end, if any."""
+        return ([f"label = {toml_value(self.label)}"] if self.label else []) + (
+            [f"positive = {toml_value(self.positive)}"] if self.positive else [])
 
 
 @dataclass(frozen=True)
@@ -345,13 +373,14 @@ def online_membership_export(answers: Sequence[OnlineAnswer], year: int,
     return csv_text(header, rows, ",").encode("utf-8")
 
 
-def _xlsx(header: list[str], rows: list[list], date_columns: set[int]) -> bytes:
+def _xlsx(header: list[str], rows: list[list], date_columns: set[int],
+          title: str = "Facilitations") -> bytes:
     """An .xlsx as a spreadsheet user would save it, with byte-stable zip entries."""
     from openpyxl import Workbook
 
     wb = Workbook()
     ws = wb.active
-    ws.title = "Facilitations"
+    ws.title = title
     ws.append(header)
     for row in rows:
         ws.append(row)
@@ -415,6 +444,56 @@ def facilitation_log(facilitations: Sequence[Facilitation], names: dict[str, str
     return _xlsx(header, rows, {0})
 
 
+def timed_facilitation_log(facilitations: Sequence[Facilitation],
+                           names: dict[str, str]) -> bytes:
+    """A staff spreadsheet that also logs each facilitation's duration and whether it was
+    volunteer time, with other usual headers (« Structure(s) », « Stade », « Nature »,
+    « Modalité »): one row per facilitation by date, real Excel dates; durations as typed
+    (numbers, « 1h30 », « 90 min »)."""
+    header = [
+        "Date", "Département", "Structure(s)", "Type de structure", "Stade", "Nature",
+        "Facilitateur(s)", "Bénévole", "Durée (h)", "Modalité",
+    ]
+    rows = []
+    for i, f in enumerate(sorted(facilitations, key=lambda f: (f.date, f.departement, f.teams))):
+        rows.append([
+            f.date, departement_label(f.departement, names, i), "; ".join(f.teams), f.team_type,
+            STATUS_LABELS.get(f.profile, ""), KIND_WORDING[f.kind], "; ".join(f.facilitators),
+            "" if f.volunteer is None else "Oui" if f.volunteer else "Non",
+            "" if f.duration is None else f.duration, f.mode,
+        ])
+    return _xlsx(header, rows, {0}, "Journal")
+
+
+PROJECT_HEADER = [
+    "Projet", "Type", "Commune", "Département", "Accompagné par la fédération",
+    "Premier contact", "Sensibilisation", "Projet de santé déposé", "Projet validé (ARS)",
+    "Signature ACI", "FINESS",
+]
+_STAGE_FIELDS = ("first_contact", "awareness", "filed", "validated", "aci_signed")
+
+
+def project_sheet_csv(projects: Sequence[Project], names: dict[str, str]) -> bytes:
+    """A follow-up sheet saved by LibreOffice as CSV: UTF-8, ';', dates as 24/11/2025."""
+    rows = [[p.name, p.team_type, p.commune, departement_label(p.departement, names, i),
+             "" if p.accompanied is None else "Oui" if p.accompanied else "Non",
+             *(d.strftime("%d/%m/%Y") if (d := getattr(p, s)) else "" for s in _STAGE_FIELDS),
+             p.finess or ""] for i, p in enumerate(projects)]
+    return csv_text(PROJECT_HEADER, rows, ";").encode("utf-8")
+
+
+def project_sheet_xlsx(projects: Sequence[Project], names: dict[str, str],
+                       federation_name: str) -> bytes:
+    """A follow-up sheet kept in Excel: real date cells, the accompaniment column named after
+    the federation (« Accompagnement Fécop »), « x » for an accompanied project."""
+    header = [*PROJECT_HEADER]
+    header[4] = f"Accompagnement {federation_name}"
+    rows = [[p.name, p.team_type, p.commune, departement_label(p.departement, names, i),
+             "x" if p.accompanied else "", *(getattr(p, s) for s in _STAGE_FIELDS),
+             p.finess or ""] for i, p in enumerate(projects)]
+    return _xlsx(header, rows, {5, 6, 7, 8, 9}, "Suivi des projets")
+
+
 def _answer(rng: random.Random, q: Question, yes_text: tuple[str, str]) -> str | int | list[str]:
     if q.qtype == "yesno":
         return yes_text[0] if rng.random() < 0.6 else yes_text[1]
@@ -470,6 +549,7 @@ def survey_tool_export(rng: random.Random, questions: Sequence[Question],
                     f"text = {toml_value(q.text)}"]
         if q.options and q.qtype != "multiple":
             sidecar.append(f"options = {toml_value(list(q.options))}")
+        sidecar += q.sidecar_extras()
         sidecar.append("")
     for q in questions:
         if q.qtype == "multiple":
@@ -498,6 +578,10 @@ def online_form_export(rng: random.Random, questions: Sequence[Question],
             row.append(", ".join(value) if isinstance(value, list) else str(value))
         rows.append(row)
     return header, rows
+
+
+# The file beside a demo's export files that says how to import them, in which order.
+MANIFEST = "manifest.toml"
 
 
 def write_files(out_dir: Path, files: dict[str, bytes]) -> list[Path]:

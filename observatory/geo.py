@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import math
 import numbers
@@ -353,6 +354,132 @@ def topojson(features: list[dict[str, Any]], name: str) -> str:
 def departement_topojson(codes: frozenset[str] | None = None) -> str:
     """``departement_shapes(codes)`` as TopoJSON text, object ``departements`` (cached)."""
     return topojson(_shapes(codes)["features"], "departements")
+
+
+# -- the map of France with the overseas départements in insets -------------------------------
+# At their real places the overseas départements are a few pixels lost in an ocean-wide map.
+# As on INSEE's maps, each is drawn enlarged in a box beside the mainland (a column to its
+# west, top to bottom in code order): its shape is moved and scaled in Mercator coordinates —
+# the projection the maps use — so it keeps its proportions, then written back as longitudes
+# and latitudes, so that the map stays one projection, one layer, clickable like any other.
+OVERSEAS = ("971", "972", "973", "974", "976")
+_INSET_MARGIN = 0.08  # of a box, around the shape
+
+
+def _x(lon: float) -> float:
+    return math.radians(lon)
+
+
+def _y(lat: float) -> float:
+    return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+
+def _lon(x: float) -> float:
+    return math.degrees(x)
+
+
+def _lat(y: float) -> float:
+    return math.degrees(2 * math.atan(math.exp(y)) - math.pi / 2)
+
+
+def _points(geometry: dict[str, Any]) -> list[list[float]]:
+    coords = geometry["coordinates"]
+    rings = coords if geometry["type"] == "Polygon" else [r for p in coords for r in p]
+    return [p for ring in rings for p in ring]
+
+
+@functools.cache
+def inset_boxes() -> dict[str, tuple[float, float, float, float]]:
+    """Each overseas département's box, (x0, y0, x1, y1) in Mercator coordinates."""
+    mainland = [p for f in _feature_collection()["features"]
+                if f["properties"]["code"] not in OVERSEAS for p in _points(f["geometry"])]
+    xs = [_x(p[0]) for p in mainland]
+    ys = [_y(p[1]) for p in mainland]
+    top, bottom, west = max(ys), min(ys), min(xs)
+    slot = (top - bottom) / len(OVERSEAS)
+    height = slot * 0.9
+    width = height * 1.2
+    right = west - width * 0.35
+    return {code: (right - width, top - (i + 1) * slot + (slot - height) / 2, right,
+                   top - i * slot - (slot - height) / 2) for i, code in enumerate(OVERSEAS)}
+
+
+@functools.cache
+def _inset_transform(code: str) -> tuple[float, float, float, float, float]:
+    """(scale, shape's centre x, y, box's centre x, y) moving ``code`` into its box."""
+    feature = next(f for f in _feature_collection()["features"]
+                   if f["properties"]["code"] == code)
+    xs = [_x(p[0]) for p in _points(feature["geometry"])]
+    ys = [_y(p[1]) for p in _points(feature["geometry"])]
+    x0, y0, x1, y1 = inset_boxes()[code]
+    inner = 1 - 2 * _INSET_MARGIN
+    scale = min((x1 - x0) * inner / (max(xs) - min(xs)), (y1 - y0) * inner / (max(ys) - min(ys)))
+    return (scale, (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2, (x0 + x1) / 2,
+            (y0 + y1) / 2)
+
+
+def inset_point(code: str, lon: float, lat: float) -> tuple[float, float]:
+    """Where a point of département ``code`` is drawn on the map with insets (unchanged on
+    the mainland and in Corsica)."""
+    if code not in OVERSEAS:
+        return lon, lat
+    scale, cx, cy, bx, by = _inset_transform(code)
+    return (_lon(bx + (_x(lon) - cx) * scale), _lat(by + (_y(lat) - cy) * scale))
+
+
+def _moved(code: str, coords: Any) -> Any:
+    if coords and isinstance(coords[0], (int, float)):
+        return list(inset_point(code, coords[0], coords[1]))
+    return [_moved(code, c) for c in coords]
+
+
+@functools.cache
+def inset_shapes(codes: frozenset[str] | None = None) -> dict[str, Any]:
+    """``departement_shapes(codes)`` with the overseas départements moved into their insets
+    (cached and shared: treat it as read-only)."""
+    features = []
+    for f in _shapes(codes)["features"]:
+        code = f["properties"]["code"]
+        if code in OVERSEAS:
+            f = {**f, "geometry": {"type": f["geometry"]["type"],
+                                   "coordinates": _moved(code, f["geometry"]["coordinates"])}}
+        features.append(f)
+    return {"type": "FeatureCollection", "features": features}
+
+
+@functools.cache
+def france_topojson(codes: frozenset[str] | None = None) -> str:
+    """``departement_topojson`` with the overseas départements in their insets."""
+    return topojson(inset_shapes(codes)["features"], "departements")
+
+
+@functools.cache
+def inset_frames_topojson(codes: frozenset[str] | None = None) -> str:
+    """The insets' frames as lines (object ``insets``), each edge cut in short steps so that
+    it is drawn straight (a map draws long edges as arcs of great circles)."""
+    features = []
+    for code, (x0, y0, x1, y1) in inset_boxes().items():
+        if codes is not None and code not in codes:
+            continue
+        steps = 24
+        corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]
+        line = [[_lon(ax + (bx - ax) * k / steps), _lat(ay + (by - ay) * k / steps)]
+                for (ax, ay), (bx, by) in itertools.pairwise(corners)
+                for k in range(steps)] + [[_lon(x0), _lat(y0)]]
+        features.append({"type": "Feature", "properties": {"code": code},
+                         "geometry": {"type": "LineString", "coordinates": line}})
+    return topojson(features, "insets")
+
+
+def label_points(insets: bool = False) -> pd.DataFrame:
+    """``code, lon, lat`` of every département's label, moved into the insets when asked."""
+    deps = departements()[["code", "lon", "lat"]].copy()
+    if insets:
+        moved = [inset_point(c, lon, lat) for c, lon, lat in
+                 zip(deps["code"], deps["lon"], deps["lat"], strict=True)]
+        deps["lon"] = [p[0] for p in moved]
+        deps["lat"] = [p[1] for p in moved]
+    return deps
 
 
 # -- communes: what the teams of a list cover --------------------------------------------------

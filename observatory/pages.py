@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from observatory import auth
+
 
 @dataclass(frozen=True)
 class Page:
@@ -17,12 +19,18 @@ class Page:
     id: str  # its file's name in pages/, and its URL path (/carte) unless it is the default page
     title: str
     icon: str
-    role: str  # the role it needs (auth.ROLES: lecture < equipe < admin)
+    role: str  # the least of the federation's roles it opens to (lecture < equipe < admin)
     # the function of observatory/views/ that builds what it shows ("module.function"), which
     # `observatory export` renders; None for pages that show no view (import, administration)
     view: str | None = None
     export: str | None = None  # its name for `observatory export --page`
     default: bool = False  # the home page, at /
+    # the roles outside the federation's ladder it also opens to (public, adherent)
+    also: tuple[str, ...] = ()
+
+    def opens_for(self, role: str | None) -> bool:
+        """Whether ``role`` may open this page."""
+        return role in self.also or auth.allows(role, self.role)
 
     @property
     def file(self) -> str:
@@ -44,19 +52,27 @@ class Page:
         return None if self.view is None else self.view.rsplit(".", 1)[1]
 
 
+PUBLIC = ("public", "adherent")  # what the public sees, member teams see too
+
 PAGES: tuple[Page, ...] = (
     Page("accueil", "Chiffres clés", ":material/dashboard:", "lecture", "home.build", "home",
-         default=True),
-    Page("carte", "Carte des équipes", ":material/map:", "lecture", "carte.build", "carte"),
+         default=True, also=PUBLIC),
+    Page("carte", "Carte des équipes", ":material/map:", "lecture", "carte.build", "carte",
+         also=PUBLIC),
     Page("facilitations", "Facilitations", ":material/handshake:", "lecture",
          "facilitations.build", "facilitations"),
+    Page("projets", "Projets", ":material/timeline:", "lecture", "projects.build", "projets"),
     Page("portrait", "Portrait des équipes", ":material/groups:", "lecture", "portrait.build",
          "portrait"),
-    Page("enquetes", "Enquêtes flash", ":material/poll:", "lecture", "surveys.build", "enquetes"),
+    Page("enquetes", "Enquêtes flash", ":material/poll:", "lecture", "surveys.build", "enquetes",
+         also=PUBLIC),
     Page("annuaire", "Annuaire et expertises", ":material/contacts:", "equipe",
          "directory.build", "annuaire"),
     Page("capitalisation", "Capitalisation", ":material/menu_book:", "lecture",
-         "capitalisation.build", "capitalisation"),
+         "capitalisation.build", "capitalisation", also=PUBLIC),
+    # its view needs a team (observatory export --team-sheet), not a scope alone
+    Page("mon-equipe", "Mon équipe", ":material/home_health:", "equipe", also=("adherent",)),
+    Page("publication", "Publication", ":material/public:", "equipe"),
     Page("import", "Importer des données", ":material/upload_file:", "admin"),
     Page("administration", "Administration", ":material/admin_panel_settings:", "admin"),
 )

@@ -18,6 +18,7 @@ Importers, views (what a role may see) and exports (every file) all go through t
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import unicodedata
@@ -188,8 +189,30 @@ class Margin:
 GRAND_TOTAL = (Margin(),)
 
 
-def _groups(df: pd.DataFrame, margins: Iterable[Margin]) -> list[np.ndarray]:
-    """The row positions of each group whose sum a reader knows."""
+@dataclass(frozen=True)
+class Cube:
+    """A table that publishes its own margins (a federation's package): each row gives the
+    dimensions ``dims`` it is broken down by and leaves the others empty (None), being the sum
+    of the rows under it; the rows giving every dimension are the finest cells. The margins are
+    cells like the others: a small one is masked too, and a hidden margin must not be worked
+    out from the cells shown under it any more than a hidden cell from the margins above it.
+    Rows of distinct values of ``within`` (a year, a question) are independent tables. The
+    boolean column ``published``, when given, marks the rows that leave: the others are
+    unknowns to whoever reads the table (finest cells nobody sees) and need no protection.
+    """
+
+    dims: tuple[str, ...]
+    within: tuple[str, ...] = ()
+    published: str | None = None
+
+
+# A known sum: the cells it adds up, with their signs (+1 and, in a cube, the parent's −1 …
+# each child +1: the difference is known to be 0).
+Equation = tuple[np.ndarray, np.ndarray]
+
+
+def _groups(df: pd.DataFrame, margins: Iterable[Margin]) -> list[Equation]:
+    """The sums a reader knows beside the table: the row positions of each group."""
     groups = []
     for margin in margins:
         rows = np.ones(len(df), dtype=bool)
@@ -202,38 +225,64 @@ def _groups(df: pd.DataFrame, margins: Iterable[Margin]) -> list[np.ndarray]:
         keys = df[by].astype(str).agg("\x1f".join, axis=1).to_numpy()
         for key in dict.fromkeys(keys[rows]):
             groups.append(np.flatnonzero(rows & (keys == key)))
-    return [g for g in groups if len(g)]
+    return [(g, np.ones(len(g))) for g in groups if len(g)]
 
 
-def _determined(masked: np.ndarray, groups: list[np.ndarray]) -> list[int]:
+def _cube_keys(df: pd.DataFrame, cube: Cube) -> list[tuple[Any, ...]]:
+    dims = list(cube.dims)
+    if not dims:
+        return [()] * len(df)
+    return [tuple(r) for r in df[dims].astype(object).where(df[dims].notna(), None).to_numpy()]
+
+
+def _cube_equations(keys: list[tuple[Any, ...]], rows: np.ndarray) -> list[Equation]:
+    """Within one table of a cube: each row minus the rows one dimension finer under it is 0."""
+    index = {keys[r]: int(r) for r in rows}
+    children: dict[tuple[int, int], list[int]] = {}
+    for r in rows:
+        key = keys[r]
+        for d, value in enumerate(key):
+            if value is None:
+                continue
+            parent = index.get(key[:d] + (None,) + key[d + 1:])
+            if parent is not None:
+                children.setdefault((parent, d), []).append(int(r))
+    return [(np.array([parent, *under]), np.array([-1.0] + [1.0] * len(under)))
+            for (parent, _), under in children.items()]
+
+
+def _determined(masked: np.ndarray, groups: list[Equation]) -> list[int]:
     """The hidden cells the known sums determine exactly (by adding and subtracting them).
 
-    Cell ``i`` is determined when the unit vector ``e_i`` lies in the row space of the
-    groups' incidence matrix restricted to the hidden cells.
+    Cell ``i`` is determined when the unit vector ``e_i`` lies in the row space of the known
+    sums restricted to the hidden cells, i.e. when every vector of its null space (every way
+    the hidden cells can move with no known sum changing) leaves ``i`` still.
     """
     hidden = np.flatnonzero(masked)
     if not len(hidden) or not groups:
         return []
-    index = {cell: k for k, cell in enumerate(hidden)}
+    index = {int(cell): k for k, cell in enumerate(hidden)}
     rows = []
-    for group in groups:
+    for cells, signs in groups:
         row = np.zeros(len(hidden))
-        for cell in group:
-            if cell in index:
-                row[index[cell]] = 1.0
+        for cell, sign in zip(cells, signs, strict=True):
+            k = index.get(int(cell))
+            if k is not None:
+                row[k] = sign
         if row.any():
             rows.append(row)
     if not rows:
         return []
     matrix = np.array(rows)
-    rank = np.linalg.matrix_rank(matrix)
-    found = []
-    for k, cell in enumerate(hidden):
-        unit = np.zeros(len(hidden))
-        unit[k] = 1.0
-        if np.linalg.matrix_rank(np.vstack([matrix, unit])) == rank:
-            found.append(int(cell))
-    return found
+    # the full V only when there are fewer sums than cells (else it is square already): a
+    # full U of thousands of sums would cost seconds for nothing
+    _, singular, vt = np.linalg.svd(matrix, full_matrices=matrix.shape[0] < matrix.shape[1])
+    tolerance = singular.max(initial=0.0) * max(matrix.shape) * np.finfo(float).eps
+    null = vt[int((singular > tolerance).sum()):]
+    if not len(null):
+        return [int(c) for c in hidden]
+    still = np.abs(null).max(axis=0) < 1e-9
+    return [int(c) for c, s in zip(hidden, still, strict=True) if s]
 
 
 def _complement(values: np.ndarray, masked: np.ndarray, group: np.ndarray) -> int | None:
@@ -251,16 +300,41 @@ class Unprotectable(Exception):
     """A hidden count that no other cell can protect: its group's sum alone gives it away."""
 
 
+def _complete(values: np.ndarray, masked: np.ndarray, groups: list[Equation],
+              protect: np.ndarray, col: str) -> None:
+    """Complementary suppression, in place: as long as the known sums determine a hidden cell
+    of ``protect`` exactly, the smallest shown count of one of its sums is hidden too."""
+    while True:
+        cells = {c for c in _determined(masked, groups) if protect[c]}
+        if not cells:
+            return
+        candidates = [c for g, _ in groups if cells.intersection(g.tolist())
+                      if (c := _complement(values, masked, g)) is not None]
+        if not candidates:
+            raise Unprotectable(col)
+        masked[min(candidates, key=lambda i: (values[i], i))] = True
+
+
+def _primary(raw: pd.Series, t: int) -> tuple[np.ndarray, np.ndarray]:
+    """The counts as numbers, and primary suppression: 1 to threshold − 1 (0 is shown: "none"
+    gives nobody away); a cell already written ``< 5`` counts as hidden."""
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    already = raw.map(lambda v: isinstance(v, str) and v.startswith("<")).to_numpy(bool)
+    return values, already | ((values > 0) & (values < t))
+
+
 def suppression(df: pd.DataFrame, count_columns: Iterable[str],
                 margins: Iterable[Margin] = GRAND_TOTAL,
-                limit: int | None = None) -> dict[str, np.ndarray]:
+                limit: int | None = None, cube: Cube | None = None) -> dict[str, np.ndarray]:
     """The count cells to hide, per count column: primary and complementary suppression.
 
-    Primary: a count of 1 to threshold − 1 (0 is shown: "none" gives nobody away). A cell
-    already written ``< 5`` counts as hidden. Complementary: as long as a known sum
-    (``margins``) determines a hidden cell exactly, the smallest shown count of that group is
-    hidden too — the rule of official statistics (INSEE, CASD: primary threshold, secondary
-    suppression). Raises Unprotectable when a group has no cell left to hide.
+    Primary: a count of 1 to threshold − 1 (``_primary``). Complementary: as long as a known
+    sum determines a hidden cell exactly, the smallest shown count of that sum is hidden too —
+    the rule of official statistics (INSEE, CASD: primary threshold, secondary suppression).
+    The known sums are ``margins`` (totals shown beside the table), or, for a ``cube`` (a table
+    holding its margins as rows, which ``margins`` then does not describe), each row's equality
+    with the rows under it; there the first complements of each hidden count are its cheapest
+    hypercube pattern (``_hypercube``). Raises Unprotectable when a sum has no cell left to hide.
     """
     t = threshold(limit)
     margins = tuple(margins)
@@ -268,21 +342,12 @@ def suppression(df: pd.DataFrame, count_columns: Iterable[str],
     for col in count_columns:
         if col not in df.columns:
             continue
-        raw = df[col]
-        values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-        already = raw.map(lambda v: isinstance(v, str) and v.startswith("<")).to_numpy(bool)
-        masked = already | ((values > 0) & (values < t))
-        groups = _groups(df, margins)
-        while True:
-            cells = set(_determined(masked, groups))
-            if not cells:
-                break
-            candidates = [c for g in groups if cells.intersection(g.tolist())
-                          if (c := _complement(values, masked, g)) is not None]
-            if not candidates:
-                raise Unprotectable(col)
-            masked[min(candidates, key=lambda i: (values[i], i))] = True
-        out[col] = masked
+        values, masked = _primary(df[col], t)
+        if cube is None:
+            _complete(values, masked, _groups(df, margins), np.ones(len(df), dtype=bool), col)
+            out[col] = masked
+        else:
+            out[col] = _cube_suppression(df, values, masked, cube, col)
     return out
 
 
@@ -434,3 +499,121 @@ def safe_spec(spec: dict[str, Any], count_columns: Iterable[str],
 
     walk(spec)
     return masked
+
+
+# -- a cube's complements: the hypercube method ----------------------------------------------
+# The hypercube method of official statistics (Repsilber, *Preservation of confidentiality in
+# aggregated data*, 1994; the HYPERCUBE method of τ-ARGUS): each hidden count gets a pattern of
+# hidden cells along which it can move without any count shown changing, so no sum or
+# difference of shown counts gives it back. It hides far fewer margins than cell-by-cell
+# complements would; ``_complete`` then checks (and would complete) the result all the same.
+def _rollup(key: tuple[Any, ...], keep: Iterable[int]) -> tuple[Any, ...]:
+    kept = set(keep)
+    return tuple(v if d in kept else None for d, v in enumerate(key))
+
+
+def _hypercube(row: int, keys: list[tuple[Any, ...]], values: np.ndarray, hidden: np.ndarray,
+               index: dict[tuple[Any, ...], int], finest: list[int],
+               alternatives: list[list[Any]]) -> list[int] | None:
+    """The cheapest pattern of rows whose masking lets ``row`` move unseen, or None.
+
+    A pattern picks, for each dimension of a set S' among those ``row`` gives, a second value,
+    and values for the other dimensions: the 2^|S'| finest cells so chosen (the corners) take
+    +ε and −ε in turn. Every margin summing over a dimension of S' is unchanged; the rows that
+    change are the corners' rows at every grain giving all of S', which the pattern masks.
+    Corners must be published or unpublished cells that exist (an absent cell is a known 0),
+    and the corners taking −ε must hold at least 1. S' is all of the row's dimensions when
+    that is possible (the classic hypercube), else fewer.
+    """
+    key = keys[row]
+    n = len(key)
+    given = [d for d in range(n) if key[d] is not None]
+    under = [f for f in finest if all(keys[f][d] == key[d] for d in given)]
+    for size in range(len(given), -1, -1):
+        best: tuple[float, int, list[int]] | None = None
+        for moving in itertools.combinations(given, size):
+            grains = [g for k in range(size, n + 1) for g in itertools.combinations(range(n), k)
+                      if set(moving) <= set(g)]
+            for f in under:
+                base = keys[f]
+                # a second value is only worth trying where the corner one step away exists
+                viable = [[a for a in alternatives[d] if a != base[d]
+                           and base[:d] + (a,) + base[d + 1:] in index] for d in moving]
+                for alt in itertools.product(*viable):
+                    corners, signs = [], []
+                    for picks in itertools.product((False, True), repeat=size):
+                        corner = list(base)
+                        for d, a, pick in zip(moving, alt, picks, strict=True):
+                            if pick:
+                                corner[d] = a
+                        corners.append(tuple(corner))
+                        signs.append(sum(picks) % 2)
+                    found = [index.get(c) for c in corners]
+                    if any(i is None for i in found):
+                        continue
+                    cells = [int(i) for i in found if i is not None]
+                    if not any(all(values[c] >= 1 for c, s in zip(cells, signs, strict=True)
+                                   if s == parity) for parity in (0, 1)):
+                        continue
+                    pattern = sorted({i for c in corners for g in grains
+                                      if (i := index.get(_rollup(c, g))) is not None})
+                    new = [i for i in pattern if not hidden[i]]
+                    cost = (float(sum(values[i] for i in new)), len(new), pattern)
+                    if best is None or cost[:2] < best[:2]:
+                        best = cost
+                        if not new:  # nothing more to mask: no pattern is cheaper
+                            return pattern
+        if best is not None:
+            return best[2]
+    return None
+
+
+def _cube_suppression(df: pd.DataFrame, values: np.ndarray, primary: np.ndarray, cube: Cube,
+                      col: str) -> np.ndarray:
+    """``suppression`` of one count column of a cube: the rows of ``cube.published`` to hide."""
+    shown = (df[cube.published].fillna(False).astype(bool).to_numpy() if cube.published
+             else np.ones(len(df), dtype=bool))
+    primary = shown & primary
+    hidden = primary | ~shown
+    keys = _cube_keys(df, cube)
+    within = list(cube.within)
+    parts = (df.groupby([df[c].astype(str) for c in within], sort=False).indices.values()
+             if within else [np.arange(len(df))])
+    for part in parts:
+        rows = np.asarray(part)
+        local_keys = [keys[r] for r in rows]
+        v, local = values[rows], hidden[rows].copy()
+        index = {k: i for i, k in enumerate(local_keys)}
+        finest = [i for i, k in enumerate(local_keys) if all(x is not None for x in k)]
+        alternatives = [sorted({local_keys[f][d] for f in finest}, key=str)
+                        for d in range(len(cube.dims))]
+        covered = np.zeros(len(rows), dtype=bool)
+        order = sorted(np.flatnonzero(primary[rows]),
+                       key=lambda i: (-sum(x is not None for x in local_keys[i]), v[i], i))
+        for r in order:
+            if covered[r]:
+                continue
+            pattern = _hypercube(int(r), local_keys, v, local, index, finest, alternatives)
+            if pattern is None:
+                raise Unprotectable(col)
+            local[pattern] = True
+            covered[pattern] = True
+        _complete(v, local, _cube_equations(local_keys, np.arange(len(rows))),
+                  shown[rows], col)
+        hidden[rows] = local
+    return hidden & shown
+
+
+OTHER_LABEL = "Autre"
+
+
+def common_labels(labels: Iterable[Any], counts: Iterable[float], limit: int | None = None
+                  ) -> dict[Any, Any]:
+    """Labels people typed themselves (a software's name, a profession, an « Autre » text) as
+    they may leave in a package: one given by fewer teams or respondents than the threshold,
+    over the whole package, becomes « Autre ». Returns label → label shown."""
+    totals: dict[Any, float] = {}
+    for label, n in zip(labels, counts, strict=True):
+        totals[label] = totals.get(label, 0) + float(n)
+    t = threshold(limit)
+    return {label: label if total >= t else OTHER_LABEL for label, total in totals.items()}

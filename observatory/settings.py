@@ -39,6 +39,7 @@ _PARSERS: dict[str, tuple[Callable[[str], Any], str]] = {
     "int": (int, "un nombre entier"),
     "float": (lambda t: float(t.replace(",", ".")), "un nombre"),
     "bool": (_flag, "oui ou non (1 ou 0)"),
+    "text": (str, "un texte"),
 }
 
 
@@ -47,7 +48,7 @@ class Setting:
     """One setting: an environment variable or a key of the secrets file."""
 
     name: str
-    kind: str  # path, int, float, bool, table (a TOML table of the secrets file)
+    kind: str  # path, int, float, bool, text, table (a TOML table of the secrets file)
     default: Any
     description: str  # French: what it changes
     env: str | None = None
@@ -64,12 +65,18 @@ class Setting:
         return (f"`{key}` in `[{table}]` of the secrets file" if table
                 else f"`[{key}]` of the secrets file")
 
+    @property
+    def key(self) -> str:
+        """How a message names it: its variable, or its key in the secrets file."""
+        path = self.secret or ()
+        return self.env or f"[{'.'.join(path[:-1])}] {path[-1]}"
+
     def parse(self, text: str) -> Any:
         parser, expected = _PARSERS[self.kind]
         try:
             return parser(text)
         except ValueError:
-            raise SettingError(f"{self.env} = « {text} » : {expected} est attendu.") from None
+            raise SettingError(f"{self.key} = « {text} » : {expected} est attendu.") from None
 
     def shown(self, value: Any) -> str:
         """``value`` as the administration page shows it (French decimal comma, unit)."""
@@ -95,17 +102,31 @@ SETTINGS: tuple[Setting, ...] = (
             env="OBSERVATORY_LOCK_TIMEOUT", label="Attente maximale derrière un autre import",
             unit="s"),
     Setting("secrets", "path", PROJECT_DIR / ".streamlit" / "secrets.toml",
-            "Fichier de secrets que lisent et écrivent les commandes « observatory user » ; "
-            "l'option --secrets l'emporte (l'application lit celui de Streamlit).",
+            "Fichier de secrets (comptes, clé des cookies, accès public) que lisent "
+            "l'application et les commandes « observatory user » ; l'option --secrets des "
+            "commandes l'emporte.",
             env="OBSERVATORY_SECRETS"),
     Setting("no_browser_install", "bool", False,
             "« manage.py test » n'installe pas Chromium (les tests navigateur sont alors "
             "ignorés s'il manque).",
             env="OBSERVATORY_NO_BROWSER_INSTALL"),
     Setting("users", "table", {},
-            "Comptes : [observatoire.users.NOM] avec role (lecture, equipe, admin) et "
-            "password_hash (argon2), écrits par « observatory user add ».",
+            "Comptes : [observatoire.users.NOM] avec role (adherent, lecture, equipe, admin), "
+            "team (l'équipe d'un compte adherent) et password_hash (argon2), écrits par "
+            "« observatory user add ».",
             secret=(SECRETS_SECTION, "users")),
+    Setting("public", "bool", False,
+            "Accès public sans compte (rôle public) : chiffres clés, carte, infographies "
+            "publiées, résumés publics des fiches ; « Se connecter » mène aux autres pages.",
+            secret=(SECRETS_SECTION, "public")),
+    Setting("cookie_secret", "text", "",
+            "Clé qui signe les cookies de session (écrite par « observatory user add » ; la "
+            "changer déconnecte tout le monde). Absente : une clé par démarrage du serveur.",
+            secret=(SECRETS_SECTION, "cookie_secret")),
+    Setting("session_days", "float", 7.0,
+            "Durée d'une connexion, en jours : au-delà, le cookie de session n'est plus "
+            "accepté et il faut se reconnecter.",
+            secret=(SECRETS_SECTION, "session_days"), unit="jours"),
     Setting("use_st_login", "bool", False,
             "Connexion par un fournisseur OpenID Connect (st.login de Streamlit, section "
             "[auth]) au lieu des comptes à mot de passe.",
@@ -135,14 +156,26 @@ def value(name: str) -> Any:
 
 
 def secret(secrets: Mapping[str, Any], name: str) -> Any:
-    """A key of the parsed secrets file (its default when absent or empty)."""
+    """A key of the parsed secrets file (its default when absent or empty), of its kind: a
+    value written as text (``public = "oui"``) is parsed, a table must be a table."""
     declared = BY_NAME[name]
     if declared.secret is None:
         raise KeyError(f"{name} is an environment variable: read it with value()")
     found: Any = secrets
     for key in declared.secret:
         found = found.get(key) if isinstance(found, Mapping) else None
-    return declared.default if found is None or found == {} else found
+    if found is None or found == {} or found == "":
+        return declared.default
+    if declared.kind == "table":
+        if not isinstance(found, Mapping):
+            raise SettingError(f"{declared.key} : une table TOML est attendue.")
+        return found
+    if declared.kind == "bool" and isinstance(found, bool):
+        return found
+    if declared.kind in ("int", "float") and isinstance(found, int | float) \
+            and not isinstance(found, bool):
+        return type(declared.default)(found)
+    return declared.parse(str(found).strip())
 
 
 def has_secret(secrets: Mapping[str, Any], name: str) -> bool:
@@ -158,7 +191,7 @@ def has_secret(secrets: Mapping[str, Any], name: str) -> bool:
 def _default_text(s: Setting) -> str:
     if s.kind == "path":
         return f"`{Path(s.default).relative_to(PROJECT_DIR)}`"
-    if s.kind == "table":
+    if s.kind in ("table", "text"):
         return "–"
     if s.kind == "bool":
         return "false"

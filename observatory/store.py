@@ -118,6 +118,96 @@ MIGRATIONS: list[tuple[int, str]] = [
     ),
     (
         4,
+        """
+        -- What staff chose to publish, kept apart from the imported rows so that a new import
+        -- of the same survey or fiche keeps the choice: a survey's infographic, a fiche and its
+        -- public summary. kind: 'survey' or 'fiche'.
+        CREATE TABLE publications (
+            kind VARCHAR NOT NULL, item_id VARCHAR NOT NULL, published BOOLEAN NOT NULL,
+            public_summary VARCHAR, changed_at TIMESTAMP NOT NULL, changed_by VARCHAR NOT NULL,
+            PRIMARY KEY (kind, item_id));
+        -- Who did what, when: publications, imports, undos, erasures, account changes.
+        CREATE TABLE audit_log (
+            event_id BIGINT PRIMARY KEY, done_at TIMESTAMP NOT NULL, actor VARCHAR NOT NULL,
+            action VARCHAR NOT NULL, target VARCHAR, detail VARCHAR);
+        """,
+    ),
+    (
+        5,
+        """
+        -- Issue 18 (national packages): the federations' packages a store holds, one per
+        -- federation — in a national store (meta kind = 'national') the consolidated regions,
+        -- in a regional one the national reference. Their tables keep the packages' rows as
+        -- published (a NULL count is masked); grain names the dimensions a row gives, the
+        -- others being summed over (observatory/packages/__init__.py).
+        CREATE TABLE packages (
+            federation VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, region VARCHAR,
+            region_code VARCHAR, departements VARCHAR[] NOT NULL, years INTEGER[] NOT NULL,
+            schema_version INTEGER NOT NULL, product_version VARCHAR,
+            created_at TIMESTAMP NOT NULL, threshold INTEGER NOT NULL,
+            team_register BOOLEAN NOT NULL, volunteer_hours BOOLEAN NOT NULL,
+            manifest_sha256 VARCHAR NOT NULL, source VARCHAR, loaded_at TIMESTAMP NOT NULL);
+        CREATE TABLE package_members (
+            federation VARCHAR NOT NULL, year INTEGER NOT NULL, grain VARCHAR NOT NULL,
+            departement VARCHAR, team_type VARCHAR, status VARCHAR, teams BIGINT,
+            aci_teams BIGINT, aci_total_eur DOUBLE);
+        CREATE TABLE package_facilitations (
+            federation VARCHAR NOT NULL, year INTEGER NOT NULL, grain VARCHAR NOT NULL,
+            departement VARCHAR, team_type VARCHAR, team_profile VARCHAR, facilitations BIGINT,
+            facilitated_teams BIGINT, volunteer_hours DOUBLE);
+        CREATE TABLE package_portrait (
+            federation VARCHAR NOT NULL, year INTEGER NOT NULL, grain VARCHAR NOT NULL,
+            departement VARCHAR, team_type VARCHAR, field VARCHAR NOT NULL, value VARCHAR,
+            sort_key DOUBLE, teams BIGINT);
+        CREATE TABLE package_surveys (
+            federation VARCHAR NOT NULL, survey_id VARCHAR NOT NULL, title VARCHAR NOT NULL,
+            theme VARCHAR, month DATE, objective VARCHAR, respondents BIGINT);
+        CREATE TABLE package_survey_questions (
+            federation VARCHAR NOT NULL, survey_id VARCHAR NOT NULL,
+            question_id VARCHAR NOT NULL, position INTEGER, text VARCHAR, qtype VARCHAR,
+            options VARCHAR[]);
+        CREATE TABLE package_survey_answers (
+            federation VARCHAR NOT NULL, survey_id VARCHAR NOT NULL,
+            question_id VARCHAR NOT NULL, value VARCHAR, bin_start DOUBLE, bin_end DOUBLE,
+            respondents BIGINT);
+        CREATE TABLE package_survey_respondents (
+            federation VARCHAR NOT NULL, survey_id VARCHAR NOT NULL, grain VARCHAR NOT NULL,
+            departement VARCHAR, profession VARCHAR, respondents BIGINT);
+        CREATE TABLE package_team_register (
+            federation VARCHAR NOT NULL, finess VARCHAR NOT NULL, team_type VARCHAR,
+            commune VARCHAR);
+        """,
+    ),
+    (
+        6,
+        """
+        -- Issue 17 (projects and facilitation time). The project follow-up sheet: one row per
+        -- project, the date of each stage reached (NULL: not reached); commune is an INSEE
+        -- code; team_id links the project to its team once one exists (by FINESS/SIRET or name).
+        CREATE TABLE projects (
+            project_id INTEGER PRIMARY KEY, project_key VARCHAR NOT NULL UNIQUE,
+            name VARCHAR NOT NULL, team_type VARCHAR NOT NULL, departement VARCHAR NOT NULL,
+            commune VARCHAR, accompanied BOOLEAN, external_id VARCHAR, team_id INTEGER,
+            first_contact DATE, awareness DATE, filed DATE, validated DATE, aci_signed DATE,
+            batch_id INTEGER, source_line INTEGER);
+        -- A facilitation's duration in hours, whether it was volunteer time, and its
+        -- facilitators as normalised names (to count distinct people; never shown).
+        ALTER TABLE facilitations ADD COLUMN duration_hours DOUBLE;
+        ALTER TABLE facilitations ADD COLUMN volunteer BOOLEAN;
+        ALTER TABLE facilitations ADD COLUMN facilitator_keys VARCHAR[];
+        """,
+    ),
+    (
+        7,
+        """
+        -- What a survey's sidecar says of a question beyond its text: a short label for the
+        -- infographic's card, and which end of a scale is positive ('first' or 'last' option).
+        ALTER TABLE survey_questions ADD COLUMN label VARCHAR;
+        ALTER TABLE survey_questions ADD COLUMN positive VARCHAR;
+        """,
+    ),
+    (
+        8,
         r"""
         -- Reference lists of existing teams (issue 21: "reference establishments"), one row per
         -- team of a year's list (ARS, Assurance Maladie, FINESS): the frame of the estimates,
@@ -145,6 +235,9 @@ MIGRATIONS: list[tuple[int, str]] = [
         """,
     ),
 ]
+# Tables of decisions about the data rather than data from files: undoing an import keeps them
+# as they are (a publication made since stays; the audit log never goes back).
+SIDE_TABLES = ("publications", "audit_log")
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
@@ -380,8 +473,48 @@ def writing(
             raise
 
 
+MARK_UNDOABLE = (
+    "INSERT OR REPLACE INTO meta VALUES ('import_data_version', CAST(COALESCE((SELECT "
+    "CAST(value AS INTEGER) FROM meta WHERE key = 'data_version'), 0) + 1 AS VARCHAR))"
+)
+
+
+def keep_undoable(con: duckdb.DuckDBPyConnection) -> None:
+    """Inside a write: the data version it commits is one an undo of the last import may go
+    back from (an import's own write, or a write of the side tables only)."""
+    con.execute(MARK_UNDOABLE)
+
+
+@contextlib.contextmanager
+def writing_side(db: str | os.PathLike | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A write of the side tables only (``SIDE_TABLES``): the last import stays undoable."""
+    with writing(db) as con:
+        undoable = scalar(con, "SELECT count(*) FROM meta a JOIN meta b ON a.value = b.value "
+                               "WHERE a.key = 'data_version' AND b.key = 'import_data_version'")
+        yield con
+        if undoable:
+            keep_undoable(con)
+
+
+def carry_side_tables(con: duckdb.DuckDBPyConnection, live: duckdb.DuckDBPyConnection,
+                      tables: Sequence[str] = SIDE_TABLES) -> None:
+    """Inside a write that starts from another state (undo, restore): the side tables as the
+    live store (``live``, read-only) has them now."""
+    for table in tables:
+        if not scalar(live, "SELECT count(*) FROM information_schema.tables "
+                            "WHERE table_name = ?", [table]):
+            continue  # a store from before the table existed: nothing to carry
+        rows = live.execute(f"SELECT * FROM {table}").df()
+        con.execute(f"DELETE FROM {table}")
+        con.register("_carried", rows)
+        con.execute(f"INSERT INTO {table} SELECT * FROM _carried")
+        con.unregister("_carried")
+
+
 # Versions of store files already found current: the app checks the store on every rerun.
 _CURRENT: set[str] = set()
+
+
 def _rewritten(tmp: Path) -> Path:
     """A fresh copy of ``tmp`` holding its tables and nothing else; ``tmp`` is removed."""
     fresh = tmp.with_name(tmp.name + "c")  # same pid field: stale-copy cleanup still applies
@@ -421,22 +554,41 @@ def ensure_current(db: str | os.PathLike | None = None) -> bool:
 
 def init(db: str | os.PathLike | None = None, federation_id: str | None = None) -> Path:
     """Create (or migrate) the store, load the reference départements and record the federation."""
+    path = db_path(db)
+    with writing(path) as con:
+        initialise(con, federation_id)
+    return path
+
+
+def initialise(con: duckdb.DuckDBPyConnection, federation_id: str | None = None,
+               kind: str | None = None) -> None:
+    """Within a write: the reference départements, the federation and (national) the kind."""
     from observatory import geo
     from observatory.config import get_federation
 
     federation = get_federation(federation_id)
-    path = db_path(db)
-    with writing(path) as con:
-        deps = geo.departements()
-        con.register("_deps", deps)
-        con.execute("DELETE FROM departements")
-        con.execute(
-            "INSERT INTO departements SELECT code, name, region_code, region_name, population "
-            "FROM _deps"
-        )
-        con.unregister("_deps")
-        con.execute("INSERT OR REPLACE INTO meta VALUES ('federation', ?)", [federation.id])
-    return path
+    deps = geo.departements()
+    con.register("_deps", deps)
+    con.execute("DELETE FROM departements")
+    con.execute(
+        "INSERT INTO departements SELECT code, name, region_code, region_name, population "
+        "FROM _deps"
+    )
+    con.unregister("_deps")
+    con.execute("INSERT OR REPLACE INTO meta VALUES ('federation', ?)", [federation.id])
+    if kind is not None:
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('kind', ?)", [kind])
+
+
+# A store built by consolidating federations' packages (``observatory consolidate``) rather
+# than by importing a federation's own files.
+NATIONAL = "national"
+REGIONAL = "regional"
+
+
+def kind(db: str | os.PathLike | None = None) -> str:
+    """``national`` for a consolidated store, ``regional`` for a federation's own."""
+    return meta(db).get("kind", REGIONAL)
 
 
 def federation_id(db: str | os.PathLike | None = None) -> str | None:
@@ -468,6 +620,9 @@ def restore(source: str | os.PathLike, db: str | os.PathLike | None = None) -> P
             con = duckdb.connect(str(tmp))
             con.execute(f"IMPORT DATABASE '{_sql_path(src)}'")
             migrate(con)  # a backup made by an older release opens in this one
+            if path.exists():  # the audit log goes on from the store it replaces
+                with reading(path) as live:
+                    carry_side_tables(con, live, ("audit_log",))
             con.execute("CHECKPOINT")
             con.close()
             if path.exists():

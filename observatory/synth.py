@@ -610,8 +610,10 @@ def _remove_store(db: Path) -> None:
 
 
 def build(db: Path | str, out_dir: Path,
-          progress: Callable[[ImportTiming], None] | None = None) -> list[ImportTiming]:
-    """Create the store (national profile) and import every file of the manifest, timed.
+          progress: Callable[[ImportTiming], None] | None = None,
+          federation: str = FEDERATION) -> list[ImportTiming]:
+    """Create the store (national profile, unless ``federation`` names another) and import
+    every file of the manifest, timed.
 
     The files go through ``imports.import_files``: the same parsing and writing as one
     ``import_file`` per file, in one copy-on-write of the store for the whole series.
@@ -620,7 +622,7 @@ def build(db: Path | str, out_dir: Path,
 
     db = Path(db)
     _remove_store(db)
-    store.init(db, FEDERATION)
+    store.init(db, federation)
     entries = manifest(out_dir)
     timings: list[ImportTiming] = []
 

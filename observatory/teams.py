@@ -5,12 +5,14 @@ byte survives in its free space:
 
 - the team, its membership forms and their answers, its links to facilitations (the
   facilitations themselves stay: they are the federation's activity, counted without it), its
-  capitalisation fiches;
+  capitalisation fiches, its rows of the project follow-up sheet;
 - its name in survey responses (the anonymous answers stay);
 - the original files of the imports that carried it (their SHA-256 stays, so that importing the
   same file again does not bring the team back), its rejected rows, its name in import reports;
 - every undo copy of the store, and the copy a restore kept (they hold the team too): imports
-  before the erasure can no longer be undone.
+  before the erasure can no longer be undone;
+- the publication of its fiches, and its name wherever the audit log holds it (the erasure
+  itself is logged by the team's number only).
 
 Backups made before the erasure still hold the team: the README says how to deal with them.
 """
@@ -25,7 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from observatory import store
+from observatory import audit, store
 from observatory.config import db_path
 from observatory.vocabulary import team_name_key
 
@@ -42,6 +44,7 @@ class Erasure:
     memberships: int = 0
     facilitation_links: int = 0
     fiches: int = 0
+    projects: int = 0
     survey_responses: int = 0
     rejected_rows: int = 0
     reference_entries: int = 0
@@ -56,6 +59,7 @@ class Erasure:
             f"  participations à des facilitations : {self.facilitation_links} (les "
             "facilitations restent, sans cette équipe)",
             f"  fiches de capitalisation : {self.fiches}",
+            f"  projets du suivi des projets : {self.projects}",
             f"  réponses d'enquête dont le nom d'équipe est effacé : {self.survey_responses}",
             f"  lignes rejetées : {self.rejected_rows}",
             f"  lignes de listes des équipes existantes : {self.reference_entries} (les "
@@ -88,6 +92,14 @@ def find(text: str, db: str | os.PathLike | None = None,
     return teams[hit].reset_index(drop=True)
 
 
+def names(db: str | os.PathLike | None = None) -> dict[int, str]:
+    """Every team's name by number ({} without a store)."""
+    if not store.exists(db):
+        return {}
+    df = store.query("SELECT team_id, name FROM teams", db=db)
+    return dict(zip(df["team_id"].astype(int), df["name"], strict=True))
+
+
 def _needle_bytes(*texts: str | None) -> list[bytes]:
     """How a name or an identifier appears inside an exported file's bytes."""
     found = []
@@ -117,7 +129,8 @@ def delete(team_id: int, db: str | os.PathLike | None = None) -> Erasure:
                UNION SELECT created_batch FROM teams WHERE team_id = $t
                UNION SELECT f.batch_id FROM facilitations f JOIN facilitation_teams x
                      USING (facilitation_id) WHERE x.team_id = $t
-               UNION SELECT batch_id FROM fiches WHERE team_id = $t""",
+               UNION SELECT batch_id FROM fiches WHERE team_id = $t
+               UNION SELECT batch_id FROM projects WHERE team_id = $t""",
             {"t": team_id}).fetchall() if b is not None}
         done.memberships = store.scalar(
             con, "SELECT count(*) FROM memberships WHERE team_id = ?", [team_id])
@@ -131,6 +144,14 @@ def delete(team_id: int, db: str | os.PathLike | None = None) -> Erasure:
         gone = [f for f, n, t in fiches if t == team_id or (n and team_name_key(n) == key)]
         done.fiches = len(gone)
         con.execute("DELETE FROM fiches WHERE list_contains(?, fiche_id)", [gone])
+        projects = con.execute(
+            "SELECT project_id, name, team_id, departement FROM projects").fetchall()
+        team_dep = con.execute("SELECT departement FROM teams WHERE team_id = ?",
+                               [team_id]).fetchone()
+        ended = [p for p, n, t, d in projects
+                 if t == team_id or (team_name_key(n) == key and d == (team_dep or [None])[0])]
+        done.projects = len(ended)
+        con.execute("DELETE FROM projects WHERE list_contains(?, project_id)", [ended])
         responses = con.execute(
             "SELECT DISTINCT team_name FROM survey_responses WHERE team_name IS NOT NULL"
         ).fetchall()
@@ -173,6 +194,15 @@ def delete(team_id: int, db: str | os.PathLike | None = None) -> Erasure:
         snapshots = [Path(s).name for (s,) in con.execute(
             "SELECT snapshot FROM import_batches WHERE snapshot IS NOT NULL").fetchall()]
         con.execute("UPDATE import_batches SET snapshot = NULL")
+        # what staff wrote to publish its fiches, and its name wherever the audit log has it
+        con.execute("DELETE FROM publications WHERE kind = 'fiche' AND list_contains(?, item_id)",
+                    [gone])
+        con.execute("UPDATE audit_log SET target = regexp_replace(target, ?, ?, 'gi'), "
+                    "detail = regexp_replace(detail, ?, ?, 'gi')",
+                    [pattern, ERASED, pattern, ERASED])
+        audit.record(con, "erasure", f"équipe n° {team_id}",
+                     f"{done.memberships} formulaire(s), {done.facilitation_links} lien(s) de "
+                     f"facilitation, {done.fiches} fiche(s) effacés à sa demande")
         con.execute("DELETE FROM teams WHERE team_id = ?", [team_id])
     # every undo copy holds the team, whatever the batch it was taken for, and so does the copy
     # a restore kept of the store it replaced

@@ -129,12 +129,30 @@ MODE_SYNONYMS = {
     "a distance": "Visio", "telephone": "Téléphone", "mixte": "Mixte", "hybride": "Mixte",
 }
 
+# -- stages of a project (the project follow-up sheet), in the order a project reaches them --
+STAGES = ("first_contact", "awareness", "filed", "validated", "aci_signed")
+STAGE_LABELS = {
+    "first_contact": "Premier contact",
+    "awareness": "Sensibilisation",
+    "filed": "Projet de santé déposé",
+    "validated": "Projet validé (ARS)",
+    "aci_signed": "Signature ACI",
+}
+# The team types whose validated projects a federation counts as new teams (« ESP/MSP
+# validées ») unless a type is chosen.
+PROJECT_TYPES = ("ESP", "MSP")
+
 # -- colours: one per type and per status, the same on every chart and export ---------------
 # Team types take distinct Okabe–Ito hues (safe for the common colour-vision deficiencies);
 # statuses, which are stages, a violet ramp from light (en projet) to dark (sous ACI), a hue
 # no type uses. Neither may be a brand's colour: a brand draws single series and years.
 UNKNOWN_COLOR = "#BBBBBB"
 STATUS_COLORS = {"en_projet": "#CBB7E3", "labellisee": "#8E6CC0", "sous_aci": "#4F2D8A"}
+# A project's stage on the same violet ramp: lighter while in project (« En projet »'s shade
+# among them), then the shades of a labellised team and of one under ACI.
+STAGE_COLORS = {"first_contact": "#DCCFEE", "awareness": STATUS_COLORS["en_projet"],
+                "filed": "#B39BD8", "validated": STATUS_COLORS["labellisee"],
+                "aci_signed": STATUS_COLORS["sous_aci"]}
 TEAM_TYPE_COLORS = {"MSP": "#0072B2", "CPTS": "#E69F00", "ESP": "#009E73", "CDS": "#D55E00",
                     "Collectivité": "#56B4E9", "Autre": UNKNOWN_COLOR}
 

@@ -11,7 +11,16 @@ import pandas as pd
 
 from observatory.config import get_federation
 from observatory.filters import Scope
-from observatory.views import View, capitalisation, carte, facilitations, home, portrait, surveys
+from observatory.views import (
+    View,
+    capitalisation,
+    carte,
+    facilitations,
+    home,
+    portrait,
+    projects,
+    surveys,
+)
 from observatory.vocabulary import TEAM_TYPES
 
 FED = get_federation("femasaura")
@@ -47,6 +56,8 @@ def pages(scope: Scope, db: Path, names: dict[str, str] | None = None) -> dict[s
     out["portrait/estimation"] = [portrait.build(scope, FED, db, names, equipes="toutes")]
     for indicator in carte.INDICATORS:
         out[f"carte/{indicator}"] = [carte.build(scope, FED, db, indicator=indicator)]
+    for year in sorted({None, *projects.map_years(scope, FED, db)[-3:]}, key=lambda y: y or 0):
+        out[f"projets/{year}"] = [projects.build(scope, FED, db, names, map_year=year)]
     if scope in one_per_kind():  # the teams' marks depend on the year and type only
         out["carte/points"] = [carte.build(scope, FED, db, indicator="population_covered",
                                            points=True)]
@@ -77,6 +88,9 @@ def texts(view: View, *, cells: bool = True) -> Iterator[str]:
         yield from (table.title, table.caption, *map(str, table.data.columns))
         if cells:
             yield from _cells(table.data, missing=True)
+    for card in view.cards:
+        yield from (card.title, card.value, card.value_label, card.takeaway, card.groups,
+                    card.withheld)
 
 
 def _cells(df: pd.DataFrame | None, *, missing: bool) -> Iterator[str]:
@@ -101,3 +115,23 @@ def chart_subtitles(at: object) -> list[str]:
         subtitle = title.get("subtitle", []) if isinstance(title, dict) else []
         lines.append(" ".join([subtitle] if isinstance(subtitle, str) else subtitle))
     return lines
+
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def signed_in_app(db: Path, role: str, monkeypatch: object,
+                  params: dict[str, str] | None = None) -> object:
+    """The app on ``db`` as an account of ``role`` (the URL holding ``params``), run once."""
+    from accounts import sign_in_as
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("OBSERVATORY_DB", str(db))  # type: ignore[attr-defined]
+    at = AppTest.from_file(APP, default_timeout=120)
+    sign_in_as(monkeypatch, role)
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    return at
+

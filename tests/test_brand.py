@@ -156,8 +156,9 @@ def _color_scales(spec: object) -> list[dict]:
     def walk(node: object) -> None:
         if isinstance(node, dict):
             color = node.get("color")
+            # (a named range, « ramp », is the theme's: the brand's tints, no category)
             if isinstance(color, dict) and isinstance(color.get("scale"), dict) and \
-                    "domain" in color["scale"] and "range" in color["scale"]:
+                    "domain" in color["scale"] and isinstance(color["scale"].get("range"), list):
                 found.append(color)
             for value in node.values():
                 walk(value)
@@ -283,3 +284,12 @@ def test_tables_of_up_to_25_rows_show_every_row() -> None:
     assert table_height(12) == 38 + 12 * 35
     assert table_height(25) == 38 + 25 * 35
     assert table_height(26) == "auto"
+
+
+def test_a_takeaway_lists_side_by_side_groups_once() -> None:
+    """« a, b et c » for three groups of the latest year (it read « a et b, c »)."""
+    df = pd.DataFrame({"Année": ["2025"] * 3, "Étape": ["A", "B", "C"], "Projets": [7, 5, 3]})
+    chart = charts.columns(df, "Année", "Projets", x_title="Année", value_title="Projets",
+                           color="Étape", offset=True)
+    fig = charts.figure("essai", "Essai", chart, df, 15, "projets", "source")
+    assert fig.takeaway == "2025\u202f: 7 projets (A), 5 (B) et 3 (C)."

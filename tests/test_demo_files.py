@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from observatory import demo
+import pytest
+
+from observatory import demo, demo_fecop
 from observatory.config import DEMO_DIR
 
 
-def test_generator_is_deterministic_and_matches_committed_files(tmp_path: Path) -> None:
-    written = demo.generate(tmp_path)
-    assert {p.name for p in written} == {p.name for p in DEMO_DIR.iterdir()}
+@pytest.mark.parametrize("federation", demo.DEMOS)
+def test_generator_is_deterministic_and_matches_committed_files(tmp_path: Path,
+                                                                federation: str) -> None:
+    committed = demo.demo_dir(federation)
+    written = (demo.generate(tmp_path) if federation == "femasaura"
+               else demo_fecop.generate(tmp_path))
+    assert {p.name for p in written} == {p.name for p in committed.iterdir() if p.is_file()}
     for path in written:
-        assert path.read_bytes() == (DEMO_DIR / path.name).read_bytes(), path.name
+        assert path.read_bytes() == (committed / path.name).read_bytes(), path.name
 
 
 def test_demo_files_use_the_formats_real_tools_write() -> None:

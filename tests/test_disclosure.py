@@ -42,6 +42,9 @@ def own_numbers(view: View, key: str) -> set[int]:
     for fig in view.figures:
         if fig.key == key and not fig.withheld:
             found |= {fig.n} | _numbers(fig.caption)
+    for card in view.cards:  # « 63 répondants sur 99 »: a card states counts of its figure
+        if card.figure == key:
+            found |= _numbers(" ".join((card.value, card.takeaway, card.groups)))
     for table in view.tables:
         if table.key != key:
             continue
@@ -73,7 +76,10 @@ def _recoverable(truth: pd.DataFrame, shown: pd.DataFrame, column: str, known: s
     keys = [c for c in truth.columns
             if c != column and not privacy.is_derived_column(c)
             and not pd.api.types.is_numeric_dtype(truth[c])]
-    shares = [c for c in shown.columns if c != column and privacy.is_derived_column(c)]
+    # (a share's interval bound is a function of the count and the group's size, which the
+    # count and its share already tell: count ÷ bound is no total, only a false lead)
+    shares = [c for c in shown.columns if c != column and privacy.is_derived_column(c)
+              and "IC95" not in c]
 
     def derived(group: np.ndarray) -> set[int]:
         """The group's total when its shares are shares of it: every shown count over its

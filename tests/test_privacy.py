@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from accounts import add_account
 from streamlit.testing.v1 import AppTest
 
 from observatory import auth, imports
@@ -40,7 +41,8 @@ TEAM = "MSP Marqueur"
 NEVER = ("zzqx-rejected", "Zzqxmarker", "zzqx-respondent", "Zzqxnom")
 PASSWORD = "mot-de-passe-assez-long"
 FED = get_federation("femasaura")
-ROLES = (None, "lecture", "equipe", "admin")  # None: local demo mode, nobody signed in
+# None: local demo mode, nobody signed in
+ROLES = (None, "public", "adherent", "lecture", "equipe", "admin")
 
 
 @pytest.fixture(scope="module")
@@ -98,31 +100,42 @@ def tree_text(node: object) -> str:
     return shown("\n".join(parts))
 
 
-def _app(db: Path, role: str | None, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+def _marked_team(db: Path) -> int:
+    from observatory import teams
+
+    return int(teams.find(TEAM, db)["team_id"].iloc[0])
+
+
+def _app(db: Path, role: str | None, monkeypatch: pytest.MonkeyPatch, sign_in,
+         secrets_file: Path) -> AppTest:
     monkeypatch.setenv("OBSERVATORY_DB", str(db))
     at = AppTest.from_file(APP, default_timeout=120)
-    if role is not None:
-        at.secrets["observatoire"] = {"users": {"alice": {
-            "role": role, "password_hash": auth.hash_password(PASSWORD)}}}
-        at.session_state["role"] = role
-        at.session_state["user"] = "alice"
+    if role == "public":  # an account exists, and the federation opens the public pages
+        add_account("admin", "admin")
+        secrets_file.write_text(secrets_file.read_text().replace(
+            "[observatoire]\n", "[observatoire]\npublic = true\n", 1), encoding="utf-8")
+    elif role is not None:  # a member team's account: the marked team's own
+        sign_in(role, team=_marked_team(db) if role == "adherent" else None)
     at.query_params["dep"] = "38"
     return at
 
 
 @pytest.mark.parametrize("role", ROLES, ids=[r or "demo" for r in ROLES])
 def test_no_page_shows_personal_data(marked: tuple[Path, str], role: str | None,
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+                                     monkeypatch: pytest.MonkeyPatch, sign_in,
+                                     secrets_file: Path) -> None:
     db, _ = marked
-    at = _app(db, role, monkeypatch)
+    at = _app(db, role, monkeypatch, sign_in, secrets_file)
     at.run()
     effective = role or auth.DEMO_ROLE
     visited = []
-    for path, needed in ((p.file, p.role) for p in PAGES):
-        if not auth.allows(effective, needed):
+    for path, page in ((p.file, p) for p in PAGES):
+        if not page.opens_for(effective):
             with pytest.raises(ValueError):  # not even registered for this role
                 at.switch_page(path)
             continue
+        if path == "pages/mon-equipe.py" and role != "adherent":  # staff: the marked team
+            at.query_params["equipe"] = str(_marked_team(db))
         at.switch_page(path).run()
         assert not at.exception, path
         text = tree_text(at._tree)
@@ -133,9 +146,14 @@ def test_no_page_shows_personal_data(marked: tuple[Path, str], role: str | None,
         assert (EMAIL in text) is contacts, path  # staff directory only: the control
         if path == "pages/import.py":
             assert "journal_marker.csv" in text  # the history is there, with its rejected rows
+        if path == "pages/mon-equipe.py":  # the control: the marked team's own page, and its
+            assert TEAM in text and "Conseil et soutien" in text  # facilitation is on it
+        if path == "pages/administration.py":
+            assert "Journal des modifications" in text and "lot n°" in text
     staff_only = {"pages/annuaire.py", "pages/import.py", "pages/administration.py"}
-    assert staff_only.isdisjoint(visited) is (role == "lecture")
-    assert len(visited) == sum(auth.allows(effective, p.role) for p in PAGES)
+    assert staff_only.isdisjoint(visited) is (role in ("public", "adherent", "lecture"))
+    assert ("pages/mon-equipe.py" in visited) is (role not in ("public", "lecture"))
+    assert len(visited) == sum(p.opens_for(effective) for p in PAGES)
 
 
 def _zip_text(data: bytes) -> str:
@@ -238,3 +256,46 @@ def test_rejected_rows_are_shown_without_their_personal_cells(marked: tuple[Path
     assert re.search(r"\[donnée personnelle masquée\]", rejected["raw"].iloc[0])
     # the original file, kept for a re-import, still has it: the store loses nothing
     assert REJECTED_EMAIL.encode() in imports.original_file(batch, db)
+
+
+def test_the_team_sheet_and_the_audit_log_hold_no_personal_data(
+        marked: tuple[Path, str], tmp_path: Path) -> None:
+    from observatory import audit, publication
+    from observatory.exports import team_sheet
+    from observatory.views import team
+
+    db, _ = marked
+    copy = tmp_path / "marked.duckdb"
+    copy.write_bytes(db.read_bytes())
+    team_id = _marked_team(copy)
+    view = access.for_role(team.build(Scope(year=2025), FED, copy, team_id=team_id),
+                           "adherent", team_id)
+    pdf = team_sheet.render(view, FED, compress=False, unicode_font=False).decode("latin-1")
+    context = ExportContext(view.scope_label, FED.name)
+    files = [tables.table_csv(t).decode("utf-8-sig") for t in view.tables]
+    files += [_zip_text(tables.table_xlsx(t, context)) for t in view.tables]
+    # the controls: the team's own sheet, with its facilitations (their facilitator column is
+    # not), and the CSV of its facilitations
+    assert TEAM in pdf and "Conseil et soutien" in pdf
+    assert any("Conseil et soutien" in f for f in files)
+    for text in (pdf, *files):
+        for marker in (EMAIL, *NEVER):
+            assert marker not in text, marker
+    done = subprocess.run([sys.executable, "-m", "observatory", "export", "--team-sheet",
+                           str(team_id), "--year", "2025", "--db", str(copy), "--out",
+                           str(tmp_path / "equipe.pdf")], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "equipe.pdf").read_bytes().startswith(b"%PDF")
+    for marker in (EMAIL, *NEVER):
+        assert marker not in done.stdout + done.stderr
+
+    # the audit log, as its CSV holds it: who did what, never a password, a hash or a person
+    publication.set_survey(copy, "2025-06-marqueur", True)
+    auth.add_user("alice", "adherent", PASSWORD, tmp_path / "s.toml", team=team_id)
+    audit.record_event(copy, "account", "compte « alice »", "compte ajouté")
+    csv = tables.frame_to_csv(audit.entries(copy)).decode("utf-8-sig")
+    assert "compte « alice »" in csv and "enquête « 2025-06-marqueur »" in csv  # the control
+    assert "lot n°" in csv  # the imports of the marked files
+    for marker in (EMAIL, REJECTED_EMAIL, *NEVER, PASSWORD, "$argon2", "password"):
+        assert marker not in csv, marker

@@ -83,6 +83,8 @@ def test_key_figures(demo_db: Path) -> None:
     figures = indicators.key_figures(Scope(year=2025), AURA, demo_db)
     assert figures["adherent_teams"] == values["adherent_teams"] == 172
     assert figures["facilitations"] == values["facilitations"] == 154
+    # distinct facilitators named in the 2025 log (the report: 40, from the 12 départements)
+    assert figures["facilitators"] == values["facilitators"] == 40
     # 250 published; the four counted surveys sum to 241 (README § Demo data).
     assert figures["survey_respondents"] == 241
     fiches = store.query("SELECT count(DISTINCT team_name) AS n FROM fiches", db=demo_db)

@@ -18,7 +18,7 @@ from observatory.pages import PAGES, by_file, exportable
 README = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
 # What runs in production: the package, the page scripts, the entry point, the two commands.
 SOURCES = sorted([*(PROJECT_DIR / "observatory").rglob("*.py"), *(PROJECT_DIR / "pages").glob("*.py"),
-                  PROJECT_DIR / "app.py", PROJECT_DIR / "manage.py"])
+                  PROJECT_DIR / "app.py", PROJECT_DIR / "server.py", PROJECT_DIR / "manage.py"])
 SETTINGS_FILE = PROJECT_DIR / "observatory" / "settings.py"
 
 

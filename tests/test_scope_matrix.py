@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from matrix import FED, YEAR, one_per_kind, pages, texts
+from matrix import FED, YEAR, one_per_kind, pages, signed_in_app, texts
 
 from observatory import geo, indicators
 from observatory.filters import Scope
@@ -152,30 +152,16 @@ def test_map_counts_the_scope_and_fades_the_rest(demo_db: Path, scope: Scope) ->
 
 
 # -- the pages themselves, through Streamlit: each role, one scope of each kind ----------------
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE_VIEWS = {  # page file → the views its metrics come from, as matrix.pages names them
     "pages/accueil.py": "home", "pages/facilitations.py": "facilitations",
     "pages/portrait.py": "portrait", "pages/carte.py": "carte/adherent_teams",
     "pages/capitalisation.py": "capitalisation", "pages/enquetes.py": "enquetes/",
+    "pages/projets.py": "projets/None",
 }
 
 
 def _app(role: str, db: Path, scope: Scope, monkeypatch: pytest.MonkeyPatch):
-    from streamlit.testing.v1 import AppTest
-
-    from observatory import auth
-
-    monkeypatch.setenv("OBSERVATORY_DB", str(db))
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.secrets.update({"observatoire": {"users": {"alice": {
-        "role": role, "password_hash": auth.hash_password("mot de passe de test")}}}})
-    at.session_state["role"] = role
-    at.session_state["user"] = "alice"
-    for key, value in scope.to_query_params().items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception
-    return at
+    return signed_in_app(db, role, monkeypatch, scope.to_query_params())
 
 
 def _shown_texts(at) -> list[str]:
@@ -193,12 +179,11 @@ def _shown_texts(at) -> list[str]:
 @pytest.mark.parametrize("scope", one_per_kind(), ids=_ids)
 def test_each_page_shows_its_scope_figures(demo_db: Path, monkeypatch: pytest.MonkeyPatch,
                                            role: str, scope: Scope) -> None:
-    from observatory import auth
     from observatory.pages import PAGES
 
     expected = pages(scope, demo_db, NAMES)
     at = _app(role, demo_db, scope, monkeypatch)
-    for page in (p.file for p in PAGES if auth.allows(role, p.role)):
+    for page in (p.file for p in PAGES if p.opens_for(role)):
         if page not in PAGE_VIEWS:
             continue
         at.switch_page(page).run()
@@ -356,3 +341,54 @@ def test_the_import_preview_writes_values_as_the_pages_do(kind: str, name: str) 
     assert not [c for c in cells if RAW.search(c)], name
     raw = report.preview  # the control: the codes are there underneath
     assert raw.astype(str).apply(lambda col: col.str.contains(RAW)).to_numpy().any()
+
+
+@pytest.mark.parametrize("scope", one_per_kind(), ids=_ids)
+def test_every_infographic_reads_as_a_reader_sees(demo_db: Path, scope: Scope) -> None:
+    """The one-page infographics of every survey (with and without a breakdown) and of the key
+    figures: no raw value, no count of fewer than the threshold, each card's takeaway or its
+    masked wording, never both; the page's own texts in French typography."""
+    import xml.etree.ElementTree as ET
+
+    from test_typography import faults
+
+    from observatory import privacy
+    from observatory.exports import infographic
+    from observatory.views import carte, home, surveys
+
+    # (member teams are counted openly, as on the pages: respondents are what is masked)
+    small = re.compile(rf"(?<![\d,]) ?\b[1-{privacy.threshold() - 1}] répondant")
+
+    def flat(text: str) -> str:
+        return re.sub(r"[\s\u00a0\u202f]+", " ", text)
+
+    def text_of(svg: str) -> str:
+        root = ET.fromstring(svg)
+        own = ["".join(t.itertext()) for t in root.findall("{http://www.w3.org/2000/svg}text")]
+        for line in own:  # the page's own lines (a chart's are the data's labels)
+            assert not faults(line), (scope, line, faults(line))
+        text = flat(" ".join(root.itertext()))
+        assert not small.search(text), (scope, small.search(text))
+        return text
+
+    for survey_id in surveys.choices(scope, FED, demo_db)[0]:
+        for breakdown in (None, "departement"):
+            view = surveys.build(scope, FED, demo_db, survey_id=survey_id, breakdown=breakdown,
+                                 departement_names=NAMES)
+            text = text_of(infographic.survey_svg(view, FED))
+            assert not RAW.search(text), (scope, survey_id, breakdown)
+            staff = {c.figure: c for c in view.cards}
+            for card in access.protect(view).cards:
+                if card.withheld:
+                    assert flat(card.withheld[1:]) in text
+                    if staff[card.figure].takeaway:
+                        assert flat(staff[card.figure].takeaway) not in text
+                else:
+                    assert flat(card.takeaway)[:50] in text, (scope, survey_id, card.title)
+    front = home.build(scope, FED, demo_db, NAMES)
+    text = text_of(infographic.key_figures_svg(front, carte.build(scope, FED, demo_db), FED,
+                                               scope.year or YEAR))
+    assert not RAW.search(text), scope
+    for m in access.protect(front).metrics:
+        if "ACI" not in m.label and not front.empty_message:
+            assert flat(m.value) in text and flat(m.label) in text, (scope, m.label)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import subprocess
 import sys
 import time
@@ -13,12 +12,43 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from accounts import PASSWORD as ACCOUNT_PASSWORD
+from accounts import add_account
 from streamlit.testing.v1 import AppTest
 
-from observatory import auth, store
+from observatory import auth, settings, store
+from observatory.ui import auth as ui_auth
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PASSWORD = "correct horse battery"
+
+
+def _write_toml(secrets: dict) -> None:
+    """``secrets`` as the test's secrets file (TOML written by hand: tables of strings)."""
+    lines: list[str] = []
+
+    def table(name: str, values: dict) -> None:
+        lines.append(f"[{name}]")
+        for key, value in values.items():
+            if not isinstance(value, dict):
+                lines.append(f"{json.dumps(key)} = {json.dumps(value)}")
+        for key, value in values.items():
+            if isinstance(value, dict):
+                table(f"{name}.{json.dumps(key)}", value)
+
+    for name, values in secrets.items():
+        table(name, values)
+    auth.secrets_file().parent.mkdir(parents=True, exist_ok=True)
+    auth.secrets_file().write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _open_to_the_public(path: Path) -> None:
+    """``[observatoire] public = true`` in the secrets file, as the README says."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    text = text.replace("[observatoire]\n", "[observatoire]\npublic = true\n", 1) \
+        if "[observatoire]\n" in text else text + "\n[observatoire]\npublic = true\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
 
 
 def _cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
@@ -26,10 +56,16 @@ def _cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
                           text=True, input=stdin, timeout=300)
 
 
+def _account(secrets: dict, name: str, password: str) -> str | None:
+    found = auth.check_password(secrets, name, password)
+    return None if found is None else found.role
+
+
 def test_user_add_stores_an_argon2_hash_not_the_password(tmp_path: Path) -> None:
     secrets = tmp_path / "secrets.toml"
     secrets.write_text('[other]\nkeep = "me"\n', encoding="utf-8")
-    out = _cli("user", "add", "marie", "--role", "equipe", "--secrets", str(secrets),
+    out = _cli("user", "add", "--db", str(tmp_path / "s.duckdb"),
+               "marie", "--role", "equipe", "--secrets", str(secrets),
                "--password-stdin", stdin=PASSWORD + "\n")
     assert out.returncode == 0, out.stderr
     text = secrets.read_text(encoding="utf-8")
@@ -37,69 +73,101 @@ def test_user_add_stores_an_argon2_hash_not_the_password(tmp_path: Path) -> None
     assert secrets.stat().st_mode & 0o077 == 0  # readable by the server's account only
     parsed = tomllib.loads(text)
     assert parsed["other"] == {"keep": "me"}
-    assert auth.verify(parsed, "marie", PASSWORD) == "equipe"
-    assert auth.verify(parsed, "marie", "wrong password") is None
-    assert auth.verify(parsed, "nobody", PASSWORD) is None
+    assert len(parsed["observatoire"]["cookie_secret"]) >= 32  # written with the first account
+    assert _account(parsed, "marie", PASSWORD) == "equipe"
+    assert _account(parsed, "marie", "wrong password") is None
+    assert _account(parsed, "nobody", PASSWORD) is None
     auth.add_user("marie", "lecture", "another long password", secrets)  # replaces, keeps others
-    parsed = tomllib.loads(secrets.read_text(encoding="utf-8"))
-    assert auth.verify(parsed, "marie", "another long password") == "lecture"
-    assert list(parsed["observatoire"]["users"]) == ["marie"]
-    assert _cli("user", "add", "x", "--role", "chef", "--secrets", str(secrets),
+    again = tomllib.loads(secrets.read_text(encoding="utf-8"))
+    assert _account(again, "marie", "another long password") == "lecture"
+    assert list(again["observatoire"]["users"]) == ["marie"]
+    assert again["observatoire"]["cookie_secret"] == parsed["observatoire"]["cookie_secret"]
+    assert _cli("user", "add", "--db", str(tmp_path / "s.duckdb"),
+               "x", "--role", "chef", "--secrets", str(secrets),
                 "--password-stdin", stdin=PASSWORD).returncode == 2
-
-
-def _secrets(role: str) -> dict:
-    return {"observatoire": {"users": {"alice": {"role": role,
-                                                 "password_hash": auth.hash_password(PASSWORD)}}}}
-
-
-def _signed_in(demo_db: Path, monkeypatch: pytest.MonkeyPatch, role: str) -> AppTest:
-    monkeypatch.setenv("OBSERVATORY_DB", str(demo_db))
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.secrets.update(_secrets(role))
-    at.run()
-    assert not at.metric  # nothing before signing in
-    at.text_input(key="login_name").input("alice")
-    at.text_input(key="login_password").input(PASSWORD)
-    at.button[0].click().run()
-    assert not at.exception
-    return at
 
 
 def test_the_default_secrets_file_is_never_committed() -> None:
     root = Path(APP).parent
     ignored = subprocess.run(["git", "check-ignore", "-q", ".streamlit/secrets.toml"], cwd=root)
     assert ignored.returncode == 0
-    assert auth.secrets_file() == root / ".streamlit" / "secrets.toml" or \
-        "OBSERVATORY_SECRETS" in os.environ
+    assert auth.secrets_file() != root / ".streamlit" / "secrets.toml"  # tests: a file of theirs
+    assert settings.setting("secrets").default == root / ".streamlit" / "secrets.toml"
 
 
-def test_sign_ins_are_logged_without_the_account_name(caplog: pytest.LogCaptureFixture) -> None:
-    secrets = _secrets("equipe")
+def test_sign_ins_are_logged_without_the_account_name_nor_the_client(
+        caplog: pytest.LogCaptureFixture) -> None:
+    add_account("alice", "equipe")
+    secrets = auth.load_secrets()
     with caplog.at_level(logging.INFO, logger="observatory"):
-        assert auth.verify(secrets, "alice", PASSWORD) == "equipe"
-        assert auth.verify(secrets, "alice", "not the password") is None
+        assert auth.attempt(secrets, "alice", ACCOUNT_PASSWORD, "192.0.2.7", auth.Throttle()).account
+        assert auth.attempt(secrets, "alice", "not the password", "192.0.2.7",
+                            auth.Throttle()).account is None
     lines = [r.getMessage() for r in caplog.records if r.name == "observatory.auth"]
-    assert lines == ["connexion réussie (rôle equipe)",
-                     "connexion refusée : identifiant ou mot de passe incorrect"]
-    assert "alice" not in caplog.text
+    who = f"compte {auth.pseudonym(secrets, 'alice')}, client {auth.pseudonym(secrets, '192.0.2.7')}"
+    assert lines == [f"connexion réussie (rôle equipe, {who})",
+                     f"connexion refusée : identifiant ou mot de passe incorrect ({who}, "
+                     "échecs : 1 pour ce compte, 1 pour ce client)"]
+    for secret in ("alice", "192.0.2.7", ACCOUNT_PASSWORD, "not the password", "$argon2"):
+        assert secret not in caplog.text
 
 
-def test_sign_in_required_and_wrong_password_refused(demo_db: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_sign_ins_slow_down_per_account_and_per_client() -> None:
+    add_account("alice", "equipe")
+    secrets = auth.load_secrets()
+    # one account tried from many clients: the account waits, whichever client comes next
+    spread = auth.Throttle()
+    tries = [auth.attempt(secrets, "alice", "not the password", f"192.0.2.{i}", spread)
+             for i in range(auth.FREE_FAILURES)]
+    assert [t.wait > 0 for t in tries] == [False] * (auth.FREE_FAILURES - 1) + [True]
+    held = auth.attempt(secrets, "alice", ACCOUNT_PASSWORD, "198.51.100.1", spread)
+    assert held.account is None and not held.checked and 0 < held.wait <= 1
+    # one client trying many names, existing or not: the client waits, for every name
+    sprayer = auth.Throttle()
+    outcomes = [auth.attempt(secrets, name, "not the password", "203.0.113.9", sprayer)
+                for name in ("bob", "alice", "nobody")]
+    assert [(o.account, o.checked) for o in outcomes] == [(None, True)] * 3  # nothing told
+    held = auth.attempt(secrets, "alice", ACCOUNT_PASSWORD, "203.0.113.9", sprayer)
+    assert held.account is None and not held.checked
+    assert auth.attempt(secrets, "alice", ACCOUNT_PASSWORD, "192.0.2.99", sprayer).account
+    # the wait doubles with each failure past the free ones, up to its ceiling, and is forgotten
+    clock = auth.Throttle()
+    waits = []
+    for n in range(auth.FREE_FAILURES + 12):
+        clock.failed("k", now=1000.0 + n)
+        waits.append(clock.wait("k", now=1000.0 + n))
+    assert waits[:auth.FREE_FAILURES + 3] == [0, 0, 1, 2, 4, 8]
+    assert max(waits) == auth.MAX_WAIT
+    assert clock.wait("k", now=1000.0 + auth.FREE_FAILURES + 12 + auth.FORGET_AFTER) == 0
+
+
+def test_without_a_session_the_app_shows_only_the_way_to_sign_in(
+        demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OBSERVATORY_DB", str(demo_db))
+    add_account("alice", "lecture")
     at = AppTest.from_file(APP, default_timeout=60)
-    at.secrets.update(_secrets("lecture"))
+    at.query_params["dep"] = "38"
     at.run()
-    assert not at.metric and not at.exception
-    at.text_input(key="login_name").input("alice")
-    at.text_input(key="login_password").input("not the password")
-    at.button[0].click().run()
-    assert at.error and "incorrect" in at.error[0].value and not at.metric
+    assert not at.exception
+    assert not at.metric and not at.dataframe and not at.sidebar.children
+    assert [b.label for b in at.button] == ["Se connecter"]
 
 
-def test_lecture_cannot_reach_admin_pages(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    at = _signed_in(demo_db, monkeypatch, "lecture")
+@pytest.mark.parametrize("text", ["[observatoire\nbroken", "[observatoire]\npublic = \"peut-être\"\n"])
+def test_a_broken_secrets_file_opens_nothing(demo_db: Path, monkeypatch: pytest.MonkeyPatch,
+                                            secrets_file: Path, text: str) -> None:
+    monkeypatch.setenv("OBSERVATORY_DB", str(demo_db))
+    secrets_file.parent.mkdir(parents=True, exist_ok=True)
+    secrets_file.write_text(text, encoding="utf-8")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception and not at.metric and not at.sidebar.children
+    assert at.error and "Configuration du serveur à corriger" in at.error[0].value
+
+
+def test_lecture_cannot_reach_admin_pages(demo_db: Path, monkeypatch: pytest.MonkeyPatch,
+                                          sign_in) -> None:
+    at = _as("lecture", demo_db, monkeypatch, sign_in)
     assert at.metric  # the key figures
     with pytest.raises(ValueError):
         at.switch_page("pages/import.py")  # not registered for this role
@@ -108,8 +176,9 @@ def test_lecture_cannot_reach_admin_pages(demo_db: Path, monkeypatch: pytest.Mon
     assert not at.file_uploader
 
 
-def test_admin_reaches_import_page(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    at = _signed_in(demo_db, monkeypatch, "admin")
+def test_admin_reaches_import_page(demo_db: Path, monkeypatch: pytest.MonkeyPatch,
+                                   sign_in) -> None:
+    at = _as("admin", demo_db, monkeypatch, sign_in)
     at.switch_page("pages/import.py").run()
     assert not at.exception and at.file_uploader
 
@@ -127,10 +196,16 @@ def test_backup_restore_round_trip_every_table(demo_copy: Path, tmp_path: Path) 
     assert _cli("restore", "--db", str(restored), str(tmp_path / "bk")).returncode == 0
     tables = store.query("SELECT table_name FROM information_schema.tables "
                          "WHERE table_schema = 'main' ORDER BY 1", db=demo_copy)["table_name"]
-    assert len(tables) >= 14
+    assert len(tables) >= 16
     for table in tables:
         a = store.query(f"SELECT * FROM {table}", db=demo_copy)
         b = store.query(f"SELECT * FROM {table}", db=restored)
+        if table == "audit_log":  # the restore itself is logged, after what the backup held
+            assert list(b["action"])[-1] == "restore" and b["actor"].iloc[-1].startswith(
+                "ligne de commande")
+            b = b.iloc[:-1]
+        if table == "meta":  # and that entry was one more write
+            a, b = (f[~f["key"].isin(["data_version", "import_data_version"])] for f in (a, b))
         key = list(a.columns)
         a = a.sort_values(key[:3]).reset_index(drop=True)
         b = b.sort_values(key[:3]).reset_index(drop=True)
@@ -192,14 +267,13 @@ def test_two_imports_at_once_do_not_corrupt(demo_copy: Path, tmp_path: Path) -> 
 
 
 # -- roles --------------------------------------------------------------------------------------
-def _as(role: str | None, db: Path, monkeypatch: pytest.MonkeyPatch, **params: str) -> AppTest:
+def _as(role: str | None, db: Path, monkeypatch: pytest.MonkeyPatch, sign_in=None,
+        team: int | None = None, **params: str) -> AppTest:
     """The app for a signed-in ``role`` (None: the local demo mode), with URL parameters."""
     monkeypatch.setenv("OBSERVATORY_DB", str(db))
     at = AppTest.from_file(APP, default_timeout=120)
     if role is not None:
-        at.secrets.update(_secrets(role))
-        at.session_state["role"] = role
-        at.session_state["user"] = "alice"
+        sign_in(role, team=team)
     for key, value in params.items():
         at.query_params[key] = value
     at.run()
@@ -235,22 +309,29 @@ def _chart_frames(at: AppTest) -> list[pd.DataFrame]:
 
 # The pages each role reaches, written out here rather than read from the registry: a page moved
 # to a lower role by mistake fails this test.
+PUBLIC_PAGES = {"pages/accueil.py", "pages/carte.py", "pages/enquetes.py",
+                "pages/capitalisation.py"}
 REACHABLE = {
-    "lecture": {"pages/accueil.py", "pages/carte.py", "pages/facilitations.py",
-                "pages/portrait.py", "pages/enquetes.py", "pages/capitalisation.py"},
-    "equipe": {"pages/accueil.py", "pages/carte.py", "pages/facilitations.py",
-               "pages/portrait.py", "pages/enquetes.py", "pages/capitalisation.py",
-               "pages/annuaire.py"},
+    "public": PUBLIC_PAGES,
+    "adherent": PUBLIC_PAGES | {"pages/mon-equipe.py"},
+    "lecture": PUBLIC_PAGES | {"pages/facilitations.py", "pages/projets.py",
+                                  "pages/portrait.py"},
 }
+REACHABLE["equipe"] = REACHABLE["lecture"] | {"pages/annuaire.py", "pages/mon-equipe.py",
+                                              "pages/publication.py"}
 REACHABLE["admin"] = REACHABLE["equipe"] | {"pages/import.py", "pages/administration.py"}
 
 
-@pytest.mark.parametrize("role", ["lecture", "equipe", "admin"])
+@pytest.mark.parametrize("role", ["public", "adherent", "lecture", "equipe", "admin"])
 def test_each_role_reaches_its_pages_only(demo_db: Path, monkeypatch: pytest.MonkeyPatch,
-                                          role: str) -> None:
+                                          role: str, sign_in, secrets_file: Path) -> None:
     from observatory.pages import PAGES
 
-    at = _as(role, demo_db, monkeypatch)
+    if role == "public":
+        add_account("someone", "admin")
+        _open_to_the_public(secrets_file)
+    at = _as(None if role == "public" else role, demo_db, monkeypatch, sign_in,
+             team=48 if role == "adherent" else None)
     reached = set()
     for path in (p.file for p in PAGES):
         try:
@@ -278,7 +359,8 @@ def _run_page_directly(page: str, role: str, context_role: str) -> AppTest:
 
 
 @pytest.mark.parametrize("page", ["pages/annuaire.py", "pages/import.py",
-                                  "pages/administration.py"])
+                                  "pages/administration.py", "pages/publication.py",
+                                  "pages/mon-equipe.py"])
 def test_pages_check_the_role_themselves(demo_db: Path, monkeypatch: pytest.MonkeyPatch,
                                          page: str) -> None:
     monkeypatch.setenv("OBSERVATORY_DB", str(demo_db))
@@ -298,11 +380,11 @@ TEAM_PARAMS = [{}, {"dep": "38"}, {"dep": "15", "type": "CPTS"}, {"dep": "26", "
 @pytest.mark.parametrize("params", TEAM_PARAMS, ids=lambda p: "&".join(map("=".join, p.items()))
                          or "region")
 def test_a_reader_reaches_no_team_level_data_whatever_the_url(
-        demo_db: Path, monkeypatch: pytest.MonkeyPatch, params: dict) -> None:
+        demo_db: Path, monkeypatch: pytest.MonkeyPatch, params: dict, sign_in) -> None:
     """No team's name, no team list, no verbatim answer, no figure of fewer than 5 teams."""
     names = set(store.query("SELECT name FROM teams", db=demo_db)["name"])
     for role in ("lecture", "equipe"):
-        at = _as(role, demo_db, monkeypatch, **params)
+        at = _as(role, demo_db, monkeypatch, sign_in, **params)
         seen = ""
         for page in REACHABLE["lecture"]:
             at.switch_page(page).run()
@@ -321,11 +403,12 @@ def test_a_reader_reaches_no_team_level_data_whatever_the_url(
 
 
 def test_a_reader_gets_no_figure_of_one_or_two_teams(demo_db: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+                                                     monkeypatch: pytest.MonkeyPatch,
+                                                     sign_in) -> None:
     """Cantal has 1 CPTS: its "aggregates" would be that team's answers and ACI amount."""
     shown = {}
     for role in ("equipe", "lecture"):
-        at = _as(role, demo_db, monkeypatch, dep="15", type="CPTS")
+        at = _as(role, demo_db, monkeypatch, sign_in, dep="15", type="CPTS")
         at.switch_page("pages/portrait.py").run()
         assert not at.exception
         shown[role] = ({m.label: m.value for m in at.metric}, len(_chart_frames(at)),
@@ -342,10 +425,10 @@ def test_a_reader_gets_no_figure_of_one_or_two_teams(demo_db: Path,
 
 
 def test_a_reader_gets_small_survey_counts_masked_on_screen(
-        demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        demo_db: Path, monkeypatch: pytest.MonkeyPatch, sign_in) -> None:
     counts = {}
     for role in ("equipe", "lecture"):
-        at = _as(role, demo_db, monkeypatch)
+        at = _as(role, demo_db, monkeypatch, sign_in)
         at.switch_page("pages/enquetes.py").run()
         at.selectbox(key="enquete").select("2025-09-acces-cpts").run()
         at.selectbox(key="ventiler").select("departement").run()
@@ -356,7 +439,7 @@ def test_a_reader_gets_small_survey_counts_masked_on_screen(
         metrics = {m.label: m.value for m in at.metric}
         counts[role + "_incomplete"] = metrics["Réponses incomplètes"]
         counts[role + "_free"] = [d.value for d in at.dataframe
-                                  if list(d.value.columns) == ["Réponse"]]
+                                  if list(d.value.columns)[:2] == ["Réponse", "Réponses"]]
     assert (counts["equipe"] < 5).any()  # the control: the small counts exist
     assert not (counts["lecture"] < 5).any()
     assert counts["lecture"].isna().any() or len(counts["lecture"]) < len(counts["equipe"])
@@ -367,43 +450,62 @@ def test_a_reader_gets_small_survey_counts_masked_on_screen(
 
 def test_role_names_as_people_write_them(tmp_path: Path) -> None:
     secrets = tmp_path / "secrets.toml"
-    added = _cli("user", "add", "jeanne", "--role", "Équipe", "--secrets", str(secrets),
+    added = _cli("user", "add", "--db", str(tmp_path / "s.duckdb"),
+               "jeanne", "--role", "Équipe", "--secrets", str(secrets),
                  "--password-stdin", stdin=PASSWORD + "\n")
     assert added.returncode == 0, added.stderr
     assert tomllib.loads(secrets.read_text())["observatoire"]["users"]["jeanne"]["role"] == "equipe"
-    _cli("user", "add", "paul", "--role", "lecture", "--secrets", str(secrets),
+    _cli("user", "add", "--db", str(tmp_path / "s.duckdb"),
+               "paul", "--role", "lecture", "--secrets", str(secrets),
          "--password-stdin", stdin=PASSWORD + "\n")
     listed = _cli("user", "list", "--secrets", str(secrets))
     assert listed.returncode == 0
-    assert listed.stdout.splitlines() == [f"{'jeanne':<24} Équipe (salariés)",
-                                          f"{'paul':<24} Lecture (agrégats)"]
+    parsed = tomllib.loads(secrets.read_text())
+    assert listed.stdout.splitlines() == [
+        f"{'jeanne':<24} {'Équipe (salariés)':<22} journal {auth.pseudonym(parsed, 'jeanne')}",
+        f"{'paul':<24} {'Lecture (agrégats)':<22} journal {auth.pseudonym(parsed, 'paul')}"]
     assert "argon2" not in listed.stdout
-    assert _cli("user", "remove", "jeanne", "--secrets", str(secrets)).returncode == 0
+    assert _cli("user", "remove", "--db", str(tmp_path / "s.duckdb"),
+                "jeanne", "--secrets", str(secrets)).returncode == 0
     assert list(tomllib.loads(secrets.read_text())["observatoire"]["users"]) == ["paul"]
-    assert _cli("user", "remove", "jeanne", "--secrets", str(secrets)).returncode == 1
+    assert _cli("user", "remove", "--db", str(tmp_path / "s.duckdb"),
+                "jeanne", "--secrets", str(secrets)).returncode == 1
 
 
 def test_admin_page_lists_accounts_without_their_hashes(demo_db: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    at = _as("admin", demo_db, monkeypatch)
+                                                        monkeypatch: pytest.MonkeyPatch,
+                                                        sign_in) -> None:
+    at = _as("admin", demo_db, monkeypatch, sign_in)
     at.switch_page("pages/administration.py").run()
     assert not at.exception
     accounts = next(d.value for d in at.dataframe if "Identifiant" in d.value.columns)
-    assert accounts.to_dict("records") == [{"Identifiant": "alice", "Rôle": "Administration"}]
+    assert accounts.to_dict("records") == [{"Identifiant": "alice", "Rôle": "Administration",
+                                            "Équipe (n°)": "–"}]
     settings = next(d.value for d in at.dataframe if "Réglage" in d.value.columns)
     assert "Seuil des petits effectifs (masqués en lecture et dans les exports)" in set(
         settings["Réglage"])
     assert "$argon2" not in _page_text(at)
 
 
-def test_a_removed_account_loses_its_rights_at_the_next_rerun(
-        demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    at = _as("admin", demo_db, monkeypatch)
-    assert at.metric
-    at.secrets["observatoire"] = {"users": {"bob": {
-        "role": "admin", "password_hash": auth.hash_password(PASSWORD)}}}
+@pytest.mark.parametrize("change", ["removed", "demoted", "new password", "signed out"])
+def test_a_changed_account_loses_its_session_at_the_next_rerun(
+        demo_db: Path, monkeypatch: pytest.MonkeyPatch, sign_in, change: str) -> None:
+    at = _as("admin", demo_db, monkeypatch, sign_in)
+    token = ui_auth.request_cookies()[auth.COOKIE]
+    assert at.metric and auth.session(auth.load_secrets(), token) is not None
+    add_account("bob", "admin")  # someone else stays: the server still requires signing in
+    if change == "removed":
+        assert auth.remove_user("alice")
+    elif change == "demoted":
+        auth.add_user("alice", "lecture", ACCOUNT_PASSWORD)
+    elif change == "new password":
+        auth.add_user("alice", "admin", "a brand new password")
+    else:
+        assert auth.close(auth.load_secrets(), token)  # « Se déconnecter »
     at.run()
-    assert not at.metric and at.text_input(key="login_name")  # back to the sign-in form
+    assert not at.exception and not at.metric and not at.sidebar.children
+    assert [b.label for b in at.button] == ["Se connecter"]
+    assert auth.session(auth.load_secrets(), token) is None
 
 
 def test_openid_connect_sign_in_by_configuration(demo_db: Path,
@@ -417,8 +519,8 @@ def test_openid_connect_sign_in_by_configuration(demo_db: Path,
         "observatoire": {"use_st_login": True,
                          "oidc_roles": {"marie@fede.example": "Équipe", "*": "lecture"}},
     }
+    _write_toml(secrets)
     at = AppTest.from_file(APP, default_timeout=60)
-    at.secrets.update(secrets)
     at.user = {"is_logged_in": False}
     at.run()
     assert not at.exception
@@ -427,7 +529,6 @@ def test_openid_connect_sign_in_by_configuration(demo_db: Path,
     for email, role in (("marie@fede.example", "equipe"), ("autre@partenaire.example",
                                                            "lecture")):
         at = AppTest.from_file(APP, default_timeout=60)
-        at.secrets.update(secrets)
         at.user = {"is_logged_in": True, "email": email}
         at.run()
         assert not at.exception and at.metric
@@ -523,7 +624,7 @@ def _markdown_bodies(at: AppTest) -> list[str]:
 
 
 def test_markup_and_formulas_in_text_fields_are_shown_as_text(
-        demo_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        demo_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sign_in) -> None:
     from observatory import imports
     from observatory.exports import tables
     from observatory.ui.text import shown
@@ -537,7 +638,7 @@ def test_markup_and_formulas_in_text_fields_are_shown_as_text(
     imports.import_file("survey", survey, db=demo_copy, survey_meta={
         "id": "2025-12-zz-balises", "title": f"Enquête {MARKUP}", "date": "2025-12",
         "objective": MARKUP})
-    at = _as("admin", demo_copy, monkeypatch)
+    at = _as("admin", demo_copy, monkeypatch, sign_in)
     at.switch_page("pages/enquetes.py").run()
     assert at.selectbox(key="enquete").value == "2025-12-zz-balises"
     assert not at.exception
@@ -548,11 +649,11 @@ def test_markup_and_formulas_in_text_fields_are_shown_as_text(
     seen = [shown(b) for b in bodies]
     assert any(f"Enquête {MARKUP}" in s for s in seen)  # the title, as typed
     assert any(f"Objectif\u202f: {MARKUP}" in s for s in seen)  # French typography
-    # a question's text titles its chart: Vega draws titles as text, never as markup
-    titles = [json.loads(c.proto.spec).get("title", {}).get("text")
-              for c in at.get("vega_lite_chart")]
-    assert "Question **importante** <i>?</i>" in titles
-    free = next(d.value for d in at.dataframe if list(d.value.columns) == ["Réponse"])
+    # a question's text is its card's caption, as typed (its chart's title in the exports,
+    # which Vega draws as text, never as markup)
+    assert any("Question **importante** <i>?</i>" in s for s in seen)
+    free = next(d.value for d in at.dataframe
+                if list(d.value.columns)[:2] == ["Réponse", "Réponses"])
     assert set(free["Réponse"]) == {MARKUP, FORMULA}  # a table cell is text as it is
     from observatory.config import get_federation
     from observatory.filters import Scope

@@ -37,6 +37,27 @@ def test_store_from_older_release_is_migrated(tmp_path: Path) -> None:
     assert store.ensure_current(db) is False
 
 
+def test_a_store_before_projects_gains_them_and_facilitation_time(tmp_path: Path) -> None:
+    # the migration of issue 17, looked up: its number follows whatever main had before it
+    number = next(n for n, sql in store.MIGRATIONS if "CREATE TABLE projects" in sql)
+    db = tmp_path / "before.duckdb"
+    con = duckdb.connect(str(db))
+    for n, sql in store.MIGRATIONS:  # what the release before issue 17 created
+        if n < number:
+            con.execute(sql)
+    con.execute("INSERT INTO meta VALUES ('schema_version', ?), ('federation', 'fecop')",
+                [str(number - 1)])
+    con.execute("INSERT INTO facilitations (facilitation_id, fac_date, year, departement, kind) "
+                "VALUES (1, DATE '2025-03-03', 2025, '31', 'conseil')")
+    con.close()
+    assert store.ensure_current(db) is True
+    with store.reading(db) as con:
+        assert store.schema_version(con) == store.SCHEMA_VERSION
+        assert con.execute("SELECT kind, duration_hours, volunteer, facilitator_keys "
+                           "FROM facilitations").fetchall() == [("conseil", None, None, None)]
+        assert con.execute("SELECT count(*) FROM projects").fetchone() == (0,)
+
+
 def test_newer_store_is_refused_clearly(tmp_path: Path) -> None:
     db = tmp_path / "new.duckdb"
     store.init(db)

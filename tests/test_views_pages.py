@@ -180,16 +180,20 @@ def test_survey_infographic(demo_db: Path) -> None:
     assert yesno.loc["Oui", "Répondants"] == oui
     assert yesno["Répondants"].sum() == charts[0].n
     assert yesno["Part des répondants"].sum() == pytest.approx(1)
-    # the scale keeps its options order, diverging around its middle
+    # the scale keeps its options order, its favourable side in the first colour
     scale = next(f for f in charts if "intéresse" in f.title)
     spec = json.loads(scale.chart.to_json())
     options = list(qs.loc[qs["qtype"] == "scale", "options"].iloc[0])
-    assert spec["encoding"]["color"]["scale"]["domain"] == options
+    bars = spec["layer"][0]["encoding"]
+    assert bars["y"]["sort"] == options
+    colour = bars["color"]["scale"]
+    assert colour["domain"] == options and colour["range"][-1].startswith("#0")  # blue end
     assert "Répondants" in scale.data and scale.n == scale.data["Répondants"].sum()
-    # a number question is a histogram; free text stays raw text in a table
+    # a number question is a histogram; free text is grouped and counted, for staff
     number = next(f for f in charts if "Nombre de projets" in f.title)
     assert {"De", "À"} <= set(number.data.columns)
-    assert texts[0].data.columns.tolist() == ["Réponse"]
+    assert texts[0].data.columns.tolist() == ["Réponse", "Réponses", "Formulations regroupées"]
+    assert texts[0].detail
 
 
 def test_survey_breakdown_splits_the_same_counts(demo_db: Path) -> None:
@@ -333,6 +337,11 @@ def test_no_query_reads_facilitators_or_emails(every_view: tuple[list[View], lis
     for sql in sent:
         assert not re.search(r"\bfacilitators\b", sql)
         assert not re.search(r"\bemail\b", sql.replace("EXCLUDE (email)", ""))
+        # their compared form is only counted (distinct facilitators), never selected
+        calls = re.findall(r"(\w+)\(f\.facilitator_keys\)", sql)
+        assert len(calls) == len(re.findall(r"\bfacilitator_keys\b", sql)), sql
+        assert set(calls) <= {"count", "unnest"}, sql
+        assert "unnest" not in calls or "count(DISTINCT k)" in sql, sql
 
 
 def test_every_chart_compiles_with_its_title_and_caption(
@@ -449,6 +458,25 @@ def test_portrait_page_follows_the_filters(demo_db: Path,
     assert not at.exception and _metric(at, "Équipes adhérentes") != "28"
 
 
+def test_portrait_page_draws_four_charts_then_the_others_when_opened(
+        demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    figures = portrait.build(Y2025, AURA, demo_db).figures
+    drawn = [f.chart is not None and len(f.data) > 0 and not f.withheld and not f.statement
+             for f in figures]
+    assert len(figures) > 4 and sum(drawn[4:]) > 0
+    at = _open(demo_db, "pages/portrait.py", monkeypatch)
+
+    def charts() -> int:
+        return len(at.get("vega_lite_chart")) + len(at.get("arrow_vega_lite_chart"))
+
+    assert charts() == sum(drawn[:4])
+    assert at.expander[-1].label == f"{len(figures) - 4} autres graphiques"
+    at.session_state[f"plus_{figures[4].key}"] = True  # the reader opens the section
+    at.run()
+    assert not at.exception
+    assert charts() == sum(drawn)
+
+
 def test_surveys_page_picker_and_breakdown(demo_db: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     at = _open(demo_db, "pages/enquetes.py", monkeypatch)
@@ -463,7 +491,7 @@ def test_surveys_page_picker_and_breakdown(demo_db: Path,
     assert any("ventilées par profession" in c.value for c in at.caption)
     at.selectbox(key="f_territoire").select("Est").run()
     assert [m.value for m in at.metric if m.label == "Répondants"][1] == "25"
-    free = [d.value for d in at.dataframe if list(d.value.columns) == ["Réponse"]]
+    free = [d.value for d in at.dataframe if list(d.value.columns)[:2] == ["Réponse", "Réponses"]]
     assert free and len(free[0]) > 0
 
 
@@ -484,19 +512,14 @@ def test_directory_page_search_and_contacts(demo_db: Path,
 @pytest.mark.parametrize(("role", "contacts"), [("equipe", True), ("admin", True),
                                                (None, False)])
 def test_directory_contacts_follow_the_role(demo_db: Path, monkeypatch: pytest.MonkeyPatch,
-                                            role: str | None, contacts: bool) -> None:
+                                            role: str | None, contacts: bool, sign_in) -> None:
     """Staff accounts see e-mails; the local demo mode (nobody signed in) does not.
 
     Readers (``lecture``) do not reach the directory at all: see test_security.py."""
-    from observatory import auth
-
     monkeypatch.setenv("OBSERVATORY_DB", str(demo_db))
     at = AppTest.from_file(APP, default_timeout=60)
     if role is not None:
-        at.secrets["observatoire"] = {"users": {"lea": {
-            "role": role, "password_hash": auth.hash_password("mot-de-passe-long")}}}
-        at.session_state["role"] = role
-        at.session_state["user"] = "lea"
+        sign_in(role, name="lea")
     at.run()
     at.switch_page("pages/annuaire.py").run()
     assert not at.exception

@@ -3,6 +3,9 @@
     observatory export --page home --year 2025 --format pptx --out chiffres.pptx
     observatory export --page facilitations --year 2025 --departement 38 --format png --out images/
     observatory export --sheet 38 --year 2025 --out fiche_38.pdf
+    observatory export --team-sheet 12 --year 2025 --out equipe_12.pdf
+    observatory export --infographic 2025-12-plan-strategique --format png --out plan.png
+    observatory export --infographic chiffres-cles --year 2025 --format pdf --out une.pdf
 
 pptx and pdf write one file; png, svg, csv and xlsx write one file per chart (and, for csv/xlsx,
 per table) into the ``--out`` directory. Exit codes: 0 done, 1 refused (no store, page not
@@ -24,6 +27,7 @@ from observatory.pages import exportable
 from observatory.vocabulary import TEAM_TYPES
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+KEY_FIGURES = "chiffres-cles"  # --infographic of the year's key figures
 
 # Page name on the command line → the page (observatory.pages), whose view is exported.
 PAGES = exportable()
@@ -46,7 +50,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register ``export`` on the main parser's subparsers."""
     p = subparsers.add_parser(
         "export",
-        help="exporter une page (PPTX, PDF, PNG, SVG, CSV, XLSX) ou une fiche département (PDF)",
+        help="exporter une page (PPTX, PDF, PNG, SVG, CSV, XLSX), une fiche département ou "
+             "une fiche équipe (PDF)",
         description="Exporte ce que montre une page, pour les filtres donnés, sans navigateur.",
     )
     p.add_argument("--db", help="fichier DuckDB (défaut : $OBSERVATORY_DB ou "
@@ -56,6 +61,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                         help=f"page à exporter : {', '.join(PAGES)} (défaut : {DEFAULT_PAGE})")
     target.add_argument("--sheet", metavar="CODE",
                         help="fiche PDF d'un département (code INSEE, ex. 38)")
+    target.add_argument("--team-sheet", metavar="N", type=int,
+                        help="fiche PDF d'une équipe, « Mon équipe » (son numéro : "
+                             "observatory team find)")
+    target.add_argument("--infographic", metavar="ENQUÊTE",
+                        help="infographie d'une page A4 (pdf, png ou svg) : l'identifiant d'une "
+                             f"enquête, ou « {KEY_FIGURES} » pour les chiffres clés de l'année")
     p.add_argument("--year", type=int, help="année (défaut : la plus récente de la base)")
     p.add_argument("--departement", help="filtre : code du département")
     p.add_argument("--territory", help="filtre : territoire de la fédération")
@@ -188,20 +199,20 @@ def _run(args: argparse.Namespace) -> int:
     if args.sheet:
         from observatory.exports.sheet import departement_sheet
 
-        if args.format not in (None, "pdf"):
-            raise Refused("La fiche département n'existe qu'en PDF (--format pdf).", EXIT_USAGE)
-        if args.departement or args.territory or args.team_type:
-            raise Refused("--sheet ne se combine pas avec --departement, --territory ou "
-                          "--team-type.", EXIT_USAGE)
-        try:
-            data = departement_sheet(args.sheet, year, federation, args.db)
-        except ValueError as exc:
-            raise Refused(str(exc), EXIT_USAGE) from None
-        out = args.out or Path(f"fiche_{slug(args.sheet)}_{year}.pdf")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(data)
-        print(out)
-        return EXIT_OK
+        return _pdf_sheet(args, "La fiche département", "--sheet",
+                          lambda: departement_sheet(args.sheet, year, federation, args.db),
+                          Path(f"fiche_{slug(args.sheet)}_{year}.pdf"), EXIT_USAGE)
+
+    if args.team_sheet is not None:
+        from observatory.exports.team_sheet import team_sheet
+
+        return _pdf_sheet(args, "La fiche équipe", "--team-sheet",
+                          lambda: team_sheet(args.team_sheet, year, federation, args.db,
+                                             departement_names=_departement_names()),
+                          Path(f"fiche_equipe_{args.team_sheet}_{year}.pdf"), EXIT_REFUSED)
+
+    if args.infographic:
+        return _infographic(args, federation, year)
 
     page = args.page or DEFAULT_PAGE
     build = resolve_page(page)
@@ -214,13 +225,7 @@ def _run(args: argparse.Namespace) -> int:
         from observatory.exports.presentation import deck
 
         data = deck(view, federation) if fmt == "pptx" else pdf(view, federation)
-        out = args.out or Path(f"{default_name}.{fmt}")
-        if out.is_dir():
-            out = out / f"{default_name}.{fmt}"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(data)
-        print(out)
-        return EXIT_OK
+        return _write_one(args.out, f"{default_name}.{fmt}", data)
     out = args.out or Path(default_name)
     if out.exists() and not out.is_dir():
         raise Refused(f"--out doit être un dossier pour le format {fmt} : « {out} » est un "
@@ -233,6 +238,72 @@ def _run(args: argparse.Namespace) -> int:
         raise Refused(f"{len(failed)} graphique(s) non exporté(s) : {', '.join(failed)}.")
     if not written:
         raise Refused(view.empty_message or f"Rien à exporter en {fmt} pour {view.scope_label}.")
+    return EXIT_OK
+
+
+def _pdf_sheet(args: argparse.Namespace, what: str, option: str, make: Callable[[], bytes],
+               default: Path, unknown: int) -> int:
+    """A sheet (``what``, « La fiche département »), one PDF written to --out; ``unknown``:
+    the exit code when ``make`` does not know what it was asked for."""
+    if args.format not in (None, "pdf"):
+        raise Refused(f"{what} n'existe qu'en PDF (--format pdf).", EXIT_USAGE)
+    if args.departement or args.territory or args.team_type:
+        raise Refused(f"{option} ne se combine pas avec --departement, --territory ou "
+                      "--team-type.", EXIT_USAGE)
+    try:
+        data = make()
+    except ValueError as exc:
+        raise Refused(str(exc), unknown) from None
+    return _write_one(args.out, str(default), data)
+
+
+def _infographic(args: argparse.Namespace, federation: Any, year: int) -> int:
+    """``--infographic``: one A4 page of a survey, or of the year's key figures."""
+    from observatory.exports import infographic
+    from observatory.exports.common import slug
+    from observatory.indicators import surveys as survey_figures
+    from observatory.views import carte, home, surveys
+
+    fmt = args.format or "pdf"
+    if fmt not in infographic.FORMATS:
+        raise Refused(f"Une infographie s'exporte en {', '.join(infographic.FORMATS)} "
+                      f"(--format), pas en {fmt}.", EXIT_USAGE)
+    names = _departement_names()
+    if args.infographic == KEY_FIGURES:
+        scope = _scope(args, federation, year)
+        front = home.build(scope, federation, args.db, names)
+        if front.empty_message:
+            raise Refused(front.empty_message)
+        data = infographic.key_figures_page(front, carte.build(scope, federation, args.db),
+                                            federation, year, fmt)
+        name = f"chiffres_cles_{year}_{slug(front.scope_label)}"
+    else:
+        meta = survey_figures.survey(args.infographic, args.db)
+        if not len(meta):
+            known = ", ".join(surveys.choices(Scope(), federation, args.db)[0]) or "aucune"
+            raise Refused(f"Enquête inconnue : « {args.infographic} » (enquêtes : {known}).",
+                          EXIT_USAGE)
+        month = meta["month"].iloc[0]
+        # the scope's label names the survey's year, whatever --year says
+        survey_year = int(month.year) if month is not None and month == month else year
+        scope = _scope(args, federation, survey_year)
+        view = surveys.build(scope, federation, args.db, survey_id=args.infographic,
+                             departement_names=names)
+        if view.empty_message:
+            raise Refused(view.empty_message)
+        data = infographic.survey_page(view, federation, fmt)
+        name = f"infographie_{slug(args.infographic)}"
+    return _write_one(args.out, f"{name}.{fmt}", data)
+
+
+def _write_one(out: Path | None, name: str, data: bytes) -> int:
+    """One file: ``out``, or ``name`` inside ``out`` when it is a folder (here without one)."""
+    out = out or Path(name)
+    if out.is_dir():
+        out = out / name
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    print(out)
     return EXIT_OK
 
 

@@ -149,9 +149,9 @@ def png(fig: Figure, context: ExportContext, *, scale: float = PNG_SCALE,
 
 
 def svg(fig: Figure, context: ExportContext, *, width: int = EXPORT_WIDTH,
-        limit: int | None = None) -> bytes:
+        limit: int | None = None, header: bool = True) -> bytes:
     """The figure as an SVG file (UTF-8 bytes)."""
-    text = spec_json(export_spec(fig, context, width=width, limit=limit))
+    text = spec_json(export_spec(fig, context, width=width, limit=limit, header=header))
     return _render(fig, render_svg, text).encode()
 
 

@@ -27,9 +27,17 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from observatory import privacy, store
+from observatory import audit, privacy, store
 from observatory.config import Federation, Plausibility, db_path, federations, get_federation
-from observatory.imports import adhesions, facilitations, fiches, kinds, references, surveys
+from observatory.imports import (
+    adhesions,
+    facilitations,
+    fiches,
+    kinds,
+    projects,
+    references,
+    surveys,
+)
 from observatory.imports import mapping as mappings
 from observatory.imports.errors import ImportRefused
 from observatory.imports.normalise import parse_year, team_name_key
@@ -38,10 +46,10 @@ from observatory.imports.report import KIND_LABELS, ImportReport
 from observatory.imports.rows import MAX_KEPT_ERRORS, Options, Parsed
 from observatory.imports.storage import insert_rows
 
-KINDS = ("adhesions", "facilitations", "survey", "fiches", "references")
+KINDS = ("adhesions", "facilitations", "survey", "fiches", "references", "projects")
 _MODULES: dict[str, ModuleType] = {
     "adhesions": adhesions, "facilitations": facilitations, "survey": surveys, "fiches": fiches,
-    "references": references,
+    "references": references, "projects": projects,
 }
 # Only the last batch can be undone, one after the other: older snapshots are dropped so that
 # the store's folder does not fill up with full copies of the database.
@@ -266,7 +274,7 @@ def _year_option(year: object, federation: Federation | None) -> int | None:
 
 
 # Kinds whose columns are matched to fields (and may be mapped by the user).
-MAPPED_KINDS = ("adhesions", "facilitations", "fiches", "references")
+MAPPED_KINDS = ("adhesions", "facilitations", "fiches", "references", "projects")
 
 
 def _context(con: Any, kind: str) -> dict[str, Any]:
@@ -311,6 +319,7 @@ def read_import(
     known = db is not None and store.exists(db)
     context: dict[str, Any] = {}
     if known:
+        store.ensure_current(db)  # a store of an older release: its schema first, data as is
         with store.reading(db) as con:
             context = _context(con, kind)
             federation = federation or _store_federation(con)
@@ -353,8 +362,13 @@ def _refusal(report: ImportReport) -> ImportRefused:
 
 
 def _ensure_store(path: Path, create: bool) -> None:
-    """An import goes into an existing store: a mistyped --db must not make an empty one."""
+    """An import goes into an existing store: a mistyped --db must not make an empty one; a
+    national store takes the federations' packages only (``observatory consolidate``)."""
     if path.exists():
+        if store.kind(path) == store.NATIONAL:
+            raise ImportRefused(
+                f"« {_display_path(path)} » est une base nationale : elle ne reçoit que les "
+                "paquets des fédérations (observatory consolidate), pas leurs fichiers.")
         return
     if not create:
         raise ImportRefused(
@@ -431,6 +445,9 @@ def _write_batch(con: Any, kind: str, report: ImportReport, parsed: Parsed, data
     insert_rows(con, "rejected_rows", REJECTED_SCHEMA, [
         (batch_id, e.line, e.column, e.value, e.message,
          None if e.line is None else parsed.rejected.get(e.line)) for e in parsed.errors])
+    audit.record(con, "import", f"lot n° {batch_id}",
+                 f"{KIND_LABELS.get(kind, kind)} : {report.rows_imported} ligne(s) importée(s), "
+                 f"{report.rows_rejected} rejetée(s)")
     if mark:
         _mark_import_version(con)
     return pruned
@@ -593,10 +610,7 @@ def _snapshot(con: Any, snapshot: Path) -> None:
 
 def _mark_import_version(con: Any) -> None:
     """Remember the data version this write will commit: undo checks nothing came after it."""
-    con.execute(
-        "INSERT OR REPLACE INTO meta VALUES ('import_data_version', CAST(COALESCE((SELECT "
-        "CAST(value AS INTEGER) FROM meta WHERE key = 'data_version'), 0) + 1 AS VARCHAR))"
-    )
+    store.keep_undoable(con)
 
 
 def _prune_snapshots(con: Any, batch_id: int) -> list[str]:
@@ -643,6 +657,8 @@ def undo_last_batch(db: str | os.PathLike | None = None) -> ImportReport | None:
             meta = dict(live.execute("SELECT key, value FROM meta").fetchall())
             history = live.execute(
                 f"SELECT {HISTORY_COLUMNS} FROM import_batches ORDER BY batch_id").fetchall()
+            # publications and the audit log are kept as they are now, not as they were
+            store.carry_side_tables(con, live)
         if meta.get("data_version") != meta.get("import_data_version"):
             raise ImportRefused(
                 "La base a été modifiée depuis le dernier import (initialisation, migration ou "
@@ -654,6 +670,8 @@ def undo_last_batch(db: str | os.PathLike | None = None) -> ImportReport | None:
                 con.execute(
                     f"INSERT INTO import_batches ({HISTORY_COLUMNS}, original, undone, snapshot) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, true, NULL)", list(row))
+        audit.record(con, "undo", f"lot n° {batch_id}",
+                     f"{KIND_LABELS.get(kind, kind)} : la base est revenue à son état d'avant")
         _mark_import_version(con)
     snapshot.unlink(missing_ok=True)
     log.info("import %s, lot n° %s annulé", kind, batch_id)

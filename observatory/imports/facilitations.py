@@ -30,12 +30,13 @@ from observatory import privacy, store, vocabulary
 from observatory.formats import MONTHS
 from observatory.imports import normalise as n
 from observatory.imports.errors import ImportRefused
-from observatory.imports.normalise import Field
+from observatory.imports.normalise import Field, HeaderMatch
 from observatory.imports.reading import RawTable
 from observatory.imports.rows import (
     Options,
     Parsed,
     Row,
+    checkbox_column,
     finish,
     outside_federation,
     rows_of,
@@ -66,6 +67,9 @@ FIELDS = (
         "Type de facilitation", "Nature", "Nature de la facilitation"), required=True),
     Field("facilitators", "Facilitateur(s)", ("Facilitateur(s)", "Facilitateurs", "Binôme")),
     Field("mode", "Format", ("Format", "Modalité")),
+    Field("duration", "Durée (h)", (
+        "Durée", "Durée (h)", "Durée en heures", "Temps passé", "Heures", "Nombre d'heures")),
+    Field("volunteer", "Bénévole", ("Bénévole", "Temps bénévole", "Bénévolat")),
 )
 
 
@@ -82,6 +86,19 @@ class Facilitation:
     kind: str
     mode: str | None
     facilitators: str | None
+    duration: float | None = None  # hours
+    volunteer: bool | None = None
+    facilitator_keys: list[str] = dataclasses.field(default_factory=list)
+
+
+# How a log joins the people of one facilitation (« Marie Curie / Paul Bert », « A et B »).
+_PEOPLE = re.compile(r"\s*(?:[;,/&+\n]|\bet\b)\s*", re.IGNORECASE)
+
+
+def facilitator_keys(cell: str) -> list[str]:
+    """The people of a facilitators cell, each as a normalised name (case, accents and
+    punctuation ignored): what counting distinct facilitators compares."""
+    return list(dict.fromkeys(k for part in _PEOPLE.split(cell) if (k := n.team_name_key(part))))
 
 
 def split_teams(cell: str) -> list[str]:
@@ -152,7 +169,9 @@ def parse(table: RawTable, options: Options) -> Parsed:
     parsed.extra["replace"] = options.replace
     excel = table.container == "xlsx"
     years = options.plausibility.years()
-    rows = rows_of(table, match)
+    rows = rows_of(table, match, {"duration": n.DECIMAL}, parsed.notes)
+    checkbox = checkbox_column(table, match.columns.get("volunteer"))
+    hours_max = options.plausibility.facilitation_hours_max
     read: list[tuple[Row, Facilitation]] = []
     for row in rows:
         moment = row.require("date", row.date("date", excel, years), "date")
@@ -173,6 +192,9 @@ def parse(table: RawTable, options: Options) -> Parsed:
             kind=row.require("kind", row.parse("kind", n.parse_kind), "type de facilitation"),
             mode=row.parse("mode", n.parse_mode),
             facilitators=row.text("facilitators") or None,
+            duration=_duration(row, hours_max),
+            volunteer=row.parse("volunteer", n.parse_yes_no, checkbox=checkbox),
+            facilitator_keys=facilitator_keys(row.text("facilitators")),
         )
         read.append((row, record))
     _split_joined_teams(read, options, parsed)
@@ -191,14 +213,55 @@ def parse(table: RawTable, options: Options) -> Parsed:
     parsed.notes.append(
         f"{len(parsed.records)} facilitation(s) valides citant {links} équipe(s)."
     )
+    _people_notes(parsed, match)
     outside_federation(parsed, [r.departement for r in parsed.records], options)
     parsed.preview = pd.DataFrame([
         {"line": r.line, "date": r.date, "departement": r.departement,
          "teams": "; ".join(r.teams), "team_type": r.team_type, "team_profile": r.team_profile,
-         "kind": r.kind, "mode": r.mode}
+         "kind": r.kind, "mode": r.mode, "duration": r.duration, "volunteer": r.volunteer}
         for r in parsed.records[:20]
     ])
     return parsed
+
+
+def _duration(row: Row, hours_max: float) -> float | None:
+    """The facilitation's duration in hours, when given: more than 0, at most ``hours_max``."""
+    hours = row.number("duration", n.parse_duration)
+    if hours == 0:
+        row.error(row.column("duration"), row.text("duration"),
+                  f"« {row.text('duration')} » n'est pas une durée plausible (une facilitation "
+                  "dure plus de 0 heure ; laissez la case vide si la durée n'est pas connue)")
+        return None
+    return row.within("duration", hours, 0, hours_max,
+                      "une durée plausible en heures (« 90 min » pour des minutes)")
+
+
+def _people_notes(parsed: Parsed, match: HeaderMatch) -> None:
+    """What the report says of the time and the people: never a facilitator's name."""
+    records = parsed.records
+    if "facilitators" in match.columns:
+        people = {k for r in records for k in r.facilitator_keys}
+        single = [r.line for r in records if any(" " not in k for k in r.facilitator_keys)]
+        parsed.notes.append(f"{len(people)} facilitateur(s) distinct(s) cité(s) (leurs noms ne "
+                            "sont jamais affichés ni exportés).")
+        if single:
+            parsed.notes.append(
+                f"{len(single)} ligne(s) citent un facilitateur d'un seul mot (lignes "
+                f"{', '.join(map(str, single[:10]))}{'…' if len(single) > 10 else ''}) : un "
+                "prénom ou un nom seul est compté comme une autre personne que le nom complet ; "
+                "écrivez « Prénom Nom » et séparez les personnes par « ; ».")
+    if "duration" in match.columns:
+        hours = sum(r.duration for r in records if r.duration is not None)
+        missing = sum(1 for r in records if r.duration is None)
+        parsed.notes.append(f"Durée : {n.plain_number(round(hours, 2))} heure(s) au total"
+                            + (f", {missing} facilitation(s) sans durée" if missing else "")
+                            + ".")
+    if "volunteer" in match.columns:
+        volunteer = [r for r in records if r.volunteer]
+        hours = sum(r.duration for r in volunteer if r.duration is not None)
+        parsed.notes.append(f"{len(volunteer)} facilitation(s) en temps bénévole"
+                            + (f", {n.plain_number(round(hours, 2))} heure(s)"
+                               if "duration" in match.columns else "") + ".")
 
 
 def _split_joined_teams(read: list[tuple[Row, Facilitation]], options: Options,
@@ -270,7 +333,8 @@ FACILITATION_SCHEMA = (
     ("facilitation_id", pa.int32()), ("fac_date", pa.date32()), ("year", pa.int32()),
     ("departement", pa.string()), ("team_type", pa.string()), ("team_profile", pa.string()),
     ("kind", pa.string()), ("mode", pa.string()), ("facilitators", pa.string()),
-    ("batch_id", pa.int32()), ("source_line", pa.int32()),
+    ("batch_id", pa.int32()), ("source_line", pa.int32()), ("duration_hours", pa.float64()),
+    ("volunteer", pa.bool_()), ("facilitator_keys", pa.list_(pa.string())),
 )
 LINK_SCHEMA = (("facilitation_id", pa.int32()), ("team_id", pa.int32()))
 
@@ -349,7 +413,8 @@ def _orphans(con: duckdb.DuckDBPyConnection, removed: list[int], cited: set[int]
         "AND team_id NOT IN (SELECT team_id FROM facilitation_teams "
         "                    WHERE NOT list_contains($f, facilitation_id)) "
         "AND team_id NOT IN (SELECT team_id FROM memberships) "
-        "AND team_id NOT IN (SELECT team_id FROM fiches WHERE team_id IS NOT NULL)",
+        "AND team_id NOT IN (SELECT team_id FROM fiches WHERE team_id IS NOT NULL) "
+        "AND team_id NOT IN (SELECT team_id FROM projects WHERE team_id IS NOT NULL)",
         {"f": removed}).fetchall()
     return len({t for (t,) in found} - cited)
 
@@ -391,7 +456,8 @@ def write(con: duckdb.DuckDBPyConnection, parsed: Parsed, batch_id: int) -> tupl
         fid = next_id + offset
         facilitations.append((
             fid, r.date, r.date.year, r.departement, r.team_type, r.team_profile, r.kind, r.mode,
-            r.facilitators, batch_id, r.line,
+            r.facilitators, batch_id, r.line, r.duration, r.volunteer,
+            r.facilitator_keys or None,
         ))
         links += [(fid, tid) for tid in team_ids]
     index.flush()

@@ -18,13 +18,14 @@ from observatory.imports.layout import Layout
 from observatory.imports.normalise import Field, header_key, match_headers
 
 # In the order a refusal names them when two kinds would fit.
-ORDER = ("facilitations", "adhesions", "survey", "fiches", "references")
+ORDER = ("facilitations", "adhesions", "projects", "survey", "fiches", "references")
 ARTICLES = {
     "adhesions": "un formulaire d'adhésion",
     "facilitations": "un journal des facilitations",
     "survey": "une enquête flash",
     "fiches": "un fichier de fiches de capitalisation",
     "references": "une liste ou un décompte des équipes existantes",
+    "projects": "un suivi des projets",
 }
 # What the import page and the CLI call each kind (`observatory import KIND`).
 CHOICES = {
@@ -33,21 +34,29 @@ CHOICES = {
     "survey": "Enquête flash (import survey)",
     "fiches": "Fiches de capitalisation (import fiches)",
     "references": "Équipes existantes : liste ou décompte (import references)",
+    "projects": "Suivi des projets (import projects)",
 }
 # Columns a staff spreadsheet writes once per block of rows (merged cells): per kind, fields.
 BLOCK_FIELDS = {
     "adhesions": ("departement",), "facilitations": ("departement",),
-    "fiches": ("departement",), "references": ("departement",),
+    "fiches": ("departement",), "references": ("departement",), "projects": ("departement",),
 }
 # Not a field of any kind, but a block key of hand-kept tables all the same.
 EXTRA_BLOCK_KEYS = ("Territoire",)
 
 
 def _modules() -> dict[str, ModuleType]:
-    from observatory.imports import adhesions, facilitations, fiches, references, surveys
+    from observatory.imports import (
+        adhesions,
+        facilitations,
+        fiches,
+        projects,
+        references,
+        surveys,
+    )
 
     return {"adhesions": adhesions, "facilitations": facilitations, "fiches": fiches,
-            "references": references, "survey": surveys}
+            "references": references, "survey": surveys, "projects": projects}
 
 
 def _fields(kind: str) -> tuple[Field, ...]:

@@ -420,6 +420,60 @@ def to_excel_serial(moment: dt.datetime) -> float:
     return (moment - EXCEL_EPOCH) / dt.timedelta(days=1)
 
 
+# -- durations -------------------------------------------------------------------------------
+_HOURS_MINUTES = re.compile(
+    r"(?P<h>\d+(?:[.,]\d+)?)\s*(?:h|hr?s?|heures?)\.?(?:\s*(?P<m>\d{1,2})\s*(?:min(?:utes?)?|mn|m)?\.?)?")
+_MINUTES = re.compile(r"(?P<m>\d+(?:[.,]\d+)?)\s*(?:min(?:utes?)?|mn|m|')\.?")
+# A time or duration cell of a workbook (« 01:30:00 », « 1 day, 2:30:00 »), or « 1:30 » typed.
+_CLOCK = re.compile(r"(?:(?P<d>\d+)\s*days?,\s*)?(?P<h>\d{1,3}):(?P<m>\d{2})(?::(?P<s>\d{2}))?")
+_DAYS = re.compile(r"\d*\s*(?:j|jours?|journees?|demi[ -]?journees?)\b")
+
+
+def parse_duration(value: object, *, convention: str | None = None) -> float | None:
+    """A duration in hours as staff write it: ``1,5``, ``1.5``, ``2``, ``1h30``, ``1 h 30 min``,
+    ``90 min``, ``2 heures``, ``1:30``, or a workbook's time cell (``01:30:00``).
+
+    A bare number is hours (its column's ``convention`` decides ``1.500``-like cells); days
+    (``1 j``, ``demi-journée``) are refused, not guessed as 7 or 8 hours.
+    """
+    text = clean_cell(value)
+    if not text:
+        return None
+    key = fold(text).replace("\u00a0", " ").replace("\u202f", " ").strip()
+    m = _CLOCK.fullmatch(key)
+    if m:
+        if int(m["m"]) >= 60 or int(m["s"] or 0) >= 60:
+            raise ValueError(f"« {text} » n'est pas une durée valide")
+        return round(24 * int(m["d"] or 0) + int(m["h"]) + int(m["m"]) / 60
+                     + int(m["s"] or 0) / 3600, 4)
+    m = _HOURS_MINUTES.fullmatch(key)
+    if m:
+        minutes = int(m["m"] or 0)
+        if minutes >= 60:
+            raise ValueError(f"« {text} » n'est pas une durée valide ({minutes} minutes)")
+        hours = float(m["h"].replace(",", "."))
+        if minutes and not hours.is_integer():
+            raise ValueError(f"« {text} » n'est pas une durée valide")
+        return round(hours + minutes / 60, 4)
+    m = _MINUTES.fullmatch(key)
+    if m:
+        return round(float(m["m"].replace(",", ".")) / 60, 4)
+    if _DAYS.fullmatch(key):
+        raise ValueError(f"« {text} » est une durée en jours : écrivez-la en heures (« 7 h », "
+                         "« 3 h 30 »), le nombre d'heures d'une journée n'étant pas le même "
+                         "pour tous")
+    try:
+        number = parse_number(text, convention=convention)
+    except AmbiguousNumber:
+        raise
+    except ValueError:
+        raise ValueError(f"« {text} » n'est pas une durée (attendu : des heures, « 1,5 », "
+                         "« 1h30 » ou « 90 min »)") from None
+    if number is not None and number < 0:
+        raise ValueError(f"« {text} » n'est pas une durée (négative)")
+    return number
+
+
 # -- yes / no --------------------------------------------------------------------------------
 _YES = {"oui", "o", "y", "yes", "1", "vrai", "true", "x", "✓", "✔", "coche", "ok"}
 _NO = {"non", "n", "no", "0", "faux", "false"}

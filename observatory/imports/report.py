@@ -21,6 +21,7 @@ KIND_LABELS = {
     "survey": "enquête flash",
     "fiches": "fiches de capitalisation",
     "references": "équipes existantes (liste ou décompte)",
+    "projects": "suivi des projets",
 }
 MAX_ERRORS_IN_TEXT = 200
 # What the mapping's technical targets mean, in French (fields have their own labels).
@@ -36,11 +37,18 @@ PREVIEW_LABELS = {
 
 def field_labels(kind: str) -> dict[str, str]:
     """Field name → its French label, for one kind of import."""
-    from observatory.imports import adhesions, facilitations, fiches, references, surveys
+    from observatory.imports import (
+        adhesions,
+        facilitations,
+        fiches,
+        projects,
+        references,
+        surveys,
+    )
 
     fields = {"adhesions": adhesions.FIELDS, "facilitations": facilitations.FIELDS,
               "fiches": fiches.FIELDS, "survey": surveys.RESPONDENT_FIELDS,
-              "references": references.FIELDS}.get(kind, ())
+              "projects": projects.FIELDS, "references": references.FIELDS}.get(kind, ())
     return {f.name: f.label for f in fields}
 
 
@@ -96,8 +104,8 @@ class ImportReport:
         """The replacement that applies with the choice made (None when nothing is replaced)."""
         if not self.replacement:
             return None
-        if "survey" in self.replacement:
-            return self.replacement["survey"]
+        if "months" not in self.replacement:  # one way to replace: a survey, départements
+            return next(iter(self.replacement.values()))
         return self.replacement["year" if self.replace == "year" else "months"]
 
     @property
@@ -170,7 +178,8 @@ class ImportReport:
         for name, scope in self.replacement.items():
             how = {"months": "mois couverts par le fichier (par défaut)",
                    "year": "années entières (--replace-year)",
-                   "survey": "toute l'enquête"}.get(name, name)
+                   "survey": "toute l'enquête",
+                   "departements": "départements couverts par le fichier"}.get(name, name)
             out.append(f"  {how} — {scope['label']} : {scope['removed']} retirée(s), "
                        f"{scope['added']} ajoutée(s), {scope['unchanged']} inchangée(s)"
                        + (f", {scope['teams_removed']} équipe(s) retirée(s)"

@@ -271,6 +271,18 @@ def rows_of(table: RawTable, match: HeaderMatch, numbers: dict[str, str] | None 
             for i in range(len(table.rows))]
 
 
+_CHECK_MARKS = frozenset({"x", "✓", "✔"})
+
+
+def checkbox_column(table: RawTable, index: int | None) -> bool:
+    """A yes/no column of check marks (« x », « ✓ ») or nothing: there, an empty cell means
+    no; elsewhere it means unknown."""
+    if index is None:
+        return False
+    marks = {clean_cell(cells[index]).casefold() for cells in table.rows} - {""}
+    return bool(marks) and marks <= _CHECK_MARKS
+
+
 def raw_json(table: RawTable, cells: list[str]) -> str:
     """A row as it was in the file (header → cell), kept with rejected rows."""
     return json.dumps(dict(zip(table.header, cells, strict=False)), ensure_ascii=False)

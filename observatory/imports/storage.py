@@ -210,6 +210,7 @@ def delete_orphan_teams(con: duckdb.DuckDBPyConnection) -> int:
         FROM teams WHERE team_id NOT IN (SELECT team_id FROM memberships)
           AND team_id NOT IN (SELECT team_id FROM facilitation_teams)
           AND team_id NOT IN (SELECT team_id FROM fiches WHERE team_id IS NOT NULL)
+          AND team_id NOT IN (SELECT team_id FROM projects WHERE team_id IS NOT NULL)
     """
     count = store.scalar(con, f"SELECT count(*) {orphans}")
     if count:

@@ -2,7 +2,8 @@
 
 Metadata (id, title, theme, date 'YYYY-MM', objective, published) comes from the import options
 or from a sidecar TOML next to the file (same stem); options win. The sidecar may also declare a
-question's type, text and ordered options (``[questions.<header or code>]``) and the option texts of
+question's type, text and ordered options (``[questions.<header or code>]``), its short ``label``
+and, for a scale, its ``positive`` end (``"first"`` or ``"last"`` option), and the option texts of
 one-column-per-option questions (``[options.Q5]``, ``SQ001 = "…"``). Re-importing a survey id
 replaces that survey entirely.
 """
@@ -129,6 +130,8 @@ class Question:
     other_column: int | None = None
     declared: bool = False
     convention: str | None = None  # a number question: how its column writes numbers
+    label: str | None = None  # the sidecar's short label (the infographic's card title)
+    positive: str | None = None  # a scale's positive end: "first" or "last" option
 
     @property
     def cell_column(self) -> int:
@@ -343,6 +346,33 @@ def _declared(sidecar: dict[str, Any], *names: str) -> dict[str, Any]:
     return {}
 
 
+POSITIVE_ENDS = ("first", "last")
+LABEL_MAX = 60  # characters: a card title, not a second question text
+
+
+def _extras(q: Question, declared: dict[str, Any]) -> None:
+    """The sidecar's ``label`` and ``positive`` of a question, checked."""
+    label = declared.get("label")
+    if label is not None:
+        if not isinstance(label, str) or not label.strip() or len(label) > LABEL_MAX:
+            raise ImportRefused(
+                f"Question « {q.qid or q.text} » du fichier de description : « label » doit être "
+                f"un texte court (au plus {LABEL_MAX} caractères).")
+        q.label = label.strip()
+    positive = declared.get("positive")
+    if positive is not None:
+        if positive not in POSITIVE_ENDS:
+            raise ImportRefused(
+                f"Question « {q.qid or q.text} » du fichier de description : « positive » vaut "
+                f"« {positive} » ; attendu \"first\" (la première réponse de l'échelle est la "
+                "plus favorable) ou \"last\" (la dernière).")
+        if q.qtype != "scale":
+            raise ImportRefused(
+                f"Question « {q.qid or q.text} » du fichier de description : « positive » ne "
+                f"s'applique qu'à une échelle (type « scale »), pas à « {q.qtype} ».")
+        q.positive = positive
+
+
 def _split_option_header(header: str) -> tuple[str, bool, str, str | None, str | None] | None:
     """(group, is a code, sub-code or option, question text, option text) of a per-option column."""
     m = _CODE_SUB.match(header)
@@ -461,13 +491,15 @@ def _group_questions(table: RawTable, group: str, is_code: bool, cols: list,
     is_checkbox = _checkboxes(table, [i for i, _ in boxes])
     if declared.get("type", "multiple" if is_checkbox else None) == "multiple":
         first = min(i for i, *_ in cols)
-        return [Question(
+        question = Question(
             qid=group if is_code else "",
             text=declared.get("text") or (texts[0] if texts else group),
             position=first, qtype="multiple", option_columns=boxes, other_column=other,
             options=[o for _, o in boxes] + ([n.OTHER] if other is not None else []),
             declared=bool(declared),
-        )]
+        )
+        _extras(question, declared)
+        return [question]
     # not checkboxes: each column is a question of its own (e.g. a LimeSurvey array of scales)
     return [Question(qid=table.header[i] if is_code else "", text=table.header[i], column=i,
                      position=i) for i, *_ in cols]
@@ -563,6 +595,7 @@ def _settle_types(table: RawTable, questions: list[Question], sidecar: dict[str,
             q.options = _multi_options(values)
         else:
             q.options = list(dict.fromkeys(v for v in values if v))
+        _extras(q, declared)
 
 
 def _known_scale(values: Sequence[str]) -> list[str] | None:
@@ -796,6 +829,7 @@ ANSWER_SCHEMA = (
 QUESTION_SCHEMA = (
     ("survey_id", pa.string()), ("question_id", pa.string()), ("position", pa.int32()),
     ("text", pa.string()), ("qtype", pa.string()), ("options", pa.list_(pa.string())),
+    ("label", pa.string()), ("positive", pa.string()),
 )
 
 
@@ -845,7 +879,8 @@ def write(con: duckdb.DuckDBPyConnection, parsed: Parsed, batch_id: int) -> tupl
     )
     questions: list[Question] = parsed.extra["questions"]
     insert_rows(con, "survey_questions", QUESTION_SCHEMA, [
-        (sid, q.qid, q.position, q.text, q.qtype, q.options) for q in questions])
+        (sid, q.qid, q.position, q.text, q.qtype, q.options, q.label, q.positive)
+        for q in questions])
     insert_rows(con, "survey_responses", RESPONSE_SCHEMA, [
         (sid, r.response_id, r.complete, r.submitted_at, r.profession, r.departement,
          r.team_name, r.team_type) for r in parsed.records])

@@ -44,8 +44,17 @@ def scope_sql(
     return " AND ".join(clauses), params
 
 
+def national_store(db: DB) -> bool:
+    """Whether ``db`` is a national store: its figures come from ``indicators.national``."""
+    return store.kind(db) == store.NATIONAL
+
+
 def available_years(db: DB = None) -> list[int]:
     """Years with any membership form or facilitation, newest first."""
+    if national_store(db):
+        from observatory.indicators import national
+
+        return national.available_years(db)
     df = store.query(
         "SELECT year FROM memberships UNION SELECT year FROM facilitations "
         "UNION SELECT year(month) FROM surveys WHERE month IS NOT NULL ORDER BY 1 DESC",
@@ -63,6 +72,10 @@ def source_years(federation: Federation, db: DB = None) -> dict[str, frozenset[i
     """For each source (``adhesions``, ``facilitations``, ``surveys``), the years it covers
     anywhere in the federation. A year outside them has no data, which is not zero: no figure
     compares with it nor shows it as a column of zeros."""
+    if national_store(db):
+        from observatory.indicators import national
+
+        return national.source_years(db)
     df = store.query(
         """
         SELECT DISTINCT 'adhesions' AS source, year FROM memberships
@@ -116,7 +129,8 @@ def membership_figures(scope: Scope, federation: Federation, db: DB = None) -> d
 
 
 def facilitation_figures(scope: Scope, federation: Federation, db: DB = None) -> dict[str, Any]:
-    """Facilitations (each counted once) and distinct facilitated teams, by team type and kind."""
+    """Facilitations (each counted once) and distinct facilitated teams, by team type and kind,
+    for projects and teams in operation, and their time and people (``facilitation_time``)."""
     where, params = scope_sql(scope, federation, alias="f")
     df = store.query(
         f"""
@@ -124,6 +138,8 @@ def facilitation_figures(scope: Scope, federation: Federation, db: DB = None) ->
         WHERE {where} GROUP BY ALL
         UNION ALL
         SELECT 'kind', f.kind, count(*) FROM facilitations f WHERE {where} GROUP BY ALL
+        UNION ALL
+        SELECT 'profile', f.team_profile, count(*) FROM facilitations f WHERE {where} GROUP BY ALL
         UNION ALL
         SELECT 'total', NULL, count(*) FROM facilitations f WHERE {where}
         UNION ALL
@@ -139,11 +155,49 @@ def facilitation_figures(scope: Scope, federation: Federation, db: DB = None) ->
 
     total = axis("total")["n"]
     teams = axis("teams")["n"]
+    profiles = _counts(axis("profile"), STATUSES, "profile")
     return {
         "facilitations": int(total.iloc[0]) if len(total) else 0,
         "facilitated_teams": int(teams.iloc[0]) if len(teams) else 0,
         "facilitations_by_team_type": _counts(axis("type"), ("MSP", "ESP", "CPTS"), "type"),
         "facilitations_by_kind": _counts(axis("kind"), KINDS, "kind"),
+        "facilitations_projects": profiles["en_projet"],
+        "facilitations_functioning": profiles["labellisee"] + profiles["sous_aci"],
+        **facilitation_time(scope, federation, db),
+    }
+
+
+def facilitation_time(scope: Scope, federation: Federation, db: DB = None) -> dict[str, Any]:
+    """Volunteer hours (durations of the facilitations marked volunteer time) and distinct
+    facilitators, with how many facilitations each comes from; None where the log of the scope
+    says nothing (no duration with a volunteer answer, no facilitator named). Never a name: the
+    facilitators' compared names are only ever counted, never selected."""
+    where, params = scope_sql(scope, federation, alias="f")
+    row = store.query(
+        f"""
+        SELECT sum(f.duration_hours) FILTER (WHERE f.volunteer) AS volunteer_hours,
+               count(*) FILTER (WHERE f.duration_hours IS NOT NULL AND f.volunteer IS NOT NULL)
+                   AS timed,
+               count(*) FILTER (WHERE f.volunteer) AS volunteer_facilitations,
+               count(*) FILTER (WHERE f.volunteer AND f.duration_hours IS NULL)
+                   AS volunteer_untimed,
+               count(f.facilitator_keys) AS named,
+               (SELECT count(DISTINCT k) FROM (SELECT unnest(f.facilitator_keys) AS k
+                                               FROM facilitations f WHERE {where}))
+                   AS people,
+               (SELECT count(DISTINCT k) FROM (SELECT unnest(f.facilitator_keys) AS k
+                                               FROM facilitations f WHERE {where} AND f.volunteer))
+                   AS volunteers
+        FROM facilitations f WHERE {where}
+        """, params, db=db).iloc[0]
+    hours = row["volunteer_hours"]
+    timed = int(row["timed"])
+    return {
+        "volunteer_hours": (round(float(hours), 2) if pd.notna(hours) else 0.0) if timed else None,
+        "volunteer_facilitations": int(row["volunteer_facilitations"]),
+        "volunteer_facilitations_without_duration": int(row["volunteer_untimed"]),
+        "facilitators": int(row["people"]) if int(row["named"]) else None,
+        "volunteer_facilitators": int(row["volunteers"]) if int(row["named"]) else None,
     }
 
 
@@ -184,6 +238,10 @@ def by_departement(scope: Scope, federation: Federation, db: DB = None) -> pd.Da
     teams where one was loaded, with the members of the types that count covers (the numerator
     of the share of teams that are members).
     """
+    if national_store(db):
+        from observatory.indicators import national
+
+        return national.by_departement(scope, federation, db)
     m_where, params = scope_sql(scope, federation, alias="m")
     f_where, _ = scope_sql(scope, federation, alias="f")
     return store.query(
@@ -230,12 +288,32 @@ def by_departement(scope: Scope, federation: Federation, db: DB = None) -> pd.Da
     )
 
 
+PROJECT_FIGURES = ("projects_validated", "accompanied_files", "accompanied_validated",
+                   "accompanied_validated_share")
+
+
+def project_figures(scope: Scope, federation: Federation, db: DB = None) -> dict[str, Any]:
+    """The year's project figures (``indicators.projects.year_figures``); None for each when the
+    store follows no project of the federation (no sheet is not zero)."""
+    from observatory.indicators import projects
+
+    if not projects.has_projects(federation, db):
+        return dict.fromkeys(PROJECT_FIGURES)
+    found = projects.year_figures(scope, federation, db)
+    return {key: found[key] for key in PROJECT_FIGURES}
+
+
 def key_figures(scope: Scope, federation: Federation, db: DB = None) -> dict[str, Any]:
     """The figures of the home page and of ``observatory figures``, for one scope."""
+    if national_store(db):
+        from observatory.indicators import national
+
+        return national.key_figures(scope, federation, db)
     figures: dict[str, Any] = {"year": scope.year}
     figures.update(membership_figures(scope, federation, db))
     figures.update(facilitation_figures(scope, federation, db))
     figures.update(survey_figures(scope, federation, db))
+    figures.update(project_figures(scope, federation, db))
     from observatory.indicators import population  # a sibling that needs this module's helpers
 
     figures.update(population.coverage(scope, federation, db).figures())

@@ -22,7 +22,7 @@ from observatory import formats, store
 from observatory.config import Federation
 from observatory.filters import Scope
 from observatory.indicators import DB, scope_sql
-from observatory.indicators.portrait import ANSWERS
+from observatory.indicators.portrait import ANSWERS_SQL
 
 # The questions of the membership form an estimate is made for, as the store names them.
 FIELDS = {
@@ -177,7 +177,7 @@ def _answers_sql(fields: Iterable[str]) -> str:
     """CTE ``long`` (``field, team_id, sort_key, value``) of the questions ``fields``."""
     wanted = ", ".join(f"'{f}'" for f in fields if f in FIELDS)
     return f"""
-        SELECT * FROM ({ANSWERS}) WHERE field IN ({wanted or "''"})
+        SELECT field, team_id, sort_key, value FROM ({ANSWERS_SQL}) WHERE field IN ({wanted or "''"})
         UNION ALL
         SELECT 'status', team_id, NULL, status FROM m
         WHERE status IS NOT NULL AND 'status' IN ({wanted or "''"})"""

@@ -111,31 +111,35 @@ def aci_histogram(scope: Scope, federation: Federation, db: DB = None) -> pd.Dat
     return store.query(histogram_sql(values), params, db=db).rename(columns={"grp": "team_type"})
 
 
-# Every answer of the form's questions, one row per team and answer (``field, team_id,
-# sort_key, value``), from the membership forms ``m`` of a query: the shared information
-# system's free-text ``Autre`` answers count as ``Autre``; the PACTE question counts teams
-# with a coordination function only; a multiple-choice field gives a row per choice.
-ANSWERS = """
-    SELECT 'information_system' AS field, team_id, NULL::DOUBLE AS sort_key,
+# Every answer of the membership form as one row: ``field, team_id, year, departement,
+# team_type, sort_key, value`` from the forms ``m`` (a CTE the caller defines). The shared
+# information system's free-text ``Autre`` answers count as ``Autre``; the PACTE question
+# counts teams with a coordination function only; a multiple-choice field gives a row per
+# choice.
+ANSWERS_SQL = """
+    SELECT 'information_system' AS field, team_id, year, departement, team_type,
+           NULL::DOUBLE AS sort_key,
            CASE WHEN information_system_other IS NOT NULL
                   OR lower(information_system) LIKE 'autre%' THEN 'Autre'
                 ELSE information_system END AS value
     FROM m WHERE information_system IS NOT NULL OR information_system_other IS NOT NULL
     UNION ALL
-    SELECT 'coordination', team_id, NULL, coordination FROM m
+    SELECT 'coordination', team_id, year, departement, team_type, NULL, coordination FROM m
     WHERE coordination IS NOT NULL
     UNION ALL
-    SELECT 'coordination_fte', team_id, coordination_fte,
+    SELECT 'coordination_fte', team_id, year, departement, team_type, coordination_fte,
            CAST(round(coordination_fte, 2) AS VARCHAR) FROM m
     WHERE coordination_fte IS NOT NULL
     UNION ALL
-    SELECT 'pacte_trained', team_id, NULL, CASE WHEN pacte_trained THEN 'Oui' ELSE 'Non' END
+    SELECT 'pacte_trained', team_id, year, departement, team_type, NULL,
+           CASE WHEN pacte_trained THEN 'Oui' ELSE 'Non' END
     FROM m WHERE pacte_trained IS NOT NULL AND coalesce(coordination, '') <> 'Aucune'
     UNION ALL
-    SELECT 'protocols_count', team_id, protocols_count, CAST(protocols_count AS VARCHAR)
+    SELECT 'protocols_count', team_id, year, departement, team_type, protocols_count,
+           CAST(protocols_count AS VARCHAR)
     FROM m WHERE protocols_count IS NOT NULL
     UNION ALL
-    SELECT c.field, c.team_id, NULL, c.value
+    SELECT c.field, c.team_id, m.year, m.departement, m.team_type, NULL, c.value
     FROM membership_choices c JOIN m ON m.team_id = c.team_id AND m.year = c.year
 """
 
@@ -143,15 +147,14 @@ ANSWERS = """
 def distributions(scope: Scope, federation: Federation, db: DB = None) -> pd.DataFrame:
     """Teams per answer of every form question; ``value IS NULL`` rows hold who answered.
 
-    Columns: ``field, value, sort_key, teams``. The shared information system's free-text
-    ``Autre`` answers count as ``Autre``; the PACTE question counts teams with a coordination
-    function only. ``field = 'members'`` gives the member teams of the scope.
+    Columns: ``field, value, sort_key, teams``. ``field = 'members'`` gives the member teams of
+    the scope (``ANSWERS_SQL`` says how each answer is read).
     """
     where, params = scope_sql(scope, federation)
     return store.query(
         f"""
         WITH m AS (SELECT * EXCLUDE (email) FROM memberships WHERE {where}),
-        long AS ({ANSWERS})
+        long AS ({ANSWERS_SQL})
         SELECT field, value, any_value(sort_key) AS sort_key, count(DISTINCT team_id) AS teams
         FROM long GROUP BY GROUPING SETS ((field, value), (field))
         UNION ALL

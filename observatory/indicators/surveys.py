@@ -16,6 +16,7 @@ from observatory.config import Federation
 from observatory.filters import Scope
 from observatory.indicators import DB, respondent_sql
 from observatory.indicators.portrait import histogram_sql
+from observatory.indicators.publication import survey_published
 
 # Question types whose answers are options counted per respondent.
 CHOICE_TYPES = ("single", "multiple", "yesno", "scale")
@@ -23,16 +24,21 @@ CHOICE_TYPES = ("single", "multiple", "yesno", "scale")
 BREAKDOWNS = ("departement", "profession")
 
 
-def catalogue(scope: Scope, federation: Federation, db: DB = None) -> pd.DataFrame:
-    """Surveys of the scope's year (all without one), newest first, with respondent counts."""
+def catalogue(scope: Scope, federation: Federation, db: DB = None,
+              published_only: bool = False) -> pd.DataFrame:
+    """Surveys of the scope's year (all without one), newest first, with respondent counts;
+    ``published_only``: those whose infographic is published."""
     clause, params = respondent_sql(scope, federation)
-    year = ""
+    year = "WHERE true"
     if scope.year is not None:
-        year = "WHERE year(s.month) = $year"
+        year += " AND year(s.month) = $year"
         params["year"] = scope.year
+    if published_only:
+        year += f" AND {survey_published('s')}"
     return store.query(
         f"""
-        SELECT s.survey_id, s.title, s.theme, s.month, s.objective, s.published,
+        SELECT s.survey_id, s.title, s.theme, s.month, s.objective,
+               {survey_published('s')} AS published,
                count(r.response_id) FILTER (WHERE r.complete) AS complete,
                count(r.response_id) FILTER (WHERE NOT r.complete) AS incomplete
         FROM surveys s
@@ -45,25 +51,28 @@ def catalogue(scope: Scope, federation: Federation, db: DB = None) -> pd.DataFra
     )
 
 
-def survey_list(db: DB = None) -> pd.DataFrame:
-    """Every survey (id, title, month), newest first: what the survey picker offers."""
+def survey_list(db: DB = None, published_only: bool = False) -> pd.DataFrame:
+    """Every survey (id, title, month), newest first: what the survey picker offers;
+    ``published_only``: those whose infographic is published."""
+    where = f"WHERE {survey_published('s')}" if published_only else ""
     return store.query(
-        "SELECT survey_id, title, month, year(month) AS year FROM surveys "
+        f"SELECT survey_id, title, month, year(month) AS year FROM surveys s {where} "
         "ORDER BY month DESC NULLS LAST, survey_id DESC",
         db=db,
     )
 
 
 def survey(survey_id: str, db: DB = None) -> pd.DataFrame:
-    """One survey's metadata (an empty frame for an unknown id)."""
-    return store.query("SELECT * EXCLUDE (batch_id) FROM surveys WHERE survey_id = $id",
+    """One survey's metadata, ``published`` as in force (an empty frame for an unknown id)."""
+    return store.query(f"SELECT * EXCLUDE (batch_id, published), {survey_published('s')} "
+                       "AS published FROM surveys s WHERE survey_id = $id",
                        {"id": survey_id}, db=db)
 
 
 def questions(survey_id: str, db: DB = None) -> pd.DataFrame:
     """The survey's questions in their order, with type and (ordered) options."""
     return store.query(
-        "SELECT question_id, position, text, qtype, options FROM survey_questions "
+        "SELECT question_id, position, text, qtype, options, label, positive FROM survey_questions "
         "WHERE survey_id = $id ORDER BY position, question_id",
         {"id": survey_id}, db=db,
     )
@@ -147,6 +156,84 @@ def number_bins(survey_id: str, scope: Scope, federation: Federation,
     """
     return store.query(histogram_sql(values), params, db=db).rename(
         columns={"grp": "question_id"})
+
+
+def number_stats(survey_id: str, scope: Scope, federation: Federation,
+                 db: DB = None) -> pd.DataFrame:
+    """Per number question: ``n``, quartiles ``q1, median, q3``, extremes ``lo, hi`` and how many
+    respondents gave each extreme (``n_lo, n_hi``: a range is stated only when they are many)."""
+    cte, params = _answers_cte(survey_id, scope, federation, None)
+    return store.query(
+        cte + """,
+        v AS (SELECT question_id,
+                     coalesce(value_num, TRY_CAST(replace(value, ',', '.') AS DOUBLE)) AS x
+              FROM a WHERE qtype = 'number'),
+        s AS (SELECT question_id, count(x) AS n, quantile_cont(x, 0.25) AS q1,
+                     quantile_cont(x, 0.5) AS median, quantile_cont(x, 0.75) AS q3,
+                     min(x) AS lo, max(x) AS hi
+              FROM v WHERE x IS NOT NULL GROUP BY ALL)
+        SELECT s.*, count(*) FILTER (WHERE v.x = s.lo) AS n_lo,
+               count(*) FILTER (WHERE v.x = s.hi) AS n_hi
+        FROM s JOIN v USING (question_id) GROUP BY ALL ORDER BY question_id
+        """,
+        params,
+        db=db,
+    )
+
+
+# A free-text answer's comparison key: lower case, no accents, words of letters and digits.
+TEXT_KEY = "trim(regexp_replace(lower(strip_accents(value)), '[^a-z0-9]+', ' ', 'g'))"
+# Two keys are one answer when this few edits turn one into the other (per character of the
+# longer one), typos and plurals; keys shorter than SIMILAR_MIN characters must be identical.
+SIMILAR_EDITS = 0.15
+SIMILAR_MIN = 6
+
+
+def text_keys(survey_id: str, scope: Scope, federation: Federation,
+              db: DB = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Free-text answers per question grouped by their key (``question_id, key, value, n``:
+    each original wording and how often it was written), and the pairs of keys near enough to
+    be one answer (``question_id, a, b``): the view joins them."""
+    cte, params = _answers_cte(survey_id, scope, federation, None)
+    keyed = cte + f""",
+        k AS (SELECT question_id, value, {TEXT_KEY} AS key FROM a
+              WHERE qtype = 'text' AND value IS NOT NULL)"""
+    wordings = store.query(
+        keyed + " SELECT question_id, key, value, count(*) AS n FROM k GROUP BY ALL "
+        "ORDER BY question_id, key, n DESC, value", params, db=db)
+    pairs = store.query(
+        keyed + f""",
+        d AS (SELECT DISTINCT question_id, key FROM k WHERE length(key) >= {SIMILAR_MIN})
+        SELECT x.question_id, x.key AS a, y.key AS b
+        FROM d x JOIN d y ON x.question_id = y.question_id AND x.key < y.key
+         AND abs(length(x.key) - length(y.key))
+             <= {SIMILAR_EDITS} * greatest(length(x.key), length(y.key))
+        WHERE levenshtein(x.key, y.key)
+              <= {SIMILAR_EDITS} * greatest(length(x.key), length(y.key))
+        ORDER BY ALL
+        """, params, db=db)
+    return wordings, pairs
+
+
+def member_teams(year: int, scope: Scope, federation: Federation,
+                 db: DB = None) -> pd.DataFrame:
+    """The member teams of ``year`` in the scope's départements (``name, departement,
+    team_type``): the denominator of a survey's response rate."""
+    return store.query(
+        "SELECT t.name, m.departement, m.team_type FROM memberships m "
+        "JOIN teams t USING (team_id) WHERE m.year = $year AND list_contains($deps, m.departement)",
+        {"year": year, "deps": list(scope.departements(federation))}, db=db)
+
+
+def respondent_teams(survey_id: str, scope: Scope, federation: Federation,
+                     db: DB = None) -> pd.DataFrame:
+    """The distinct teams complete respondents named (``team_name, departement``)."""
+    clause, params = respondent_sql(scope, federation)
+    params["id"] = survey_id
+    return store.query(
+        f"SELECT DISTINCT r.team_name, r.departement FROM survey_responses r "
+        f"WHERE r.survey_id = $id AND r.complete AND r.team_name IS NOT NULL AND {clause}",
+        params, db=db)
 
 
 def texts(survey_id: str, scope: Scope, federation: Federation, db: DB = None) -> pd.DataFrame:

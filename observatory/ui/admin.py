@@ -9,26 +9,33 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from observatory import auth, settings, store
+from observatory import audit, auth, settings, store
 from observatory.config import db_path
+from observatory.exports import tables
 from observatory.imports import core
+from observatory.ui import packages
 from observatory.ui.auth import secrets
 from observatory.ui.shell import Context
 from observatory.ui.text import plain
 
 
 def _accounts() -> pd.DataFrame:
-    rows = [{"Identifiant": name, "Rôle": auth.ROLE_LABELS.get(role, f"inconnu ({role})")}
-            for name, role in auth.accounts(secrets())]
-    return pd.DataFrame(rows, columns=["Identifiant", "Rôle"])
+    rows = [{"Identifiant": a.name, "Rôle": auth.ROLE_LABELS.get(a.role, f"inconnu ({a.role})"),
+             "Équipe (n°)": "–" if a.team is None else str(a.team)}
+            for a in sorted(auth.users(secrets()).values(), key=lambda a: a.name)]
+    return pd.DataFrame(rows, columns=["Identifiant", "Rôle", "Équipe (n°)"])
 
 
 def _sign_in_mode() -> str:
     configured = secrets()
+    public = " ; accès public ouvert" if auth.public_access(configured) else ""
     if auth.uses_st_login(configured):
-        return "fournisseur OpenID Connect (st.login), rôles par adresse"
+        return "fournisseur OpenID Connect (st.login), rôles par adresse" + public
     if auth.users(configured):
-        return "identifiant et mot de passe (empreintes argon2 dans le fichier de secrets)"
+        return ("identifiant et mot de passe (empreintes argon2 dans le fichier de secrets), "
+                f"session de {auth.session_seconds(configured) / 86400:g} jours" + public)
+    if public:
+        return "accès public seulement (aucun compte configuré)"
     return "mode démonstration locale (aucun compte configuré)"
 
 
@@ -51,6 +58,22 @@ def server_settings(ctx: Context) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Réglage", "Valeur", "Où le changer"])
 
 
+def _audit_log() -> None:
+    """Who changed what, when: publications, imports, undos, erasures, accounts."""
+    st.subheader("Journal des modifications")
+    log = audit.entries(db_path())
+    if log.empty:
+        st.info("Aucune modification enregistrée pour l'instant.")
+        return
+    st.dataframe(log, hide_index=True, width="stretch", key="admin_journal")
+    st.download_button("Journal (CSV)", data=lambda: tables.frame_to_csv(log),
+                       file_name="journal_des_modifications.csv", mime=tables.CSV_MIME,
+                       key="admin_journal_csv", on_click="ignore", icon=":material/download:")
+    st.caption(plain("Qui a publié ou retiré une infographie ou une fiche, importé ou annulé un "
+                     "import, effacé une équipe, ajouté, modifié ou retiré un compte, et quand. "
+                     "Le journal ne contient ni mot de passe ni empreinte."))
+
+
 def page(ctx: Context) -> None:
     """Accounts, then settings, then the commands that change them."""
     st.title("Administration")
@@ -64,12 +87,15 @@ def page(ctx: Context) -> None:
         st.dataframe(accounts, hide_index=True, width="stretch", key="admin_comptes")
     st.caption(plain("Les mots de passe ne sont jamais affichés ni stockés : seule leur "
                      "empreinte argon2 est dans le fichier de secrets du serveur. Ajouter ou "
-                     "modifier un compte : observatory user add NOM --role lecture|équipe|admin ; "
-                     "retirer un compte : observatory user remove NOM."))
+                     "modifier un compte : observatory user add NOM --role lecture|équipe|admin "
+                     "(adhérent : --role adherent --team N) ; retirer un compte : observatory "
+                     "user remove NOM."))
     st.subheader("Réglages")
     st.dataframe(server_settings(ctx), hide_index=True, width="stretch", key="admin_reglages")
     st.caption(plain("Les variables d'environnement se règlent au démarrage du serveur ; "
                      "la liste complète des réglages est dans le README."))
+    _audit_log()
+    packages.section(ctx)
     st.subheader("Sauvegarde et suppression")
     st.caption(plain("Sauvegarde cohérente : observatory backup DOSSIER ; restauration : "
                      "observatory restore DOSSIER ; suppression des données d'une équipe à sa "

@@ -71,7 +71,7 @@ def sheet_button(code: str, year: int, federation: Federation | None = None) -> 
     from observatory import store
     from observatory.ui.data import current_db
 
-    federation = federation or _session_federation()
+    federation = federation or session_federation()
     db = current_db()
     st.download_button(
         "Fiche département (PDF)",
@@ -81,7 +81,7 @@ def sheet_button(code: str, year: int, federation: Federation | None = None) -> 
         help="Une ou deux pages A4 pour une réunion départementale.")
 
 
-def _session_federation() -> Federation:
+def session_federation() -> Federation:
     """The federation of the running app (set by the shell), else the default profile."""
     ctx = st.session_state.get("_context")
     federation = getattr(ctx, "federation", None)
@@ -90,7 +90,7 @@ def _session_federation() -> Federation:
 
 def context(view: View | str, federation: Federation | None = None) -> ExportContext:
     """What exported files say about the page: its filters, the federation, today's date."""
-    return as_context(view, federation or _session_federation())
+    return as_context(view, federation or session_federation())
 
 
 def _spec_text(fig: Figure, ctx: ExportContext) -> str:
@@ -169,6 +169,51 @@ def table_buttons(table: Table, view_context: ExportContext | View | str | None 
             icon=":material/download:")
 
 
+@st.cache_data(show_spinner=False, max_entries=50)
+def _infographic(fingerprint: str, fmt: str, _views: tuple[View, ...], _federation: Federation,
+                 _day: Any, year: int | None) -> bytes:
+    from observatory.exports import infographic
+
+    if year is not None:
+        return infographic.key_figures_page(_views[0], _views[1], _federation, year, fmt,
+                                            export_date=_day)
+    return infographic.survey_page(_views[0], _federation, fmt, export_date=_day)
+
+
+INFOGRAPHIC_FILES = (("pdf", "PDF A4 (impression, courriel)", ":material/picture_as_pdf:"),
+                     ("png", "Image PNG (portail, réseaux sociaux)", ":material/image:"),
+                     ("svg", "Image SVG (vectorielle, à retoucher)", ":material/polyline:"))
+
+
+def infographic_button(view: View, federation: Federation | None = None, *,
+                       key_figures: View | None = None, year: int | None = None) -> None:
+    """« Infographie »: the page as one A4 sheet (PDF, PNG, SVG), as every export masks it.
+
+    ``key_figures`` and ``year``: the year's key figures page instead (``view`` is the home
+    page's, ``key_figures`` the map's)."""
+    federation = federation or session_federation()
+    day = today()
+    views = (view,) if key_figures is None else (view, key_figures)
+    name = slug(f"infographie_{view.title}_{view.scope_label}")
+    key = f"infographie_{slug(view.title)}"
+
+    def fill() -> None:
+        print_ = fingerprint(view, federation, day) + (
+            fingerprint(key_figures, federation, day) if key_figures is not None else "")
+        def maker(fmt: str) -> Callable[[], bytes]:
+            return lambda: _infographic(print_, fmt, views, federation, day, year)
+
+        for fmt, label, icon in INFOGRAPHIC_FILES:
+            st.download_button(
+                label, data=maker(fmt),
+                file_name=f"{name}.{fmt}", mime=MIMES[fmt], key=f"dl_{key}_{fmt}",
+                on_click="ignore", icon=icon)
+        st.caption("Une page A4 : chiffres clés, une carte par question, source et date ; "
+                   "petits effectifs masqués comme dans tout export.")
+
+    menu("Infographie", ":material/dashboard:", f"dl_{key}_menu", fill)
+
+
 def fingerprint(view: View, federation: Federation, day: Any) -> str:
     """A digest of everything a view's deck or PDF shows (cache key for the whole file)."""
     h = hashlib.sha256()
@@ -194,7 +239,7 @@ def pd_bytes(df: Any) -> bytes:
 def view_buttons(view: View, federation: Federation | None = None, *,
                  key: str | None = None) -> None:
     """« Exporter la vue »: the page for the current filters as a PowerPoint deck or a PDF."""
-    federation = federation or _session_federation()
+    federation = federation or session_federation()
     key = key or f"vue_{slug(view.title)}"
     name = slug(f"{view.title}_{view.scope_label}")
     day = today()

@@ -275,7 +275,8 @@ def page() -> None:
     st.title("Importer des données")
     limit_mb = size_limit() // (1024 * 1024)
     st.caption(f"Formulaire d'adhésion, journal des facilitations, enquête flash, fiches de "
-               "capitalisation ou équipes existantes (liste ou décompte), tels que vos outils les "
+               "capitalisation, équipes existantes (liste ou décompte) ou suivi des projets, "
+               "tels que vos outils les "
                "exportent (CSV, TSV, TXT, XLSX ou ODS, "
                f"{limit_mb} Mo au plus). Le fichier d'origine est conservé ; un import refusé "
                "ne change rien.")

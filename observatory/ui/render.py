@@ -16,7 +16,7 @@ from observatory.charts import Figure
 from observatory.exports.common import PLAIN_INTEGER_COLUMN, ExportContext
 from observatory.filters import Scope
 from observatory.ui import downloads
-from observatory.ui.auth import ROLE_KEY
+from observatory.ui.auth import ROLE_KEY, current_team
 from observatory.ui.text import plain
 from observatory.views import Table, View, access
 
@@ -26,12 +26,14 @@ def role() -> str | None:
     return st.session_state.get(ROLE_KEY)
 
 
-def figure(fig: Figure, export: ExportContext, *, selectable: bool = False) -> object:
+def figure(fig: Figure, export: ExportContext, *, selectable: bool = False,
+           header: bool = True) -> object:
     """One chart, its notes and its downloads; returns the selection if any.
 
     Three states, each in its own words: drawn; withheld (too few to show, ``Figure.withheld``);
     no data for the scope. A drawn chart carries its n and source in its subtitle: only the
-    notes go under it."""
+    notes go under it. ``header=False`` (an infographic's card, which titles it): no title in
+    the chart, its n and source under it."""
     event = None
     drawn = fig.chart is not None and len(fig.data) and not fig.withheld
     if fig.statement:  # one bar is not a chart: its sentence, under the chart's title
@@ -44,12 +46,14 @@ def figure(fig: Figure, export: ExportContext, *, selectable: bool = False) -> o
         if fig.takeaway:
             st.markdown(f"**{plain(fig.takeaway)}**")
         payload, key = chart_payload(fig), f"chart_{fig.key}"
+        if not header:
+            payload.pop("title", None)
         if selectable:  # a click reruns the page with the selection
             event = st.vega_lite_chart(payload, width="stretch", key=key, on_select="rerun")
         else:
             st.vega_lite_chart(payload, width="stretch", key=key)
-        if fig.notes:
-            st.caption(plain(fig.notes))
+        if fig.notes or not header:
+            st.caption(plain(fig.notes if header else fig.caption))
     else:
         state = fig.withheld or "aucune donnée pour ce périmètre"
         st.info(plain(formats.typography(f"{fig.title} : {state}.")))
@@ -111,10 +115,11 @@ def table(tab: Table, export: ExportContext) -> None:
         downloads.table_buttons(tab, export)
 
 
-def _header(v: View, where: DeltaGenerator | None = None, scope: Scope | None = None
-            ) -> ExportContext:
+def page_header(v: View, where: DeltaGenerator | None = None, scope: Scope | None = None,
+           extra: Callable[[], None] | None = None) -> ExportContext:
     """Title, scope and « Exporter la vue » (and the département sheet when ``scope`` selects
-    one département); returns the export context the page's downloads share."""
+    one département, and ``extra``'s buttons); returns the export context the page's downloads
+    share."""
     head, button = (where or st).columns([3, 1], vertical_alignment="bottom")
     with head:
         st.title(plain(v.title))
@@ -124,28 +129,42 @@ def _header(v: View, where: DeltaGenerator | None = None, scope: Scope | None = 
             downloads.view_buttons(v)
             if scope is not None and scope.departement and scope.year:
                 downloads.sheet_button(scope.departement, scope.year)
+            if extra is not None:
+                extra()
     return downloads.context(v)
 
 
-def view(v: View, *, columns: int = 2, scope: Scope | None = None) -> View:
+def metrics(v: View) -> None:
+    """The view's key figures, five at most per row, read row by row."""
+    width = min(len(v.metrics), 5)
+    for start in range(0, len(v.metrics), 5):
+        for col, m in zip(st.columns(width), v.metrics[start:start + 5], strict=False):
+            col.metric(plain(m.label), m.value, m.delta, help=plain(m.help) if m.help else None)
+
+
+def view(v: View, *, columns: int = 2, scope: Scope | None = None,
+         extra: Callable[[], None] | None = None, first: int | None = None) -> View:
     """The standard page layout for a View, as the signed-in role may see it; returns that view.
 
-    ``scope`` offers its département sheet."""
-    v = access.for_role(v, role())
-    export = _header(v, scope=scope)
+    ``scope`` offers its département sheet, ``extra`` draws more export buttons. ``first``: only
+    that many charts are drawn at once, the others in a closed section whose charts are built and
+    sent when it is opened (a browser takes longer to draw a dozen charts than the server to
+    send them)."""
+    v = access.for_role(v, role(), current_team())
+    export = page_header(v, scope=scope, extra=extra)
     if v.empty_message:
         st.info(plain(v.empty_message))
         return v
-    if v.metrics:
-        cols = st.columns(min(len(v.metrics), 5))
-        for i, m in enumerate(v.metrics):
-            cols[i % len(cols)].metric(plain(m.label), m.value, m.delta,
-                                       help=plain(m.help) if m.help else None)
-    for start in range(0, len(v.figures), columns):
-        cols = st.columns(columns)
-        for col, fig in zip(cols, v.figures[start:start + columns], strict=False):
-            with col:
-                figure(fig, export)
+    metrics(v)
+    shown = v.figures if first is None else v.figures[:first]
+    _figures(shown, export, columns)
+    if len(shown) < len(v.figures):
+        rest = v.figures[len(shown):]
+        more = st.expander(f"{len(rest)} autres graphiques", key=f"plus_{rest[0].key}",
+                           on_change="rerun")
+        if more.open:
+            with more:
+                _figures(rest, export, columns)
     for tab in v.tables:
         table(tab, export)
     for note in v.notes:
@@ -153,15 +172,18 @@ def view(v: View, *, columns: int = 2, scope: Scope | None = None) -> View:
     return v
 
 
+def _figures(figures: list[Figure], export: ExportContext, columns: int) -> None:
+    for start in range(0, len(figures), columns):
+        cols = st.columns(columns)
+        for col, fig in zip(cols, figures[start:start + columns], strict=False):
+            with col:
+                figure(fig, export)
+
+
 def _clicked(event: object, selection: str) -> str | None:
     """The département code a map click selected, if any."""
-    try:
-        points = event.selection[selection]  # type: ignore[attr-defined]
-    except (AttributeError, KeyError, TypeError):
-        return None
-    if isinstance(points, list) and points:
-        return points[0].get("code")
-    return None
+    code = _clicked_value(event, selection, "code")
+    return code if isinstance(code, str) else None
 
 
 def map_view(v: View, *, selection: str, on_click: Callable[[str | None], None],
@@ -172,8 +194,8 @@ def map_view(v: View, *, selection: str, on_click: Callable[[str | None], None],
     ``header``: a container drawn earlier on the page, so that the title sits above the controls
     the page drew before it could build the view.
     """
-    v = access.for_role(v, role())
-    export = _header(v, header, scope)
+    v = access.for_role(v, role(), current_team())
+    export = page_header(v, header, scope)
     for note in v.notes:
         st.info(plain(note))
     # the map across the page, the table under it: a table of twelve columns beside the
@@ -184,3 +206,42 @@ def map_view(v: View, *, selection: str, on_click: Callable[[str | None], None],
     code = _clicked(event, selection)
     if code and code != current:
         on_click(code)
+
+
+def _clicked_value(event: object, selection: str, key: str) -> object:
+    """The ``key`` of the mark a click selected, if any."""
+    try:
+        points = event.selection[selection]  # type: ignore[attr-defined]
+    except (AttributeError, KeyError, TypeError):
+        return None
+    if isinstance(points, list) and points:
+        return points[0].get(key)
+    return None
+
+
+def detail_view(v: View, *, header: DeltaGenerator, selection: str, key: str,
+                detail: Callable[[View, object], Table | None]) -> None:
+    """The standard layout; a click on a mark of the chart that
+    holds ``selection`` shows ``detail(view, its key)`` under it (staff: the readers' view has
+    no such chart)."""
+    v = access.for_role(v, role(), current_team())
+    export = page_header(v, header)
+    if v.empty_message:
+        st.info(plain(v.empty_message))
+        return
+    metrics(v)
+    for start in range(0, len(v.figures), 2):
+        pair = st.columns(2)
+        for col, fig in zip(pair, v.figures[start:start + 2], strict=False):
+            with col:
+                spec = fig.chart.spec if fig.chart is not None else {}
+                selectable = any(p.get("name") == selection for p in spec.get("params", []))
+                event = figure(fig, export, selectable=selectable)
+                found = detail(v, _clicked_value(event, selection, key)) if selectable else None
+                if found is not None:
+                    table(found, export)
+    for tab in v.tables:
+        table(tab, export)
+    for note in v.notes:
+        st.caption(plain(note))
+

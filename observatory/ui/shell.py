@@ -9,12 +9,12 @@ from typing import NoReturn
 
 import streamlit as st
 
-from observatory import auth, logs, store
+from observatory import logs, store
 from observatory.config import Federation, get_federation
 from observatory.filters import Scope
 from observatory.pages import PAGES, by_file
 from observatory.ui import data
-from observatory.ui.auth import ROLE_KEY, current_role, require, sidebar_badge
+from observatory.ui.auth import ROLE_KEY, current_role, current_team, require, sidebar_badge
 from observatory.ui.filters import sidebar
 from observatory.ui.text import plain
 
@@ -28,6 +28,9 @@ class Context:
     names: dict[str, str]
     years: list[int]
     role: str
+    team: int | None = None  # the member team of an `adherent` account
+    # the URL's parameters as this run found them, before the sidebar rewrote them
+    params: dict[str, str] | None = None
 
 
 def _ensure_store() -> None:
@@ -57,14 +60,19 @@ def run() -> None:
     federation = get_federation(info["federation"])
     names = data.departement_names()
     pages = [st.Page(p.file, title=p.title, icon=p.icon, url_path=p.id, default=p.default)
-             for p in PAGES if auth.allows(role, p.role)]
+             for p in PAGES if p.opens_for(role)]
     nav = st.navigation(pages)
-    if federation.brand.logo_path is not None:  # the federation's own look, top of the sidebar
-        st.logo(str(federation.brand.logo_path), size="large")
+    # The federation's own look, top of the sidebar. The SVG where there is one: Streamlit
+    # passes it through, where a PNG is decoded and re-encoded on every rerun (~0.2 s of CPU).
+    logo = federation.brand.logo_svg or federation.brand.logo_path
+    if logo is not None:
+        st.logo(str(logo), size="large")
+    params = st.query_params.to_dict()
     st.sidebar.markdown(f"**{plain(federation.name)}** · {plain(federation.region)}")
     sidebar_badge(role)
     scope = sidebar(federation, info["years"], names)
-    st.session_state["_context"] = Context(federation, scope, names, info["years"], role)
+    st.session_state["_context"] = Context(federation, scope, names, info["years"], role,
+                                           current_team(), params)
     nav.run()
 
 
@@ -81,10 +89,11 @@ def _leave_legacy_pages_mode() -> NoReturn:
     st.rerun()
 
 
-def needed_role(page: str) -> str:
-    """The role ``page`` (its path, e.g. ``pages/annuaire.py``) needs; unknown pages: admin."""
+def opens_for(page: str, role: str | None) -> bool:
+    """Whether ``role`` may open ``page`` (its path, e.g. ``pages/annuaire.py``); an unknown
+    page opens to nobody."""
     found = by_file(page)
-    return "admin" if found is None else found.role
+    return found is not None and found.opens_for(role)
 
 
 def context(page: str) -> Context:
@@ -96,8 +105,7 @@ def context(page: str) -> Context:
     ctx: Context | None = st.session_state.get("_context")
     if ctx is None:
         _leave_legacy_pages_mode()
-    needed = needed_role(page)
-    require(ctx.role, needed)
+    require(opens_for(page, ctx.role))
     # and the session's own role: a context left by an earlier run must not lend its rights
-    require(st.session_state.get(ROLE_KEY), needed)
+    require(opens_for(page, st.session_state.get(ROLE_KEY)))
     return ctx

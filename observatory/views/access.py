@@ -17,8 +17,18 @@ built; the `lecture` role (board, partners) and every exported file get ``protec
   "aggregate"; so is a chart none of whose marks may be drawn. A withheld chart says so
   (``Figure.withheld``): it is never drawn empty, nor described as having no data.
 
-For readers, ``for_role`` also removes the tables flagged ``detail`` (lists of teams, verbatim
-answers, fiches).
+For readers, ``for_role`` also removes the tables and figures flagged ``detail`` (lists of
+teams, verbatim answers, fiches, the map of the projects with their names). The public and member
+teams (``adherent``) see like readers, and besides:
+
+- what the federation publishes (survey infographics, fiches) only once published, unless the
+  role reads it unpublished (``SEES_UNPUBLISHED``): a view not built from the published items
+  alone (``View.published_only``) is refused to them whole, whatever the page asked for;
+- a view about one team (``View.team_id``) is refused to everyone but staff and that team's own
+  account, who read its own rows in full (its comparisons with other teams stay masked).
+
+An infographic's card (``Card``) shows numbers read from its figure's rows: when its figure is
+withheld, or one of those rows masked, the card says so instead of its numbers and takeaway.
 """
 
 from __future__ import annotations
@@ -29,15 +39,39 @@ import pandas as pd
 
 from observatory import auth, formats, privacy
 from observatory.charts import Figure
-from observatory.views import Metric, Table, View
+from observatory.views import Card, Metric, Table, View
 
-DETAIL_NOTE = ("Listes d'équipes, fiches et réponses individuelles réservées à l'équipe de la "
-               "fédération (rôle « lecture » : agrégats seulement).")
+DETAIL_NOTE = ("Listes d'équipes, projets nommés, fiches et réponses individuelles réservés à "
+               "l'équipe de la fédération (rôle « lecture » : agrégats seulement).")
 
 
 def masked_note() -> str:
     return (f"Effectifs de moins de {privacy.threshold()} équipes ou répondants masqués, ainsi "
             "que les cases qui permettraient de les retrouver par différence.")
+
+
+# Who reads each kind of published content before it is published: the federation's own roles
+# (readers as before), and member teams for the fiches, their library; the public never.
+SEES_UNPUBLISHED = {"survey": frozenset({"lecture", "equipe", "admin"}),
+                    "fiche": frozenset({"adherent", "lecture", "equipe", "admin"})}
+NOT_PUBLISHED = formats.typography("Contenu non publié : il n'est pas accessible avec ce rôle.")
+NOT_YOUR_TEAM = formats.typography("Cette page ne montre que l'équipe du compte connecté.")
+REFUSED_TITLES = {NOT_PUBLISHED: "Contenu non publié", NOT_YOUR_TEAM: "Mon équipe"}
+
+
+def published_only(role: str | None, kind: str) -> bool:
+    """Whether ``role`` sees only the published items of ``kind`` ("survey", "fiche")."""
+    return role not in SEES_UNPUBLISHED[kind]
+
+
+def refusal(view: View, role: str | None, team: int | None = None) -> str | None:
+    """Why ``role`` (of ``team``) may not see ``view`` at all, or None."""
+    if view.team_id is not None and not auth.can_see_team_details(role) and (
+            role != "adherent" or team != view.team_id):
+        return NOT_YOUR_TEAM
+    if view.publication and not view.published_only and published_only(role, view.publication):
+        return NOT_PUBLISHED
+    return None
 
 
 def typeset(view: View) -> View:
@@ -56,24 +90,36 @@ def typeset(view: View) -> View:
     def table(tab: Table) -> Table:
         return dataclasses.replace(tab, title=t(tab.title), caption=t(tab.caption))
 
+    def card(c: Card) -> Card:
+        return dataclasses.replace(c, title=t(c.title), value=t(c.value), value_label=t(c.value_label),
+                                   takeaway=t(c.takeaway), groups=t(c.groups),
+                                   withheld=t(c.withheld))
+
     return dataclasses.replace(
         view, title=t(view.title), scope_label=t(view.scope_label),
         empty_message=t(view.empty_message) if view.empty_message else view.empty_message,
         notes=[t(n) for n in view.notes], metrics=[metric(m) for m in view.metrics],
-        figures=[figure(f) for f in view.figures], tables=[table(x) for x in view.tables])
+        figures=[figure(f) for f in view.figures], tables=[table(x) for x in view.tables],
+        cards=[card(c) for c in view.cards])
 
 
-def for_role(view: View, role: str | None) -> View:
+def for_role(view: View, role: str | None, team: int | None = None) -> View:
     """``view`` as ``role`` may see it on screen (staff and administrators: as built), set in
-    French typography."""
+    French typography; ``team``: the member team of an ``adherent`` account."""
+    refused = refusal(view, role, team)
+    if refused is not None:  # not even its title: another team's name, an unpublished survey's
+        return typeset(View(title=REFUSED_TITLES[refused], scope_label="", empty_message=refused))
     if auth.can_see_team_details(role):
         return typeset(view)
     safe = protect(view)
-    tables = [t for t in safe.tables if not t.detail]
+    own = view.team_id is not None  # its own team's page: its rows are its own
+    tables = [t for t in safe.tables
+              if not t.detail or own or (t.members and role == "adherent")]
+    figures = [f for f in safe.figures if not f.detail or own]
     notes = list(safe.notes)
-    if len(tables) < len(safe.tables):
+    if len(tables) < len(safe.tables) or len(figures) < len(safe.figures):
         notes.append(formats.typography(DETAIL_NOTE))
-    return dataclasses.replace(safe, tables=tables, notes=notes)
+    return dataclasses.replace(safe, tables=tables, figures=figures, notes=notes)
 
 
 def protect(view: View, limit: int | None = None) -> View:
@@ -83,14 +129,52 @@ def protect(view: View, limit: int | None = None) -> View:
     hidden = {(t.key, c) for t in tables for c in t.count_columns
               if t.masked_cells and _has_hidden(t.data, c)}
     metrics = protect_metrics(view.metrics, limit, hidden)
+    by_key = {f.key: f for f in figures}
+    cards = [protect_card(c, by_key.get(c.figure), limit) for c in view.cards]
     masked = (any(t.masked_cells for t in tables) or any(f.masked_cells or f.withheld
                                                          for f in figures)
-              or any(a is not b for a, b in zip(metrics, view.metrics, strict=True)))
+              or any(a is not b for a, b in zip(metrics, view.metrics, strict=True))
+              or any(c.withheld for c in cards))
     notes = list(view.notes)
     if masked and masked_note() not in notes:
         notes.append(masked_note())
     return typeset(dataclasses.replace(view, tables=tables, figures=figures, metrics=metrics,
-                                       notes=notes))
+                                       notes=notes, cards=cards))
+
+
+CARD_MASKED = ("chiffres masqués : ils permettraient de retrouver un effectif de moins de "
+               "{limit} répondants")
+
+
+def protect_card(card: Card, fig: Figure | None, limit: int | None = None) -> Card:
+    """The card as its protected figure allows: its numbers only where every row they come
+    from is shown; otherwise why not, in the project's words."""
+    if card.withheld:
+        return card
+    if fig is None or fig.withheld:
+        reason = fig.withheld if fig is not None and fig.withheld else privacy.too_few(
+            limit, "répondants")
+        return dataclasses.replace(card, value="", value_label="", takeaway="", groups="",
+                                   withheld=reason)
+    if _any_masked(fig, card.rows):
+        return dataclasses.replace(card, value="", value_label="", takeaway="", groups="",
+                                   withheld=CARD_MASKED.format(limit=privacy.threshold(limit)))
+    if card.groups and _any_masked(fig, card.group_rows):
+        return dataclasses.replace(card, groups="")
+    return card
+
+
+def _any_masked(fig: Figure, rows: tuple[int, ...]) -> bool:
+    """Whether a count of these rows of the protected figure's data is masked."""
+    if not rows or not fig.masked_cells:
+        return False
+    data = fig.data.reset_index(drop=True)
+    return any(col in data.columns and i < len(data) and _masked_value(data[col].iloc[i])
+               for col in fig.count_columns for i in rows)
+
+
+def _masked_value(value: object) -> bool:
+    return isinstance(value, str) and (value.startswith("<") or value == privacy.MASKED_VALUE)
 
 
 def _has_hidden(df: pd.DataFrame, column: str) -> bool:

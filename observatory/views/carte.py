@@ -8,13 +8,14 @@ from typing import Any
 
 import pandas as pd
 
-from observatory import charts, formats, geo, indicators
+from observatory import charts, formats, geo, indicators, privacy
 from observatory.charts import Figure
 from observatory.config import Federation, get_federation
 from observatory.filters import Scope
+from observatory.indicators import national as ind_national
 from observatory.indicators import population
 from observatory.privacy import Margin
-from observatory.views import Table, View
+from observatory.views import Table, View, national
 from observatory.vocabulary import status_label
 
 SELECTION = "departement_clique"
@@ -77,13 +78,15 @@ MISSING = {"coverage": "sans décompte de référence",
 
 
 @functools.cache
-def territory_borders(federation_id: str) -> dict[str, Any]:
-    """Outlines of the federation's territories (unions of départements), computed once."""
+def territory_borders(federation_id: str, insets: bool = False) -> dict[str, Any]:
+    """Outlines of the federation's territories (unions of départements), computed once;
+    ``insets``: on the map whose overseas départements are drawn beside the mainland."""
     from shapely.geometry import mapping, shape
     from shapely.ops import unary_union
 
     federation = get_federation(federation_id)
-    shapes = geo.departement_shapes(federation.departements)
+    shapes = (geo.inset_shapes(frozenset(federation.departements)) if insets
+              else geo.departement_shapes(federation.departements))
     by_code = {f["properties"]["code"]: shape(f["geometry"]) for f in shapes["features"]}
     features = []
     for name, codes in federation.territories.items():
@@ -94,8 +97,8 @@ def territory_borders(federation_id: str) -> dict[str, Any]:
 
 
 @functools.cache
-def _borders_topojson(federation_id: str) -> str:
-    return geo.topojson(territory_borders(federation_id)["features"], "territories")
+def _borders_topojson(federation_id: str, insets: bool = False) -> str:
+    return geo.topojson(territory_borders(federation_id, insets)["features"], "territories")
 
 
 def _values(scope: Scope, federation: Federation, db: indicators.DB) -> pd.DataFrame:
@@ -120,24 +123,33 @@ def _values(scope: Scope, federation: Federation, db: indicators.DB) -> pd.DataF
             known & (df["communes_population"] > 0))
     df["territory"] = [federation.territory_of(c) or "" for c in df["departement"]]
     df["in_scope"] = df["departement"].isin(scope.departements(federation))
+    if "federation_name" in df.columns:  # a national store: each region with its federation
+        df["region"] = [f"{r} ({f})" if isinstance(f, str) else f"{r} (aucun paquet)"
+                        for r, f in zip(df["region_name"], df["federation_name"], strict=True)]
     return df
 
 
 def map_chart(df: pd.DataFrame, federation: Federation, ind: MapIndicator, title: str,
-              caption: str) -> charts.Spec:
-    """Choropleth of ``ind`` with the values joined in the spec (not repeated per feature)."""
+              caption: str, *, insets: bool = False) -> charts.Spec:
+    """Choropleth of ``ind`` with the values joined in the spec (not repeated per feature).
+
+    ``insets``: the overseas départements drawn in boxes beside the mainland (France's map);
+    a ``region`` column of ``df`` shows in the tooltip."""
     extra = ["aci_teams"] if ind.column == "aci_total_eur" else []
+    extra += ["region"] if "region" in df.columns else []
     values = df[["departement", "name", ind.column, "in_scope", *extra]].rename(
         columns={ind.column: "value"})
-    deps = geo.departements()
-    labels = df.merge(deps[["code", "lon", "lat"]], left_on="departement", right_on="code")
-    labels = labels[["departement", "lon", "lat", ind.column, "in_scope", *extra]].rename(
-        columns={ind.column: "v"})
+    codes = frozenset(federation.departements)
+    deps = geo.label_points(insets)
+    labels = df.merge(deps, left_on="departement", right_on="code")
+    labels = labels[["departement", "lon", "lat", ind.column, "in_scope",
+                     *(c for c in extra if c != "region")]].rename(columns={ind.column: "v"})
     chart = charts.choropleth(
-        geo.departement_topojson(frozenset(federation.departements)), values, labels,
-        label=ind.label, fmt=ind.fmt, selection=SELECTION,
-        borders=_borders_topojson(federation.id) if federation.territories else None,
-        partial=not bool(df["in_scope"].all()), brand=federation.brand)
+        geo.france_topojson(codes) if insets else geo.departement_topojson(codes), values,
+        labels, label=ind.label, fmt=ind.fmt, selection=SELECTION,
+        borders=_borders_topojson(federation.id, insets) if federation.territories else None,
+        partial=not bool(df["in_scope"].all()),
+        insets=geo.inset_frames_topojson(codes) if insets else None, brand=federation.brand)
     return charts.titled(chart, title, caption, federation.brand)
 
 
@@ -146,6 +158,7 @@ def _rate(rows: pd.DataFrame, column: str) -> float | None:
     numerator, denominator, per = RATES[column]
     if not rows[column].notna().any():
         return None
+    rows = rows[rows[numerator].notna()]  # a masked département (a national store's) counts for none
     below = float(rows[denominator].sum())
     return float(rows[numerator].sum()) / below * per if below else None
 
@@ -153,7 +166,10 @@ def _rate(rows: pd.DataFrame, column: str) -> float | None:
 def _scope_value(shown: pd.DataFrame, ind: MapIndicator, every: pd.DataFrame,
                  federation: Federation, year: int | None, db: indicators.DB) -> str:
     """The indicator over the whole scope, as the subtitle states it: a total, or a rate (a
-    rate per 100,000 inhabitants next to its reference: the federation's, France's)."""
+    rate per 100,000 inhabitants next to its reference: the federation's, France's).
+    Départements without data (a national store's, outside every package) count for none;
+    a masked one makes the total masked."""
+    shown = shown[shown["federation"].notna()] if "federation" in shown.columns else shown
     if ind.column in RATES:
         rate = _rate(shown, ind.column)
         if rate is None:
@@ -168,6 +184,8 @@ def _scope_value(shown: pd.DataFrame, ind: MapIndicator, every: pd.DataFrame,
         if france is not None:
             text += f" · France : {formats.number(france, 1)}"
         return text
+    if ind.column in shown.columns and shown[ind.column].isna().any():
+        return f"Total : {privacy.MASKED_VALUE} (une valeur au moins est masquée)"
     total = shown[ind.column].sum()
     if ind.column == "aci_total_eur":
         return f"Total : {formats.euros(total)}"
@@ -235,7 +253,9 @@ def build(scope: Scope, federation: Federation, db: indicators.DB = None,
     and the départements outside the scope are faded."""
     ind = INDICATORS.get(indicator, INDICATORS["adherent_teams"])
     df = _values(scope, federation, db)
-    label = scope.label(federation, dict(zip(df["departement"], df["name"], strict=True)))
+    names = dict(zip(df["departement"], df["name"], strict=True))
+    label = (national.label(scope, federation, names) if "region" in df.columns
+             else scope.label(federation, names))
     view = View(title="Carte des équipes", scope_label=label)
     if indicator == "coverage" and df["reference_teams"].isna().all():
         view.notes.append("Aucun décompte de référence des équipes existantes n'est chargé : "
@@ -243,8 +263,10 @@ def build(scope: Scope, federation: Federation, db: indicators.DB = None,
     elif ind.column in MISSING and ind.column != "coverage" and not df[ind.column].notna().any():
         view.notes.append(f"{ind.label} : non calculable {MISSING[ind.column]}.")
     shown = df[df["in_scope"]]
+    if "federation" in df.columns:  # a national store: the départements some package covers
+        shown = shown[shown["federation"].notna()]
     facilitation = ind.column in ("facilitations", "facilitated_teams")
-    n = int(shown["facilitations" if facilitation else "adherent_teams"].sum())
+    n = int(shown["facilitations" if facilitation else "adherent_teams"].fillna(0).sum())
     n_label = "facilitations" if facilitation else "équipes"
     year = scope.year or ""
     title = f"{ind.label} par département, {year}".strip(", ")
@@ -253,6 +275,11 @@ def build(scope: Scope, federation: Federation, db: indicators.DB = None,
     partial = not bool(df["in_scope"].all())
     where = label.split(" · ")[0]
     notes = [_scope_value(shown, ind, df, federation, scope.year, db)]
+    reference = ind_national.reference(scope.year, scope.team_type, db) \
+        if ind.column == "per_100k" else None
+    if reference is not None and reference.per_100k is not None:
+        notes.append(f"{reference.label} : {formats.number(reference.per_100k, 1)} pour "
+                     "100 000 habitants")
     if partial:  # the n and the total are the scope's, the colours the whole federation's
         notes.insert(0, f"Périmètre : {where}, autres départements estompés")
     # The figure's data (its CSV) is the scope's départements, whose total the subtitle
@@ -263,7 +290,8 @@ def build(scope: Scope, federation: Federation, db: indicators.DB = None,
         n, n_label, f"{ind.source} {year}".strip(), " · ".join(notes),
         count_columns=(ACI_TEAMS, "aci_teams") if aci else (),
         margins=(Margin(where="in_scope"),))
-    fig.chart = map_chart(df, federation, ind, title, fig.caption)
+    fig.chart = map_chart(df, federation, ind, title, fig.caption,
+                          insets=bool(set(federation.departements) & set(geo.OVERSEAS)))
     if points:
         existing, members, located = _points(scope, federation, db)
         fig.chart = charts.with_points(fig.chart, existing, members)
@@ -275,7 +303,6 @@ def build(scope: Scope, federation: Federation, db: indicators.DB = None,
             "autres équipes de la liste de référence.", detail=True))
     fig.takeaway = _lead(shown, ind)
     view.figures.append(fig)
-    shown = df[df["in_scope"]]
     table = pd.DataFrame({
         "Code": shown["departement"], "Département": shown["name"],
         "Territoire": shown["territory"], "Équipes adhérentes": shown["adherent_teams"],
@@ -285,6 +312,16 @@ def build(scope: Scope, federation: Federation, db: indicators.DB = None,
         "Montant ACI (€)": shown["aci_total_eur"].round(0),
         ACI_TEAMS: shown["aci_teams"],
     })
+    if not federation.territories:  # a federation without territories has no such column
+        table = table.drop(columns=["Territoire"])
+    if "region" in df.columns:  # a national store: the region and its federation
+        table = table.drop(columns="Territoire")
+        table.insert(2, "Région", shown["region_name"])
+        table.insert(3, "Fédération", shown["federation_name"].fillna("aucun paquet"))
+        aci_masked = table["Montant ACI (€)"].isna()
+        if aci_masked.any():
+            table["Montant ACI (€)"] = table["Montant ACI (€)"].astype(object).where(
+                ~aci_masked, privacy.MASKED_VALUE)
     # columns a reference gives, where it gives them for every département shown
     for column, source in (("Équipes existantes", "reference_teams"),
                            ("Part de la population couverte par une adhérente",
@@ -294,13 +331,13 @@ def build(scope: Scope, federation: Federation, db: indicators.DB = None,
         if len(shown) and shown[source].notna().all():
             table[column] = shown[source]
     rate = _rate(df, "per_100k")
-    reference = (f" Pour 100 000 habitants, {federation.name} : {formats.number(rate, 1)}."
-                 if rate is not None else "")
+    whole = (f" Pour 100 000 habitants, {federation.name} : {formats.number(rate, 1)}."
+             if rate is not None else "")
     view.tables.insert(0, Table(
         "carte_table", "Chiffres par département", table,
         f"Sources : formulaires d'adhésion, journal des facilitations {year}; population : INSEE "
         "(populations municipales) ; couverture : communes ayant une MSP ou un centre de santé."
-        + reference, count_columns=(ACI_TEAMS,)))
+        + whole, count_columns=(ACI_TEAMS,)))
     return view
 
 

@@ -9,13 +9,15 @@ from observatory.config import Federation
 from observatory.filters import Scope
 from observatory.indicators import DB
 from observatory.indicators import directory as ind
-from observatory.views import Metric, Table, View
+from observatory.views import Metric, Table, View, national
 from observatory.vocabulary import STATUS_LABELS
 
 
 def filter_options(scope: Scope, federation: Federation,
                    db: DB = None) -> dict[str, list[str]]:
     """The values the page's multiselects offer (statuses as their codes)."""
+    if national.is_national(db):
+        return {"statuses": [], "protocols": [], "missions": [], "systems": []}
     return ind.filter_options(scope, federation, db)
 
 
@@ -32,6 +34,9 @@ def build(
     departement_names: dict[str, str] | None = None,
 ) -> View:
     """The member teams of ``scope`` matching the criteria; e-mails only with ``show_contacts``."""
+    if national.is_national(db):
+        return national.team_level("Annuaire et expertises", "la liste des équipes et leurs "
+                                   "contacts", scope, federation)
     label = scope.label(federation, departement_names or {})
     view = View(title="Annuaire et expertises", scope_label=label)
     total = ind.member_count(scope, federation, db)

@@ -9,7 +9,7 @@ from observatory.config import Brand, Federation
 from observatory.filters import Scope
 from observatory.indicators import DB
 from observatory.indicators import facilitations as ind
-from observatory.views import Metric, Table, View
+from observatory.views import Metric, Table, View, national
 from observatory.vocabulary import FACILITATION_TEAM_TYPES, KIND_LABELS, STATUS_LABELS
 
 FACILITATIONS = "Facilitations"
@@ -132,7 +132,36 @@ def _metrics(scope: Scope, federation: Federation, df: pd.DataFrame, years: pd.D
                f"Équipes distinctes facilitées. Source : {_source(scope)}."),
         Metric("Facilitations d'équipes en projet", formats.percent(project / total),
                None, "Part des facilitations dont l'équipe était en projet le jour même."),
+        *_time_metrics(scope, federation, db),
     ]
+
+
+def _time_metrics(scope: Scope, federation: Federation, db: DB) -> list[Metric]:
+    """For projects and teams in operation, facilitators and volunteer hours, where the log
+    says them (a log without durations shows no hours, not zero)."""
+    found = indicators.facilitation_figures(scope, federation, db)
+    out = [
+        Metric("Pour accompagner des projets", formats.number(found["facilitations_projects"]),
+               help="Facilitations dont l'équipe était en projet le jour même."),
+        Metric("Auprès d'équipes en fonctionnement",
+               formats.number(found["facilitations_functioning"]),
+               help="Facilitations dont l'équipe était labellisée ou sous ACI le jour même ; "
+                    "celles sans profil renseigné (élus, collectivités…) ne sont dans aucune "
+                    "des deux."),
+    ]
+    if found["facilitators"] is not None:
+        out.append(Metric("Facilitateurs et facilitatrices", formats.number(found["facilitators"]),
+                          help="Personnes distinctes citées comme facilitateurs dans le journal "
+                               "(jamais nommées ici).", count=found["facilitators"]))
+    hours = found["volunteer_hours"]
+    if hours is not None:
+        untimed = found["volunteer_facilitations_without_duration"]
+        out.append(Metric(
+            "Heures bénévoles", f"{formats.number(hours, 0 if float(hours).is_integer() else 1)}"
+            "\u00a0h", help="Durées des facilitations en temps bénévole."
+            + (f" {untimed} facilitation(s) bénévole(s) sans durée n'y sont pas comptées."
+               if untimed else ""), count=found["volunteer_facilitators"]))
+    return out
 
 
 def _time_figures(scope: Scope, federation: Federation, total: int, years: pd.DataFrame,
@@ -204,6 +233,8 @@ def _top_teams(scope: Scope, federation: Federation, db: DB) -> Table:
 def build(scope: Scope, federation: Federation, db: DB = None,
           departement_names: dict[str, str] | None = None) -> View:
     """Every facilitation figure of ``scope`` (never a facilitator's name)."""
+    if national.is_national(db):
+        return national.facilitations(scope, federation, db, departement_names)
     names = departement_names or {}
     label = scope.label(federation, names)
     view = View(title="Facilitations", scope_label=label)

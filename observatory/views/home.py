@@ -6,10 +6,10 @@ from typing import Any
 
 import pandas as pd
 
-from observatory import charts, formats, indicators
+from observatory import charts, formats, geo, indicators, privacy
 from observatory.config import Federation
 from observatory.filters import Scope
-from observatory.views import Metric, Table, View
+from observatory.views import Metric, Table, View, national
 from observatory.vocabulary import KIND_LABELS, STATUS_LABELS, UNKNOWN_LABEL
 
 SOURCES = {
@@ -23,7 +23,9 @@ def _source(source: str, year: int | None) -> str:
     return f"{SOURCES[source]} {year}" if year else SOURCES[source]
 
 
-def _metric(label: str, now: float, before: float | None, help_text: str) -> Metric:
+def _metric(label: str, now: float | None, before: float | None, help_text: str) -> Metric:
+    if now is None:  # masked by a federation's package (a national store)
+        return Metric(label, privacy.MASKED_VALUE, None, help_text)
     return Metric(label, formats.number(now), formats.delta(now, before), help_text)
 
 
@@ -61,8 +63,10 @@ def key_metrics(now: dict[str, Any], before: dict[str, Any] | None, year: int | 
                 prev("survey_respondents"),
                 f"Réponses complètes aux {now['surveys']} enquêtes flash de {year}. "
                 f"Source : {SOURCES['surveys']}."),
-        Metric("Montant ACI déclaré", formats.euros(now["aci_total_eur"]),
-               formats.delta(now["aci_total_eur"], prev("aci_total_eur"), "€"),
+        Metric("Montant ACI déclaré", privacy.MASKED_VALUE if now["aci_total_eur"] is None
+               else formats.euros(now["aci_total_eur"]),
+               None if now["aci_total_eur"] is None
+               else formats.delta(now["aci_total_eur"], prev("aci_total_eur"), "€"),
                f"Somme des montants ACI déclarés par {now['aci_teams']} équipes. Source : "
                f"{SOURCES['adhesions']}.", count=now["aci_teams"]),
     ]
@@ -144,4 +148,13 @@ def build(scope: Scope, federation: Federation, db: indicators.DB = None,
     view.tables.append(Table("par_departement", "Par département", per_dep,
                              f"Sources : {SOURCES['adhesions']}, "
                              f"{_source('facilitations', year)}."))
+    if national.is_national(db):
+        national.home_extras(view, scope, federation, db, now)
+    else:  # next to France's, when the national package is loaded as reference
+        population = sum(geo.population_by_departement().get(c, 0)
+                         for c in scope.departements(federation))
+        metric = national.rate_metric(scope, now["adherent_teams"], population,
+                                      label.split(" · ")[0], db, reference_only=True)
+        if metric is not None:
+            view.metrics.insert(1, metric)
     return view

@@ -12,7 +12,7 @@ from observatory.config import Brand, Federation
 from observatory.filters import Scope
 from observatory.indicators import DB
 from observatory.indicators import portrait as ind
-from observatory.views import Metric, Table, View
+from observatory.views import Metric, Table, View, national
 from observatory.vocabulary import STATUS_LABELS, TEAM_TYPES, status_label
 
 STATUS_ORDER = list(STATUS_LABELS.values())
@@ -27,7 +27,7 @@ def _status(values: pd.Series) -> pd.Series:
     return values.map(status_label)
 
 
-class _Answers:
+class Answers:
     """The distributions query, split per form field."""
 
     def __init__(self, df: pd.DataFrame) -> None:
@@ -61,7 +61,7 @@ class _Answers:
                 self.answered(field))
 
 
-def _distribution(answers: _Answers, field: str, key: str, title: str, category: str,
+def _distribution(answers: Answers, field: str, key: str, title: str, category: str,
                   scope: Scope, brand: Brand, *, multiple: bool = False, numeric: bool = False,
                   unit: str = "", notes: str = "") -> charts.Figure:
     """Bars of the share of answering teams per answer of one form question."""
@@ -103,7 +103,7 @@ def _transitions(df: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def _metrics(counts: pd.DataFrame, answers: _Answers, aci: pd.DataFrame,
+def _metrics(counts: pd.DataFrame, answers: Answers, aci: pd.DataFrame,
              source: str) -> list[Metric]:
     """Members, teams under ACI, the ACI total, professionals, PACTE-trained coordinators."""
     members = int(counts["teams"].sum())
@@ -127,7 +127,7 @@ def _metrics(counts: pd.DataFrame, answers: _Answers, aci: pd.DataFrame,
     ]
 
 
-def _status_figures(counts: pd.DataFrame, history: pd.DataFrame,
+def status_figures(counts: pd.DataFrame, history: pd.DataFrame,
                     source: str, brand: Brand) -> list[charts.Figure]:
     """Members by type and status this year, and the statuses year after year."""
     data = pd.DataFrame({"Type": counts["team_type"], "Statut": _status(counts["status"]),
@@ -183,7 +183,7 @@ def _aci_figures(bins: pd.DataFrame, source: str, brand: Brand) -> list[charts.F
     return figures
 
 
-def _form_figures(answers: _Answers, scope: Scope, brand: Brand) -> list[charts.Figure]:
+def form_figures(answers: Answers, scope: Scope, brand: Brand) -> list[charts.Figure]:
     """The answers to the form's questions: systems, professions, coordination, missions…"""
     return [
         _distribution(answers, "information_system", "si_partage", "Système d'information partagé",
@@ -207,7 +207,7 @@ def _form_figures(answers: _Answers, scope: Scope, brand: Brand) -> list[charts.
     ]
 
 
-def _aci_table(aci: pd.DataFrame, source: str) -> Table:
+def aci_table(aci: pd.DataFrame, source: str) -> Table:
     return Table("montants_aci", "Montants ACI par type d'équipe", pd.DataFrame({
         "Type d'équipe": aci["team_type"],
         "Équipes adhérentes": aci["teams"].astype(int),
@@ -229,6 +229,8 @@ def build(scope: Scope, federation: Federation, db: DB = None,
           departement_names: dict[str, str] | None = None, equipes: str = "adherentes") -> View:
     """Counts, status history, ACI, information systems, professions, coordination, missions;
     ``equipes="toutes"``: the same questions estimated for every existing team."""
+    if national.is_national(db):
+        return national.portrait(scope, federation, db, departement_names)
     if equipes == "toutes":
         from observatory.views import estimation
 
@@ -240,19 +242,19 @@ def build(scope: Scope, federation: Federation, db: DB = None,
         view.empty_message = f"Aucune équipe adhérente pour {label}."
         return view
     source = _source(scope)
-    answers = _Answers(ind.distributions(scope, federation, db))
+    answers = Answers(ind.distributions(scope, federation, db))
     aci = ind.aci(scope, federation, db)
     view.metrics = _metrics(counts, answers, aci, source)
     brand = federation.brand
-    view.figures = _status_figures(counts, ind.status_history(scope, federation, db), source,
-                                   brand)
+    view.figures = status_figures(counts, ind.status_history(scope, federation, db), source,
+                                  brand)
     moves = ind.transitions(scope, federation, db)
     every = _transitions(moves) if len(moves) else None
     if every is not None:
         view.figures.append(_transition_figure(moves, every, brand))
     view.figures += _aci_figures(ind.aci_histogram(scope, federation, db), source, brand)
-    view.figures += _form_figures(answers, scope, brand)
-    view.tables.append(_aci_table(aci, source))
+    view.figures += form_figures(answers, scope, brand)
+    view.tables.append(aci_table(aci, source))
     if every is not None:
         view.tables.append(Table(
             "transitions_statut", "Évolution du statut d'une année à l'autre",

@@ -1,22 +1,19 @@
 """End-to-end fixtures: one real Streamlit server and one Debian Chromium for the whole session.
 
-The server runs ``streamlit run app.py`` on a free loopback port against a private copy of the demo
-store (the session's ``demo_db`` is never written to). Chromium is Debian's ``/usr/bin/chromium``
-driven by Playwright's Python package; Playwright's own browser download is never used. Each test
-gets a new browser context (empty cookies and storage) at 1440×900.
+The server runs ``streamlit run server.py`` (the app behind its sign-in routes) on a free loopback
+port against a private copy of the demo store (the session's ``demo_db`` is never written to), in
+the local demo mode; ``auth_server`` is a second one, with accounts, for the sign-in tests.
+Chromium is Debian's ``/usr/bin/chromium`` driven by Playwright's Python package; Playwright's own
+browser download is never used. Each test gets a new browser context (empty cookies and storage)
+at 1440×900.
 """
 
 from __future__ import annotations
 
-import os
+import contextlib
 import re
 import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +26,6 @@ HERE = Path(__file__).resolve().parent
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 VIEWPORT = {"width": 1440, "height": 900}
-SERVER_START_TIMEOUT = 60.0
 # What works as root on this kind of machine: no sandbox, no GPU, and no background traffic
 # (the network is closed: Chromium's own connections would only produce refusals). Playwright
 # gives every launch a new empty user-data-dir itself (it refuses a --user-data-dir argument).
@@ -50,19 +46,6 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
 
 # -- the server ---------------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _log_tail(path: Path, lines: int = 40) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(journal illisible)"
-
-
 @dataclass
 class Server:
     url: str
@@ -81,49 +64,49 @@ def e2e_store(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@contextlib.contextmanager
+def running(store_path: Path, folder: Path, secrets: Path) -> Iterator[Server]:
+    """``streamlit run server.py`` (``probe.serve``, the one way a server is started) with its
+    own store and secrets file (never the machine's)."""
+    from observatory.ui.probe import ServerError, serve
+
+    try:
+        with serve(ROOT / "server.py", store_path, folder, secrets=secrets) as started:
+            yield Server(started.url, store_path, started.log, started.process)
+    except ServerError as exc:
+        pytest.fail(f"Le serveur Streamlit n'a pas démarré : {exc}")
+
+
 @pytest.fixture(scope="session")
 def server(e2e_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """``streamlit run app.py`` on a free loopback port, ready when /_stcore/health says ok."""
+    """The app in its local demo mode (no account), on a copy of the demo store."""
     folder = tmp_path_factory.mktemp("e2e-server")
     secrets = folder / "secrets.toml"
     # No account configured: the app's local demo mode, whatever ~/.streamlit holds.
     secrets.write_text("# vide : mode démonstration locale pour les tests navigateur\n")
-    log = folder / "streamlit.log"
-    port = _free_port()
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-        "--server.address", "127.0.0.1", "--server.port", str(port),
-        "--server.headless", "true", "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none", "--secrets.files", str(secrets),
-    ]
-    env = dict(os.environ, OBSERVATORY_DB=str(e2e_store), PYTHONUNBUFFERED="1")
-    with log.open("wb") as out:
-        process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"Le serveur Streamlit s'est arrêté (code {process.returncode}) :\n"
-                            f"{_log_tail(log)}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200 and response.read().strip() == b"ok":
-                        break
-            except (urllib.error.URLError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"Le serveur Streamlit n'a pas répondu en {SERVER_START_TIMEOUT:.0f} s "
-                            f"sur {url} :\n{_log_tail(log)}")
-            time.sleep(0.2)
-        yield Server(url, e2e_store, log, process)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+    with running(e2e_store, folder, secrets) as started:
+        yield started
+
+
+# The accounts of the server that requires signing in (``auth_server``).
+ACCOUNTS = {"marie": ("equipe", None), "paul": ("lecture", None), "lac": ("adherent", 48)}
+E2E_PASSWORD = "mot de passe du navigateur"
+
+
+@pytest.fixture(scope="session")
+def auth_server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The app with accounts (``ACCOUNTS``): nothing but the sign-in form before signing in.
+    Started on first use, so that its first request is a test's."""
+    from observatory import auth
+
+    folder = tmp_path_factory.mktemp("e2e-auth")
+    store_path = folder / "observatory.duckdb"
+    shutil.copyfile(demo_db, store_path)
+    secrets = folder / "secrets.toml"
+    for name, (role, team) in ACCOUNTS.items():
+        auth.add_user(name, role, E2E_PASSWORD, secrets, team=team)
+    with running(store_path, folder, secrets) as started:
+        yield started
 
 
 # -- the browser --------------------------------------------------------------------------------

@@ -25,6 +25,8 @@ WITHOUT_CHART = {
     "import": "formulaire d'import et historique, sans graphique",
     "annuaire": "annuaire : un tableau des équipes, sans graphique",
     "administration": "comptes et réglages : des tableaux, sans graphique",
+    "mon-equipe": "mode démonstration : une équipe à choisir, pas encore de graphique",
+    "publication": "ce qui est publié : des listes et des formulaires",
 }
 ISERE = ("38", "38 – Isère")
 
@@ -431,4 +433,35 @@ def test_zz_import_through_the_import_page_shows_the_new_team(app, tmp_path) -> 
     open_page(page, home)
     after = int(metric(page, "Équipes adhérentes").replace("\u00a0", "").replace(" ", ""))
     assert after == before + 1
+    assert app.errors == []
+
+
+_CLICKABLE_PROJECT = """(root) => {
+  for (const mark of root.querySelectorAll('path[aria-label*="Projet: "]')) {
+    const box = mark.getBoundingClientRect();
+    const x = box.left + box.width / 2, y = box.top + box.height / 2;
+    if (box.width > 0 && document.elementFromPoint(x, y) === mark)
+      return {x, y, label: mark.getAttribute('aria-label')};
+  }
+  return null;
+}"""
+
+
+def test_clicking_a_project_on_the_map_shows_its_dates(app) -> None:
+    expect = _expect()
+    page = app.page
+    open_page(page, app.url("/projets"))
+    first = page.locator('path[aria-label*="Projet: "]').first
+    first.wait_for()
+    first.scroll_into_view_if_needed()  # the map of the projects is below the first charts
+    wait_idle(page)
+    found = page.get_by_test_id("stMain").evaluate(_CLICKABLE_PROJECT)
+    assert found, "aucun projet cliquable sur la carte des projets"
+    name = re.search(r"Projet: ([^;]+)", found["label"]).group(1).strip()
+    page.mouse.click(found["x"], found["y"])
+    title = page.get_by_test_id("stMarkdown").filter(has_text=f"{name} (")
+    expect(title.first).to_be_visible(timeout=10_000)
+    expect(page.get_by_text("Premier contact").first).to_be_visible()
+    assert urlparse(page.url).path == "/projets"
+    assert_no_exception(page)
     assert app.errors == []

@@ -154,7 +154,8 @@ def test_import_into_a_missing_store_is_refused_unless_asked_to_create_it(tmp_pa
 def test_unknown_kind_is_a_programming_error(corpus):
     with pytest.raises(ValueError, match="Type d'import inconnu"):
         imports.read_import("budget", corpus / "fiches_bom.csv")
-    assert imports.KINDS == ("adhesions", "facilitations", "survey", "fiches", "references")
+    assert imports.KINDS == ("adhesions", "facilitations", "survey", "fiches", "references",
+                             "projects")
 
 
 def _bulk_items(corpus):

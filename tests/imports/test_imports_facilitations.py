@@ -178,3 +178,76 @@ def test_excel_tab_delimited_log_and_unknown_teams_named(members, corpus, count)
     assert note.endswith("pas (encore) adhérentes (« MSP de Dieulefit »).")
     assert count("SELECT count(*) FROM teams WHERE name = 'MSP de Dieulefit' AND team_id NOT IN "
                  "(SELECT team_id FROM memberships)") == 1
+
+
+def test_durations_volunteer_time_and_facilitators(db, corpus):
+    from observatory import indicators
+    from observatory.config import get_federation
+    from observatory.filters import Scope
+
+    report = imports.import_file("facilitations", corpus / "journal_durees.csv", db=db)
+    with store.reading(db) as con:
+        rows = con.execute("SELECT duration_hours, volunteer, facilitator_keys FROM "
+                           "facilitations ORDER BY fac_date").fetchall()
+    assert [r[0] for r in rows] == [1.5, 1.5, 2.0, 1.5, None, 0.5]
+    assert [r[1] for r in rows] == [True, True, False, True, True, False]  # « x » or nothing
+    assert rows[0][2] == ["claire martin", "hugo bernard"]  # « / »
+    assert rows[3][2] == ["ines robert", "lucas petit"]  # « et »
+    assert rows[4][2] == ["hugo bernard"]  # the same person, however written
+    figures = indicators.facilitation_figures(Scope(year=2025), get_federation("femasaura"), db)
+    assert figures["volunteer_hours"] == 4.5
+    assert figures["facilitators"] == 5 and figures["volunteer_facilitators"] == 4
+    assert figures["volunteer_facilitations_without_duration"] == 1
+    text = report.to_text()
+    assert "5 facilitateur(s) distinct(s)" in text and "4 facilitation(s) en temps bénévole, 4,5" \
+        in text
+    assert "citent un facilitateur d'un seul mot (lignes 7)" in text
+    for name in ("Claire", "Hugo", "Inès", "Marion", "claire martin"):
+        assert name not in text  # never a facilitator's name, even in the report
+
+
+def test_a_log_without_durations_has_no_volunteer_hours(db, corpus):
+    from observatory import indicators
+    from observatory.config import get_federation
+    from observatory.filters import Scope
+
+    imports.import_file("facilitations", corpus / "journal_minimal.csv", db=db)
+    figures = indicators.facilitation_figures(Scope(year=2025), get_federation("femasaura"), db)
+    assert figures["volunteer_hours"] is None and figures["facilitators"] is None  # not zero
+
+
+def test_each_bad_duration_is_its_rows_error(db, bad, state):
+    before = state(db)
+    with pytest.raises(imports.ImportRefused) as refused:
+        imports.import_file("facilitations", bad / "journal_durees_erreurs.csv", db=db)
+    message = refused.value.message
+    for fragment in [
+        "ligne 3, colonne « Durée » : « 1 j » est une durée en jours",
+        "ligne 4, colonne « Durée » : « 90 » n'est pas une durée plausible en heures "
+        "(« 90 min » pour des minutes) (attendu de 0 à 24)",
+        "ligne 5, colonne « Durée » : « 0 » n'est pas une durée plausible",
+        "ligne 6, colonne « Durée » : « 1h75 » n'est pas une durée valide",
+        "ligne 7, colonne « Bénévole » : « Peut-être » n'est pas une réponse oui/non",
+    ]:
+        assert fragment in message
+    assert state(db) == before
+
+
+def test_workbook_time_cells_are_durations(db, tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Date", "Département", "Équipe(s)", "Type de facilitation", "Durée"])
+    ws.append([dt.datetime(2025, 3, 3), "38", "MSP A", "Sensibilisation", dt.time(1, 30)])
+    ws.append([dt.datetime(2025, 3, 4), "38", "MSP A", "Sensibilisation",
+               dt.timedelta(hours=2, minutes=15)])
+    ws.append([dt.datetime(2025, 3, 5), "38", "MSP A", "Sensibilisation", 2.5])
+    path = tmp_path / "journal.xlsx"
+    wb.save(path)
+    imports.import_file("facilitations", path, db=db)
+    with store.reading(db) as con:
+        assert [r[0] for r in con.execute(
+            "SELECT duration_hours FROM facilitations ORDER BY fac_date").fetchall()] == [
+            1.5, 2.25, 2.5]
+

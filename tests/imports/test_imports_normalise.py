@@ -249,3 +249,28 @@ def test_team_name_identity_and_cell_safety():
     assert n.clean_cell("\ufeff a\x00b\u200b ") == "ab"
     assert privacy.looks_like_formula("=HYPERLINK(\"x\")")
     assert not privacy.looks_like_formula("-12,5")
+
+
+@pytest.mark.parametrize(("text", "hours"), [
+    ("1,5", 1.5), ("1.5", 1.5), ("2", 2.0), ("1h30", 1.5), ("1 h 30 min", 1.5), ("1H30", 1.5),
+    ("2h", 2.0), ("2 h.", 2.0), ("90 min", 1.5), ("90mn", 1.5), ("45'", 0.75),
+    ("2 heures", 2.0), ("1 heure 30", 1.5), ("0,5 h", 0.5), ("1:30", 1.5),
+    ("01:30:00", 1.5),  # a workbook's time cell
+    ("1 day, 2:30:00", 26.5),  # a workbook's duration cell past 24 hours
+    ("", None),
+])
+def test_durations_as_staff_write_them(text, hours):
+    assert n.parse_duration(text) == hours
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("1 j", "est une durée en jours : écrivez-la en heures"),
+    ("demi-journée", "est une durée en jours"),
+    ("1h75", "n'est pas une durée valide (75 minutes)"),
+    ("-2", "n'est pas une durée (négative)"),
+    ("longtemps", "n'est pas une durée (attendu : des heures, « 1,5 », « 1h30 » ou « 90 min »)"),
+    ("1.500", "est ambigu"),
+])
+def test_durations_never_guessed(text, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        n.parse_duration(text)

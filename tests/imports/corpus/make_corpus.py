@@ -464,6 +464,95 @@ def facilitations_xlsx() -> bytes:
     return stable_xlsx(wb, dt.datetime(2025, 11, 25, 9, 0, 0))
 
 
+# A project follow-up sheet saved by LibreOffice as CSV: UTF-8, ';', dates as typed, communes
+# written the ways staff write them (name, « St », article last, a code, the département after
+# the name, which then stands for an empty département), one without commune, yes/no in words,
+# one answer left empty.
+PROJECTS_CSV = (
+    "Nom du projet;Type de structure;Commune;Département;Accompagné par la fédération;"
+    "Premier contact;Sensibilisation;Projet de santé déposé;Projet validé (ARS);Signature ACI;"
+    "FINESS\r\n"
+    "MSP Figeac Est;MSP;Figeac (46);;Non;03/03/2023;;01/06/2024;02/09/2024;;\r\n"
+    "MSP des Tilleuls;MSP;Voiron;38;Oui;12/01/2022;03/03/2022;10/01/2023;15/03/2023;02/02/2024;"
+    "380001234\r\n"
+    "ESP du Vercors;ESP;Villard-de-Lans;Isère;Non;05/05/2024;;;;;\r\n"
+    "MSP Nouvelle;Maison de santé pluriprofessionnelle;St-Égrève;38 - Isère;Oui;05/05/2023;;"
+    "01/02/2025;;;\r\n"
+    "CPTS Grand Lyon Est;CPTS;;69;Oui;2024-01-08;;;;;\r\n"
+    "MSP du Vigan;MSP;Vigan (Le);Gard;;10/09/2021;;15/01/2023;20/04/2023;;\r\n"
+    "ESP des Crêts;ESP;38563;38;Oui;02/02/2024;01/03/2024;15/09/2024;04/12/2024;;\r\n"
+)
+# The same kind of sheet kept in Excel: a title and a blank row above the header, real date
+# cells, an « x » column for the accompanied projects, a département written once per block.
+def projects_xlsx() -> bytes:
+    """The staff's project follow-up sheet as Excel saves it."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Suivi 2025"
+    ws.append(["Suivi des projets ESP / MSP"])
+    ws.append([])
+    ws.append(["Département", "Équipe ou projet", "Type", "Commune", "Accompagnement",
+               "Premier contact", "Sensibilisation", "Dépôt du projet de santé",
+               "Validation ARS", "Signature de l'ACI"])
+    rows = [
+        ("Isère", "MSP des Tilleuls", "MSP", "Voiron", "x", dt.datetime(2022, 1, 12),
+         dt.datetime(2022, 3, 3), dt.datetime(2023, 1, 10), dt.datetime(2023, 3, 15),
+         dt.datetime(2024, 2, 2)),
+        (None, "ESP du Vercors", "ESP", "Villard-de-Lans", None, dt.datetime(2024, 5, 5), None,
+         None, None, None),
+        (None, "MSP de la Bièvre", "MSP", "La Côte-Saint-André", "x", dt.datetime(2024, 9, 1),
+         dt.datetime(2024, 10, 2), dt.datetime(2025, 3, 3), dt.datetime(2025, 6, 20), None),
+        ("Rhône", "CPTS Grand Lyon Est", "CPTS", "Lyon", "x", dt.datetime(2024, 1, 8), None,
+         None, None, None),
+    ]
+    for row in rows:
+        ws.append(list(row))
+    for column in "FGHIJ":
+        for cell in ws[column][3:]:
+            cell.number_format = "DD/MM/YYYY"
+    ws.merge_cells("A4:A6")
+    return stable_xlsx(wb, dt.datetime(2025, 11, 25, 9, 0, 0))
+
+
+# A sheet with one error of each kind a staff sheet makes, and one valid row.
+PROJECTS_ERRORS = (
+    "Projet;Type;Commune;Département;Accompagné;Premier contact;Projet de santé déposé;"
+    "Projet validé (ARS);Signature ACI\r\n"
+    "MSP Valide;MSP;Voiron;38;Oui;12/01/2022;10/01/2023;15/03/2023;\r\n"
+    "MSP Ville inconnue;MSP;Voiro;38;Oui;12/01/2022;;;\r\n"
+    "MSP Homonyme;MSP;Saint-Martin;;Oui;12/01/2022;;;\r\n"
+    "MSP Ordre;MSP;Voiron;38;Oui;12/01/2022;10/06/2023;15/03/2023;\r\n"
+    "MSP Future;MSP;Voiron;38;Oui;12/01/2022;;;15/03/2099\r\n"
+    "MSP Sans date;MSP;Voiron;38;Oui;;;;\r\n"
+    "=HYPERLINK(\"http://exemple.invalid\");MSP;Voiron;38;Oui;12/01/2022;;;\r\n"
+    "MSP Valide;MSP;Voiron;Isère;Oui;12/01/2022;;;\r\n"
+    "Maison médicale;Cabinet;Voiron;38;Oui;12/01/2022;;;\r\n"
+    "MSP Mal accompagnée;MSP;Voiron;38;Peut-être;12/01/2022;;;\r\n"
+)
+# A staff log with the time of each facilitation and whether it was volunteer time: durations
+# as people type them, a check-mark column, facilitators joined by « / », « ; » and « et ».
+LOG_DURATIONS = (
+    "Date;Département;Équipe(s);Type de facilitation;Facilitateur(s);Durée (h);Temps bénévole\r\n"
+    "06/01/2025;38;MSP des Tilleuls;Sensibilisation;Claire Martin / Hugo Bernard;1h30;x\r\n"
+    "07/01/2025;38;ESP du Vercors;Conseil et soutien;Claire Martin;90 min;x\r\n"
+    "08/01/2025;69;CPTS Grand Lyon Est;Conseil et soutien;Inès Robert & Lucas Petit;2;\r\n"
+    "09/01/2025;69;CPTS Grand Lyon Est;Complexe;Inès Robert et Lucas Petit;1,5;x\r\n"
+    "10/01/2025;38;MSP des Tilleuls;Sensibilisation;hugo bernard;;x\r\n"
+    "11/01/2025;38;MSP des Tilleuls;Sensibilisation;Marion;0,5;\r\n"
+)
+LOG_DURATIONS_ERRORS = (
+    "Date;Département;Équipe(s);Type de facilitation;Durée;Bénévole\r\n"
+    "06/01/2025;38;MSP des Tilleuls;Sensibilisation;1h30;Oui\r\n"
+    "07/01/2025;38;MSP des Tilleuls;Sensibilisation;1 j;Oui\r\n"
+    "08/01/2025;38;MSP des Tilleuls;Sensibilisation;90;Oui\r\n"
+    "09/01/2025;38;MSP des Tilleuls;Sensibilisation;0;Non\r\n"
+    "10/01/2025;38;MSP des Tilleuls;Sensibilisation;1h75;Non\r\n"
+    "11/01/2025;38;MSP des Tilleuls;Sensibilisation;2;Peut-être\r\n"
+)
+
+
 def corpus_files() -> dict[Path, bytes]:
     """Every file of the corpus and its bytes, as this generator writes them."""
     december, december_31 = demo_december_logs()
@@ -496,6 +585,11 @@ def corpus_files() -> dict[Path, bytes]:
         HERE / "enquete_microsoft_forms.xlsx": microsoft_forms_survey(),
         HERE / "journal_decembre_2025.xlsx": december,
         HERE / "journal_decembre_2025_31_lignes.xlsx": december_31,
+        HERE / "suivi_projets_libreoffice.csv": PROJECTS_CSV.encode("utf-8"),
+        HERE / "suivi_projets_tenu_main.xlsx": projects_xlsx(),
+        HERE / "journal_durees.csv": LOG_DURATIONS.encode("cp1252"),
+        BAD / "suivi_projets_erreurs.csv": PROJECTS_ERRORS.encode("utf-8"),
+        BAD / "journal_durees_erreurs.csv": LOG_DURATIONS_ERRORS.encode("cp1252"),
         BAD / "departement_inconnu.csv": UNKNOWN_DEPARTEMENT.encode("utf-8"),
         BAD / "equipe_en_double.csv": DUPLICATE_TEAM.encode("utf-8"),
         BAD / "formule.csv": FORMULA.encode("utf-8"),
