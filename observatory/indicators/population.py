@@ -119,10 +119,3 @@ def coverage(scope: Scope, federation: Federation, db: DB = None) -> Coverage:
         found.notes.append(f"{found.unlocated_members} équipe(s) adhérente(s) sans commune "
                            "reconnue (ni dans leur formulaire, ni dans la liste) : non comptées.")
     return found
-
-
-def national_rate(indicator: str, year: int | None, db: DB = None) -> float | None:
-    """France's value of a rate (``per_100k``: member teams per 100,000 inhabitants) once a
-    national reference is loaded; None until then. The slot the national packages (issue 18)
-    fill: every rate per 100,000 is shown next to the federation's and, here, France's."""
-    return None

@@ -164,7 +164,8 @@ def _rate(rows: pd.DataFrame, column: str) -> float | None:
 
 
 def _scope_value(shown: pd.DataFrame, ind: MapIndicator, every: pd.DataFrame,
-                 federation: Federation, year: int | None, db: indicators.DB) -> str:
+                 federation: Federation, year: int | None, team_type: str | None,
+                 db: indicators.DB) -> str:
     """The indicator over the whole scope, as the subtitle states it: a total, or a rate (a
     rate per 100,000 inhabitants next to its reference: the federation's, France's).
     Départements without data (a national store's, outside every package) count for none;
@@ -180,9 +181,10 @@ def _scope_value(shown: pd.DataFrame, ind: MapIndicator, every: pd.DataFrame,
         whole = _rate(every, ind.column)
         if len(shown) < len(every) and whole is not None:
             text += f" ({federation.name} : {formats.number(whole, 1)})"
-        france = population.national_rate(ind.column, year, db)
-        if france is not None:
-            text += f" · France : {formats.number(france, 1)}"
+        reference = ind_national.reference(year, team_type, db) \
+            if ind.column == "per_100k" else None
+        if reference is not None and reference.per_100k is not None:  # a national reference
+            text += f" · {reference.label} : {formats.number(reference.per_100k, 1)}"
         return text
     if ind.column in shown.columns and shown[ind.column].isna().any():
         return f"Total : {privacy.MASKED_VALUE} (une valeur au moins est masquée)"
@@ -274,12 +276,7 @@ def build(scope: Scope, federation: Federation, db: indicators.DB = None,
     columns = ["departement", "name", ind.column] + (["aci_teams"] if aci else [])
     partial = not bool(df["in_scope"].all())
     where = label.split(" · ")[0]
-    notes = [_scope_value(shown, ind, df, federation, scope.year, db)]
-    reference = ind_national.reference(scope.year, scope.team_type, db) \
-        if ind.column == "per_100k" else None
-    if reference is not None and reference.per_100k is not None:
-        notes.append(f"{reference.label} : {formats.number(reference.per_100k, 1)} pour "
-                     "100 000 habitants")
+    notes = [_scope_value(shown, ind, df, federation, scope.year, scope.team_type, db)]
     if partial:  # the n and the total are the scope's, the colours the whole federation's
         notes.insert(0, f"Périmètre : {where}, autres départements estompés")
     # The figure's data (its CSV) is the scope's départements, whose total the subtitle
