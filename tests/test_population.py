@@ -133,19 +133,10 @@ def test_teams_on_the_map_are_named_for_staff_only(demo_db: Path, tmp_path: Path
 
 def test_the_map_pages_draw_the_points_for_each_role(demo_db: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    from streamlit.testing.v1 import AppTest
+    from matrix import signed_in_app
 
-    from observatory import auth
-
-    monkeypatch.setenv("OBSERVATORY_DB", str(demo_db))
     for role in ("lecture", "equipe"):
-        at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"),
-                               default_timeout=120)
-        at.secrets.update({"observatoire": {"users": {"alice": {
-            "role": role, "password_hash": auth.hash_password("mot de passe de test")}}}})
-        at.session_state["role"] = role
-        at.session_state["user"] = "alice"
-        at.run()
+        at = signed_in_app(demo_db, role, monkeypatch)
         at.switch_page("pages/carte.py").run()
         at.checkbox(key="carte_points").check().run()
         assert not at.exception
