@@ -68,8 +68,9 @@ def serve(script: Path, db: Path, folder: Path, *, env: dict[str, str] | None = 
            "--server.port", str(port), "--server.headless", "true",
            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
            "--secrets.files", str(secrets)]
-    environment = {**os.environ, **(env or {}), "OBSERVATORY_DB": str(db),
-                   "OBSERVATORY_SECRETS": str(secrets), "PYTHONUNBUFFERED": "1"}
+    # the child's environment: this one's, passed on (settings are read in the child)
+    environment = dict(os.environ, **(env or {}), OBSERVATORY_DB=str(db),
+                       OBSERVATORY_SECRETS=str(secrets), PYTHONUNBUFFERED="1")
     with log.open("wb") as out:
         process = subprocess.Popen(cmd, cwd=script.parent, env=environment, stdout=out,
                                    stderr=subprocess.STDOUT)
