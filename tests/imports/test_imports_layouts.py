@@ -360,7 +360,9 @@ def test_millions_of_empty_rows_are_read_fast_and_small(db, tmp_path, state):
     before = state(db)
     said, rss, seconds = measured("survey", path, db)
     assert said == "Le fichier est vide."
-    assert rss < 400 and seconds < 60, (rss, seconds)  # was 1.1 Go and 19 s: imported
+    # was 1.1 Go and 19 s: imported. The peak varies between runs on one machine (210 to 430
+    # MiB seen, DuckDB's buffers included): the bound is the regression's, not a run's
+    assert rss < 600 and seconds < 60, (rss, seconds)
     assert state(db) == before
 
 
