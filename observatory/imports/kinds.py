@@ -59,18 +59,22 @@ def _modules() -> dict[str, ModuleType]:
             "references": references, "survey": surveys, "projects": projects}
 
 
-def _fields(kind: str) -> tuple[Field, ...]:
-    module = _modules()[kind]
+def fields(kind: str) -> tuple[Field, ...]:
+    """The fields a file of ``kind`` is read into (a survey's: its respondent columns); none
+    for an unknown kind."""
+    module = _modules().get(kind)
+    if module is None:
+        return ()
     return module.RESPONDENT_FIELDS if kind == "survey" else module.FIELDS
 
 
 def _formats(kind: str) -> tuple[tuple[Field, ...], ...]:
     """The layouts a kind reads (existing teams: a list, or counts), each with its fields."""
-    return getattr(_modules()[kind], "FORMATS", (_fields(kind),))
+    return getattr(_modules()[kind], "FORMATS", (fields(kind),))
 
 
-def _keys(fields: Sequence[Field]) -> set[str]:
-    return {header_key(s) for f in fields for s in (f.name, f.label, *f.synonyms)}
+def _keys(layout: Sequence[Field]) -> set[str]:
+    return {header_key(s) for f in layout for s in (f.name, f.label, *f.synonyms)}
 
 
 def layout(kind: str) -> Layout:
@@ -80,10 +84,10 @@ def layout(kind: str) -> Layout:
 
     known = set(surveys.TECHNICAL)
     for other in ORDER:
-        known |= _keys(_fields(other))
-    blocks = {f for f in _fields(kind) if f.name in BLOCK_FIELDS.get(kind, ())}
+        known |= _keys(fields(other))
+    blocks = {f for f in fields(kind) if f.name in BLOCK_FIELDS.get(kind, ())}
     # a column the kind reads as one of its fields (a CPTS's « Territoire ») is no block key
-    extra = {header_key(h) for h in EXTRA_BLOCK_KEYS} - _keys(_fields(kind))
+    extra = {header_key(h) for h in EXTRA_BLOCK_KEYS} - _keys(fields(kind))
     return Layout(frozenset(known - {""}), frozenset(_keys(tuple(blocks)) | extra))
 
 
@@ -95,8 +99,8 @@ def evidence(kind: str, header: Sequence[str]) -> tuple[set[int], bool]:
         found = surveys.survey_evidence(header)
         return found, bool(found)
     best: tuple[set[int], bool] = (set(), False)
-    for fields in _formats(kind):  # the layout of the kind the header fits best
-        match = match_headers(header, fields)
+    for layout in _formats(kind):  # the layout of the kind the header fits best
+        match = match_headers(header, layout)
         columns = set(match.columns.values()) | {i for cols in match.option_columns.values()
                                                  for i, _ in cols}
         if (not match.missing, len(columns)) > (best[1], len(best[0])):
@@ -110,9 +114,9 @@ def _nearly_complete(kind: str, header: Sequence[str]) -> bool:
     column is the missing one rather than told it looks like a survey."""
     if kind == "survey":
         return False
-    for fields in _formats(kind):
-        match = match_headers(header, fields, by_keywords=True)
-        if sum(1 for f in fields if f.required and f.name in match.columns) >= 2:
+    for layout in _formats(kind):
+        match = match_headers(header, layout, by_keywords=True)
+        if sum(1 for f in layout if f.required and f.name in match.columns) >= 2:
             return True
     return False
 

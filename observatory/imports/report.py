@@ -37,19 +37,9 @@ PREVIEW_LABELS = {
 
 def field_labels(kind: str) -> dict[str, str]:
     """Field name → its French label, for one kind of import."""
-    from observatory.imports import (
-        adhesions,
-        facilitations,
-        fiches,
-        projects,
-        references,
-        surveys,
-    )
+    from observatory.imports.kinds import fields  # kinds reads the importers' modules
 
-    fields = {"adhesions": adhesions.FIELDS, "facilitations": facilitations.FIELDS,
-              "fiches": fiches.FIELDS, "survey": surveys.RESPONDENT_FIELDS,
-              "projects": projects.FIELDS, "references": references.FIELDS}.get(kind, ())
-    return {f.name: f.label for f in fields}
+    return {f.name: f.label for f in fields(kind)}
 
 
 def target_label(kind: str, target: str) -> str:
