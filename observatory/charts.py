@@ -309,9 +309,14 @@ class Figure:
     takeaway: str = ""
 
     @property
+    def n_text(self) -> str:
+        """``n = 172 équipes``, ``n = 1 équipe``."""
+        return f"n = {counted(self.n, self.n_label)}"
+
+    @property
     def summary(self) -> str:
         """``n = 172 équipes · Source : …``: what the chart itself carries under its title."""
-        parts = [f"n = {formats.number(self.n)} {self.n_label}"]
+        parts = [self.n_text]
         if self.source:
             parts.append(f"Source : {self.source}")
         return formats.typography(" · ".join(parts))
@@ -479,6 +484,14 @@ def counted(value: float, unit: str) -> str:
     return f"{formats.number(value)} {' '.join(words)}".strip()
 
 
+def _part(amount: str, label: str) -> str:
+    """« 40 MSP », « 69 « Projet validé (ARS) » »: a part of a stacked bar by its exact label
+    (a category's label is no noun to put a number before, unless it is an acronym)."""
+    if label.isupper():
+        return f"{amount} {label}"
+    return f"{amount} «{formats.NNBSP}{label}{formats.NNBSP}»"
+
+
 def _and(parts: list[str]) -> str:
     if not parts:
         return ""
@@ -521,7 +534,7 @@ def _statement(totals: dict[Any, float], df: pd.DataFrame, category: str, value:
         pairs = [(str(g), v) for g, v in zip(rows[group].tolist(), rows[value].tolist(),
                                             strict=True) if isinstance(v, int | float)]
         if whole and len(pairs) > 1:  # stacked parts of a whole
-            rest = ", dont " + _and([f"{_value_text(v, fmt)} {unit_of(g)}" for g, v in pairs])
+            rest = ", dont " + _and([_part(_value_text(v, fmt), g) for g, v in pairs])
         elif not whole and pairs:  # side by side: each group's value
             first, *others = pairs
             head = f"{_label(top)} : {amount(first[1])} ({first[0]})"

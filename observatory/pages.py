@@ -27,6 +27,9 @@ class Page:
     default: bool = False  # the home page, at /
     # the roles outside the federation's ladder it also opens to (public, adherent)
     also: tuple[str, ...] = ()
+    # the sidebar filters (fields of filters.Scope) that apply to what it shows: the others
+    # are not drawn there, so that no filter seems to narrow figures it does not touch
+    filters: tuple[str, ...] = ("year", "territory", "departement", "team_type")
 
     def opens_for(self, role: str | None) -> bool:
         """Whether ``role`` may open this page."""
@@ -71,10 +74,12 @@ PAGES: tuple[Page, ...] = (
     Page("capitalisation", "Capitalisation", ":material/menu_book:", "lecture",
          "capitalisation.build", "capitalisation", also=PUBLIC),
     # its view needs a team (observatory export --team-sheet), not a scope alone
-    Page("mon-equipe", "Mon équipe", ":material/home_health:", "equipe", also=("adherent",)),
-    Page("publication", "Publication", ":material/public:", "equipe"),
-    Page("import", "Importer des données", ":material/upload_file:", "admin"),
-    Page("administration", "Administration", ":material/admin_panel_settings:", "admin"),
+    Page("mon-equipe", "Mon équipe", ":material/home_health:", "equipe", also=("adherent",),
+         filters=("year",)),
+    Page("publication", "Publication", ":material/public:", "equipe", filters=()),
+    Page("import", "Importer des données", ":material/upload_file:", "admin", filters=()),
+    Page("administration", "Administration", ":material/admin_panel_settings:", "admin",
+         filters=()),
 )
 
 

@@ -293,3 +293,24 @@ def test_a_takeaway_lists_side_by_side_groups_once() -> None:
                            color="Étape", offset=True)
     fig = charts.figure("essai", "Essai", chart, df, 15, "projets", "source")
     assert fig.takeaway == "2025\u202f: 7 projets (A), 5 (B) et 3 (C)."
+
+
+def test_a_stacked_takeaway_names_each_part_by_its_exact_label() -> None:
+    """« dont 69 « Projet validé (ARS) » », not « dont 69 projet validé »."""
+    df = pd.DataFrame({"Année": ["2025"] * 3, "Étape": ["Projet validé (ARS)", "Signature ACI",
+                                                        "MSP"], "Projets": [69, 30, 2]})
+    chart = charts.columns(df, "Année", "Projets", x_title="Année", value_title="Projets",
+                           color="Étape")
+    fig = charts.figure("essai", "Essai", chart, df, 101, "projets", "source")
+    q = "\u202f"
+    assert fig.takeaway == (f"2025{q}: 101 projets, dont 69 «{q}Projet "
+                            f"validé (ARS){q}», 30 «{q}Signature ACI{q}» et 2 MSP.")
+
+
+def test_n_agrees_with_its_noun() -> None:
+    df = pd.DataFrame({"Type": ["MSP"], "Équipes": [1]})
+    one = charts.figure("essai", "Essai", None, df, 1, "équipes adhérentes en 2025", "test")
+    assert one.n_text == "n = 1 équipe adhérente en 2025"
+    assert one.summary.startswith("n = 1 équipe adhérente en 2025 · Source")
+    many = charts.figure("essai", "Essai", None, df, 1200, "équipes", "test")
+    assert many.n_text == "n = 1\u00a0200 équipes"

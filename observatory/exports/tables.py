@@ -205,7 +205,7 @@ def _info(title: str, context: ExportContext | None, rows: list[tuple[str, str]]
 
 def figure_info(fig: Figure, context: ExportContext | None, masked: int,
                 limit: int | None = None) -> list[tuple[str, str]]:
-    rows = [("Effectif", f"n = {fig.n} {fig.n_label}"), ("Source", fig.source),
+    rows = [("Effectif", fig.n_text), ("Source", fig.source),
             ("Notes", fig.notes)]
     if fig.count_columns:
         rows.append(("Confidentialité", f"Effectifs de répondants inférieurs à "

@@ -25,8 +25,13 @@ def _reset(default_year: int | None) -> None:
         st.session_state[KEYS[key]] = None
 
 
-def sidebar(federation: Federation, years: list[int], names: dict[str, str]) -> Scope:
-    """Draw the filters once per run and return the scope they describe."""
+ALL = tuple(KEYS)
+
+
+def sidebar(federation: Federation, years: list[int], names: dict[str, str],
+            shown: tuple[str, ...] = ALL) -> Scope:
+    """Draw the filters that apply to the page (``shown``) once per run and return the scope
+    they describe; the others keep their values for the pages they apply to."""
     state = st.session_state
     default_year = years[0] if years else None
     if "_filters_loaded" not in state:
@@ -44,30 +49,49 @@ def sidebar(federation: Federation, years: list[int], names: dict[str, str]) -> 
     if state.get(KEYS["year"]) not in years:
         state[KEYS["year"]] = default_year
 
+    for name in set(ALL) - set(shown):
+        # Streamlit forgets the value of a widget that a run does not draw: keep it as a plain
+        # value, so that a filter chosen on Facilitations is still there after the Import page.
+        state[KEYS[name]] = state.get(KEYS[name])
+    scope = Scope()
+    if shown:
+        scope = _draw(federation, years, names, shown)
+    st.query_params.from_dict(scope.to_query_params())
+    return scope
+
+
+def _draw(federation: Federation, years: list[int], names: dict[str, str],
+          shown: tuple[str, ...]) -> Scope:
+    state = st.session_state
+    default_year = years[0] if years else None
+    year = departement = team_type = None
     with st.sidebar:
         st.subheader("Filtres")
-        choices: list[int | None] = [*years] or [None]
-        year = st.selectbox("Année", choices, key=KEYS["year"],
-                            format_func=lambda y: "—" if y is None else str(y))
-        territory = None
-        if federation.territories:
+        if "year" in shown:
+            choices: list[int | None] = [*years] or [None]
+            year = st.selectbox("Année", choices, key=KEYS["year"],
+                                format_func=lambda y: "—" if y is None else str(y))
+        territory = state.get(KEYS["territory"]) if federation.territories else None
+        if federation.territories and "territory" in shown:
             territory = st.selectbox(
                 "Territoire", [None, *federation.territories], key=KEYS["territory"],
                 format_func=lambda t: "Toute la région" if t is None else t,
                 placeholder="Toute la région")
-        deps = federation.territories.get(territory, federation.departements) if territory \
-            else federation.departements
-        if state.get(KEYS["departement"]) not in (None, *deps):
-            state[KEYS["departement"]] = None
-        departement = st.selectbox(
-            "Département", [None, *deps], key=KEYS["departement"],
-            format_func=lambda c: "Tous les départements" if c is None
-            else f"{c} – {names.get(c, c)}", placeholder="Tous les départements")
-        team_type = st.selectbox("Type d'équipe", [None, *TEAM_TYPES], key=KEYS["team_type"],
-                                 format_func=lambda t: "Tous les types" if t is None else t,
-                                 placeholder="Tous les types")
+        if "departement" in shown:
+            deps = federation.territories.get(territory, federation.departements) if territory \
+                else federation.departements
+            if state.get(KEYS["departement"]) not in (None, *deps):
+                state[KEYS["departement"]] = None
+            departement = st.selectbox(
+                "Département", [None, *deps], key=KEYS["departement"],
+                format_func=lambda c: "Tous les départements" if c is None
+                else f"{c} – {names.get(c, c)}", placeholder="Tous les départements")
+        if "team_type" in shown:
+            team_type = st.selectbox(
+                "Type d'équipe", [None, *TEAM_TYPES], key=KEYS["team_type"],
+                format_func=lambda t: "Tous les types" if t is None else t,
+                placeholder="Tous les types")
         st.button("Réinitialiser les filtres", on_click=_reset, args=(default_year,),
                   width="stretch")
-    scope = Scope(year=year, territory=territory, departement=departement, team_type=team_type)
-    st.query_params.from_dict(scope.to_query_params())
-    return scope
+    return Scope(year=year, territory=territory if "territory" in shown else None,
+                 departement=departement, team_type=team_type)

@@ -70,7 +70,8 @@ def run() -> None:
     params = st.query_params.to_dict()
     st.sidebar.markdown(f"**{plain(federation.name)}** · {plain(federation.region)}")
     sidebar_badge(role)
-    scope = sidebar(federation, info["years"], names)
+    shown = next((p.filters for p in PAGES if p.url_path == nav.url_path), ())
+    scope = sidebar(federation, info["years"], names, shown)
     st.session_state["_context"] = Context(federation, scope, names, info["years"], role,
                                            current_team(), params)
     nav.run()
