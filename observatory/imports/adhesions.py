@@ -78,10 +78,11 @@ FIELDS = (
     Field("year", "Année", ("Année", "Année d'adhésion")),
     Field("submitted_at", "Horodateur", (
         "Horodateur", "Date de soumission", "Date de réponse", "Horodatage",
-        "Heure de fin")),  # Microsoft Forms: when the answer was sent
+        "Heure de fin",  # Microsoft Forms: when the answer was sent
+        "Timestamp", "Completion time")),  # the same tools in English (dates month first)
     # Microsoft Forms, when respondents may edit their answer: the later of the two wins
     Field("modified_at", "Heure de la dernière modification", (
-        "Heure de la dernière modification",)),
+        "Heure de la dernière modification", "Last modified time")),
     Field("aci_amount", "Montant ACI", ("Montant ACI", "Montant de l'ACI perçu", "ACI (€)")),
     Field("professionals", "Nombre de professionnels", (
         "Nombre de professionnels", "Nb de PS", "Nombre de PS")),
@@ -147,7 +148,7 @@ def parse(table: RawTable, options: Options) -> Parsed:
     if "status" not in match.columns:
         parsed.notes.append("Pas de colonne « Stade » : le stade des équipes restera inconnu.")
     excel = table.container == "xlsx"
-    rows = rows_of(table, match, NUMBERS, parsed.notes)
+    rows = rows_of(table, match, NUMBERS, parsed.notes, dates=("submitted_at", "modified_at"))
     records = []
     for row in rows:
         record = _record(row, options, excel)

@@ -169,7 +169,7 @@ def parse(table: RawTable, options: Options) -> Parsed:
     parsed.extra["replace"] = options.replace
     excel = table.container == "xlsx"
     years = options.plausibility.years()
-    rows = rows_of(table, match, {"duration": n.DECIMAL}, parsed.notes)
+    rows = rows_of(table, match, {"duration": n.DECIMAL}, parsed.notes, dates=("date",))
     checkbox = checkbox_column(table, match.columns.get("volunteer"))
     hours_max = options.plausibility.facilitation_hours_max
     read: list[tuple[Row, Facilitation]] = []

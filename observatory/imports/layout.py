@@ -14,7 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from observatory.imports.errors import ImportRefused
-from observatory.imports.normalise import header_key, option_key, parse_date, parse_number
+from observatory.imports.normalise import (
+    DAY_FIRST,
+    MONTH_FIRST,
+    header_key,
+    option_key,
+    parse_date,
+    parse_number,
+)
 
 # The header is looked for among the first records: a title block is a few lines, never more.
 HEADER_SEARCH = 30
@@ -87,10 +94,12 @@ def _is_number(text: str) -> bool:
 
 
 def _is_date(text: str) -> bool:
-    try:
-        return parse_date(text) is not None
-    except ValueError:
-        return False
+    for order in (DAY_FIRST, MONTH_FIRST):  # « 3/13/2025 14:02:11 » is a date too
+        try:
+            return parse_date(text, order=order) is not None
+        except ValueError:
+            continue
+    return False
 
 
 def _label(cells: list[str]) -> str | None:

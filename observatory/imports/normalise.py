@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from observatory import vocabulary
+from observatory import formats, vocabulary
 from observatory.vocabulary import fold, header_key, option_key, team_name_key
 
 OTHER = "Autre"
@@ -376,8 +376,62 @@ _YMD = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})" + _TIME)
 _ZONE = re.compile(r"\s*(?:Z|(?:UTC|GMT)?\s*[+-]\d{1,2}(?::?\d{2})?|UTC|GMT|CET|CEST)$")
 
 
-def parse_date(value: object, *, excel_serial: bool = False) -> dt.datetime | None:
-    """A date or date-time: ``24/11/2025``, ``2025-11-24``, ``24/11/2025 14:03[:00]``, serials."""
+DAY_FIRST, MONTH_FIRST, MIXED = "dmy", "mdy", "mixed"
+
+
+def _day_month(text: str) -> tuple[int, int] | None:
+    """The first two numbers of a ``12/03/2025``-like date (either order), else None."""
+    s = _ZONE.sub("", text) if re.search(r"\d:\d\d", text) else text
+    m = _DMY.fullmatch(s)
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+@dataclass(frozen=True)
+class DateOrder:
+    """How one file writes its dates, decided from all its date cells (one tool writes one way):
+    day first, as in French, unless the column holds month-first dates only (« 03/13/2025 »,
+    as Google Forms and Microsoft Forms write them in English); both: ``MIXED``."""
+
+    order: str  # DAY_FIRST, MONTH_FIRST or MIXED
+    evidence: dict[str, str]  # order -> a cell only it reads
+
+    def note(self, columns: Sequence[str]) -> str | None:
+        """What the report says about the reading taken, when it is not the French one."""
+        where = (f"Colonne « {columns[0]} »" if len(columns) == 1 else
+                 "Colonnes " + ", ".join(f"« {c} »" for c in columns))
+        if self.order == MONTH_FIRST:
+            return (f"{where} : dates lues mois/jour/année (écriture anglaise), "
+                    f"comme l'écrit « {self.evidence[MONTH_FIRST]} ».")
+        if self.order == MIXED:
+            return (f"{where} : le fichier mélange les deux écritures des dates "
+                    f"(« {self.evidence[DAY_FIRST]} » jour/mois, « {self.evidence[MONTH_FIRST]} » "
+                    "mois/jour) ; les dates lisibles des deux façons sont signalées en erreur.")
+        return None
+
+
+def date_order(cells: Iterable[object]) -> DateOrder:
+    """The order of ``a/b/yyyy`` dates: the one the unambiguous cells show."""
+    evidence: dict[str, str] = {}
+    for cell in dict.fromkeys(c for c in cells if isinstance(c, str)):
+        pair = _day_month(clean_cell(cell))
+        if pair is None:
+            continue
+        a, b = pair
+        if a > 12 >= b >= 1:
+            evidence.setdefault(DAY_FIRST, clean_cell(cell))
+        elif b > 12 >= a >= 1:
+            evidence.setdefault(MONTH_FIRST, clean_cell(cell))
+        if len(evidence) == 2:
+            return DateOrder(MIXED, evidence)
+    return DateOrder(MONTH_FIRST if MONTH_FIRST in evidence else DAY_FIRST, evidence)
+
+
+def parse_date(value: object, *, excel_serial: bool = False,
+               order: str = DAY_FIRST) -> dt.datetime | None:
+    """A date or date-time: ``24/11/2025``, ``2025-11-24``, ``24/11/2025 14:03[:00]``, serials.
+
+    ``order``: how the column writes ``a/b/yyyy`` (``date_order``); in a ``MIXED`` column a
+    date both orders read differently is an error."""
     if value is None:
         return None
     if isinstance(value, dt.datetime):
@@ -392,18 +446,32 @@ def parse_date(value: object, *, excel_serial: bool = False) -> dt.datetime | No
     if excel_serial and re.fullmatch(r"\d+(?:\.\d+)?", text):
         return _from_serial(float(text), text)
     s = _ZONE.sub("", text) if re.search(r"\d:\d\d", text) else text
-    for pattern, order in ((_DMY, "dmy"), (_YMD, "ymd")):
+    for pattern in (_DMY, _YMD):
         m = pattern.fullmatch(s)
         if not m:
             continue
         a, b, c = (int(x) for x in m.groups()[:3])
-        day, month, year = (a, b, c) if order == "dmy" else (c, b, a)
+        if pattern is _YMD:
+            day, month, year = c, b, a
+        elif order == MONTH_FIRST or (order == MIXED and b > 12 >= a):
+            day, month, year = b, a, c
+        elif order == MIXED and a != b and a <= 12 and b <= 12:
+            y = c + 2000 if c < 100 else c
+            raise ValueError(f"« {text} » est ambigu : {formats.day(dt.date(y, b, a))} ou "
+                             f"{formats.day(dt.date(y, a, b))}, et le fichier mélange les deux "
+                             "écritures des dates ; écrivez-les toutes JJ/MM/AAAA")
+        else:
+            day, month, year = a, b, c
         if year < 100:
             year += 2000
         hour, minute, second = (int(x) if x else 0 for x in m.groups()[3:6])
         try:
             return dt.datetime(year, month, day, hour, minute, second)
         except ValueError:
+            if pattern is _DMY and order == DAY_FIRST and b > 12 >= a:
+                raise ValueError(f"« {text} » n'est pas une date jour/mois/année (elle se lirait "
+                                 "mois/jour/année, comme l'écrivent les outils en anglais)"
+                                 ) from None
             raise ValueError(f"« {text} » n'est pas une date valide") from None
     raise ValueError(f"« {text} » n'est pas une date (attendu : JJ/MM/AAAA)")
 

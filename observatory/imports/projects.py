@@ -157,7 +157,7 @@ def parse(table: RawTable, options: Options, today: dt.date | None = None) -> Pa
     """Read and validate a project follow-up sheet (no store access)."""
     match, parsed = start_parse(table, fields(options.federation), WHAT, options)
     parsed.extra["replace"] = options.replace
-    rows = rows_of(table, match)
+    rows = rows_of(table, match, None, parsed.notes, dates=STAGES)
     excel = table.container == "xlsx"
     years = options.plausibility.years()
     today = today or dt.date.today()

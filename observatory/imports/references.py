@@ -228,7 +228,7 @@ def _parse_list(table: RawTable, options: Options) -> Parsed:
         raise ImportRefused("Année inconnue : la liste n'a pas de colonne « Année » ; indiquez "
                             "l'année de la liste à l'import (--year).")
     excel = table.container == "xlsx"
-    rows = rows_of(table, match, None, parsed.notes)
+    rows = rows_of(table, match, None, parsed.notes, dates=("aci_since",))
     seen: dict[tuple, int] = {}
     ignored_perimeters = 0
     for row in rows:

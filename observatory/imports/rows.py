@@ -122,6 +122,9 @@ class Budget:
         self.kept = 0
 
 
+DATE_ORDER = "date order:"  # the key prefix of a date field's order among the conventions
+
+
 class Row:
     """One data row: cells by canonical field; parse helpers record errors instead of raising."""
 
@@ -216,7 +219,8 @@ class Row:
 
     def date(self, field_name: str, excel: bool, years: range) -> dt.datetime | None:
         """A date or date-time whose year is plausible (else None and the row's error)."""
-        moment = self.parse(field_name, n.parse_date, excel_serial=excel)
+        moment = self.parse(field_name, n.parse_date, excel_serial=excel,
+                            order=self.conventions.get(DATE_ORDER + field_name) or n.DAY_FIRST)
         if moment is None or moment.year in years:
             return moment
         self.error(self.column(field_name), self.text(field_name),
@@ -246,11 +250,12 @@ class Row:
 
 
 def rows_of(table: RawTable, match: HeaderMatch, numbers: dict[str, str] | None = None,
-            notes: list[str] | None = None) -> list[Row]:
+            notes: list[str] | None = None, dates: tuple[str, ...] = ()) -> list[Row]:
     """Every data row of a file, sharing one memo of normalised values.
 
     ``numbers``: field -> kind of number (normalise.DECIMAL, MONEY, INTEGER) of the columns
-    whose convention is decided from the whole column; what was decided goes into ``notes``.
+    whose convention is decided from the whole column; ``dates``: the date fields, whose order
+    (day or month first) is decided the same way; what was decided goes into ``notes``.
     """
     memo: dict[Hashable, Outcome] = {}
     cleaned: dict[str, str] = {}
@@ -264,6 +269,14 @@ def rows_of(table: RawTable, match: HeaderMatch, numbers: dict[str, str] | None 
              if i not in table.numbers.get(line, _NO_FORMULAS)), kind)
         conventions[field_name] = found.convention
         note = found.note(table.header[i])
+        if note and notes is not None:
+            notes.append(note)
+    # one file is written one way: its date columns share one order (a project's stages)
+    date_columns = [i for i in (match.columns.get(f) for f in dates) if i is not None]
+    if date_columns:
+        order = n.date_order(cells[i] for cells in table.rows for i in date_columns)
+        conventions.update({DATE_ORDER + f: order.order for f in dates})
+        note = order.note([table.header[i] for i in date_columns])
         if note and notes is not None:
             notes.append(note)
     budget = Budget()

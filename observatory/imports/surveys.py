@@ -754,13 +754,21 @@ def _responses(table: RawTable, technical: dict[str, int], respondent: dict[str,
     typed: dict[tuple[int, str], Outcome] = {}  # (question position, cell) -> its answers
     out = []
     undated = 0
+    submit = technical.get("submitdate", technical.get("timestamp"))
+    order = n.DAY_FIRST
+    if submit is not None:
+        written = n.date_order(r[submit] for r in table.rows)
+        order = written.order
+        note = written.note([table.header[submit]])
+        if note:
+            parsed.notes.append(note)
     for index, row in enumerate(rows_of(table, match)):
-        submit = technical.get("submitdate", technical.get("timestamp"))
         submitted = None
         if submit is not None:
             text = row.cell(submit)
             try:
-                submitted = n.parse_date(text, excel_serial=table.container == "xlsx")
+                submitted = n.parse_date(text, excel_serial=table.container == "xlsx",
+                                         order=order)
             except ValueError as exc:
                 row.error(table.header[submit], text, str(exc))
             if submitted == UNDATED:  # LimeSurvey: submitted, but the survey keeps no dates

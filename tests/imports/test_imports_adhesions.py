@@ -248,3 +248,18 @@ def test_an_identifier_on_one_side_only_keeps_one_team(db, corpus, tmp_path, cou
                      "MSP des Tilleuls,380009999,MSP,38,2026\n", encoding="utf-8")
     imports.import_file("adhesions", other, db=db)
     assert count("SELECT count(*) FROM teams") == teams + 1
+
+
+def test_an_english_google_forms_export_is_read_month_first(db, tmp_path):
+    """Google Forms in English writes « 3/13/2025 10:04:05 »: which answer of a team is the
+    latest depends on reading « 4/3/2025 » as 3 April (month first) in that column."""
+    form = tmp_path / "form_en.csv"
+    form.write_text(
+        "Timestamp,Année,Nom de l'équipe,Type,Stade,Département,Nb de PS\n"
+        "3/13/2025 10:04:05,2025,MSP du Lac,MSP,En projet,38,4\n"
+        "4/3/2025 9:00:00,2025,MSP du Lac,MSP,Sous ACI,38,9\n", encoding="utf-8")
+    report = imports.import_file("adhesions", form, db=db)
+    assert any("dates lues mois/jour/année" in n for n in report.notes)
+    lac = memberships(db).set_index("name").loc["MSP du Lac"]
+    assert lac["submitted_at"] == dt.datetime(2025, 4, 3, 9, 0, 0)
+    assert (lac["professionals"], lac["status"]) == (9, "sous_aci")

@@ -240,3 +240,19 @@ def test_the_cli_imports_and_confirms_deletions(db, corpus, tmp_path):
     assert cli(one, "--confirm-deletions").returncode == 0
     assert sorted(projects(db)) == ["CPTS Grand Lyon Est", "MSP A", "MSP Figeac Est",
                                     "MSP du Vigan"]
+
+
+def test_the_stage_columns_share_one_date_order(db, tmp_path):
+    """A sheet written month first shows it in one stage column only: every stage is read so
+    (« 02/03/2024 » of the first contact is 3 February, before « 02/15/2024 »)."""
+    sheet = tmp_path / "suivi_en.csv"
+    sheet.write_text(
+        "Nom du projet;Type de structure;Commune;Département;Premier contact;Sensibilisation;"
+        "Projet validé (ARS)\n"
+        "MSP Test;MSP;Voiron;38;02/03/2024;02/15/2024;\n", encoding="utf-8")
+    report = imports.import_file("projects", sheet, db=db)
+    assert ("Colonnes « Premier contact », « Sensibilisation », « Projet validé (ARS) » : dates "
+            "lues mois/jour/année "
+            "(écriture anglaise), comme l'écrit « 02/15/2024 ».") in report.notes
+    got = projects(db)["MSP Test"]
+    assert (got["first_contact"], got["awareness"]) == (day("2024-02-03"), day("2024-02-15"))

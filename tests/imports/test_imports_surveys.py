@@ -231,3 +231,16 @@ def test_code_and_text_in_one_heading_line(db, corpus):
     assert list(q["qtype"]) == ["yesno", "multiple"]
     assert q.loc["Q2", "text"] == "Rôles de l'équipe"
     assert answers(db, "code-texte", "Q2", 2) == {"Inclusion de patients": None}
+
+
+def test_english_form_timestamps_are_read_month_first(db, tmp_path):
+    path = tmp_path / "enquete_en.csv"
+    path.write_text(
+        "Timestamp,Votre département,Votre avis ?\n"
+        "6/2/2025 9:00:00,Isère,Oui\n6/13/2025 9:05:00,Isère,Non\n", encoding="utf-8")
+    report = imports.import_file("survey", path, db=db, survey_meta=FORM_META)
+    assert not report.errors
+    assert any("dates lues mois/jour/année" in n for n in report.notes)
+    submitted = store.query("SELECT submitted_at FROM survey_responses ORDER BY 1", db=db)
+    assert [d.to_pydatetime() for d in submitted["submitted_at"]] == [
+        dt.datetime(2025, 6, 2, 9, 0), dt.datetime(2025, 6, 13, 9, 5)]
