@@ -610,3 +610,21 @@ def test_user_text_is_never_rendered_as_markup(sparse_db: Path,
     assert any("<script>alert(1)</script> **pas gras**" in t for t in texts)
     markdown = " ".join(m.value for m in at.markdown)
     assert "script" not in markdown and "pas gras" not in markdown and "test*" not in markdown
+
+
+def test_portrait_answer_counts_under_5_are_masked_for_readers(demo_db: Path) -> None:
+    """Every bar of the form's answers is a count of teams: a reader never sees 1 to 4 of them
+    (they were shown on the page while the national package masked them)."""
+    from observatory.views import access
+
+    view = portrait.build(Scope(year=2025, departement="38"), get_federation("femasaura"),
+                          demo_db, {})
+    raw = {f.key: f for f in view.figures}
+    small = [k for k, f in raw.items() if f.sensitive and f.data is not None
+             and "Équipes" in f.data and f.data["Équipes"].between(1, 4).any()]
+    assert {"si_partage", "professions", "missions"} <= set(small)  # the demo has such bars
+    for fig in access.protect(view).figures:
+        if fig.key in small and not fig.withheld:
+            shown = [v for v in fig.data["Équipes"] if isinstance(v, int | float)]
+            assert not any(1 <= v <= 4 for v in shown), fig.key
+            assert fig.masked_cells, fig.key

@@ -12,6 +12,7 @@ from observatory.config import Brand, Federation
 from observatory.filters import Scope
 from observatory.indicators import DB
 from observatory.indicators import portrait as ind
+from observatory.privacy import GRAND_TOTAL
 from observatory.views import Metric, Table, View, national
 from observatory.vocabulary import STATUS_LABELS, TEAM_TYPES, status_label
 
@@ -87,8 +88,11 @@ def _distribution(answers: Answers, field: str, key: str, title: str, category: 
         parts.append(MULTIPLE)
     if notes:
         parts.append(notes)
+    # a bar is a count of teams giving one answer: masked below the threshold like any count of
+    # teams; single answers add up to the n the caption shows, several answers each do not
     return charts.figure(key, title, chart, data, n, "équipes", _source(scope),
                          " ".join(p.rstrip(".") + "." for p in parts), sensitive=True,
+                         count_columns=("Équipes",), margins=() if multiple else GRAND_TOTAL,
                          brand=brand)
 
 
@@ -179,7 +183,8 @@ def _aci_figures(bins: pd.DataFrame, source: str, brand: Brand) -> list[charts.F
         figures.append(charts.figure(
             f"aci_{team_type.lower()}", f"Montants ACI déclarés : {team_type}", chart, data,
             int(part["n"].sum()), "équipes", source,
-            f"Équipes {team_type} ayant déclaré un montant ACI.", sensitive=True, brand=brand))
+            f"Équipes {team_type} ayant déclaré un montant ACI.", sensitive=True,
+            count_columns=("Équipes",), brand=brand))
     return figures
 
 
