@@ -288,8 +288,8 @@ def _determined(masked: np.ndarray, groups: list[Equation]) -> list[int]:
             if other != first:
                 root[other] = first
     blocks: dict[int, list[tuple[list[int], list[float]]]] = {}
-    for row in rows:
-        blocks.setdefault(find(row[0][0]), []).append(row)
+    for sums in rows:
+        blocks.setdefault(find(sums[0][0]), []).append(sums)
     out = []
     for block in blocks.values():
         out += [int(hidden[k]) for k in _block_determined(block)]
