@@ -1293,8 +1293,8 @@ def bench_national(db: Path, work: Path, runs: dict[str, int]) -> National:
     the packages consolidated into a national store, its pages and `observatory figures`."""
     from observatory import indicators, store
     from observatory.config import get_federation
-    from observatory.imports.normalise import slugify
     from observatory.packages import consolidate, publish
+    from observatory.vocabulary import slugify
 
     started, clock, load = dt.datetime.now(), time.perf_counter(), load_average()
     profile = get_federation(store.federation_id(db))

@@ -31,7 +31,6 @@ import observatory
 from observatory import geo, privacy, store
 from observatory.config import Federation, federations, get_federation
 from observatory.filters import Scope
-from observatory.imports.normalise import slugify
 from observatory.indicators import respondent_sql
 from observatory.indicators.portrait import ANSWERS_SQL, CHOICE_FIELDS, histogram_sql
 from observatory.indicators.surveys import CHOICE_TYPES
@@ -47,6 +46,7 @@ from observatory.packages import (
     grain,
     store_table,
 )
+from observatory.vocabulary import slugify
 
 log = logging.getLogger(__name__)
 DB = str | os.PathLike | None
