@@ -363,7 +363,8 @@ def suppression(df: pd.DataFrame, count_columns: Iterable[str],
     The known sums are ``margins`` (totals shown beside the table), or, for a ``cube`` (a table
     holding its margins as rows, which ``margins`` then does not describe), each row's equality
     with the rows under it; there the first complements of each hidden count are its cheapest
-    hypercube pattern (``_hypercube``). Raises Unprotectable when a sum has no cell left to hide.
+    hypercube pattern (``_hypercube``), whose moves prove the table safe (``_certified``), else
+    the full check completes it. Raises Unprotectable when a sum has no cell left to hide.
     """
     t = threshold(limit)
     margins = tuple(margins)
