@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/run.py                      # core, browser and sessions
     .venv/bin/python bench/run.py --section browser    # one section (repeatable)
+    .venv/bin/python bench/run.py --section national   # regions' packages, national store (not by default)
     .venv/bin/python bench/run.py --section firstrun   # fresh clone, empty caches (not by default)
     .venv/bin/python bench/run.py --quick              # small scale, few runs: a smoke run
     options: --reuse (keep the store of a previous run), --no-server, --output PATH
@@ -20,6 +21,8 @@ browser: every page's fresh load and sidebar switch in headless Chromium (Playwr
 sessions: 10 Chromium contexts, then 10 and 30 websocket sessions (``observatory.ui.probe``)
    opening one page at once and changing a filter, p50/p95, the server's CPU and memory; floors:
    the trivial app opened the same way, one session alone;
+national: the store's 18 regions each published as its own federation's package over every
+   year, consolidated into a national store; its pages' reruns and ``observatory figures``;
 firstrun: ``git clone`` to the app answering and to the tests finishing, with empty caches.
 """
 
@@ -51,6 +54,8 @@ if str(ROOT) not in sys.path:  # run as a script: the package comes from this wo
     sys.path.insert(0, str(ROOT))
 
 APP = ROOT / "server.py"  # the app behind its sign-in routes, as `manage.py run` serves it
+# AppTest runs app.py itself: under AppTest, server.py's st.App renders nothing (no page ran)
+APPTEST_APP = ROOT / "app.py"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -342,7 +347,7 @@ def bench_page(db: Path, path: str, title: str, label: str, params: dict[str, st
     from streamlit.testing.v1 import AppTest
 
     result = PageRun(title, label)
-    at = AppTest.from_file(str(APP), default_timeout=300)
+    at = AppTest.from_file(str(APPTEST_APP), default_timeout=300)
     for key, value in params.items():
         at.query_params[key] = value
     at.run()
@@ -1234,6 +1239,191 @@ def render_sessions(r: Sessions, command: str, when: dt.datetime) -> str:
     return "\n".join(lines)
 
 
+# -- national: every region's package over ten years, the national store, its pages ----------
+@dataclass
+class RegionPackage:
+    region: str
+    federation: str
+    departements: int
+    rows: int
+    bytes: int
+    masked: int  # count cells published as NULL (masked)
+    seconds: float
+
+
+@dataclass
+class National:
+    started: dt.datetime
+    load_before: str
+    years: list[int]
+    regions: list[RegionPackage]
+    consolidate_s: float
+    national_bytes: int
+    national_rows: int
+    replace_s: float  # one region's newer package consolidated into the whole store
+    national_package_s: float  # `publish` on the national store (the reference for regions)
+    national_package_bytes: int
+    figures: list[Figures]
+    cli: Figures
+    empty: list[float]
+    pages: list[PageRun]
+    runs: dict[str, int]
+    elapsed_s: float = 0.0
+
+
+def package_cells(path: Path) -> tuple[int, int]:
+    """Rows and masked count cells (NULL in a ``COUNTS`` column) of a verified package."""
+    import duckdb
+
+    from observatory.packages import COUNTS, files
+
+    with files.opened(path) as package:
+        rows = sum(int(f["rows"]) for f in package.manifest["files"].values())
+        masked = 0
+        for table, counts in COUNTS.items():
+            if table in package.tables:
+                where = " + ".join(f'count(*) FILTER (WHERE "{c}" IS NULL)' for c in counts)
+                masked += int(duckdb.sql(f"SELECT {where} FROM '{package.path(table)}'"
+                                         ).fetchall()[0][0])
+    return rows, masked
+
+
+def bench_national(db: Path, work: Path, runs: dict[str, int]) -> National:
+    """Each territory of the store's profile published as a region's package (all its years),
+    the packages consolidated into a national store, its pages and `observatory figures`."""
+    from observatory import indicators, store
+    from observatory.config import get_federation
+    from observatory.packages import consolidate, publish
+    from observatory.vocabulary import slugify
+
+    started, clock, load = dt.datetime.now(), time.perf_counter(), load_average()
+    profile = get_federation(store.federation_id(db))
+    folder = work / "national"
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder / "packages").mkdir(parents=True)
+    years = sorted(int(y) for y in store.query(
+        "SELECT DISTINCT year FROM memberships", db=db)["year"])
+    regions, paths = [], []
+    for territory, deps in profile.territories.items():
+        path = folder / "packages" / f"{slugify(territory)}.zip"
+        t0 = time.perf_counter()
+        publish.publish(db, path, years, territory=territory)
+        seconds = time.perf_counter() - t0
+        rows, masked = package_cells(path)
+        regions.append(RegionPackage(territory, f"{profile.id}-{slugify(territory)}", len(deps),
+                                     rows, path.stat().st_size, masked, seconds))
+        paths.append(path)
+        log(f"[national] {territory} ({len(deps)} dép., {len(years)} ans) : {seconds:.1f} s, "
+            f"{num(rows)} lignes, {size(path.stat().st_size)}, {num(masked)} cases masquées")
+    national = folder / "national.duckdb"
+    t0 = time.perf_counter()
+    consolidate.consolidate(paths, national)
+    consolidate_s = time.perf_counter() - t0
+    national_rows = int(store.query("SELECT sum(estimated_size) AS n FROM duckdb_tables() "
+                                    "WHERE table_name LIKE 'package_%'", db=national)["n"].iloc[0])
+    log(f"[national] consolidation de {len(paths)} paquets : {consolidate_s:.1f} s, "
+        f"{mib(national.stat().st_size)}")
+    # a region sends a newer package: only its rows are replaced (same package, newer stamp)
+    newer = folder / "newer.zip"
+    first = next(iter(profile.territories))
+    publish.publish(db, newer, years, territory=first)
+    t0 = time.perf_counter()
+    consolidate.consolidate([newer], national)
+    replace_s = time.perf_counter() - t0
+    reference = folder / "france.zip"
+    t0 = time.perf_counter()
+    publish.publish(national, reference)
+    national_package_s = time.perf_counter() - t0
+    year = indicators.available_years(national)[0]
+    figures = bench_figures(national, year, runs["figures"])
+    cli = bench_figures_cli(national, year, runs["cli"], folder)
+    empty = bench_empty_page(20)
+    pages = bench_pages(national, year, runs["warm"], runs["cold"])
+    return National(started, load, years, regions, consolidate_s, national.stat().st_size,
+                    national_rows, replace_s, national_package_s, reference.stat().st_size,
+                    figures, cli, empty, pages, runs, time.perf_counter() - clock)
+
+
+def render_national(r: National, command: str) -> str:
+    total = sum(p.seconds for p in r.regions)
+    slowest = max(r.regions, key=lambda p: p.seconds)
+    empty = median(r.empty)
+    ran = [p for p in r.pages if not p.error]
+    ratio = {id(p): median(p.cold) / (p.bare_s + empty) for p in ran}
+    worst_warm = max(ran, key=lambda p: median(p.warm), default=None)
+    worst_cold = max(ran, key=lambda p: median(p.cold), default=None)
+    span = f"{r.years[0]}–{r.years[-1]}" if r.years else "–"
+    targets = [
+        ("each region's package over ten years in < 60 s",
+         f"slowest: {slowest.region} ({slowest.departements} dép.), {slowest.seconds:.1f} s",
+         "", slowest.seconds < 60),
+        (f"every national page reruns warm in < {ms(TARGET['warm'])} (median)",
+         f"slowest: {worst_warm.title} · {worst_warm.scope}, {ms(median(worst_warm.warm))}"
+         if worst_warm else "–", f"empty page {ms(empty)}",
+         bool(ran) and all(median(p.warm) < TARGET["warm"] for p in ran)),
+        (f"every national page reruns cold in < {ms(TARGET['cold'])} (median)",
+         f"slowest: {worst_cold.title} · {worst_cold.scope}, {ms(median(worst_cold.cold))}"
+         if worst_cold else "–",
+         f"bare SQL {ms(worst_cold.bare_s)} + empty page {ms(empty)}" if worst_cold else "",
+         bool(ran) and all(median(p.cold) < TARGET["cold"] for p in ran)),
+        ("every national page runs without error", f"{len(ran)}/{len(r.pages)} page × scope runs",
+         "", len(ran) == len(r.pages)),
+    ]
+    lines = [
+        "## From the regions to France: packages and the national store (`--section national`)",
+        "",
+        f"Written by `{command}` on {r.started:%Y-%m-%d %H:%M} in {r.elapsed_s / 60:.0f} min; "
+        f"load average {r.load_before} before, {load_average()} after (2 cores, shared: the "
+        "timings are upper bounds).", "",
+        "The synthetic national store (`observatory synth --scale national`, profile `avecsante`) "
+        f"published region by region: `observatory publish --years {span} --territory REGION` for "
+        f"each of its {len(r.regions)} territories (the 18 regions), each package naming its own "
+        "federation (`avecsante-<region>`), its region and départements; then "
+        "`observatory consolidate` of the packages into a national store, its pages and "
+        "`observatory figures` on it.", "",
+        "| target | measured | floor (same run) | |", "|---|---|---|---|",
+        *(f"| {t} | {m} | {f} | {verdict(ok)} |" for t, m, f, ok in targets),
+        "", f"### 1. Publishing each region ({span})", "",
+        "Time of `publish.publish` (SQL, suppression, Parquet, manifest) per region; rows over "
+        "every table of the package; masked: count cells published as NULL.", "",
+        "| region | départements | publish | rows | package | masked cells |",
+        "|---|---:|---:|---:|---:|---:|",
+        *(f"| {p.region} | {p.departements} | {p.seconds:.1f} s | {num(p.rows)} | "
+          f"{size(p.bytes)} | {num(p.masked)} |" for p in r.regions),
+        f"| **all {len(r.regions)}** | {sum(p.departements for p in r.regions)} | "
+        f"**{total:.0f} s** | {num(sum(p.rows for p in r.regions))} | "
+        f"{size(sum(p.bytes for p in r.regions))} | {num(sum(p.masked for p in r.regions))} |",
+        "", "### 2. The national store", "",
+        "| step | time | size |", "|---|---:|---:|",
+        f"| `consolidate` of the {len(r.regions)} packages (verified, one transaction) | "
+        f"{r.consolidate_s:.1f} s | {mib(r.national_bytes)}, {num(r.national_rows)} rows |",
+        f"| `consolidate` of one region's newer package into it (replaces that region) | "
+        f"{r.replace_s:.1f} s | |",
+        f"| `publish` of the national store (the reference the regions load) | "
+        f"{r.national_package_s:.1f} s | {size(r.national_package_bytes)} |",
+        "", "### 3. `observatory figures` on the national store", "",
+        f"`indicators.key_figures` for the last year (median of {r.runs['figures']}); floor: "
+        "the same SQL on a bare read-only DuckDB connection.", "",
+        "| scope | figures | bare SQL | ratio |", "|---|---:|---:|---:|",
+        *(f"| {f.scope} | {ms(f.run_s)} | {ms(f.bare_s)} | {f.run_s / f.bare_s:.1f}× |"
+          for f in [*r.figures, r.cli]),
+        "", "### 4. The national pages' reruns (AppTest)", "",
+        f"As in the core section, on the national store: warm {r.runs['warm']} reruns, cold "
+        f"{r.runs['cold']} after `st.cache_data.clear()`; floor: the cold rerun's SQL on a bare "
+        f"connection plus an empty page's rerun ({ms(empty)}).", "",
+        "| page | scope | warm median | cold median | bare SQL (queries) | cold / floor |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for p in r.pages:
+        if p.error:
+            lines.append(f"| {p.title} | {p.scope} | error: {p.error} | | | |")
+        else:
+            lines.append(f"| {p.title} | {p.scope} | {ms(median(p.warm))} | "
+                         f"{ms(median(p.cold))} | {ms(p.bare_s)} ({p.queries}) | "
+                         f"{ratio[id(p)]:.1f}× |")
+    return "\n".join(lines) + "\n"
+
+
 HEADER = ("# Benchmarks\n\nWritten by `bench/run.py`, one block per section (`--section NAME`; "
           "running a section rewrites its block and keeps the others). Each block says when it "
           "ran and the machine's load average then: the machine is shared. Every figure stands "
@@ -1250,7 +1440,7 @@ def write_block(path: Path, name: str, text: str) -> None:
         for key in SECTIONS if key in blocks) + "\n", encoding="utf-8")
 
 
-SECTIONS = ("core", "browser", "sessions", "firstrun")
+SECTIONS = ("core", "browser", "sessions", "national", "firstrun")
 
 
 # -- main -----------------------------------------------------------------------------------------
@@ -1258,7 +1448,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--section", action="append", choices=SECTIONS,
                         help="run only this section (repeatable); default: core, browser, sessions "
-                             "(firstrun only when asked: it clones and installs)")
+                             "(national and firstrun only when asked: they publish every "
+                             "region, or clone and install)")
     parser.add_argument("--quick", action="store_true",
                         help="small scale and few runs: checks the script, not the targets")
     parser.add_argument("--reuse", action="store_true", help="reuse the previous run's store")
@@ -1283,7 +1474,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from observatory import indicators
 
-    if set(sections) & {"core", "browser", "sessions"}:
+    if set(sections) & {"core", "browser", "sessions", "national"}:
         db, build = build_store(scale, work, args.reuse or "core" not in sections)
         year = indicators.available_years(db)[0]
     if "core" in sections:
@@ -1295,6 +1486,10 @@ def main(argv: list[str] | None = None) -> int:
         counts = (1, 10) if args.quick else (10, 30)
         result = bench_sessions(db, year, work, runs["single"], counts, 3 if args.quick else 10)
         write_block(args.output, "sessions", render_sessions(result, command, dt.datetime.now()))
+    if "national" in sections:
+        result = bench_national(db, work, {**runs, "warm": min(runs["warm"], 5),
+                                           "cold": min(runs["cold"], 3)})
+        write_block(args.output, "national", render_national(result, command))
     if "firstrun" in sections:
         first = bench_firstrun(work, args.source)
         write_block(args.output, "firstrun", render_firstrun(first, command, dt.datetime.now()))

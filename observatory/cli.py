@@ -206,6 +206,12 @@ def _package_parsers(sub: Any) -> None:
     p.add_argument("--with-team-register", action="store_true",
                    help="joindre le registre des équipes adhérentes : FINESS, type, commune "
                         "(jamais leurs réponses)")
+    p.add_argument("--territory", help="un seul territoire du profil (une région de la base "
+                                       "nationale synthétique), publié comme une fédération")
+    p.add_argument("--federation-id", help="avec --territory : l'identifiant de la fédération "
+                                           "que nomme le paquet (défaut : profil-territoire)")
+    p.add_argument("--federation-name", help="avec --territory : son nom (défaut : « profil – "
+                                             "territoire »)")
     p = sub.add_parser("consolidate", help="construire ou mettre à jour la base nationale à "
                                            "partir des paquets des fédérations")
     p.add_argument("packages", nargs="+", type=Path, help="paquets (.zip ou dossiers)")
@@ -224,7 +230,9 @@ def _cmd_publish(args: argparse.Namespace) -> int:
     years = ([args.year] if args.year else []) + (publish.parse_years(args.years)
                                                   if args.years else [])
     out = publish.publish(args.db, args.out, years or None,
-                          team_register=args.with_team_register)
+                          team_register=args.with_team_register, territory=args.territory,
+                          federation_id=args.federation_id,
+                          federation_name=args.federation_name)
     print(f"Paquet écrit : {out}")
     return EXIT_OK
 

@@ -56,6 +56,11 @@ def team_name_key(name: str) -> str:
     return _words(fold(name))
 
 
+def slugify(text: str) -> str:
+    """``Auvergne-Rhône-Alpes`` → ``auvergne-rhone-alpes`` (ids of surveys, fiches, packages)."""
+    return "-".join(team_name_key(text).split())
+
+
 # -- team types ------------------------------------------------------------------------------
 TEAM_TYPES = ("MSP", "CPTS", "ESP", "CDS")
 # Facilitations also reach teams that are not care teams (e.g. a commune's elected officials).

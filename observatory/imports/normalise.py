@@ -14,7 +14,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from observatory import formats, vocabulary
-from observatory.vocabulary import fold, header_key, option_key, team_name_key
+from observatory.vocabulary import fold, header_key, option_key
+
+# read by the importers as n.slugify and n.team_name_key (slugify lives in vocabulary, the
+# core, where the packages reach it too)
+from observatory.vocabulary import slugify as slugify
+from observatory.vocabulary import team_name_key as team_name_key
 
 OTHER = "Autre"
 
@@ -48,10 +53,6 @@ def formula_message(text: str, what: str) -> str:
     """The French error for a formula where ``what`` (a team's name…) was expected."""
     return (f"« {text} » est une formule de tableur, pas {what} : remplacez-la par sa valeur "
             "(les formules ne sont jamais exécutées ni importées)")
-
-
-def slugify(text: str) -> str:
-    return "-".join(team_name_key(text).split())
 
 
 # -- headers ---------------------------------------------------------------------------------

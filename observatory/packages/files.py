@@ -81,6 +81,7 @@ def write(out: Path, manifest: dict[str, Any], files: dict[str, bytes]) -> Path:
         comment = ZIP_COMMENT + hashlib.sha256(body).hexdigest().encode()
         data = body + len(comment).to_bytes(2, "little") + comment
         tmp = out.with_name(f".{out.name}.partial")
+        tmp.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_bytes(data)
         tmp.replace(out)
     else:

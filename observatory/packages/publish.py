@@ -5,6 +5,10 @@ volunteer hours per year × département × team type × status (every grain), t
 answers per département × type, and each published survey's answers — every count through
 ``privacy.suppression`` (as a ``privacy.Cube``), labels people typed themselves through
 ``privacy.common_labels``.
+One territory of the store's profile (``--territory``: a region of the national synthetic
+store, as the benchmark does) can be published as a federation of its own: its id and name are
+the caller's, its region and départements the territory's, and the manifest says which profile
+and store it was cut from (``part_of``); consolidation checks its départements like any other.
 From a national store: the packages it consolidated, as they came (``national`` package).
 """
 
@@ -24,8 +28,8 @@ import numpy as np
 import pandas as pd
 
 import observatory
-from observatory import privacy, store
-from observatory.config import Federation, get_federation
+from observatory import geo, privacy, store
+from observatory.config import Federation, federations, get_federation
 from observatory.filters import Scope
 from observatory.indicators import respondent_sql
 from observatory.indicators.portrait import ANSWERS_SQL, CHOICE_FIELDS, histogram_sql
@@ -42,6 +46,7 @@ from observatory.packages import (
     grain,
     store_table,
 )
+from observatory.vocabulary import slugify
 
 log = logging.getLogger(__name__)
 DB = str | os.PathLike | None
@@ -188,10 +193,11 @@ def _portrait(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> pd.Data
     return pd.concat([single, several]).sort_index()
 
 
-def _surveys(con: duckdb.DuckDBPyConnection, federation: Federation, params: dict[str, Any]
-             ) -> dict[str, pd.DataFrame]:
-    """The published surveys of the years: catalogue, questions, answers, respondents."""
-    clause, rparams = respondent_sql(Scope(), federation)
+def _surveys(con: duckdb.DuckDBPyConnection, federation: Federation, scope: Scope,
+             params: dict[str, Any]) -> dict[str, pd.DataFrame]:
+    """The published surveys of the years: catalogue, questions, answers, respondents of
+    ``scope`` (the whole profile ``federation``, or one of its territories)."""
+    clause, rparams = respondent_sql(scope, federation)
     params = {**params, **rparams, "types": list(CHOICE_TYPES), "fixed": list(FIXED_OPTIONS)}
     listed = ("SELECT survey_id FROM surveys WHERE published AND month IS NOT NULL "
               "AND list_contains($years, year(month))")
@@ -341,12 +347,48 @@ def _parquet(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) -> by
 
 
 def _entry(federation: Federation, years: list[int], created: str, register: bool,
-           hours: bool) -> dict[str, Any]:
+           hours: bool, part_of: dict[str, str] | None) -> dict[str, Any]:
     return {"id": federation.id, "name": federation.name, "region": federation.region,
             "region_code": federation.region_code,
             "departements": list(federation.departements), "years": years,
             "created_at": created, "threshold": privacy.threshold(),
-            "team_register": register, "volunteer_hours": hours}
+            "team_register": register, "volunteer_hours": hours,
+            **({"part_of": part_of} if part_of else {})}
+
+
+FEDERATION_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+
+
+def territory_federation(parent: Federation, territory: str, federation_id: str | None = None,
+                         name: str | None = None) -> Federation:
+    """One territory of ``parent`` as the federation a package names: its départements, its
+    region (the territory's name, and its INSEE code when all its départements are of one
+    region), the id and name given (default ``parent-territory`` and « parent – territory »).
+
+    Refused (PackageRefused, in French) when the territory is not the profile's, or when the id
+    is a shipped profile's (the store's own included): a package must not speak for a
+    federation whose store it does not come from.
+    """
+    deps = parent.territories.get(territory)
+    if not deps:
+        known = ", ".join(parent.territories) or "aucun"
+        raise PackageRefused(f"« {territory} » n'est pas un territoire de {parent.name} "
+                             f"(territoires : {known}).")
+    fid = federation_id or f"{parent.id}-{slugify(territory)}"
+    if not FEDERATION_ID.match(fid):
+        raise PackageRefused(f"Identifiant de fédération « {fid} » refusé : minuscules, "
+                             "chiffres, « - » ou « _ » seulement.")
+    owner = federations().get(fid)
+    if owner is not None:
+        raise PackageRefused(
+            f"« {fid} » est l'identifiant de {owner.name}, qui publie son propre paquet depuis "
+            "sa base : choisissez un autre identifiant.")
+    regions = geo.departements().set_index("code").loc[list(deps), "region_code"].unique()
+    return Federation(
+        id=fid, name=name or f"{parent.name} – {territory}",
+        region=territory, region_code=str(regions[0]) if len(regions) == 1 else "",
+        departements=tuple(deps), territories={territory: tuple(deps)}, brand=parent.brand,
+        plausibility=parent.plausibility)
 
 
 def _now(now: dt.datetime | None) -> str:
@@ -356,16 +398,30 @@ def _now(now: dt.datetime | None) -> str:
 
 def publish(db: DB, out: str | os.PathLike, years: list[int] | None = None, *,
             team_register: bool = False, federation: Federation | None = None,
-            now: dt.datetime | None = None) -> Path:
+            territory: str | None = None, federation_id: str | None = None,
+            federation_name: str | None = None, now: dt.datetime | None = None) -> Path:
     """Write the package of the store ``db`` to ``out`` (a folder, or a ``.zip``).
 
     ``years``: those to publish (default: every year with membership forms or facilitations).
     ``federation``: the profile whose départements are published (default: the store's).
+    ``territory``: only that territory of the profile, as the federation
+    ``territory_federation`` makes of it (``federation_id``, ``federation_name``); survey
+    responses without a département are then left out (they belong to no territory).
     From a national store, the national package: every region's package as consolidated.
     """
     if store.kind(db) == store.NATIONAL:
         return _publish_national(db, Path(out), years, now)
-    federation = federation or get_federation(store.federation_id(db))
+    profile = federation or get_federation(store.federation_id(db))
+    part_of = None
+    if territory is not None:
+        federation = territory_federation(profile, territory, federation_id, federation_name)
+        part_of = {"id": profile.id, "name": profile.name, "territory": territory}
+    elif federation_id or federation_name:
+        raise PackageRefused("Un identifiant ou un nom de fédération ne se donne qu'avec "
+                             "--territory (le paquet d'un territoire de la base).")
+    else:
+        federation = profile
+    scope = Scope(territory=territory)
     created = _now(now)
     with store.reading(db) as con:
         found = sorted({int(y) for (y,) in con.execute(
@@ -378,7 +434,8 @@ def publish(db: DB, out: str | os.PathLike, years: list[int] | None = None, *,
         hours = _has_volunteer_hours(con)
         frames = {"members": _members(con, params),
                   "facilitations": _facilitations(con, params, hours),
-                  "portrait": _portrait(con, params), **_surveys(con, federation, params)}
+                  "portrait": _portrait(con, params),
+                  **_surveys(con, profile, scope, params)}
         if team_register:
             frames["team_register"] = _register(con, params)
         for frame in frames.values():
@@ -389,7 +446,7 @@ def publish(db: DB, out: str | os.PathLike, years: list[int] | None = None, *,
         "product_version": observatory.__version__, "created_at": created, "national": False,
         "federation": {"id": federation.id, "name": federation.name},
         "years": years,
-        "federations": [_entry(federation, years, created, team_register, hours)],
+        "federations": [_entry(federation, years, created, team_register, hours, part_of)],
         "files": files.describe(data, {file_name(t): len(df) for t, df in frames.items()}),
     }
     log.info("paquet de %s : %d années, %d fichiers", federation.id, len(years), len(data))

@@ -129,9 +129,11 @@ def build(scope: Scope, federation: Federation, db: indicators.DB = None,
     view.figures.append(charts.figure("adherents_par_statut", "Équipes adhérentes par statut",
                                       chart, status, *members, brand=federation.brand))
 
+    # a national store has no kinds (packages do not carry them): an empty frame, its columns
     kinds = pd.DataFrame(
         [{"Type de facilitation": KIND_LABELS.get(k, k), "Facilitations": n}
-         for k, n in now["facilitations_by_kind"].items()]
+         for k, n in now["facilitations_by_kind"].items()],
+        columns=["Type de facilitation", "Facilitations"],
     )
     chart = charts.bars(kinds, "Type de facilitation", "Facilitations",
                         category_title="Type de facilitation", value_title="Facilitations")
