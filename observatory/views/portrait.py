@@ -12,7 +12,6 @@ from observatory.config import Brand, Federation
 from observatory.filters import Scope
 from observatory.indicators import DB
 from observatory.indicators import portrait as ind
-from observatory.privacy import GRAND_TOTAL
 from observatory.views import Metric, Table, View, national
 from observatory.vocabulary import STATUS_LABELS, TEAM_TYPES, status_label
 
@@ -89,11 +88,11 @@ def _distribution(answers: Answers, field: str, key: str, title: str, category: 
     if notes:
         parts.append(notes)
     # a bar is a count of teams giving one answer: masked below the threshold like any count of
-    # teams; single answers add up to the n the caption shows, several answers each do not
+    # teams, with a complement even where several answers each make the bars add up to no n
+    # the caption shows (their sum may be shown elsewhere: the number of answers)
     return charts.figure(key, title, chart, data, n, "équipes", _source(scope),
                          " ".join(p.rstrip(".") + "." for p in parts), sensitive=True,
-                         count_columns=("Équipes",), margins=() if multiple else GRAND_TOTAL,
-                         brand=brand)
+                         count_columns=("Équipes",), brand=brand)
 
 
 def _transitions(df: pd.DataFrame) -> pd.DataFrame:
