@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """The project's two commands, with nothing but Python and pip on the machine.
 
-    python manage.py run    set up .venv, build the demo store if needed, start the app
-    python manage.py test   set up .venv (and the headless browser), run ruff, mypy and every test
+    python manage.py run    set up .venv (requirements.lock), build the demo store if needed, start the app
+    python manage.py test   set up .venv (requirements-test.lock, and the headless browser), run ruff, mypy
+                            and every test
 """
 
 from __future__ import annotations
@@ -21,37 +22,70 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / ("python.exe" if os.name == "nt" else "python")
-LOCK = ROOT / "requirements.lock"
-UV = "uv==0.13.9"  # the installer's own pin (it installs requirements.lock, it is not in it)
+# `run` installs what the app needs; `test` adds the tests' tools (Playwright, pytest, ruff, mypy…:
+# a third of the download). The test lock includes the run lock (`-r`): each version is pinned once.
+LOCKS = {"run": ROOT / "requirements.lock", "test": ROOT / "requirements-test.lock"}
+UV = "uv==0.13.9"  # the installer's own pin (it installs the locks, it is in neither)
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """The environment of the commands started here. Where PYTHONDONTWRITEBYTECODE is set, every
+    process — the demo build, the server, each test's subprocess — compiled pandas, streamlit…
+    again (about 4 s of CPU each on this machine): their compiled modules are kept, in .venv
+    rather than beside the sources (PYTHONPYCACHEPREFIX), which is what the variable protects."""
+    env = dict(os.environ, **extra)
+    if env.pop("PYTHONDONTWRITEBYTECODE", None):
+        env.setdefault("PYTHONPYCACHEPREFIX", str(VENV / "pycache"))
+    return env
 
 
 def sh(*cmd: str | Path, check: bool = True, **kw) -> int:
     print("+", " ".join(str(c) for c in cmd), flush=True)
+    kw.setdefault("env", child_env())
     return subprocess.run([str(c) for c in cmd], check=check, cwd=ROOT, **kw).returncode
 
 
-def setup() -> None:
-    """Create .venv and install the pinned dependencies, once per change of the lock file."""
+def bundled_pip() -> Path | None:
+    """The pip wheel Python ships for ensurepip: pip runs straight from it (``wheel/pip``), so
+    .venv needs no pip of its own (installing and compiling one took 18 s of an 83 s first run)."""
+    import ensurepip
+
+    return next(iter(sorted((Path(ensurepip.__file__).parent / "_bundled").glob("pip-*.whl"))),
+                None)
+
+
+def _digest(kind: str) -> str:
+    """What the ``kind`` environment is made from: its lock, the locks it includes, pyproject."""
+    files = [LOCKS["run"], ROOT / "pyproject.toml"] + ([LOCKS["test"]] if kind == "test" else [])
+    return hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
+
+
+def setup(kind: str = "test") -> None:
+    """Create .venv and install the pinned dependencies of ``kind`` (run, or test: run and the
+    tests' tools), once per change of what they are made from."""
+    wheel = bundled_pip()
     if not PY.exists():
-        venv.create(VENV, with_pip=True)
-    digest = hashlib.sha256(LOCK.read_bytes() + (ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    stamp = VENV / ".installed"
-    if stamp.exists() and stamp.read_text() == digest:
+        venv.create(VENV, with_pip=wheel is None)
+    stamp = VENV / f".installed-{kind}"
+    if stamp.exists() and stamp.read_text() == _digest(kind):
         return
-    pip = [PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    lock = LOCKS[kind]
+    pip = [PY, *([wheel / "pip"] if wheel else ["-m", "pip"]), "install", "--quiet",
+           "--disable-pip-version-check"]
     # uv installs the locked tree in parallel, several times faster than pip on a first run
     # (the same pinned versions from the same index); pip remains the way where uv can't go.
     uv = BIN / ("uv.exe" if os.name == "nt" else "uv")
     if not uv.exists():
         sh(*pip, UV, check=False)
-    if uv.exists() and sh(uv, "pip", "install", "--quiet", "--python", PY, "-r", LOCK,
+    if uv.exists() and sh(uv, "pip", "install", "--quiet", "--python", PY, "-r", lock,
                           check=False) == 0:
         sh(uv, "pip", "install", "--quiet", "--python", PY, "--no-deps", "--no-build-isolation",
            "-e", ".")
     else:
-        sh(*pip, "-r", LOCK)
+        sh(*pip, "-r", lock)
         sh(*pip, "--no-deps", "--no-build-isolation", "-e", ".")
-    stamp.write_text(digest)
+    for done in ("run", "test") if kind == "test" else ("run",):  # the test tree holds the run's
+        (VENV / f".installed-{done}").write_text(_digest(done))
 
 
 def browser() -> None:
@@ -72,7 +106,7 @@ def browser() -> None:
 def run() -> int:
     """``run [--federation fecop] [streamlit options]``: the app on the demo store of that
     federation (data/demo_fecop.duckdb unless OBSERVATORY_DB says otherwise), built if absent."""
-    setup()
+    setup("run")
     options = sys.argv[2:]
     federation = "femasaura"
     if "--federation" in options:
@@ -87,7 +121,7 @@ def run() -> int:
                               "--db", db, check=False):
         return 2
     return sh(BIN / "streamlit", "run", ROOT / "server.py", "--browser.gatherUsageStats", "false",
-              *options, check=False, env=dict(os.environ, **extra))
+              *options, check=False, env=child_env(**extra))
 
 
 def test() -> int:

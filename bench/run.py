@@ -1041,9 +1041,10 @@ def clone(source: str, folder: Path, env: dict[str, str]) -> Path:
     return target
 
 
-def bench_firstrun(work: Path, source: str) -> FirstRun:
-    """`git clone` then `python3 manage.py run` until the app answers; then, on another fresh
-    clone with empty caches, `git clone` then `python3 manage.py test` until it ends."""
+def bench_firstrun(work: Path, source: str, tests: bool = True) -> FirstRun:
+    """`git clone` then `python3 manage.py run` until the app answers; then (``tests``), on
+    another fresh clone with empty caches, `git clone` then `python3 manage.py test` until it
+    ends."""
     import signal
     import urllib.error
     import urllib.request
@@ -1092,6 +1093,8 @@ def bench_firstrun(work: Path, source: str) -> FirstRun:
     if result.answer_s != result.answer_s:
         result.tests_tail = log_tail(log_path, 10)
     log(f"[firstrun] clone {result.clone_s:.1f} s, application prête après {result.answer_s:.1f} s")
+    if not tests:
+        return result
     (folder / "test").mkdir()
     env = fresh_env(folder / "test")
     started = time.perf_counter()
@@ -1122,18 +1125,20 @@ def render_firstrun(r: FirstRun, command: str, when: dt.datetime) -> str:
         f"`{command}` on {when:%Y-%m-%d %H:%M}, commit {r.commit} of {r.source}; load average "
         f"{r.load_before} before, {r.load_answer} once the app answered, {r.load_after} after "
         f"the tests. `git clone`, then `{Path(r.python).name} manage.py run` (creates .venv, "
-        "installs the lock with uv — pinned, bootstrapped by pip — builds the demo store, starts "
+        "installs the run lock, requirements.lock, with uv — pinned, bootstrapped by pip — "
+        "builds the demo store, starts "
         "Streamlit) until `/_stcore/health` answers; every cache empty (`PIP_CACHE_DIR`, "
-        "`UV_CACHE_DIR` in a new folder), so every wheel comes from PyPI. Then another fresh "
-        "clone with empty caches: `git clone`, then `manage.py test` (setup, ruff, mypy, the "
-        "whole suite with the browser tests) until it ends.", "",
+        "`UV_CACHE_DIR` in a new folder), so every wheel comes from PyPI." + (
+            " Then another fresh clone with empty caches: `git clone`, then `manage.py test` "
+            "(setup with the test lock, ruff, mypy, the whole suite with the browser tests) "
+            "until it ends." if r.tests_rc is not None else " (`--no-tests`: not the suite.)"), "",
         "### Targets", "", *targets_table(rows), "",
         "| step | from before `git clone` |", "|---|---:|",
         f"| `git clone` | {r.clone_s:.1f} s |",
         *(f"| starts `{short_step(step)}` | {t:.1f} s |" for step, t in r.steps.items()),
         f"| `manage.py run`: the app answers | {r.answer_s:.1f} s |",
-        f"| `manage.py test`: the suite has ended (exit code {r.tests_rc}) | "
-        f"{r.tests_s / 60:.1f} min |", "",
+        *([f"| `manage.py test`: the suite has ended (exit code {r.tests_rc}) | "
+           f"{r.tests_s / 60:.1f} min |"] if r.tests_rc is not None else []), "",
         f"The suite's last line: `{last}`" if last else "",
     ])
 
@@ -1458,6 +1463,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
     parser.add_argument("--runs", type=int, help="runs per figure of the browser and sessions "
                         "sections (default 5, 2 with --quick)")
+    parser.add_argument("--no-tests", action="store_true",
+                        help="--section firstrun: the first run only, not the fresh clone's tests")
     parser.add_argument("--source", default=str(ROOT),
                         help="what --section firstrun clones (default: this work tree's repository)")
     args = parser.parse_args(argv)
@@ -1468,7 +1475,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.runs:
         runs.update(browser=args.runs, single=args.runs)
     command = "python bench/run.py" + "".join(f" --section {s}" for s in sections) + (
-        " --quick" if args.quick else "") + (f" --runs {args.runs}" if args.runs else "")
+        " --quick" if args.quick else "") + (f" --runs {args.runs}" if args.runs else "") + (
+        " --no-tests" if args.no_tests else "")
     work = args.work or Path(tempfile.gettempdir()) / f"observatory-bench-{scale}"
     work.mkdir(parents=True, exist_ok=True)
 
@@ -1491,7 +1499,7 @@ def main(argv: list[str] | None = None) -> int:
                                            "cold": min(runs["cold"], 3)})
         write_block(args.output, "national", render_national(result, command))
     if "firstrun" in sections:
-        first = bench_firstrun(work, args.source)
+        first = bench_firstrun(work, args.source, tests=not args.no_tests)
         write_block(args.output, "firstrun", render_firstrun(first, command, dt.datetime.now()))
     print(args.output.read_text(encoding="utf-8"))
     log(f"Écrit : {args.output}")

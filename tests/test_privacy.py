@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -46,13 +47,11 @@ ROLES = (None, "public", "adherent", "lecture", "equipe", "admin")
 
 
 @pytest.fixture(scope="module")
-def marked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+def marked(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """The demo store plus the markers, imported through the command line (its output kept)."""
-    from observatory import demo
-
     folder = tmp_path_factory.mktemp("privacy")
     db = folder / "marked.duckdb"
-    demo.build(db)
+    shutil.copyfile(demo_db, db)  # the session's demo store (demo.build), not built again
     adh = folder / "adhesions_marker.csv"
     adh.write_text("Nom de la structure,Type de structure,Stade,Département,Année,Email\n"
                    f"{TEAM},MSP,Sous ACI,38,2025,{EMAIL}\n"

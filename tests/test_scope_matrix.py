@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from matrix import FED, YEAR, one_per_kind, pages, signed_in_app, texts
+from matrix import FED, YEAR, one_per_kind, signed_in_app, texts
 
 from observatory import geo, indicators
 from observatory.filters import Scope
@@ -177,11 +177,12 @@ def _shown_texts(at) -> list[str]:
 
 @pytest.mark.parametrize("role", ["lecture", "equipe", "admin"])
 @pytest.mark.parametrize("scope", one_per_kind(), ids=_ids)
-def test_each_page_shows_its_scope_figures(demo_db: Path, monkeypatch: pytest.MonkeyPatch,
-                                           role: str, scope: Scope) -> None:
+def test_each_page_shows_its_scope_figures(demo_db: Path, matrix: dict,
+                                           monkeypatch: pytest.MonkeyPatch, role: str,
+                                           scope: Scope) -> None:
     from observatory.pages import PAGES
 
-    expected = pages(scope, demo_db, NAMES)
+    expected = matrix[scope]  # pages(scope, demo_db, NAMES), built once for the session
     at = _app(role, demo_db, scope, monkeypatch)
     for page in (p.file for p in PAGES if p.opens_for(role)):
         if page not in PAGE_VIEWS:
@@ -229,7 +230,7 @@ def _check_file_cells(back: pd.DataFrame, where: tuple) -> None:
 
 
 @pytest.mark.parametrize("scope", one_per_kind(), ids=_ids)
-def test_every_export_holds_the_screen_figures(demo_db: Path, scope: Scope) -> None:
+def test_every_export_holds_the_screen_figures(demo_db: Path, matrix: dict, scope: Scope) -> None:
     import io
 
     from openpyxl import load_workbook
@@ -240,7 +241,7 @@ def test_every_export_holds_the_screen_figures(demo_db: Path, scope: Scope) -> N
     from observatory.exports.sheet import departement_sheet
 
     context = ExportContext(scope.label(FED, NAMES), FED.name)
-    for page, views in pages(scope, demo_db, NAMES).items():
+    for page, views in matrix[scope].items():  # pages(scope, demo_db, NAMES)
         for role in ("lecture", "equipe"):
             for view in (access.for_role(v, role) for v in views):
                 for fig in view.figures:

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
-from matrix import FED, one_per_kind, pages, texts
+from matrix import FED, one_per_kind, texts
 
 from observatory import formats, geo
 from observatory.views import access
@@ -70,7 +70,7 @@ def test_every_text_of_every_page_is_set_in_french(scope_matrix: dict, role: str
 
 
 @pytest.mark.parametrize("scope", one_per_kind()[0:3:2], ids=lambda s: s.label(FED))
-def test_every_text_of_the_exports_is_set_in_french(demo_db: Path, scope) -> None:
+def test_every_text_of_the_exports_is_set_in_french(scope_matrix: dict, scope) -> None:
     from pptx import Presentation
     from test_exports import pdf_text, svg_texts
 
@@ -78,7 +78,7 @@ def test_every_text_of_the_exports_is_set_in_french(demo_db: Path, scope) -> Non
     from observatory.exports.common import ExportContext
 
     context = ExportContext(scope.label(FED, NAMES), FED.name)
-    for page, views in pages(scope, demo_db, NAMES).items():
+    for page, views in scope_matrix[scope].items():  # pages(scope, demo_db, NAMES)
         if page.startswith("carte/") and page != "carte/adherent_teams":
             continue
         if page.startswith("enquetes/") and not page.endswith("/None"):
