@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import astuple
 from typing import Any
 
@@ -18,7 +18,11 @@ def current_db() -> str:
     return str(db_path())
 
 
-@st.cache_data(show_spinner=False, max_entries=2000)
+# Held in the process and shared by every session, not copied per rerun as st.cache_data does:
+# unpickling Enquêtes flash's view cost 29 ms a rerun on the national store, more than drawing
+# its fifteen charts' specs. What ``load`` returns is read, never changed (views are changed by
+# ``dataclasses.replace``, as ``views.access`` does; tests/test_render_cache.py checks it).
+@st.cache_resource(show_spinner=False, max_entries=1000)
 def _call(module: str, name: str, version: str, scope: tuple, federation_id: str, db: str,
           kwargs: tuple, _reference: dict[str, Any]) -> Any:
     fn = getattr(importlib.import_module(module), name)
@@ -30,7 +34,9 @@ REFERENCE_NAMES = "noms de référence des départements"
 
 
 def load(fn: Callable[..., Any], scope: Scope, federation: Federation, **kwargs: Any) -> Any:
-    """``fn(scope, federation, db, **kwargs)`` through the cache: the pages' one way to the core."""
+    """``fn(scope, federation, db, **kwargs)`` through the cache: the pages' one way to the core.
+
+    The value is shared with every session until the next import: read it, never change it."""
     db = current_db()
     # The names of the hundred départements are the same on every run: hashed entry by entry
     # for the cache key, they cost a millisecond a call. The key says "the reference names".
@@ -58,3 +64,27 @@ def store_info() -> dict[str, Any]:
 def departement_names() -> dict[str, str]:
     deps = geo.departements()
     return dict(zip(deps["code"], deps["name"], strict=True))
+
+
+class _Held:
+    """An object passed to ``derived``: hashed by its identity, not by its contents."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+@st.cache_resource(show_spinner=False, max_entries=1000, hash_funcs={_Held: lambda h: id(h.value)})
+def _derived(module: str, name: str, held: _Held, args: tuple) -> tuple[Any, Any]:
+    fn = getattr(importlib.import_module(module), name)
+    # the object is kept with its result: while the entry lives, no other object takes its id
+    return held.value, fn(held.value, *args)
+
+
+def derived(fn: Callable[..., Any], obj: Any, *args: Hashable) -> Any:
+    """``fn(obj, *args)`` once per object and arguments, shared by every session: for what a
+    page works out on each rerun from a value ``load`` shares (a view as a role sees it, a
+    chart's spec as sent). ``fn`` is a module-level function of ``obj`` and ``args`` alone;
+    ``obj`` is never changed, nor is what this returns."""
+    return _derived(fn.__module__, fn.__name__, _Held(obj), args)[1]

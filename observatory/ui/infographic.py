@@ -11,9 +11,8 @@ from observatory.charts import Figure
 from observatory.exports.common import ExportContext
 from observatory.filters import Scope
 from observatory.ui import downloads, render
-from observatory.ui.auth import current_team
 from observatory.ui.text import plain
-from observatory.views import Card, View, access
+from observatory.views import Card, View
 
 # Markdown's own marks as HTML entities: an answer's text stays text inside the HTML block
 MARKS = str.maketrans({c: f"&#{ord(c)};" for c in "*_[]()!$:`~#\\|"})
@@ -52,7 +51,7 @@ def card(item: Card, fig: Figure | None, export: ExportContext, colour: str) -> 
 
 def survey(v: View, *, scope: Scope | None = None) -> View:
     """The survey's infographic as the signed-in role may see it; returns that view."""
-    v = access.for_role(v, render.role(), current_team())
+    v = render.seen(v)
     federation = downloads.session_federation()
     export = render.page_header(v, extra=lambda: downloads.infographic_button(v, federation))
     if v.empty_message:
