@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import astuple
 from typing import Any
@@ -66,25 +68,29 @@ def departement_names() -> dict[str, str]:
     return dict(zip(deps["code"], deps["name"], strict=True))
 
 
-class _Held:
-    """An object passed to ``derived``: hashed by its identity, not by its contents."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-
-@st.cache_resource(show_spinner=False, max_entries=1000, hash_funcs={_Held: lambda h: id(h.value)})
-def _derived(module: str, name: str, held: _Held, args: tuple) -> tuple[Any, Any]:
-    fn = getattr(importlib.import_module(module), name)
-    # the object is kept with its result: while the entry lives, no other object takes its id
-    return held.value, fn(held.value, *args)
+# What ``derived`` worked out, newest last. A dict, not st.cache_resource: its key is the
+# object's identity, and Streamlit's cache spends about a millisecond hashing the arguments of
+# each call (15 calls on Enquêtes flash's every rerun).
+_DERIVED: OrderedDict[tuple, tuple[Any, Any]] = OrderedDict()
+_DERIVED_LOCK = threading.Lock()
+DERIVED_ENTRIES = 2000
 
 
 def derived(fn: Callable[..., Any], obj: Any, *args: Hashable) -> Any:
     """``fn(obj, *args)`` once per object and arguments, shared by every session: for what a
     page works out on each rerun from a value ``load`` shares (a view as a role sees it, a
-    chart's spec as sent). ``fn`` is a module-level function of ``obj`` and ``args`` alone;
-    ``obj`` is never changed, nor is what this returns."""
-    return _derived(fn.__module__, fn.__name__, _Held(obj), args)[1]
+    chart's spec as sent). ``fn`` depends on ``obj`` and ``args`` alone; ``obj`` is never
+    changed, nor is what this returns."""
+    key = (fn, id(obj), args)
+    with _DERIVED_LOCK:
+        found = _DERIVED.get(key)
+        if found is not None:
+            _DERIVED.move_to_end(key)
+            return found[1]
+    value = fn(obj, *args)  # outside the lock: two sessions may both work it out, once each
+    with _DERIVED_LOCK:
+        # the object is kept with its result: while the entry lives, no other object takes its id
+        _DERIVED[key] = (obj, value)
+        while len(_DERIVED) > DERIVED_ENTRIES:
+            _DERIVED.popitem(last=False)
+    return value

@@ -49,6 +49,11 @@ def card(item: Card, fig: Figure | None, export: ExportContext, colour: str) -> 
             render.figure(dataclasses.replace(fig, takeaway=""), export, header=False)
 
 
+# Four cards drawn at once, the other questions when the reader opens them, as Portrait does: a
+# browser takes longer to draw fifteen charts than the server to send them (README, Performance).
+FIRST_CARDS = 4
+
+
 def survey(v: View, *, scope: Scope | None = None) -> View:
     """The survey's infographic as the signed-in role may see it; returns that view."""
     v = render.seen(v)
@@ -66,19 +71,29 @@ def survey(v: View, *, scope: Scope | None = None) -> View:
         for col, m in zip(cols, v.metrics, strict=False):
             col.metric(plain(m.label), m.value, m.delta, help=plain(m.help) if m.help else None)
     by_key = {f.key: f for f in v.figures}
-    for start in range(0, len(v.cards), 2):
-        pair = st.columns(2)
-        for col, item in zip(pair, v.cards[start:start + 2], strict=False):
-            with col:
-                card(item, by_key.get(item.figure), export, colour)
+
+    def cards(items: list[Card]) -> None:
+        for start in range(0, len(items), 2):
+            pair = st.columns(2)
+            for col, item in zip(pair, items[start:start + 2], strict=False):
+                with col:
+                    card(item, by_key.get(item.figure), export, colour)
+
+    cards(v.cards[:FIRST_CARDS])
+    if len(v.cards) > FIRST_CARDS:
+        others = v.cards[FIRST_CARDS:]
+        render.later(f"{len(others)} autres questions", f"plus_{others[0].figure}",
+                     lambda: cards(others))
     shown = {c.figure for c in v.cards}
     rest = [f for f in v.figures if f.key not in shown]
     if rest:
-        st.subheader("Qui a répondu ?")
-        halves = st.columns(2)
-        for col, fig in zip(halves, rest, strict=False):
-            with col:
-                render.figure(fig, export)
+        def respondents() -> None:
+            halves = st.columns(2)
+            for col, fig in zip(halves, rest, strict=False):
+                with col:
+                    render.figure(fig, export)
+
+        render.later("Qui a répondu ?", f"plus_{rest[0].key}", respondents)
     for tab in v.tables:
         render.table(tab, export)
     for note in v.notes:

@@ -189,16 +189,21 @@ def view(v: View, *, columns: int = 2, scope: Scope | None = None,
     _figures(shown, export, columns)
     if len(shown) < len(v.figures):
         rest = v.figures[len(shown):]
-        more = st.expander(f"{len(rest)} autres graphiques", key=f"plus_{rest[0].key}",
-                           on_change="rerun")
-        if more.open:
-            with more:
-                _figures(rest, export, columns)
+        later(f"{len(rest)} autres graphiques", f"plus_{rest[0].key}",
+              lambda: _figures(rest, export, columns))
     for tab in v.tables:
         table(tab, export)
     for note in v.notes:
         st.caption(plain(note))
     return v
+
+
+def later(label: str, key: str, draw: Callable[[], None]) -> None:
+    """A closed section whose content ``draw`` builds and sends only once it is opened."""
+    more = st.expander(label, key=key, on_change="rerun")
+    if more.open:
+        with more:
+            draw()
 
 
 def _figures(figures: list[Figure], export: ExportContext, columns: int) -> None:
