@@ -368,12 +368,38 @@ def test_the_page_shows_a_card_per_question(demo_db: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     from test_export_ui import open_menus
 
+    from observatory.ui import infographic
+
+    # the page draws its first cards (four; two for the demo's three questions), the other
+    # questions and who answered when the reader opens them
+    monkeypatch.setattr(infographic, "FIRST_CARDS", 2)
     at = _page(demo_db, "equipe", monkeypatch, year=2025)
-    text = _markdown(at)
     view = surveys.build(Y2025, FED, demo_db, survey_id=PLAN, departement_names=NAMES)
+    first, others = 2, len(view.cards) - 2
+    assert others > 0
+    text = _markdown(at)
+    assert text.count("infographie-chiffre") == first
+    assert _flat(view.cards[first].title) not in text
+    assert [e.label for e in at.expander][-2:] == [f"{others} autres questions", "Qui a répondu ?"]
+    by_key = {f.key: f for f in view.figures}
+
+    def charts() -> int:
+        return len(at.get("vega_lite_chart")) + len(at.get("arrow_vega_lite_chart"))
+
+    def drawn(figs: list) -> int:
+        return sum(f.chart is not None and len(f.data) > 0 and not f.withheld for f in figs)
+
+    assert charts() == drawn([by_key[c.figure] for c in view.cards[:first]]) > 0
+    respondents = [f for f in view.figures if f.key not in {c.figure for c in view.cards}]
+    for key in (view.cards[first].figure, respondents[0].key):
+        at.session_state[f"plus_{key}"] = True
+    at.run()
+    assert not at.exception
+    text = _markdown(at)
     for card in view.cards:
         assert _flat(card.title) in text and _flat(card.takeaway) in text
     assert text.count("infographie-chiffre") == len(view.cards)
+    assert charts() == drawn(view.figures)
     # the headline band: respondents, professions, départements, response rate
     labels = [m.label for m in at.metric]
     assert {"Professions", "Départements", "Taux de réponse"} <= set(labels)

@@ -11,9 +11,8 @@ from observatory.charts import Figure
 from observatory.exports.common import ExportContext
 from observatory.filters import Scope
 from observatory.ui import downloads, render
-from observatory.ui.auth import current_team
 from observatory.ui.text import plain
-from observatory.views import Card, View, access
+from observatory.views import Card, View
 
 # Markdown's own marks as HTML entities: an answer's text stays text inside the HTML block
 MARKS = str.maketrans({c: f"&#{ord(c)};" for c in "*_[]()!$:`~#\\|"})
@@ -50,9 +49,14 @@ def card(item: Card, fig: Figure | None, export: ExportContext, colour: str) -> 
             render.figure(dataclasses.replace(fig, takeaway=""), export, header=False)
 
 
+# Four cards drawn at once, the other questions when the reader opens them, as Portrait does: a
+# browser takes longer to draw fifteen charts than the server to send them (README, Performance).
+FIRST_CARDS = 4
+
+
 def survey(v: View, *, scope: Scope | None = None) -> View:
     """The survey's infographic as the signed-in role may see it; returns that view."""
-    v = access.for_role(v, render.role(), current_team())
+    v = render.seen(v)
     federation = downloads.session_federation()
     export = render.page_header(v, extra=lambda: downloads.infographic_button(v, federation))
     if v.empty_message:
@@ -67,19 +71,29 @@ def survey(v: View, *, scope: Scope | None = None) -> View:
         for col, m in zip(cols, v.metrics, strict=False):
             col.metric(plain(m.label), m.value, m.delta, help=plain(m.help) if m.help else None)
     by_key = {f.key: f for f in v.figures}
-    for start in range(0, len(v.cards), 2):
-        pair = st.columns(2)
-        for col, item in zip(pair, v.cards[start:start + 2], strict=False):
-            with col:
-                card(item, by_key.get(item.figure), export, colour)
+
+    def cards(items: list[Card]) -> None:
+        for start in range(0, len(items), 2):
+            pair = st.columns(2)
+            for col, item in zip(pair, items[start:start + 2], strict=False):
+                with col:
+                    card(item, by_key.get(item.figure), export, colour)
+
+    cards(v.cards[:FIRST_CARDS])
+    if len(v.cards) > FIRST_CARDS:
+        others = v.cards[FIRST_CARDS:]
+        render.later(f"{len(others)} autres questions", f"plus_{others[0].figure}",
+                     lambda: cards(others))
     shown = {c.figure for c in v.cards}
     rest = [f for f in v.figures if f.key not in shown]
     if rest:
-        st.subheader("Qui a répondu ?")
-        halves = st.columns(2)
-        for col, fig in zip(halves, rest, strict=False):
-            with col:
-                render.figure(fig, export)
+        def respondents() -> None:
+            halves = st.columns(2)
+            for col, fig in zip(halves, rest, strict=False):
+                with col:
+                    render.figure(fig, export)
+
+        render.later("Qui a répondu ?", f"plus_{rest[0].key}", respondents)
     for tab in v.tables:
         render.table(tab, export)
     for note in v.notes:

@@ -11,11 +11,11 @@ import streamlit as st
 from streamlit import dataframe_util
 from streamlit.delta_generator import DeltaGenerator
 
-from observatory import formats
-from observatory.charts import Figure
+from observatory import formats, privacy
+from observatory.charts import Figure, Spec
 from observatory.exports.common import PLAIN_INTEGER_COLUMN, ExportContext
 from observatory.filters import Scope
-from observatory.ui import downloads
+from observatory.ui import data, downloads
 from observatory.ui.auth import ROLE_KEY, current_team
 from observatory.ui.text import plain
 from observatory.views import Table, View, access
@@ -24,6 +24,17 @@ from observatory.views import Table, View, access
 def role() -> str | None:
     """The role the shell established for this run (None before sign-in)."""
     return st.session_state.get(ROLE_KEY)
+
+
+def seen(v: View) -> View:
+    """``v`` as the signed-in role may see it (``access.for_role``), worked out once per view,
+    role, team and small-count threshold and shared by the sessions alike."""
+    return data.derived(_as_seen, v, role(), current_team(), privacy.threshold())
+
+
+def _as_seen(v: View, role: str | None, team: int | None, threshold: int) -> View:
+    # ``threshold`` is read by the masking itself: here it only keys the cache
+    return access.for_role(v, role, team)
 
 
 def figure(fig: Figure, export: ExportContext, *, selectable: bool = False,
@@ -45,7 +56,7 @@ def figure(fig: Figure, export: ExportContext, *, selectable: bool = False,
     if drawn:
         if fig.takeaway:
             st.markdown(f"**{plain(fig.takeaway)}**")
-        payload, key = chart_payload(fig), f"chart_{fig.key}"
+        payload, key = _given(data.derived(spec_payload, fig.chart)), f"chart_{fig.key}"
         if not header:
             payload.pop("title", None)
         if selectable:  # a click reruns the page with the selection
@@ -66,13 +77,31 @@ def figure(fig: Figure, export: ExportContext, *, selectable: bool = False,
 def chart_payload(fig: Figure) -> dict[str, Any]:
     """What ``st.vega_lite_chart`` is given for a figure: its Vega-Lite spec, each named dataset
     as the Arrow bytes Streamlit sends the browser (it passes bytes through untouched)."""
-    # The builders' specs are checked against Vega-Lite's JSON schema by the tests, not on
-    # every rerun.
     if fig.chart is None:
         raise ValueError(f"{fig.key} : pas de graphique à envoyer")
-    spec = fig.chart.to_dict(validate=False)
+    return spec_payload(fig.chart)
+
+
+def spec_payload(chart: Spec) -> dict[str, Any]:
+    """``chart_payload`` of a chart's spec (what ``figure`` computes once per cached chart)."""
+    # The builders' specs are checked against Vega-Lite's JSON schema by the tests, not on
+    # every rerun.
+    spec = chart.to_dict(validate=False)
     spec["datasets"] = {name: _arrow(rows) for name, rows in spec.get("datasets", {}).items()}
     return spec
+
+
+def _given(payload: dict[str, Any]) -> dict[str, Any]:
+    """A shared payload as Streamlit may change it: its top level (``autosize``, ``datasets``,
+    a card's title popped), and the colour channel whose null legend title it patches."""
+    out = dict(payload)
+    encoding = out.get("encoding")
+    if isinstance(encoding, dict) and isinstance(encoding.get("color"), dict):
+        color = dict(encoding["color"])
+        if isinstance(color.get("legend"), dict):
+            color["legend"] = dict(color["legend"])
+        out["encoding"] = {**encoding, "color": color}
+    return out
 
 
 def _arrow(rows: list[dict[str, Any]]) -> bytes | pd.DataFrame:
@@ -150,7 +179,7 @@ def view(v: View, *, columns: int = 2, scope: Scope | None = None,
     that many charts are drawn at once, the others in a closed section whose charts are built and
     sent when it is opened (a browser takes longer to draw a dozen charts than the server to
     send them)."""
-    v = access.for_role(v, role(), current_team())
+    v = seen(v)
     export = page_header(v, scope=scope, extra=extra)
     if v.empty_message:
         st.info(plain(v.empty_message))
@@ -160,16 +189,21 @@ def view(v: View, *, columns: int = 2, scope: Scope | None = None,
     _figures(shown, export, columns)
     if len(shown) < len(v.figures):
         rest = v.figures[len(shown):]
-        more = st.expander(f"{len(rest)} autres graphiques", key=f"plus_{rest[0].key}",
-                           on_change="rerun")
-        if more.open:
-            with more:
-                _figures(rest, export, columns)
+        later(f"{len(rest)} autres graphiques", f"plus_{rest[0].key}",
+              lambda: _figures(rest, export, columns))
     for tab in v.tables:
         table(tab, export)
     for note in v.notes:
         st.caption(plain(note))
     return v
+
+
+def later(label: str, key: str, draw: Callable[[], None]) -> None:
+    """A closed section whose content ``draw`` builds and sends only once it is opened."""
+    more = st.expander(label, key=key, on_change="rerun")
+    if more.open:
+        with more:
+            draw()
 
 
 def _figures(figures: list[Figure], export: ExportContext, columns: int) -> None:
@@ -194,7 +228,7 @@ def map_view(v: View, *, selection: str, on_click: Callable[[str | None], None],
     ``header``: a container drawn earlier on the page, so that the title sits above the controls
     the page drew before it could build the view.
     """
-    v = access.for_role(v, role(), current_team())
+    v = seen(v)
     export = page_header(v, header, scope)
     for note in v.notes:
         st.info(plain(note))
@@ -224,7 +258,7 @@ def detail_view(v: View, *, header: DeltaGenerator, selection: str, key: str,
     """The standard layout; a click on a mark of the chart that
     holds ``selection`` shows ``detail(view, its key)`` under it (staff: the readers' view has
     no such chart)."""
-    v = access.for_role(v, role(), current_team())
+    v = seen(v)
     export = page_header(v, header)
     if v.empty_message:
         st.info(plain(v.empty_message))
