@@ -63,7 +63,9 @@ def breakdowns(scope: Scope, federation: Federation, db: DB = None) -> pd.DataFr
     parts.append(
         "SELECT 'total', NULL, count(DISTINCT facilitation_id), count(DISTINCT team_id) FROM ft"
     )
-    return store.query(cte + "\nUNION ALL\n".join(parts), params, db=db)
+    # in a stable order: the same scope gives the same rows in the same order (CSV exports)
+    return store.query(cte + "SELECT * FROM (" + "\nUNION ALL\n".join(parts)
+                       + ") ORDER BY axis, key", params, db=db)
 
 
 def by_month(scope: Scope, federation: Federation, db: DB = None) -> pd.DataFrame:
