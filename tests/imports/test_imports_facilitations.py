@@ -253,33 +253,35 @@ def test_workbook_time_cells_are_durations(db, tmp_path):
 
 
 
-def test_a_month_first_log_is_read_month_first(db, tmp_path, count):
+def log_of(tmp_path: Path, name: str, *dates: str) -> Path:
+    """A facilitation log of one row per date (the date order tests)."""
+    log = tmp_path / name
+    log.write_text("Date,Département,Équipe(s),Type de facilitation\n" + "".join(
+        f"{d},38,MSP {'AB'[i % 2]},Sensibilisation\n" for i, d in enumerate(dates)),
+        encoding="utf-8")
+    return log
+
+
+def logged_days(db: Path) -> list[dt.date]:
+    with store.reading(db) as con:
+        return [r[0] for r in con.execute(
+            "SELECT fac_date FROM facilitations ORDER BY fac_date").fetchall()]
+
+
+def test_a_month_first_log_is_read_month_first(db, tmp_path):
     """An export written in English (« 03/13/2025 ») is month-first in every row: « 04/03/2025 »
     there is 3 April, not 4 March (it was read day-first, and the US dates rejected)."""
-    log = tmp_path / "journal_en.csv"
-    log.write_text(
-        "Date,Département,Équipe(s),Type de facilitation\n"
-        "04/03/2025,38,MSP A,Sensibilisation\n"
-        "03/13/2025,38,MSP A,Sensibilisation\n"
-        "4/20/25,38,MSP B,Sensibilisation\n", encoding="utf-8")
+    log = log_of(tmp_path, "journal_en.csv", "04/03/2025", "03/13/2025", "4/20/25")
     report = imports.import_file("facilitations", log, db=db)
     assert not report.errors
     assert ("Colonne « Date » : dates lues mois/jour/année (écriture anglaise), comme l'écrit "
             "« 03/13/2025 ».") in report.notes
-    with store.reading(db) as con:
-        days = [r[0] for r in con.execute(
-            "SELECT fac_date FROM facilitations ORDER BY fac_date").fetchall()]
-    assert days == [dt.date(2025, 3, 13), dt.date(2025, 4, 3), dt.date(2025, 4, 20)]
+    assert logged_days(db) == [dt.date(2025, 3, 13), dt.date(2025, 4, 3), dt.date(2025, 4, 20)]
 
 
 def test_a_log_mixing_both_orders_refuses_the_dates_both_read(tmp_path):
-    log = tmp_path / "journal_melange.csv"
-    log.write_text(
-        "Date,Département,Équipe(s),Type de facilitation\n"
-        "13/03/2025,38,MSP A,Sensibilisation\n"
-        "03/14/2025,38,MSP A,Sensibilisation\n"
-        "04/03/2025,38,MSP B,Sensibilisation\n"
-        "05/05/2025,38,MSP B,Sensibilisation\n", encoding="utf-8")
+    log = log_of(tmp_path, "journal_melange.csv", "13/03/2025", "03/14/2025", "04/03/2025",
+                 "05/05/2025")
     report = imports.read_import("facilitations", log)
     assert [str(e) for e in report.errors] == [
         "ligne 4, colonne « Date » : « 04/03/2025 » est ambigu : 4 mars 2025 ou 3 avr. 2025, et "
@@ -290,15 +292,7 @@ def test_a_log_mixing_both_orders_refuses_the_dates_both_read(tmp_path):
 
 
 def test_a_french_log_stays_day_first(db, tmp_path):
-    log = tmp_path / "journal.csv"
-    log.write_text(
-        "Date,Département,Équipe(s),Type de facilitation\n"
-        "04/03/2025,38,MSP A,Sensibilisation\n"
-        "13/03/2025,38,MSP A,Sensibilisation\n"
-        "2025-03-02,38,MSP A,Sensibilisation\n", encoding="utf-8")
+    log = log_of(tmp_path, "journal.csv", "04/03/2025", "13/03/2025", "2025-03-02")
     report = imports.import_file("facilitations", log, db=db)
     assert not report.errors and not any("mois/jour" in n for n in report.notes)
-    with store.reading(db) as con:
-        days = [r[0] for r in con.execute(
-            "SELECT fac_date FROM facilitations ORDER BY fac_date").fetchall()]
-    assert days == [dt.date(2025, 3, 2), dt.date(2025, 3, 4), dt.date(2025, 3, 13)]
+    assert logged_days(db) == [dt.date(2025, 3, 2), dt.date(2025, 3, 4), dt.date(2025, 3, 13)]
