@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 from observatory.config import Federation
 from observatory.vocabulary import TEAM_TYPES
@@ -80,3 +80,6 @@ class Scope:
             departement=departement if departement in federation.departements else None,
             team_type=team_type if team_type in TEAM_TYPES else None,
         )
+
+
+FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Scope))  # the filters, in sidebar order

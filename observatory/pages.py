@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from observatory import auth
+from observatory.filters import FIELDS
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class Page:
     also: tuple[str, ...] = ()
     # the sidebar filters (fields of filters.Scope) that apply to what it shows: the others
     # are not drawn there, so that no filter seems to narrow figures it does not touch
-    filters: tuple[str, ...] = ("year", "territory", "departement", "team_type")
+    filters: tuple[str, ...] = FIELDS
 
     def opens_for(self, role: str | None) -> bool:
         """Whether ``role`` may open this page."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from observatory.config import Federation
-from observatory.filters import Scope
+from observatory.filters import FIELDS, Scope
 from observatory.vocabulary import TEAM_TYPES
 
 KEYS = {"year": "f_annee", "territory": "f_territoire", "departement": "f_dep",
@@ -25,11 +25,8 @@ def _reset(default_year: int | None) -> None:
         st.session_state[KEYS[key]] = None
 
 
-ALL = tuple(KEYS)
-
-
 def sidebar(federation: Federation, years: list[int], names: dict[str, str],
-            shown: tuple[str, ...] = ALL) -> Scope:
+            shown: tuple[str, ...] = FIELDS) -> Scope:
     """Draw the filters that apply to the page (``shown``) once per run and return the scope
     they describe; the others keep their values for the pages they apply to."""
     state = st.session_state
@@ -49,29 +46,27 @@ def sidebar(federation: Federation, years: list[int], names: dict[str, str],
     if state.get(KEYS["year"]) not in years:
         state[KEYS["year"]] = default_year
 
-    for name in set(ALL) - set(shown):
+    for name in set(FIELDS) - set(shown):
         # Streamlit forgets the value of a widget that a run does not draw: keep it as a plain
         # value, so that a filter chosen on Facilitations is still there after the Import page.
         state[KEYS[name]] = state.get(KEYS[name])
     scope = Scope()
     if shown:
-        scope = _draw(federation, years, names, shown)
+        scope = _draw(federation, years, names, shown, default_year)
     st.query_params.from_dict(scope.to_query_params())
     return scope
 
 
 def _draw(federation: Federation, years: list[int], names: dict[str, str],
-          shown: tuple[str, ...]) -> Scope:
+          shown: tuple[str, ...], default_year: int | None) -> Scope:
     state = st.session_state
-    default_year = years[0] if years else None
-    year = departement = team_type = None
+    year = territory = departement = team_type = None
     with st.sidebar:
         st.subheader("Filtres")
         if "year" in shown:
             choices: list[int | None] = [*years] or [None]
             year = st.selectbox("Année", choices, key=KEYS["year"],
                                 format_func=lambda y: "—" if y is None else str(y))
-        territory = state.get(KEYS["territory"]) if federation.territories else None
         if federation.territories and "territory" in shown:
             territory = st.selectbox(
                 "Territoire", [None, *federation.territories], key=KEYS["territory"],
@@ -93,5 +88,4 @@ def _draw(federation: Federation, years: list[int], names: dict[str, str],
                 placeholder="Tous les types")
         st.button("Réinitialiser les filtres", on_click=_reset, args=(default_year,),
                   width="stretch")
-    return Scope(year=year, territory=territory if "territory" in shown else None,
-                 departement=departement, team_type=team_type)
+    return Scope(year=year, territory=territory, departement=departement, team_type=team_type)
