@@ -380,10 +380,14 @@ _ZONE = re.compile(r"\s*(?:Z|(?:UTC|GMT)?\s*[+-]\d{1,2}(?::?\d{2})?|UTC|GMT|CET|
 DAY_FIRST, MONTH_FIRST, MIXED = "dmy", "mdy", "mixed"
 
 
+def _without_zone(text: str) -> str:
+    """A date-time without its time zone (« 2025-03-04 10:00 UTC+1 »); a date as it is."""
+    return _ZONE.sub("", text) if re.search(r"\d:\d\d", text) else text
+
+
 def _day_month(text: str) -> tuple[int, int] | None:
     """The first two numbers of a ``12/03/2025``-like date (either order), else None."""
-    s = _ZONE.sub("", text) if re.search(r"\d:\d\d", text) else text
-    m = _DMY.fullmatch(s)
+    m = _DMY.fullmatch(_without_zone(text))
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
@@ -414,14 +418,15 @@ def date_order(cells: Iterable[object]) -> DateOrder:
     """The order of ``a/b/yyyy`` dates: the one the unambiguous cells show."""
     evidence: dict[str, str] = {}
     for cell in dict.fromkeys(c for c in cells if isinstance(c, str)):
-        pair = _day_month(clean_cell(cell))
+        text = clean_cell(cell)
+        pair = _day_month(text)
         if pair is None:
             continue
         a, b = pair
         if a > 12 >= b >= 1:
-            evidence.setdefault(DAY_FIRST, clean_cell(cell))
+            evidence.setdefault(DAY_FIRST, text)
         elif b > 12 >= a >= 1:
-            evidence.setdefault(MONTH_FIRST, clean_cell(cell))
+            evidence.setdefault(MONTH_FIRST, text)
         if len(evidence) == 2:
             return DateOrder(MIXED, evidence)
     return DateOrder(MONTH_FIRST if MONTH_FIRST in evidence else DAY_FIRST, evidence)
@@ -446,7 +451,7 @@ def parse_date(value: object, *, excel_serial: bool = False,
         return None
     if excel_serial and re.fullmatch(r"\d+(?:\.\d+)?", text):
         return _from_serial(float(text), text)
-    s = _ZONE.sub("", text) if re.search(r"\d:\d\d", text) else text
+    s = _without_zone(text)
     for pattern in (_DMY, _YMD):
         m = pattern.fullmatch(s)
         if not m:
@@ -454,17 +459,14 @@ def parse_date(value: object, *, excel_serial: bool = False,
         a, b, c = (int(x) for x in m.groups()[:3])
         if pattern is _YMD:
             day, month, year = c, b, a
-        elif order == MONTH_FIRST or (order == MIXED and b > 12 >= a):
-            day, month, year = b, a, c
-        elif order == MIXED and a != b and a <= 12 and b <= 12:
-            y = c + 2000 if c < 100 else c
-            raise ValueError(f"« {text} » est ambigu : {formats.day(dt.date(y, b, a))} ou "
-                             f"{formats.day(dt.date(y, a, b))}, et le fichier mélange les deux "
-                             "écritures des dates ; écrivez-les toutes JJ/MM/AAAA")
         else:
-            day, month, year = a, b, c
-        if year < 100:
-            year += 2000
+            year = c + 2000 if c < 100 else c
+            if order == MIXED and a != b and a <= 12 and b <= 12:
+                raise ValueError(f"« {text} » est ambigu : {formats.day(dt.date(year, b, a))} ou "
+                                 f"{formats.day(dt.date(year, a, b))}, et le fichier mélange les "
+                                 "deux écritures des dates ; écrivez-les toutes JJ/MM/AAAA")
+            month_first = order == MONTH_FIRST or (order == MIXED and b > 12 >= a)
+            day, month = (b, a) if month_first else (a, b)
         hour, minute, second = (int(x) if x else 0 for x in m.groups()[3:6])
         try:
             return dt.datetime(year, month, day, hour, minute, second)

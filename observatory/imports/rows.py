@@ -122,7 +122,17 @@ class Budget:
         self.kept = 0
 
 
-DATE_ORDER = "date order:"  # the key prefix of a date field's order among the conventions
+DATE_ORDER = "date order"  # the key of the file's date order among the conventions
+
+
+def date_order(table: RawTable, columns: list[int], notes: list[str] | None) -> str:
+    """The order of the dates in ``columns`` (normalise.date_order: one file is written one
+    way, so its date columns share one, a project's stages), said in ``notes`` when not French."""
+    found = n.date_order(cells[i] for cells in table.rows for i in columns)
+    note = found.note([table.header[i] for i in columns])
+    if note and notes is not None:
+        notes.append(note)
+    return found.order
 
 
 class Row:
@@ -220,7 +230,7 @@ class Row:
     def date(self, field_name: str, excel: bool, years: range) -> dt.datetime | None:
         """A date or date-time whose year is plausible (else None and the row's error)."""
         moment = self.parse(field_name, n.parse_date, excel_serial=excel,
-                            order=self.conventions.get(DATE_ORDER + field_name) or n.DAY_FIRST)
+                            order=self.conventions.get(DATE_ORDER) or n.DAY_FIRST)
         if moment is None or moment.year in years:
             return moment
         self.error(self.column(field_name), self.text(field_name),
@@ -271,14 +281,9 @@ def rows_of(table: RawTable, match: HeaderMatch, numbers: dict[str, str] | None 
         note = found.note(table.header[i])
         if note and notes is not None:
             notes.append(note)
-    # one file is written one way: its date columns share one order (a project's stages)
     date_columns = [i for i in (match.columns.get(f) for f in dates) if i is not None]
     if date_columns:
-        order = n.date_order(cells[i] for cells in table.rows for i in date_columns)
-        conventions.update({DATE_ORDER + f: order.order for f in dates})
-        note = order.note([table.header[i] for i in date_columns])
-        if note and notes is not None:
-            notes.append(note)
+        conventions[DATE_ORDER] = date_order(table, date_columns, notes)
     budget = Budget()
     return [Row(table, i, match, memo, cleaned, budget, conventions)
             for i in range(len(table.rows))]

@@ -35,6 +35,7 @@ from observatory.imports.rows import (
     Outcome,
     Parsed,
     Row,
+    date_order,
     outcome,
     outside_federation,
     rows_of,
@@ -755,13 +756,7 @@ def _responses(table: RawTable, technical: dict[str, int], respondent: dict[str,
     out = []
     undated = 0
     submit = technical.get("submitdate", technical.get("timestamp"))
-    order = n.DAY_FIRST
-    if submit is not None:
-        written = n.date_order(r[submit] for r in table.rows)
-        order = written.order
-        note = written.note([table.header[submit]])
-        if note:
-            parsed.notes.append(note)
+    order = n.DAY_FIRST if submit is None else date_order(table, [submit], parsed.notes)
     for index, row in enumerate(rows_of(table, match)):
         submitted = None
         if submit is not None:
