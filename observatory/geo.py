@@ -116,6 +116,7 @@ _DEPARTEMENT_HINT = re.compile(r"^(?P<name>.*?\S)\s*\((?P<code>0?2[AB]|[0-9]{2,3
 _WORD_FORMS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
 
 
+@functools.lru_cache(maxsize=65536)
 def commune_key(text: str) -> str:
     """A commune name's identity: case, accents, hyphens, apostrophes, spaces ignored, « St » read
     as « Saint », an article written last (« Vigan (Le) ») put first."""

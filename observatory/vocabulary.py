@@ -29,6 +29,7 @@ def _words(text: str) -> str:
 HINT = re.compile(r"\s*\([^()]*\)\s*$")
 
 
+@functools.lru_cache(maxsize=65536)
 def header_key(text: str) -> str:
     """A header's meaning: case, accents, punctuation, spaces and a trailing (hint) ignored."""
     text = text.strip()

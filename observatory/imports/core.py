@@ -282,7 +282,7 @@ def _context(con: Any, kind: str) -> dict[str, Any]:
     for facilitations, its teams (to read a cell naming several teams)."""
     context: dict[str, Any] = {}
     has_mappings = store.scalar(
-        con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'column_mappings'")
+        con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'column_mappings'")
     if kind in MAPPED_KINDS and has_mappings:  # a store not migrated yet has none
         context["saved_mappings"] = mappings.load(con, kind)
     if kind == "facilitations":
@@ -557,6 +557,10 @@ def import_files(
         with store.writing(path, transaction=False) as con:
             # one checkpoint at the end, not one each time the log passes 16 MB on a commit
             con.execute("SET checkpoint_threshold = '1GB'")
+            # One transaction for the series (a commit per file cost 10 ms each): the private
+            # copy is all or nothing anyway. It is committed before the last file only, for
+            # the undo snapshot, which needs the store as it is before that file.
+            con.execute("BEGIN TRANSACTION")
             for i, item in enumerate(items):
                 started = time.perf_counter()
                 try:
@@ -570,16 +574,16 @@ def import_files(
                     else:
                         _check(report, parsed, item.valid_rows_only)
                         if i == last:
+                            con.execute("COMMIT")
                             snapshot = path.with_name(path.name + f".undo-{batch_id}")
                             _snapshot(con, snapshot)
+                            con.execute("BEGIN TRANSACTION")
                         options = {"year": item.year, "survey_meta": item.survey_meta,
                                    "valid_rows_only": item.valid_rows_only, "sheet": None}
-                        con.execute("BEGIN TRANSACTION")
                         # one store version for the whole series: its last batch marks it
                         pruned += _write_batch(con, item.kind, report, parsed, data, batch_id,
                                                options, snapshot if i == last else None,
                                                mark=i == last)
-                        con.execute("COMMIT")
                         done[(item.kind, report.sha256)] = batch_id
                         batch_id += 1
                         reports.append(report)
@@ -589,6 +593,7 @@ def import_files(
                     raise
                 if progress is not None:
                     progress(reports[-1], time.perf_counter() - started)
+            con.execute("COMMIT")
     except BaseException:
         if snapshot is not None:
             snapshot.unlink(missing_ok=True)

@@ -390,14 +390,16 @@ def _scan_parts(data: bytes) -> tuple[bool, bool]:
 _CALAMINE_DIFFERS = (b'<v>-', b':v>-', b't="e"', b"t='e'", b't="d"', b"t='d'", b"rPh")
 
 
-def _calamine_records(data: bytes, ws: Any, numbers: dict[int, set[int]] | None = None
+def _calamine_records(data: bytes, ws: Any, numbers: dict[int, set[int]] | None = None,
+                      merges: list[tuple[int, int, int]] | None = None
                       ) -> list[tuple[int, list[str]]] | None:
     """What ``_openpyxl_records(ws)`` gives, read by calamine; None where it might differ.
 
     openpyxl reads a sheet one cell object at a time, a quarter of a national import; calamine
     (Rust) reads the same values about fifteen times faster. openpyxl has still opened the
     workbook and chosen the sheet: its names, its errors and the ``<dimension>`` bounding what
-    it reads stay the same.
+    it reads stay the same. ``merges`` receives the sheet's merged ranges (``_xlsx_merges``),
+    read from the same parse of the sheet.
     """
     if not hasattr(ws, "iter_rows"):  # a chart sheet: openpyxl's own path says what it does
         return None
@@ -405,7 +407,9 @@ def _calamine_records(data: bytes, ws: Any, numbers: dict[int, set[int]] | None 
         from python_calamine import CalamineWorkbook
 
         with CalamineWorkbook.from_filelike(io.BytesIO(data)) as book:
-            rows = book.get_sheet_by_name(ws.title).to_python(skip_empty_area=False)
+            found = book.get_sheet_by_name(ws.title)
+            rows = found.to_python(skip_empty_area=False)
+            ranges = found.merged_cell_ranges or []
     except Exception:  # whatever calamine cannot read, openpyxl reads or refuses as before
         return None
     if ws.max_row is not None:
@@ -428,6 +432,8 @@ def _calamine_records(data: bytes, ws: Any, numbers: dict[int, set[int]] | None 
             records.append((line, cells))
             if len(records) > MAX_ROWS:
                 raise ImportRefused(too_many_rows_message())
+    if merges is not None:
+        merges[:] = _merged_rows(ranges)
     return records
 
 
@@ -444,6 +450,10 @@ def _xlsx_merges(data: bytes, title: str) -> list[tuple[int, int, int]]:
             ranges = book.get_sheet_by_name(title).merged_cell_ranges or []
     except Exception:  # a sheet calamine does not read (a chart sheet): no merged cells
         return []
+    return _merged_rows(ranges)
+
+
+def _merged_rows(ranges: list[Any]) -> list[tuple[int, int, int]]:
     return [(r0 + 1, c0, r1 + 1) for (r0, c0), (r1, _) in ranges if r1 > r0]
 
 
@@ -504,10 +514,11 @@ def _xlsx_table(data: bytes, sheet: str | None, layout: Layout | None) -> RawTab
     formulas_wb = _open_workbook(data, values=False) if formulas else None
     uncomputed: dict[int, set[int]] = {}
     numbers: dict[int, set[int]] = {}
+    merges: list[tuple[int, int, int]] = []
     try:
         ws = _worksheet(wb, sheet)
-        fast = (_calamine_records(data, ws, numbers) if calamine_alike and formulas_wb is None
-                else None)
+        fast = (_calamine_records(data, ws, numbers, merges)
+                if calamine_alike and formulas_wb is None else None)
         if fast is None:
             numbers.clear()
         records = (fast if fast is not None
@@ -517,8 +528,8 @@ def _xlsx_table(data: bytes, sheet: str | None, layout: Layout | None) -> RawTab
         wb.close()
         if formulas_wb is not None:
             formulas_wb.close()
-    table = _workbook_table(records, _xlsx_merges(data, title), layout, "xlsx", title, sheet,
-                            sheets)
+    table = _workbook_table(records, merges if fast is not None else _xlsx_merges(data, title),
+                            layout, "xlsx", title, sheet, sheets)
     table.formulas, table.numbers = uncomputed, numbers
     if uncomputed:
         table.notes.append(
