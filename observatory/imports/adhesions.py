@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 
 from observatory import store
+from observatory.config import Plausibility
 from observatory.imports import normalise as n
 from observatory.imports import references
 from observatory.imports.errors import ImportRefused
@@ -150,8 +151,10 @@ def parse(table: RawTable, options: Options) -> Parsed:
     excel = table.container == "xlsx"
     rows = rows_of(table, match, NUMBERS, parsed.notes, dates=("submitted_at", "modified_at"))
     records = []
+    limits = options.plausibility
+    years = limits.years()
     for row in rows:
-        record = _record(row, options, excel)
+        record = _record(row, options, limits, years, excel)
         if not row.errors:
             records.append(record)
     parsed.records = _latest_answers(records, rows, parsed)
@@ -170,9 +173,8 @@ NUMBERS = {"aci_amount": n.MONEY, "professionals": n.INTEGER, "coordination_fte"
 COUNT_MAX = 10_000  # protocols: a sanity bound, no team has that many
 
 
-def _record(row: Row, options: Options, excel: bool) -> Membership:
-    limits = options.plausibility
-    years = limits.years()
+def _record(row: Row, options: Options, limits: Plausibility, years: range,
+            excel: bool) -> Membership:
     name = row.require("team_name", row.name("team_name", "un nom d'équipe"), "nom de l'équipe")
     team_type = row.require(
         "team_type", row.parse("team_type", n.parse_team_type), "type de structure")
