@@ -133,7 +133,7 @@ def _commune_index() -> dict[str, tuple[str, ...]]:
     """Commune key → the INSEE codes of the communes so named (one per département at most)."""
     table = communes()
     found: dict[str, list[str]] = {}
-    for code, name in zip(table["code"], table["name"], strict=True):
+    for code, name in zip(table["code"].tolist(), table["name"].tolist(), strict=True):
         found.setdefault(commune_key(name), []).append(code)
     return {key: tuple(codes) for key, codes in found.items()}
 
@@ -142,7 +142,8 @@ def _commune_index() -> dict[str, tuple[str, ...]]:
 def _commune_table() -> dict[str, tuple[str, str]]:
     table = communes()
     return {code: (name, dep) for code, name, dep
-            in zip(table["code"], table["name"], table["departement"], strict=True)}
+            in zip(table["code"].tolist(), table["name"].tolist(), table["departement"].tolist(),
+                   strict=True)}
 
 
 def find_communes(value: object, departement: str | None = None) -> list[str]:
