@@ -937,9 +937,10 @@ def render(r: Report) -> str:
         *over_floor_note(ran, ratio),
         "", "### 1. Building the store from the export files", "",
         "`observatory synth` writes the files the tools export, then imports them through "
-        "`observatory.imports.import_files`: each file is parsed, normalised and written in its "
-        "own transaction exactly as by `import_file`, the whole series in one copy-on-write of "
-        "the store. Floor: reading the same files' cells (CSV decoding, calamine or openpyxl for "
+        "`observatory.imports.import_files`: each file is parsed, normalised and written as "
+        "its own batch exactly as by `import_file`, one after the other in one process, the "
+        "whole series in one copy-on-write of the store and one transaction. Floor: reading "
+        "the same files' cells (CSV decoding, calamine or openpyxl for "
         ".xlsx), without interpreting them.", "",
         "| kind | rows | import | rows/s |", "|---|---:|---:|---:|",
         *(f"| {k} | {num(n)} | {b.seconds[k]:.1f} s | {num(n / b.seconds[k])} |"

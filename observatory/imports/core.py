@@ -534,10 +534,11 @@ def import_files(
 ) -> list[ImportReport]:
     """Import several files in one copy-on-write of the store: all of them, or none.
 
-    Each file is written as ``import_file`` writes it, in its own transaction and batch, but the
-    store is copied and replaced once for all of them (a copy per file dominates at national
-    scale). A refusal or a kill leaves the store as it was. Only the last batch keeps the store
-    as it was before it, so undo goes back one file, not through the whole series.
+    Each file is written as ``import_file`` writes it, in its own batch, but the store is copied
+    and replaced once for all of them (a copy per file dominates at national scale), in one
+    transaction but for the last file's. A refusal or a kill leaves the store as it was. Only
+    the last batch keeps the store as it was before it, so undo goes back one file, not through
+    the whole series.
     ``progress(report, seconds)`` is called after each file.
     """
     path = db_path(db).resolve()

@@ -104,12 +104,16 @@ def facilitator_keys(cell: str) -> list[str]:
 def split_teams(cell: str) -> list[str]:
     """The teams of one facilitation: names or ids joined by ``;`` (or line breaks)."""
     seen, out = set(), []
-    for part in re.split(r"[;\n]", cell):
+    for part in _TEAM_SEPARATORS.split(cell):
         name = part.strip()
-        if name and n.team_name_key(name) not in seen:
-            seen.add(n.team_name_key(name))
+        key = n.team_name_key(name)
+        if name and key not in seen:
+            seen.add(key)
             out.append(name)
     return out
+
+
+_TEAM_SEPARATORS = re.compile(r"[;\n]")
 
 
 # What people also join teams with in one cell; a team's own name may hold them too
@@ -175,7 +179,8 @@ def parse(table: RawTable, options: Options) -> Parsed:
     read: list[tuple[Row, Facilitation]] = []
     for row in rows:
         moment = row.require("date", row.date("date", excel, years), "date")
-        teams = split_teams(row.text("teams"))
+        # a log cites the same teams and people again and again: each cell is split once
+        teams = list(_once(row, split_teams, row.text("teams")))
         for team in teams:
             if privacy.looks_like_formula(team):
                 row.error(row.column("teams"), team, n.formula_message(team, "une équipe"))
@@ -194,7 +199,7 @@ def parse(table: RawTable, options: Options) -> Parsed:
             facilitators=row.text("facilitators") or None,
             duration=_duration(row, hours_max),
             volunteer=row.parse("volunteer", n.parse_yes_no, checkbox=checkbox),
-            facilitator_keys=facilitator_keys(row.text("facilitators")),
+            facilitator_keys=list(_once(row, facilitator_keys, row.text("facilitators"))),
         )
         read.append((row, record))
     _split_joined_teams(read, options, parsed)
@@ -222,6 +227,15 @@ def parse(table: RawTable, options: Options) -> Parsed:
         for r in parsed.records[:20]
     ])
     return parsed
+
+
+def _once(row: Row, split: Callable[[str], list[str]], cell: str) -> tuple[str, ...]:
+    """``split(cell)``, computed once per distinct cell of the file (the rows' shared memo)."""
+    key = (split, cell)
+    found = row.memo.get(key)
+    if found is None:
+        found = row.memo[key] = (True, tuple(split(cell)))
+    return found[1]
 
 
 def _duration(row: Row, hours_max: float) -> float | None:
@@ -268,11 +282,12 @@ def _split_joined_teams(read: list[tuple[Row, Facilitation]], options: Options,
                         parsed: Parsed) -> None:
     """Cells naming several teams with ``,``, `` et ``, ``/``: split where the parts are teams
     of the store or teams the file cites alone, in the facilitation's département."""
-    alone = {(n.team_name_key(t), r.departement) for row, r in read for t in r.teams
-             if not _JOINS.search(t)}
+    joined = {t: bool(_JOINS.search(t)) for _, r in read for t in r.teams}
+    alone = {(n.team_name_key(t), r.departement) for _, r in read for t in r.teams
+             if not joined[t]}
     split, kept = [], []
     for row, record in read:
-        if row.errors or not any(_JOINS.search(t) for t in record.teams):
+        if row.errors or not any(joined[t] for t in record.teams):
             continue
         dep = record.departement
 
