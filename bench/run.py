@@ -1104,7 +1104,10 @@ def bench_firstrun(work: Path, source: str, tests: bool = True) -> FirstRun:
                            cwd=repo, env=env, capture_output=True, text=True)
     result.tests_s = time.perf_counter() - started
     result.tests_rc = tests.returncode
-    result.tests_tail = "\n".join((tests.stdout + tests.stderr).strip().splitlines()[-3:])
+    # pytest's summary, not pip's warnings on stderr that may come after it
+    lines = (tests.stdout + "\n" + tests.stderr).strip().splitlines()
+    summary = [line for line in lines if re.search(r"\b\d+ (passed|failed|errors?)\b", line)]
+    result.tests_tail = "\n".join(summary[-1:] or lines[-3:])
     result.load_after = load_average()
     log(f"[firstrun] tests finis après {result.tests_s:.0f} s (code {tests.returncode})")
     return result
@@ -1140,7 +1143,7 @@ def render_firstrun(r: FirstRun, command: str, when: dt.datetime) -> str:
         f"| `manage.py run`: the app answers | {r.answer_s:.1f} s |",
         *([f"| `manage.py test`: the suite has ended (exit code {r.tests_rc}) | "
            f"{r.tests_s / 60:.1f} min |"] if r.tests_rc is not None else []), "",
-        f"The suite's last line: `{last}`" if last else "",
+        f"The suite's summary: `{last}`" if last else "",
     ])
 
 
