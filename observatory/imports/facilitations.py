@@ -38,6 +38,7 @@ from observatory.imports.rows import (
     Row,
     checkbox_column,
     finish,
+    outcome,
     outside_federation,
     rows_of,
     start_parse,
@@ -230,12 +231,9 @@ def parse(table: RawTable, options: Options) -> Parsed:
 
 
 def _once(row: Row, split: Callable[[str], list[str]], cell: str) -> tuple[str, ...]:
-    """``split(cell)``, computed once per distinct cell of the file (the rows' shared memo)."""
-    key = (split, cell)
-    found = row.memo.get(key)
-    if found is None:
-        found = row.memo[key] = (True, tuple(split(cell)))
-    return found[1]
+    """``split(cell)``, computed once per distinct cell of the file (the rows' shared memo;
+    the splitters raise nothing, so the outcome is always a value)."""
+    return outcome(row.memo, (split, cell), lambda: tuple(split(cell)))[1]
 
 
 def _duration(row: Row, hours_max: float) -> float | None:
