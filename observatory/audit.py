@@ -54,10 +54,9 @@ def record(con: duckdb.DuckDBPyConnection, action: str, target: str, detail: str
     """Write one entry inside the current write (``store.writing``)."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action: {action}")
-    next_id = store.scalar(con, "SELECT coalesce(max(event_id), 0) + 1 FROM audit_log")
-    con.execute("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?)",
-                [next_id, dt.datetime.now().replace(microsecond=0), actor(), action, target,
-                 detail])
+    con.execute("INSERT INTO audit_log SELECT coalesce(max(event_id), 0) + 1, ?, ?, ?, ?, ? "
+                "FROM audit_log",
+                [dt.datetime.now().replace(microsecond=0), actor(), action, target, detail])
 
 
 def record_event(db: str | os.PathLike | None, action: str, target: str,

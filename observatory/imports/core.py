@@ -277,13 +277,22 @@ def _year_option(year: object, federation: Federation | None) -> int | None:
 MAPPED_KINDS = ("adhesions", "facilitations", "fiches", "references", "projects")
 
 
-def _context(con: Any, kind: str) -> dict[str, Any]:
+def _has_mappings(con: Any) -> bool:
+    """Whether the store has its saved column mappings (a store not migrated yet has none)."""
+    return bool(store.scalar(
+        con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'column_mappings'"))
+
+
+def _context(con: Any, kind: str, has_mappings: bool | None = None) -> dict[str, Any]:
     """What the parser of ``kind`` needs to know of the store: its saved column mappings and,
-    for facilitations, its teams (to read a cell naming several teams)."""
+    for facilitations, its teams (to read a cell naming several teams).
+
+    ``has_mappings``: ``_has_mappings(con)`` when the caller knows it already.
+    """
     context: dict[str, Any] = {}
-    has_mappings = store.scalar(
-        con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'column_mappings'")
-    if kind in MAPPED_KINDS and has_mappings:  # a store not migrated yet has none
+    if has_mappings is None:
+        has_mappings = _has_mappings(con)
+    if kind in MAPPED_KINDS and has_mappings:
         context["saved_mappings"] = mappings.load(con, kind)
     if kind == "facilitations":
         context["known_teams"] = frozenset(
@@ -406,15 +415,15 @@ def _check(report: ImportReport, parsed: Parsed, valid_rows_only: bool) -> None:
 @_without_cycle_collector()
 def _write_batch(con: Any, kind: str, report: ImportReport, parsed: Parsed, data: bytes,
                  batch_id: int, options: dict[str, Any], snapshot: Path | None,
-                 mark: bool = True) -> list[str]:
+                 mark: bool = True, checked: bool = False) -> list[str]:
     """Write one parsed file as batch ``batch_id``; returns the undo snapshots now too old.
 
-    ``mark``: remember the data version this write commits (see ``_mark_import_version``).
+    ``mark``: the last write of its transaction, which remembers the data version it commits
+    (see ``_mark_import_version``) and prunes the snapshots; ``checked``: the transaction
+    already checked that ``batch_id`` follows the store's last batch (``_check_batch``).
     """
-    current = store.scalar(
-        con, "SELECT coalesce(max(batch_id), 0) + 1 FROM import_batches")
-    if current != batch_id:
-        raise ImportRefused("Un autre import a eu lieu au même moment : relancez celui-ci.")
+    if not checked:
+        _check_batch(con, batch_id)
     notes, report.created_teams = _module(kind).write(con, parsed, batch_id)
     report.notes += notes
     if parsed.more_rejected:
@@ -432,7 +441,7 @@ def _write_batch(con: Any, kind: str, report: ImportReport, parsed: Parsed, data
             f"Correspondance des colonnes enregistrée sous le nom « {name} » : elle sera "
             "appliquée d'elle-même aux prochains fichiers aux mêmes colonnes.")
     report.batch_id, report.imported = batch_id, True
-    pruned = _prune_snapshots(con, batch_id)
+    pruned = _prune_snapshots(con, batch_id) if mark else []
     con.execute(
         "INSERT INTO import_batches (batch_id, kind, file_name, sha256, size_bytes, "
         "rows_total, rows_imported, rows_rejected, imported_at, options, report, original, "
@@ -451,6 +460,14 @@ def _write_batch(con: Any, kind: str, report: ImportReport, parsed: Parsed, data
     if mark:
         _mark_import_version(con)
     return pruned
+
+
+def _check_batch(con: Any, batch_id: int) -> None:
+    """Refuse a write whose batch number another import took meanwhile."""
+    current = store.scalar(
+        con, "SELECT coalesce(max(batch_id), 0) + 1 FROM import_batches")
+    if current != batch_id:
+        raise ImportRefused("Un autre import a eu lieu au même moment : relancez celui-ci.")
 
 
 def _duplicate(report: ImportReport, previous: int) -> ImportReport:
@@ -562,13 +579,15 @@ def import_files(
             # copy is all or nothing anyway. It is committed before the last file only, for
             # the undo snapshot, which needs the store as it is before that file.
             con.execute("BEGIN TRANSACTION")
+            has_mappings = _has_mappings(con)  # 2 ms a file: a series does not migrate the store
+            _check_batch(con, batch_id)  # once: the series' batches follow in this transaction
             for i, item in enumerate(items):
                 started = time.perf_counter()
                 try:
                     report, parsed, data, _ = _prepare(
                         item.kind, item.source, file_name=None, year=item.year,
                         survey_meta=item.survey_meta, federation=federation, sheet=None,
-                        max_bytes=None, context=_context(con, item.kind))
+                        max_bytes=None, context=_context(con, item.kind, has_mappings))
                     previous = done.get((item.kind, report.sha256))
                     if previous is not None:
                         reports.append(_duplicate(report, previous))
@@ -584,7 +603,7 @@ def import_files(
                         # one store version for the whole series: its last batch marks it
                         pruned += _write_batch(con, item.kind, report, parsed, data, batch_id,
                                                options, snapshot if i == last else None,
-                                               mark=i == last)
+                                               mark=i == last, checked=True)
                         done[(item.kind, report.sha256)] = batch_id
                         batch_id += 1
                         reports.append(report)

@@ -127,10 +127,17 @@ def _sums(cells: list[str], above: list[list[str]]) -> bool:
     filled = [(i, c) for i, c in enumerate(cells) if c.strip()]
     if not filled or len(filled) > max(1, len(cells) // 2) or not above:
         return False
+    read: dict[str, float | None] = {}  # a column repeats a few values (a scale's 1–5)
+
+    def number(text: str) -> float | None:
+        if text not in read:
+            read[text] = parse_number(text)
+        return read[text]
+
     for i, text in filled:
         try:
             value = parse_number(text)
-            column = [parse_number(r[i]) or 0.0 for r in above if r[i].strip()]
+            column = [number(r[i]) or 0.0 for r in above if r[i].strip()]
         except ValueError:
             return False
         if value is None or len(column) < 2 or abs(sum(column) - value) > 0.005:

@@ -872,8 +872,11 @@ def write(con: duckdb.DuckDBPyConnection, parsed: Parsed, batch_id: int) -> tupl
             f"{found.label} par {found.added} : rien n'a été importé. Si c'est voulu (export "
             "partiel, lignes rejetées…), confirmez-le (--confirm-deletions).")
     existed = store.scalar(con, "SELECT count(*) FROM surveys WHERE survey_id = ?", [sid])
-    for table in ("survey_answers", "survey_responses", "survey_questions", "surveys"):
-        con.execute(f"DELETE FROM {table} WHERE survey_id = ?", [sid])
+    # a survey's rows are only ever written and deleted together, here: none without its
+    # surveys row (four scans of the answers saved for each new survey)
+    if existed or found.removed:
+        for table in ("survey_answers", "survey_responses", "survey_questions", "surveys"):
+            con.execute(f"DELETE FROM {table} WHERE survey_id = ?", [sid])
     con.execute(
         "INSERT INTO surveys (survey_id, title, theme, month, objective, published, batch_id) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
