@@ -542,6 +542,7 @@ class ImportItem:
     valid_rows_only: bool = False
 
 
+@_without_cycle_collector()  # once for the series: a collection after each file walked the store's objects
 def import_files(
     items: Sequence[ImportItem],
     *,

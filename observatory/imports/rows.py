@@ -240,9 +240,10 @@ class Row:
 
     def require(self, field_name: str, value: Any, label: str) -> Any:
         """Record an error when an obligatory value is missing (and was not already in error)."""
-        column = self.column(field_name)
-        if (value is None or value == "") and not any(e.column == column for e in self.errors):
-            self.error(column, self.text(field_name), f"valeur obligatoire manquante ({label})")
+        if value is None or value == "":
+            column = self.column(field_name)
+            if not any(e.column == column for e in self.errors):
+                self.error(column, self.text(field_name), f"valeur obligatoire manquante ({label})")
         return value
 
     def error(self, column: str | None, value: str | None, message: str) -> None:

@@ -29,13 +29,12 @@ def insert_rows(
         raise ValueError(f"{table}: rows of {len(transposed)} values for {len(schema)} columns")
     columns = {name: pa.array(values, type=kind)
                for values, (name, kind) in zip(transposed, schema, strict=True)}
-    view = f"_rows_{table}"
-    con.register(view, pa.table(columns))
-    try:
-        names = ", ".join(name for name, _ in schema)
-        con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {view}")
-    finally:
-        con.unregister(view)
+    # Read by its name in the SQL (DuckDB scans a variable of the frame calling execute, this
+    # one): registering a view and dropping it cost 1–3 ms an insert, 500 of them at national
+    # scale.
+    _arrow_rows = pa.table(columns)
+    names = ", ".join(name for name, _ in schema)
+    con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _arrow_rows")
 
 
 def normalise_external_id(value: str) -> str | None:
