@@ -194,7 +194,7 @@ def _default_text(s: Setting) -> str:
     if s.kind in ("table", "text"):
         return "–"
     if s.kind == "bool":
-        return "false"
+        return "true" if s.default else "false"
     return s.shown(s.default)
 
 

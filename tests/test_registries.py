@@ -129,6 +129,13 @@ def test_every_environment_variable_named_anywhere_is_a_declared_setting() -> No
     assert not undeclared, f"undeclared settings (add them to observatory/settings.py): {undeclared}"
 
 
+def test_the_settings_table_shows_a_boolean_default_as_it_is() -> None:
+    on = settings.Setting("on", "bool", True, "Activé par défaut.", secret=("on",))
+    off = settings.Setting("off", "bool", False, "Désactivé par défaut.", secret=("off",))
+    assert settings._default_text(on) == "true"
+    assert settings._default_text(off) == "false"
+
+
 def test_the_readme_settings_table_is_generated_from_the_registry() -> None:
     block = re.search(r"<!-- settings:start -->\n(.*?)<!-- settings:end -->", README, re.DOTALL)
     assert block is not None
