@@ -415,15 +415,13 @@ def _check(report: ImportReport, parsed: Parsed, valid_rows_only: bool) -> None:
 @_without_cycle_collector()
 def _write_batch(con: Any, kind: str, report: ImportReport, parsed: Parsed, data: bytes,
                  batch_id: int, options: dict[str, Any], snapshot: Path | None,
-                 mark: bool = True, checked: bool = False) -> list[str]:
+                 mark: bool = True) -> list[str]:
     """Write one parsed file as batch ``batch_id``; returns the undo snapshots now too old.
 
+    The caller has checked that ``batch_id`` follows the store's last batch (``_check_batch``).
     ``mark``: the last write of its transaction, which remembers the data version it commits
-    (see ``_mark_import_version``) and prunes the snapshots; ``checked``: the transaction
-    already checked that ``batch_id`` follows the store's last batch (``_check_batch``).
+    (see ``_mark_import_version``) and prunes the snapshots.
     """
-    if not checked:
-        _check_batch(con, batch_id)
     notes, report.created_teams = _module(kind).write(con, parsed, batch_id)
     report.notes += notes
     if parsed.more_rejected:
@@ -511,6 +509,7 @@ def import_file(
                "sheet": sheet, "replace": (choices or Choices()).replace}
     try:
         with store.writing(path, keep_previous=snapshot) as con:
+            _check_batch(con, batch_id)
             pruned = _write_batch(con, kind, report, parsed, data, batch_id, options, snapshot)
             _check_unchanged(stamp)  # still the file that was read: else nothing is committed
     except ImportRefused as exc:  # e.g. more removed than added, unconfirmed: say how many
@@ -542,7 +541,7 @@ class ImportItem:
     valid_rows_only: bool = False
 
 
-@_without_cycle_collector()  # once for the series: a collection after each file walked the store's objects
+@_without_cycle_collector()  # once for the series: a pass after each file walked every object
 def import_files(
     items: Sequence[ImportItem],
     *,
@@ -604,7 +603,7 @@ def import_files(
                         # one store version for the whole series: its last batch marks it
                         pruned += _write_batch(con, item.kind, report, parsed, data, batch_id,
                                                options, snapshot if i == last else None,
-                                               mark=i == last, checked=True)
+                                               mark=i == last)
                         done[(item.kind, report.sha256)] = batch_id
                         batch_id += 1
                         reports.append(report)
